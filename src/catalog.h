@@ -1,0 +1,37 @@
+/* catalog.h: the scenario catalogue — the built-in scenarios embedded at
+ * build time and the user's scenario files, parsed strictly into the
+ * model of scenario.h. */
+#ifndef TEARDOWND_CATALOG_H
+#define TEARDOWND_CATALOG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenario.h"
+
+struct catalog {
+	struct scenario *sc;			/* malloc'd array, owned */
+	size_t n;				/* scenarios in sc */
+	uint64_t hash;				/* FNV-1a over all texts parsed */
+};
+
+/* Each loader appends to c (zero it first); scenarios with errors are left
+ * out. Every error goes to errs as one line "file:line: message" naming
+ * the offending word; all errors are reported. Each returns the number of
+ * errors, 0 = ok. Pointers into c->sc stay valid until the next load. */
+
+/* Parses one INI text, named file in messages. */
+int catalog_parse(struct catalog *c, const char *file, const char *text,
+    FILE *errs);
+/* The built-in catalogue: etc/scenarios, embedded at build time. */
+int catalog_load_embedded(struct catalog *c, FILE *errs);
+/* A file, or a directory's *.ini files in name order; a path that cannot
+ * be read is one error "path: reason". */
+int catalog_load_path(struct catalog *c, const char *path, FILE *errs);
+/* The scenario called name, or NULL. */
+const struct scenario *catalog_find(const struct catalog *c,
+    const char *name);
+/* Frees every scenario and zeroes c. */
+void catalog_free(struct catalog *c);
+
+#endif

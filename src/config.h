@@ -1,0 +1,32 @@
+/* config.h: teardownd.ini, the daemon's configuration: one [teardownd]
+ * section read strictly over built-in defaults. */
+#ifndef TEARDOWND_CONFIG_H
+#define TEARDOWND_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenario.h"
+
+struct config {
+	char file[4096];			/* the file read; "" = the embedded default */
+	char database[4096];			/* default "./teardownd.db" */
+	char scenarios[4096];			/* user scenarios: a file or directory; "" = none */
+	unsigned families;			/* bits 1u << FAM_IPV4 | 1u << FAM_IPV6 (default both) */
+	int repeat;				/* 1, range 1..10000 */
+	int concurrency;			/* 0 = auto (sized to the fd limit), range 0..4096 */
+	int64_t case_timeout_us;		/* default 30 s, range 1s..10m */
+	int64_t interval_us;			/* daemon schedule, default 6h, range 1m..30d */
+	uint64_t hash;				/* FNV-1a of the file's bytes (0-length for the default) */
+};
+
+/* Fills cf with the embedded default (what an all-commented file gives). */
+void config_defaults(struct config *cf);
+/* Resets cf to the defaults, then reads path over them. Relative database
+ * and scenarios paths are taken from the file's directory. Errors go to
+ * errs as "path:line: message" lines, all of them; a file that cannot be
+ * read is one error "path: reason". Returns the number of errors (0 = ok);
+ * after errors cf holds a partial configuration and must not be used. */
+int config_load(struct config *cf, const char *path, FILE *errs);
+
+#endif

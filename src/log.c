@@ -1,0 +1,113 @@
+/* log.c: logging to stderr, with journald "<N>" priorities when
+ * stderr is the journal (JOURNAL_STREAM set by systemd). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *log_prog = "teardownd";	/* prefix when not under journald */
+static int log_verbose;				/* print debug lines */
+static int log_journal;				/* prefix "<N>" priorities */
+
+/* Sets the program name and verbosity. */
+void
+log_init(const char *progname, int verbose)
+{
+	log_prog = progname;
+	log_verbose = verbose;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+/* Writes one line at priority pri, with strerror(err) appended if err. */
+static void
+log_vline(int pri, int err, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_journal)
+		fprintf(stderr, "<%d>", pri);
+	else
+		fprintf(stderr, "%s: ", log_prog);
+	if (err)
+		fprintf(stderr, "%s: %s\n", buf, strerror(err));
+	else
+		fprintf(stderr, "%s\n", buf);
+}
+
+/* A warning with strerror(errno). */
+void
+log_warn(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_WARNING, err, fmt, ap);
+	va_end(ap);
+	errno = err;
+}
+
+/* A warning. */
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_WARNING, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Information. */
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Debugging, only with -v. */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vline(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs with strerror(errno) and exits with code. */
+void
+fatal(int code, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_CRIT, err, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+/* Logs and exits with code. */
+void
+fatalx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_CRIT, 0, fmt, ap);
+	va_end(ap);
+	exit(code);
+}

@@ -1,0 +1,388 @@
+/* probe.c: the state of an end, as one value that survives close().
+ *
+ * 1. While the end's fd is open and the kernel does not report TCP_CLOSE:
+ *    getsockopt(TCP_INFO) on it.
+ * 2. Otherwise: one exact SOCK_DIAG_BY_FAMILY request for the 4-tuple
+ *    (no NLM_F_DUMP). It finds orphaned full sockets (FIN_WAIT1, FIN_WAIT2,
+ *    LAST_ACK, CLOSING, ...) with their tcp_info, and timewait
+ *    mini-sockets with their remaining timer.
+ * 3. Nothing found: CLOSED.
+ *
+ * struct tcp_info is read defensively: into a zeroed buffer, each field
+ * copied only if the length the kernel returned covers it. */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+#define PROBE_TIMEOUT_MS	1000	/* how long one reply may take */
+#define PROBE_MAX_RECV		16	/* datagrams read per request */
+
+/* tcpi_rcv_wnd follows tcpi_snd_wnd since Linux 6.2; Debian 12's uapi
+ * headers (6.1) do not declare it, so it is read by its offset. */
+#define TCPI_RCV_WND_OFF \
+	(offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof(uint32_t))
+
+/* Does a kernel tcp_info of len bytes cover field f? */
+#define TI_HAS(len, f) (offsetof(struct tcp_info, f) + \
+	sizeof(((struct tcp_info *)0)->f) <= (len))
+/* Field f of buffer b if the kernel returned it, else 0. */
+#define TI_GET(b, len, f) (TI_HAS(len, f) ? (b)->ti.f : 0)
+
+union tcpi_buf {
+	struct tcp_info ti;			/* the fields this build knows */
+	unsigned char raw[512];			/* room for a newer kernel's */
+};
+
+struct probe {
+	int fd;					/* NETLINK_SOCK_DIAG socket */
+	uint32_t seq;				/* sequence of the last request */
+	union {
+		struct nlmsghdr align;		/* keeps the buffer aligned */
+		char b[8192];
+	} rx;					/* reply buffer */
+};
+
+struct diag_req {
+	struct nlmsghdr nlh;			/* SOCK_DIAG_BY_FAMILY, REQUEST */
+	struct inet_diag_req_v2 r;		/* the exact 4-tuple */
+};
+
+/* A kernel TCP state as enum tcp_state; STATE_UNKNOWN if it has none. */
+static enum tcp_state
+state_known(int state)
+{
+	if (state < STATE_ESTABLISHED || state > STATE_BOUND_INACTIVE)
+		return STATE_UNKNOWN;
+	return (enum tcp_state)state;
+}
+
+/* Copies what teardownd keeps of a kernel tcp_info of len bytes at src. */
+static void
+snap_from_info(struct tcp_snap *s, const void *src, size_t len)
+{
+	union tcpi_buf b;
+
+	memset(&b, 0, sizeof(b));
+	if (len > sizeof(b))
+		len = sizeof(b);
+	memcpy(&b, src, len);
+	memset(s, 0, sizeof(*s));
+	s->ca_state = TI_GET(&b, len, tcpi_ca_state);
+	s->retransmits = TI_GET(&b, len, tcpi_retransmits);
+	s->probes = TI_GET(&b, len, tcpi_probes);
+	s->backoff = TI_GET(&b, len, tcpi_backoff);
+	s->rto = TI_GET(&b, len, tcpi_rto);
+	s->unacked = TI_GET(&b, len, tcpi_unacked);
+	s->lost = TI_GET(&b, len, tcpi_lost);
+	s->retrans = TI_GET(&b, len, tcpi_retrans);
+	s->total_retrans = TI_GET(&b, len, tcpi_total_retrans);
+	s->segs_in = TI_GET(&b, len, tcpi_segs_in);
+	s->segs_out = TI_GET(&b, len, tcpi_segs_out);
+	s->last_data_sent = TI_GET(&b, len, tcpi_last_data_sent);
+	s->last_data_recv = TI_GET(&b, len, tcpi_last_data_recv);
+	s->notsent_bytes = TI_GET(&b, len, tcpi_notsent_bytes);
+	s->snd_wnd = TI_GET(&b, len, tcpi_snd_wnd);
+	if (len >= TCPI_RCV_WND_OFF + sizeof(uint32_t))
+		memcpy(&s->rcv_wnd, b.raw + TCPI_RCV_WND_OFF, sizeof(uint32_t));
+}
+
+/* TCP_INFO on fd into *s and *state; -1 if the fd gives none. */
+static int
+info_by_fd(int fd, struct tcp_snap *s, int *state)
+{
+	union tcpi_buf b;
+	socklen_t len = sizeof(b);
+
+	memset(&b, 0, sizeof(b));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &b, &len) == -1)
+		return -1;
+	if (!TI_HAS(len, tcpi_state))
+		return -1;
+	*state = b.ti.tcpi_state;
+	snap_from_info(s, &b, len);
+	return 0;
+}
+
+/* Opens a probe; NULL with errno on failure. */
+struct probe *
+probe_open(void)
+{
+	struct probe *p;
+	struct timeval tv = { PROBE_TIMEOUT_MS / 1000,
+	    (PROBE_TIMEOUT_MS % 1000) * 1000 };
+	int saved;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG);
+	if (p->fd == -1)
+		goto fail;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+		goto fail;
+	return p;
+fail:
+	saved = errno;
+	if (p->fd != -1)
+		close(p->fd);
+	free(p);
+	errno = saved;
+	return NULL;
+}
+
+/* Closes the probe's socket and frees it; NULL is a no-op. */
+void
+probe_close(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	close(p->fd);
+	free(p);
+}
+
+/* Puts one address and port into a diag id's src or dst; -1 if not inet. */
+static int
+diag_addr(const struct sockaddr *sa, __be16 *port, __be32 addr[4])
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		*port = sin->sin_port;		/* already network order */
+		memcpy(addr, &sin->sin_addr, sizeof(sin->sin_addr));
+		return 0;
+	case AF_INET6:
+		*port = sin6->sin6_port;
+		memcpy(addr, &sin6->sin6_addr, sizeof(sin6->sin6_addr));
+		return 0;
+	}
+	errno = EAFNOSUPPORT;
+	return -1;
+}
+
+/* Builds the exact request for local -> peer; -1 on a bad address. */
+static int
+diag_build(struct diag_req *q, uint32_t seq, const struct sockaddr *local,
+    const struct sockaddr *peer)
+{
+	memset(q, 0, sizeof(*q));
+	if (local->sa_family != peer->sa_family) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	q->nlh.nlmsg_len = sizeof(*q);
+	q->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q->nlh.nlmsg_flags = NLM_F_REQUEST;	/* no NLM_F_DUMP: one socket */
+	q->nlh.nlmsg_seq = seq;
+	q->r.sdiag_family = (uint8_t)local->sa_family;
+	q->r.sdiag_protocol = IPPROTO_TCP;
+	q->r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	q->r.idiag_states = ~0U;
+	q->r.id.idiag_if = 0;
+	q->r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	q->r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (diag_addr(local, &q->r.id.idiag_sport, q->r.id.idiag_src) == -1 ||
+	    diag_addr(peer, &q->r.id.idiag_dport, q->r.id.idiag_dst) == -1)
+		return -1;
+	return 0;
+}
+
+/* Walks the attributes after an inet_diag_msg for INET_DIAG_INFO. */
+static void
+diag_attrs(const char *pos, size_t len, struct end_obs *o)
+{
+	const struct nlattr *a;
+	size_t step;
+
+	while (len >= NLA_HDRLEN) {
+		a = (const struct nlattr *)pos;
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			return;
+		if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO) {
+			snap_from_info(&o->info, pos + NLA_HDRLEN,
+			    a->nla_len - NLA_HDRLEN);
+			o->has_info = 1;
+		}
+		step = NLA_ALIGN(a->nla_len);
+		if (step >= len)
+			return;
+		pos += step;
+		len -= step;
+	}
+}
+
+/* Reads one inet_diag_msg into *o: 1 if it is the connection asked for,
+ * 0 if not, -1 if it is malformed. The kernel's exact lookup goes through
+ * inet_lookup(), which can fall back to a listener on the local port; the
+ * reply's tuple is checked so that a listener is never taken for a closed
+ * end (Linux 6.18 answers ENOENT there anyway). */
+static int
+diag_msg(const struct nlmsghdr *nh, const struct diag_req *q,
+    struct end_obs *o)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(nh);
+	const struct inet_diag_sockid *want = &q->r.id;
+
+	if (nh->nlmsg_len < NLMSG_SPACE(sizeof(*m))) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (m->idiag_family != q->r.sdiag_family ||
+	    m->id.idiag_sport != want->idiag_sport ||
+	    m->id.idiag_dport != want->idiag_dport ||
+	    memcmp(m->id.idiag_src, want->idiag_src, sizeof(want->idiag_src)) ||
+	    memcmp(m->id.idiag_dst, want->idiag_dst, sizeof(want->idiag_dst)))
+		return 0;
+	memset(o, 0, sizeof(*o));
+	o->state = state_known(m->idiag_state);
+	o->timer = m->idiag_timer;
+	o->timer_ms = m->idiag_expires;
+	diag_attrs((const char *)m + NLMSG_ALIGN(sizeof(*m)),
+	    nh->nlmsg_len - NLMSG_SPACE(sizeof(*m)), o);
+	/*
+	 * A timewait mini-socket carries no tcp_info: the kernel fills
+	 * INET_DIAG_INFO only for full sockets. Its idiag_state is its
+	 * substate: TIME_WAIT, or FIN_WAIT2 for an orphan that TCP_LINGER2 /
+	 * tcp_fin_timeout moved into a timewait socket. So no INFO is what
+	 * tells a mini-socket from a full FIN_WAIT2 orphan.
+	 */
+	if (o->has_info)
+		o->source = OBS_DIAG;
+	else if (o->state == STATE_TIME_WAIT || o->state == STATE_FIN_WAIT2)
+		o->source = OBS_DIAG_TW;
+	else
+		o->source = OBS_DIAG;		/* e.g. a request socket */
+	return 1;
+}
+
+/* Looks through one datagram for the reply to q: 1 found, 0 not found,
+ * -1 error, 2 nothing for this request in it. */
+static int
+diag_parse(const char *buf, size_t n, const struct diag_req *q,
+    struct end_obs *o)
+{
+	const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
+	const struct nlmsgerr *e;
+	int len = (int)n;
+
+	for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+		if (nh->nlmsg_seq != q->nlh.nlmsg_seq)
+			continue;		/* a late reply to an old request */
+		switch (nh->nlmsg_type) {
+		case NLMSG_ERROR:
+			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+				errno = EPROTO;
+				return -1;
+			}
+			e = NLMSG_DATA(nh);
+			if (e->error == 0)
+				continue;	/* an ack */
+			if (e->error == -ENOENT)
+				return 0;
+			errno = -e->error;
+			return -1;
+		case NLMSG_DONE:
+			return 0;
+		case SOCK_DIAG_BY_FAMILY:
+			return diag_msg(nh, q, o);
+		}
+	}
+	return 2;
+}
+
+/* Receives until the reply to q: 1 found, 0 not found, -1 error. */
+static int
+diag_recv(struct probe *p, const struct diag_req *q, struct end_obs *o)
+{
+	ssize_t n;
+	int i, rc;
+
+	for (i = 0; i < PROBE_MAX_RECV; i++) {
+		n = recv(p->fd, p->rx.b, sizeof(p->rx.b), MSG_TRUNC);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			errno = ETIMEDOUT;
+		if (n == -1)
+			return -1;
+		if ((size_t)n > sizeof(p->rx.b)) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		if ((rc = diag_parse(p->rx.b, (size_t)n, q, o)) != 2)
+			return rc;
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+/* Asks sock_diag for local -> peer: 1 found (*o filled), 0 not, -1 error. */
+static int
+diag_lookup(struct probe *p, const struct sockaddr *local,
+    const struct sockaddr *peer, struct end_obs *o)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct diag_req q;
+	ssize_t n;
+
+	if (diag_build(&q, ++p->seq, local, peer) == -1)
+		return -1;
+	do {
+		n = sendto(p->fd, &q, sizeof(q), 0,
+		    (struct sockaddr *)&kernel, sizeof(kernel));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	return diag_recv(p, &q, o);
+}
+
+/* Fills *o with the state of one end; see probe.h. */
+int
+probe_end(struct probe *p, int fd, const struct sockaddr *local,
+    const struct sockaddr *peer, struct end_obs *o)
+{
+	struct end_obs d;
+	int state = -1, rc;
+
+	memset(o, 0, sizeof(*o));
+	if (fd >= 0 && info_by_fd(fd, &o->info, &state) == 0) {
+		o->has_info = 1;
+		o->source = OBS_INFO;
+		o->state = state_known(state);
+		if (state != STATE_CLOSE)
+			return 0;
+	}
+	/* The fd is gone or in TCP_CLOSE (its tcp_info is kept unless diag
+	 * finds the tuple). Without addresses there is nothing to look up. */
+	if (local == NULL || peer == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	if ((rc = diag_lookup(p, local, peer, &d)) == -1) {
+		memset(o, 0, sizeof(*o));
+		o->state = STATE_UNKNOWN;
+		o->source = OBS_NONE;
+		return -1;
+	}
+	if (rc == 1) {
+		*o = d;
+		return 0;
+	}
+	o->state = STATE_CLOSED;
+	o->source = OBS_GONE;
+	return 0;
+}

@@ -1,0 +1,408 @@
+/* report.c: renders the rows of a store query as an aligned text table or
+ * as JSON. It knows nothing of SQL: it gets column names and typed text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "store.h"
+
+struct cell {
+	enum store_type type;			/* STORE_NULL: text is NULL */
+	char *text;				/* malloc'd copy */
+};
+
+struct report {
+	int ncols;				/* columns of the query */
+	char **names;				/* ncols malloc'd names */
+	struct cell *cells;			/* nrows * ncols, row by row */
+	size_t nrows;				/* rows held */
+	size_t cap;				/* rows allocated */
+};
+
+/* An empty report. */
+struct report *
+report_new(void)
+{
+	return calloc(1, sizeof(struct report));
+}
+
+/* Frees the names and the rows, keeping r. */
+static void
+report_clear(struct report *r)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < r->nrows * (size_t)r->ncols; i++)
+		free(r->cells[i].text);
+	for (c = 0; c < r->ncols; c++)
+		free(r->names[c]);
+	free(r->cells);
+	free(r->names);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Frees r (NULL is fine). */
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	report_clear(r);
+	free(r);
+}
+
+/* Keeps the column names of a new query; 1 when memory ran out. */
+static int
+report_names(struct report *r, int ncols, const char *const *names)
+{
+	int c;
+
+	report_clear(r);
+	if ((r->names = calloc(ncols > 0 ? ncols : 1, sizeof(char *))) == NULL)
+		return 1;
+	r->ncols = ncols;
+	for (c = 0; c < ncols; c++)
+		if ((r->names[c] = strdup(names[c])) == NULL)
+			return 1;
+	return 0;
+}
+
+/* Keeps one row's values, as copies; 1 when memory ran out. */
+int
+report_collect(void *ctx, int ncols, const char *const *names,
+    const struct store_value *vals)
+{
+	struct report *r = ctx;
+	struct cell *row, *grown;
+	size_t cap;
+	int c;
+
+	if (vals == NULL)
+		return report_names(r, ncols, names);
+	if (ncols != r->ncols)
+		return 1;
+	if (r->nrows == r->cap) {
+		cap = r->cap ? r->cap * 2 : 16;
+		grown = reallocarray(r->cells, cap * (ncols > 0 ? ncols : 1),
+		    sizeof(*grown));
+		if (grown == NULL)
+			return 1;
+		r->cells = grown;
+		r->cap = cap;
+	}
+	row = &r->cells[r->nrows * ncols];
+	for (c = 0; c < ncols; c++) {
+		row[c].type = vals[c].type;
+		row[c].text = NULL;
+		if (vals[c].type != STORE_NULL &&
+		    (row[c].text = strdup(vals[c].text)) == NULL) {
+			while (c-- > 0)
+				free(row[c].text);
+			return 1;
+		}
+	}
+	r->nrows++;
+	return 0;
+}
+
+/* Rows collected. */
+size_t
+report_nrows(const struct report *r)
+{
+	return r->nrows;
+}
+
+/* The cell at row i, column c. */
+static const struct cell *
+cell_at(const struct report *r, size_t i, int c)
+{
+	return &r->cells[i * (size_t)r->ncols + c];
+}
+
+/* Writes the header text of a column name into buf (see report.h). */
+static void
+header_text(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name), i;
+	const char *unit = NULL;
+
+	if (strcmp(name, "idx") == 0) {
+		snprintf(buf, len, "#");
+		return;
+	}
+	if (n > 3 && strcmp(name + n - 3, "_ms") == 0)
+		unit = "ms", n -= 3;
+	else if (n > 2 && strcmp(name + n - 2, "_s") == 0)
+		unit = "s", n -= 2;
+	snprintf(buf, len, "%.*s", (int)n, name);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '_')
+			buf[i] = '-';
+	if (unit != NULL)
+		snprintf(buf + strlen(buf), len - strlen(buf), "(%s)", unit);
+}
+
+/* Columns a text takes on a terminal: one per UTF-8 character. */
+static size_t
+text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Prints s, control characters as '?', padded with spaces to width w on
+ * the left (right-aligned) or the right; pad 0 for no padding. */
+static void
+put_padded(FILE *fp, const char *s, size_t w, int right, int pad)
+{
+	size_t n = text_width(s), fill = pad && w > n ? w - n : 0;
+
+	if (right)
+		fprintf(fp, "%*s", (int)fill, "");
+	for (; *s != '\0'; s++)
+		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+	if (!right)
+		fprintf(fp, "%*s", (int)fill, "");
+}
+
+/* Whether every value of column c is a number (and there is one). */
+static int
+column_numeric(const struct report *r, int c)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		switch (cell_at(r, i, c)->type) {
+		case STORE_NULL:
+			break;
+		case STORE_INT:
+		case STORE_REAL:
+			any = 1;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return any;
+}
+
+/* Widths and alignments of r's columns, headers included. */
+static void
+table_layout(const struct report *r, size_t *width, int *right)
+{
+	const struct cell *cl;
+	char head[64];
+	size_t i, w;
+	int c;
+
+	for (c = 0; c < r->ncols; c++) {
+		header_text(r->names[c], head, sizeof(head));
+		width[c] = text_width(head);
+		right[c] = column_numeric(r, c);
+		for (i = 0; i < r->nrows; i++) {
+			cl = cell_at(r, i, c);
+			w = cl->text != NULL ? text_width(cl->text) : 1;
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+}
+
+/* Prints the rows as an aligned table under a header line. */
+void
+report_table(const struct report *r, FILE *fp)
+{
+	size_t *width, i;
+	int *right, c, last;
+	char head[64];
+	const char *text;
+
+	width = calloc(r->ncols > 0 ? r->ncols : 1, sizeof(*width));
+	right = calloc(r->ncols > 0 ? r->ncols : 1, sizeof(*right));
+	if (width == NULL || right == NULL)
+		goto done;
+	table_layout(r, width, right);
+	for (c = 0; c < r->ncols; c++) {
+		last = c == r->ncols - 1;
+		header_text(r->names[c], head, sizeof(head));
+		put_padded(fp, head, width[c], right[c], !last || right[c]);
+		fputs(last ? "\n" : "  ", fp);
+	}
+	for (i = 0; i < r->nrows; i++)
+		for (c = 0; c < r->ncols; c++) {
+			last = c == r->ncols - 1;
+			text = cell_at(r, i, c)->text;
+			put_padded(fp, text != NULL ? text : "-", width[c],
+			    right[c], !last || right[c]);
+			fputs(last ? "\n" : "  ", fp);
+		}
+done:
+	free(width);
+	free(right);
+}
+
+/* Prints the first row as "header  value" lines. */
+void
+report_record(const struct report *r, FILE *fp)
+{
+	char head[64];
+	size_t w = 0;
+	const char *text;
+	int c;
+
+	if (r->nrows == 0)
+		return;
+	for (c = 0; c < r->ncols; c++) {
+		header_text(r->names[c], head, sizeof(head));
+		if (text_width(head) > w)
+			w = text_width(head);
+	}
+	for (c = 0; c < r->ncols; c++) {
+		header_text(r->names[c], head, sizeof(head));
+		put_padded(fp, head, w, 0, 1);
+		text = cell_at(r, 0, c)->text;
+		fputs("  ", fp);
+		put_padded(fp, text != NULL ? text : "-", 0, 0, 0);
+		fputc('\n', fp);
+	}
+}
+
+/* Length of the valid UTF-8 sequence of two or more bytes at p, or 1 for
+ * ASCII, or 0 for a byte that starts no valid sequence. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;			/* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f;			/* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;			/* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f;			/* above U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Prints s as a JSON string. */
+static void
+json_string(FILE *fp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	putc('"', fp);
+	while (*p != '\0') {
+		n = utf8_len(p);
+		if (n == 0)
+			fputs("\\ufffd", fp);
+		else if (n > 1)
+			fwrite(p, 1, n, fp);
+		else if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", fp);
+		else if (*p == '\t')
+			fputs("\\t", fp);
+		else if (*p < 0x20)
+			fprintf(fp, "\\u%04x", *p);
+		else
+			putc(*p, fp);
+		p += n > 0 ? n : 1;
+	}
+	putc('"', fp);
+}
+
+/* Whether text is a JSON number (SQLite may print "Inf" or "1e+20"). */
+static int
+json_number_ok(const char *t)
+{
+	if (*t == '-')
+		t++;
+	if (*t < '0' || *t > '9')
+		return 0;
+	return t[strspn(t, "0123456789.eE+-")] == '\0';
+}
+
+/* Prints one value as JSON. */
+static void
+json_value(FILE *fp, const struct cell *cl)
+{
+	if (cl->type == STORE_NULL)
+		fputs("null", fp);
+	else if ((cl->type == STORE_INT || cl->type == STORE_REAL) &&
+	    json_number_ok(cl->text))
+		fputs(cl->text, fp);
+	else
+		json_string(fp, cl->text);
+}
+
+/* Prints row i as a JSON object. */
+static void
+json_row(const struct report *r, size_t i, FILE *fp)
+{
+	int c;
+
+	putc('{', fp);
+	for (c = 0; c < r->ncols; c++) {
+		if (c > 0)
+			fputs(", ", fp);
+		json_string(fp, r->names[c]);
+		fputs(": ", fp);
+		json_value(fp, cell_at(r, i, c));
+	}
+	putc('}', fp);
+}
+
+/* Prints the rows as a JSON array, one object per line. */
+void
+report_json_array(const struct report *r, FILE *fp)
+{
+	size_t i;
+
+	if (r->nrows == 0) {
+		fputs("[]\n", fp);
+		return;
+	}
+	fputs("[\n", fp);
+	for (i = 0; i < r->nrows; i++) {
+		fputs("  ", fp);
+		json_row(r, i, fp);
+		fputs(i + 1 < r->nrows ? ",\n" : "\n", fp);
+	}
+	fputs("]\n", fp);
+}
+
+/* Prints the first row as a JSON object, or null. */
+void
+report_json_object(const struct report *r, FILE *fp)
+{
+	if (r->nrows == 0)
+		fputs("null", fp);
+	else
+		json_row(r, 0, fp);
+}

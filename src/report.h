@@ -1,0 +1,39 @@
+/* report.h: rows from the store's read API, rendered for people (an
+ * aligned text table) or for scripts (JSON). A report collects the rows of
+ * one query through report_collect, then prints them. */
+#ifndef TEARDOWND_REPORT_H
+#define TEARDOWND_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "store.h"
+
+struct report;
+
+/* An empty report; NULL when memory ran out. */
+struct report *report_new(void);
+void report_free(struct report *r);
+
+/* A store_row_fn with ctx a struct report: keeps the column names, then
+ * each row. Returns 1 (which stops the query) when memory ran out. */
+int report_collect(void *ctx, int ncols, const char *const *names,
+    const struct store_value *vals);
+/* Rows collected. */
+size_t report_nrows(const struct report *r);
+
+/* The rows as an aligned table under a header line: numbers to the right,
+ * NULL as '-'. Headers are the column names with "idx" as '#', a "_ms" or
+ * "_s" suffix as "(ms)" or "(s)", and other '_' as '-'. */
+void report_table(const struct report *r, FILE *fp);
+/* The first row as one "header  value" line per column. */
+void report_record(const struct report *r, FILE *fp);
+
+/* The rows as a JSON array of objects, one per line, keyed by column name;
+ * numbers as numbers, NULL as null, text escaped (invalid UTF-8 as
+ * U+FFFD). */
+void report_json_array(const struct report *r, FILE *fp);
+/* The first row as a JSON object; null when there is none. No newline. */
+void report_json_object(const struct report *r, FILE *fp);
+
+#endif

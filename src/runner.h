@@ -1,0 +1,47 @@
+/* runner.h: runs a plan (scenario x family x repetition) on one libevent
+ * loop, many cases at once, and hands finished cases out in batches. */
+#ifndef TEARDOWND_RUNNER_H
+#define TEARDOWND_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+struct event_base;
+struct runner;
+struct run_info;
+
+struct runner_plan {
+	const struct scenario *const *sc;	/* the scenarios, in order */
+	size_t nsc;
+	unsigned families;			/* bits 1u << FAM_IPV4 | 1u << FAM_IPV6 */
+	int repeat;				/* repetitions of each, >= 1 */
+	int concurrency;			/* cases at once; 0 = from the fd limit */
+	int64_t case_timeout_us;		/* deadline of a case without its own */
+};
+
+struct run_counts {
+	int n[VERDICT__COUNT];			/* cases per verdict */
+	int total;				/* cases run */
+};
+
+/* Receives finished cases; returns 0, or -1 to abandon the run. */
+typedef int (*runner_batch_fn)(void *ctx, struct case_result *const *res, size_t n);
+/* Called once when every case has ended (or the run was abandoned). */
+typedef void (*runner_done_fn)(void *ctx, const struct run_counts *counts,
+    int abandoned);
+
+/* Starts a run on base. NULL when the netlink socket or memory fails. */
+struct runner *runner_start(struct event_base *base, const struct runner_plan *plan,
+    runner_batch_fn batch, runner_done_fn done, void *ctx);
+/* Ends every case in flight now and starts no more; done follows. */
+void runner_abandon(struct runner *rn, const char *why);
+void runner_free(struct runner *rn);
+/* The concurrency used when the plan says 0: sized to RLIMIT_NOFILE. */
+int runner_default_concurrency(void);
+
+/* Fills ri with what identifies this machine and kernel now. */
+void run_info_collect(struct run_info *ri);
+
+#endif

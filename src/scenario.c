@@ -1,0 +1,210 @@
+/* scenario.c: name tables for the shared model, so what a case saw is
+ * stored and printed as words ("FIN_WAIT1", "ECONNRESET"), never numbers. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scenario.h"
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const side_names[] = {
+	[SIDE_CLIENT] = "client", [SIDE_SERVER] = "server", [SIDE_BOTH] = "both",
+};
+
+static const char *const verb_names[] = {
+	[VERB_SEND] = "send", [VERB_RECV] = "recv", [VERB_SHUTDOWN] = "shutdown",
+	[VERB_CLOSE] = "close", [VERB_LINGER] = "linger", [VERB_LINGER2] = "linger2",
+	[VERB_NODELAY] = "nodelay", [VERB_QUICKACK] = "quickack",
+	[VERB_USER_TIMEOUT] = "user-timeout", [VERB_SLEEP] = "sleep",
+	[VERB_FILTER] = "filter", [VERB_POLL] = "poll",
+	[VERB_WAIT_STATE] = "wait state", [VERB_WAIT_READABLE] = "wait readable",
+	[VERB_WAIT_HUP] = "wait hup", [VERB_EXPECT_STATE] = "expect state",
+	[VERB_EXPECT_ERRNO] = "expect errno", [VERB_EXPECT_EOF] = "expect eof",
+	[VERB_EXPECT_RC] = "expect rc", [VERB_EXPECT_EVENTS] = "expect events",
+	[VERB_EXPECT_SOERROR] = "expect so-error",
+	[VERB_EXPECT_DURATION] = "expect duration",
+};
+
+static const char *const filter_names[] = {
+	[FILTER_NONE] = "none", [FILTER_DROP_ALL] = "drop all",
+	[FILTER_DROP_FIN] = "drop fin", [FILTER_DROP_ACK] = "drop ack",
+	[FILTER_DROP_RST] = "drop rst", [FILTER_PASS_FIN] = "pass fin",
+};
+
+static const char *const state_names[] = {
+	[STATE_UNKNOWN] = "UNKNOWN", [STATE_ESTABLISHED] = "ESTABLISHED",
+	[STATE_SYN_SENT] = "SYN_SENT", [STATE_SYN_RECV] = "SYN_RECV",
+	[STATE_FIN_WAIT1] = "FIN_WAIT1", [STATE_FIN_WAIT2] = "FIN_WAIT2",
+	[STATE_TIME_WAIT] = "TIME_WAIT", [STATE_CLOSE] = "CLOSE",
+	[STATE_CLOSE_WAIT] = "CLOSE_WAIT", [STATE_LAST_ACK] = "LAST_ACK",
+	[STATE_LISTEN] = "LISTEN", [STATE_CLOSING] = "CLOSING",
+	[STATE_NEW_SYN_RECV] = "NEW_SYN_RECV",
+	[STATE_BOUND_INACTIVE] = "BOUND_INACTIVE", [STATE_CLOSED] = "CLOSED",
+};
+
+static const char *const source_names[] = {
+	[OBS_NONE] = "none", [OBS_INFO] = "tcp_info", [OBS_DIAG] = "sock_diag",
+	[OBS_DIAG_TW] = "sock_diag_tw", [OBS_GONE] = "gone",
+};
+
+static const char *const status_names[] = {
+	[STEP_NOT_RUN] = "not_run", [STEP_OK] = "ok", [STEP_FAILED] = "failed",
+	[STEP_TIMEOUT] = "timeout",
+};
+
+static const char *const verdict_names[] = {
+	[VERDICT_PASS] = "pass", [VERDICT_FAIL] = "fail",
+	[VERDICT_TIMEOUT] = "timeout", [VERDICT_ERROR] = "error",
+};
+
+static const char *const family_names[] = {
+	[FAM_IPV4] = "ipv4", [FAM_IPV6] = "ipv6",
+};
+
+/* The errno values a teardown can produce, by name. */
+static const struct { int err; const char *name; } errno_table[] = {
+	{ EPIPE, "EPIPE" }, { ECONNRESET, "ECONNRESET" },
+	{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNABORTED, "ECONNABORTED" },
+	{ ETIMEDOUT, "ETIMEDOUT" }, { ENOTCONN, "ENOTCONN" },
+	{ EAGAIN, "EAGAIN" }, { EINTR, "EINTR" }, { EBADF, "EBADF" },
+	{ EINVAL, "EINVAL" }, { EINPROGRESS, "EINPROGRESS" },
+	{ EALREADY, "EALREADY" }, { EISCONN, "EISCONN" },
+	{ EHOSTUNREACH, "EHOSTUNREACH" }, { ENETUNREACH, "ENETUNREACH" },
+	{ EADDRINUSE, "EADDRINUSE" }, { EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+	{ ENOBUFS, "ENOBUFS" }, { ENOMEM, "ENOMEM" }, { EMSGSIZE, "EMSGSIZE" },
+	{ ENOPROTOOPT, "ENOPROTOOPT" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	{ EPERM, "EPERM" }, { EACCES, "EACCES" }, { EMFILE, "EMFILE" },
+	{ ENFILE, "ENFILE" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
+};
+
+/* Poll event bits by name. */
+static const struct { int bit; const char *name; } event_table[] = {
+	{ POLLIN, "IN" }, { POLLPRI, "PRI" }, { POLLOUT, "OUT" },
+	{ POLLERR, "ERR" }, { POLLHUP, "HUP" }, { POLLNVAL, "NVAL" },
+	{ POLLRDNORM, "RDNORM" }, { POLLRDBAND, "RDBAND" },
+	{ POLLWRNORM, "WRNORM" }, { POLLWRBAND, "WRBAND" },
+	{ POLLMSG, "MSG" }, { POLLRDHUP, "RDHUP" },
+};
+
+/* Returns names[i] or "?" when i is out of range or unnamed. */
+static const char *
+table_name(const char *const *names, size_t n, int i)
+{
+	if (i < 0 || (size_t)i >= n || names[i] == NULL)
+		return "?";
+	return names[i];
+}
+
+const char *side_name(enum side s) { return table_name(side_names, NITEMS(side_names), s); }
+const char *verb_name(enum verb v) { return table_name(verb_names, NITEMS(verb_names), v); }
+const char *filter_name(enum filter_kind f) { return table_name(filter_names, NITEMS(filter_names), f); }
+const char *state_name(enum tcp_state s) { return table_name(state_names, NITEMS(state_names), s); }
+const char *source_name(enum obs_source s) { return table_name(source_names, NITEMS(source_names), s); }
+const char *status_name(enum step_status s) { return table_name(status_names, NITEMS(status_names), s); }
+const char *verdict_name(enum verdict v) { return table_name(verdict_names, NITEMS(verdict_names), v); }
+const char *family_name(enum family f) { return table_name(family_names, NITEMS(family_names), f); }
+
+/* The state named name (as state_name prints it), or -1. */
+int
+state_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(state_names); i++)
+		if (state_names[i] != NULL && strcmp(state_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The errno named name ("ECONNRESET"; "none" or "0" is 0), or -1. */
+int
+errno_from_name(const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "none") == 0 || strcmp(name, "0") == 0)
+		return 0;
+	for (i = 0; i < NITEMS(errno_table); i++)
+		if (strcmp(errno_table[i].name, name) == 0)
+			return errno_table[i].err;
+	return -1;
+}
+
+/* The name of err; "0" for none, "E<number>" for one not in the table. */
+const char *
+errno_name(int err)
+{
+	static char buf[16];
+	size_t i;
+
+	if (err == 0)
+		return "0";
+	for (i = 0; i < NITEMS(errno_table); i++)
+		if (errno_table[i].err == err)
+			return errno_table[i].name;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}
+
+/* Writes revents as "IN|OUT|RDHUP" ("0" when empty). */
+void
+events_format(int revents, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < NITEMS(event_table); i++) {
+		if (!(revents & event_table[i].bit))
+			continue;
+		/* RDNORM/WRNORM duplicate IN/OUT on Linux; keep them out. */
+		if (event_table[i].bit == POLLRDNORM || event_table[i].bit == POLLWRNORM)
+			continue;
+		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+		    off ? "|" : "", event_table[i].name);
+	}
+	if (off == 0)
+		snprintf(buf, len, "0");
+}
+
+/* Parses "IN|OUT|RDHUP" into a mask; -1 when a word is unknown. */
+int
+events_parse(const char *text)
+{
+	char word[16];
+	const char *p = text;
+	int mask = 0;
+	size_t i, n;
+
+	while (*p != '\0') {
+		n = strcspn(p, "|");
+		if (n == 0 || n >= sizeof(word))
+			return -1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		for (i = 0; i < NITEMS(event_table); i++)
+			if (strcasecmp(word, event_table[i].name) == 0)
+				break;
+		if (i == NITEMS(event_table))
+			return -1;
+		mask |= event_table[i].bit;
+		p += n;
+		if (*p == '|')
+			p++;
+	}
+	return mask;
+}
+
+/* Frees a scenario's steps (not the scenario itself). */
+void
+scenario_free(struct scenario *sc)
+{
+	free(sc->steps);
+	sc->steps = NULL;
+	sc->nsteps = 0;
+}

@@ -1,0 +1,193 @@
+/* scenario.h: the scenario and step model, and what a case observed.
+ * Shared by the catalogue (which builds it), the runner (which executes it),
+ * the verdict and the store (which keep what it produced). Plain data only. */
+#ifndef TEARDOWND_SCENARIO_H
+#define TEARDOWND_SCENARIO_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+enum side {
+	SIDE_CLIENT = 0,			/* the connecting end */
+	SIDE_SERVER = 1,			/* the accepted end */
+	SIDE_BOTH = 2				/* parse-time only: expanded to both */
+};
+
+enum verb {
+	VERB_SEND,				/* send N: write N bytes */
+	VERB_RECV,				/* recv N|all|eof */
+	VERB_SHUTDOWN,				/* shutdown rd|wr|rdwr */
+	VERB_CLOSE,				/* close(2) the fd */
+	VERB_LINGER,				/* linger off|N: SO_LINGER */
+	VERB_LINGER2,				/* linger2 N: TCP_LINGER2 seconds */
+	VERB_NODELAY,				/* nodelay on|off: TCP_NODELAY */
+	VERB_QUICKACK,				/* quickack: TCP_QUICKACK 1 */
+	VERB_USER_TIMEOUT,			/* user-timeout MS */
+	VERB_SLEEP,				/* sleep DURATION */
+	VERB_FILTER,				/* filter drop all|fin|ack|rst, pass fin, none */
+	VERB_POLL,				/* poll: rc = revents at this moment */
+	VERB_WAIT_STATE,			/* wait state S within D */
+	VERB_WAIT_READABLE,			/* wait readable within D */
+	VERB_WAIT_HUP,				/* wait hup within D */
+	VERB_EXPECT_STATE,			/* expect state S */
+	VERB_EXPECT_ERRNO,			/* expect errno E: of this side's previous step */
+	VERB_EXPECT_EOF,			/* expect eof: previous recv ended at EOF */
+	VERB_EXPECT_RC,				/* expect rc N: previous step's return */
+	VERB_EXPECT_EVENTS,			/* expect events IN|OUT|...: previous poll */
+	VERB_EXPECT_SOERROR,			/* expect so-error E: SO_ERROR now */
+	VERB_EXPECT_DURATION,			/* expect duration under|over D */
+	VERB__COUNT
+};
+
+enum recv_mode {
+	RECV_BYTES,				/* exactly n bytes, or less at EOF/error */
+	RECV_ALL,				/* whatever is queued once readable */
+	RECV_EOF				/* drain until read returns 0 */
+};
+
+enum filter_kind {
+	FILTER_NONE,				/* detach any filter */
+	FILTER_DROP_ALL,			/* drop every segment */
+	FILTER_DROP_FIN,			/* drop segments carrying FIN */
+	FILTER_DROP_ACK,			/* drop pure ACKs (no data, no SYN/FIN/RST) */
+	FILTER_DROP_RST,			/* drop segments carrying RST */
+	FILTER_PASS_FIN,			/* pass only segments carrying FIN */
+	FILTER__COUNT
+};
+
+/* TCP states as the kernel numbers them (include/net/tcp_states.h), plus
+ * STATE_CLOSED_GONE for "the kernel has nothing for this 4-tuple". */
+enum tcp_state {
+	STATE_UNKNOWN = 0,
+	STATE_ESTABLISHED = 1,
+	STATE_SYN_SENT,
+	STATE_SYN_RECV,
+	STATE_FIN_WAIT1,
+	STATE_FIN_WAIT2,
+	STATE_TIME_WAIT,
+	STATE_CLOSE,				/* TCP_CLOSE on an open fd */
+	STATE_CLOSE_WAIT,
+	STATE_LAST_ACK,
+	STATE_LISTEN,
+	STATE_CLOSING,
+	STATE_NEW_SYN_RECV,
+	STATE_BOUND_INACTIVE,
+	STATE_CLOSED = 16,			/* nothing found: the end is gone */
+	STATE__COUNT
+};
+
+struct step {
+	int line;				/* line in the scenario file */
+	enum side side;				/* client or server (never both) */
+	enum verb verb;
+	char args[64];				/* the arguments as written, normalised */
+	long n;					/* bytes, seconds, ms, errno, state, rc, events mask */
+	int mode;				/* recv_mode, filter_kind, shutdown how, on/off, under/over */
+	int64_t dur_us;				/* durations: sleep, within, under/over */
+};
+
+struct scenario {
+	char name[64];				/* section name, unique in the catalogue */
+	char summary[256];			/* one line for people */
+	char ref[128];				/* RFC or document reference, may be empty */
+	char wire[512];				/* wire pattern (issue 3), may be empty */
+	char file[256];				/* where it was defined */
+	int line;				/* line of its [section] header */
+	int64_t timeout_us;			/* case deadline; 0 = the configured default */
+	size_t nsteps;
+	struct step *steps;			/* malloc'd, owned */
+};
+
+/* The subset of struct tcp_info that teardownd keeps. */
+struct tcp_snap {
+	uint8_t ca_state, retransmits, probes, backoff;
+	uint32_t rto;				/* us */
+	uint32_t unacked, lost, retrans, total_retrans;
+	uint32_t segs_in, segs_out;
+	uint32_t last_data_sent, last_data_recv;	/* ms ago */
+	uint32_t notsent_bytes;
+	uint32_t snd_wnd, rcv_wnd;		/* 0 where the kernel lacks them */
+};
+
+enum obs_source {
+	OBS_NONE,				/* not observed (never connected) */
+	OBS_INFO,				/* TCP_INFO on the open fd */
+	OBS_DIAG,				/* NETLINK_SOCK_DIAG found a full socket */
+	OBS_DIAG_TW,				/* sock_diag found a TIME_WAIT mini-socket */
+	OBS_GONE				/* nothing found: CLOSED */
+};
+
+/* The state of one end at one moment. */
+struct end_obs {
+	enum tcp_state state;
+	enum obs_source source;
+	int has_info;				/* info below is valid */
+	struct tcp_snap info;
+	int timer;				/* idiag_timer (diag only), else 0 */
+	uint32_t timer_ms;			/* idiag_expires ms (diag only) */
+};
+
+enum step_status {
+	STEP_NOT_RUN,				/* the case ended before this step */
+	STEP_OK,
+	STEP_FAILED,				/* an expectation did not hold */
+	STEP_TIMEOUT				/* a wait or the case deadline ran out */
+};
+
+struct step_result {
+	enum step_status status;
+	long rc;				/* return value; -1 with err on failure */
+	int err;				/* errno of the step, 0 if none */
+	int eof;				/* recv ended at EOF */
+	int64_t t_us;				/* start, from case start (monotonic) */
+	int64_t dur_us;				/* how long the step took */
+	char msg[160];				/* why it failed, empty if it did not */
+	struct end_obs end[2];			/* [SIDE_CLIENT], [SIDE_SERVER] after it */
+};
+
+enum verdict {
+	VERDICT_PASS,
+	VERDICT_FAIL,				/* an expectation did not hold */
+	VERDICT_TIMEOUT,			/* the case deadline ran out */
+	VERDICT_ERROR,				/* set-up failed: no socket pair */
+	VERDICT__COUNT
+};
+
+enum family { FAM_IPV4, FAM_IPV6, FAM__COUNT };
+
+struct case_result {
+	const struct scenario *sc;		/* borrowed from the catalogue */
+	enum family family;
+	int rep;				/* repetition, from 0 */
+	enum verdict verdict;
+	int first_fail;				/* index of the first failing step, -1 */
+	char msg[256];				/* failure or error text */
+	char client_addr[64], server_addr[64];	/* "127.0.0.1:40000" */
+	int64_t start_us;			/* CLOCK_REALTIME at start, us */
+	int64_t dur_us;
+	struct step_result *res;		/* sc->nsteps entries, malloc'd */
+};
+
+/* Name tables; each returns "?" for a value out of range. */
+const char *side_name(enum side s);
+const char *verb_name(enum verb v);
+const char *filter_name(enum filter_kind f);
+const char *state_name(enum tcp_state s);
+const char *source_name(enum obs_source s);
+const char *status_name(enum step_status s);
+const char *verdict_name(enum verdict v);
+const char *family_name(enum family f);
+
+/* Lookups by name; return -1 when the name is unknown. */
+int state_from_name(const char *name);
+int errno_from_name(const char *name);
+const char *errno_name(int err);		/* "ECONNRESET", "0" for none */
+
+/* Poll events as "IN|OUT|RDHUP"; parse returns -1 on an unknown word. */
+void events_format(int revents, char *buf, size_t len);
+int events_parse(const char *text);
+
+/* Frees a scenario's steps (not the scenario itself). */
+void scenario_free(struct scenario *sc);
+
+#endif

@@ -1,0 +1,128 @@
+/* verdict.c: expectations checked against what a case observed, and the
+ * case verdict summarised from its steps. */
+#include <stdio.h>
+#include <string.h>
+
+#include "verdict.h"
+
+/* Whether a step's verb is an expectation (checked, never acts). */
+int
+verdict_is_expect(enum verb v)
+{
+	switch (v) {
+	case VERB_EXPECT_STATE: case VERB_EXPECT_ERRNO: case VERB_EXPECT_EOF:
+	case VERB_EXPECT_RC: case VERB_EXPECT_EVENTS: case VERB_EXPECT_SOERROR:
+	case VERB_EXPECT_DURATION:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Checks an expectation about the previous action of the same side. */
+static int
+expect_previous(const struct step *st, const struct step *ls,
+    const struct step_result *last, char *msg, size_t len)
+{
+	char want[64], got[64];
+
+	if (last == NULL || ls == NULL) {
+		snprintf(msg, len, "expect %s: no earlier step of this side",
+		    verb_name(st->verb) + 7);
+		return 0;
+	}
+	switch (st->verb) {
+	case VERB_EXPECT_ERRNO:
+		if (last->err == st->n)
+			return 1;
+		snprintf(got, sizeof(got), "%s", errno_name(last->err));
+		if (last->err == 0)
+			snprintf(msg, len, "%s succeeded (rc %ld), expected errno %s",
+			    verb_name(ls->verb), last->rc, errno_name((int)st->n));
+		else
+			snprintf(msg, len, "%s gave errno %s, expected %s",
+			    verb_name(ls->verb), got, errno_name((int)st->n));
+		return 0;
+	case VERB_EXPECT_EOF:
+		if (ls->verb == VERB_RECV && last->eof)
+			return 1;
+		snprintf(msg, len, "%s did not end at EOF (rc %ld, errno %s)",
+		    verb_name(ls->verb), last->rc, errno_name(last->err));
+		return 0;
+	case VERB_EXPECT_RC:
+		if (last->rc == st->n)
+			return 1;
+		snprintf(msg, len, "%s returned %ld, expected %ld",
+		    verb_name(ls->verb), last->rc, st->n);
+		return 0;
+	case VERB_EXPECT_EVENTS:
+		if (ls->verb == VERB_POLL && last->rc == st->n)
+			return 1;
+		events_format((int)st->n, want, sizeof(want));
+		events_format(last->rc < 0 ? 0 : (int)last->rc, got, sizeof(got));
+		snprintf(msg, len, "%s gave events %s, expected %s",
+		    verb_name(ls->verb), ls->verb == VERB_POLL ? got : "none", want);
+		return 0;
+	case VERB_EXPECT_DURATION:
+		if (st->mode == 0 ? last->dur_us < st->dur_us : last->dur_us > st->dur_us)
+			return 1;
+		snprintf(msg, len, "%s took %.1f ms, expected %s %.1f ms",
+		    verb_name(ls->verb), last->dur_us / 1000.0,
+		    st->mode == 0 ? "under" : "over", st->dur_us / 1000.0);
+		return 0;
+	default:
+		snprintf(msg, len, "not an expectation about a previous step");
+		return 0;
+	}
+}
+
+/* Checks expectation st; 1 if it holds, else 0 with the reason in msg. */
+int
+verdict_expect(const struct step *st, const struct step *last_step,
+    const struct step_result *last, const struct end_obs *now, int so_error,
+    char *msg, size_t len)
+{
+	char got[32];
+
+	msg[0] = '\0';
+	switch (st->verb) {
+	case VERB_EXPECT_STATE:
+		if (now->state == (enum tcp_state)st->n)
+			return 1;
+		snprintf(msg, len, "state %s, expected %s", state_name(now->state),
+		    state_name((enum tcp_state)st->n));
+		return 0;
+	case VERB_EXPECT_SOERROR:
+		if (so_error == st->n)
+			return 1;
+		snprintf(got, sizeof(got), "%s", errno_name(so_error));
+		snprintf(msg, len, "SO_ERROR %s, expected %s", got,
+		    errno_name((int)st->n));
+		return 0;
+	default:
+		return expect_previous(st, last_step, last, msg, len);
+	}
+}
+
+/* Sets cr->verdict, first_fail and msg from the step results. */
+void
+verdict_case(struct case_result *cr)
+{
+	size_t i;
+
+	if (cr->verdict == VERDICT_ERROR)
+		return;
+	cr->verdict = VERDICT_PASS;
+	cr->first_fail = -1;
+	for (i = 0; i < cr->sc->nsteps; i++) {
+		const struct step_result *r = &cr->res[i];
+
+		if (r->status != STEP_FAILED && r->status != STEP_TIMEOUT)
+			continue;
+		cr->verdict = r->status == STEP_TIMEOUT ? VERDICT_TIMEOUT : VERDICT_FAIL;
+		cr->first_fail = (int)i;
+		snprintf(cr->msg, sizeof(cr->msg), "line %d: %s",
+		    cr->sc->steps[i].line, r->msg);
+		return;
+	}
+}

@@ -1,0 +1,25 @@
+/* verdict.h: expectations and the case verdict, as pure functions over
+ * what was observed, so they are testable without sockets. */
+#ifndef TEARDOWND_VERDICT_H
+#define TEARDOWND_VERDICT_H
+
+#include <stddef.h>
+
+#include "scenario.h"
+
+/* Checks expectation st against: last, the result of this side's previous
+ * action step (NULL if none); now, this end's state at this moment; so_error,
+ * the end's SO_ERROR (for expect so-error). Returns 1 if it holds, else 0
+ * with the reason in msg. */
+int verdict_expect(const struct step *st, const struct step *last_step,
+    const struct step_result *last, const struct end_obs *now, int so_error,
+    char *msg, size_t len);
+
+/* Whether a step's verb is an expectation (checked, never acts). */
+int verdict_is_expect(enum verb v);
+
+/* Sets cr->verdict, first_fail and msg from the step results. Keeps
+ * VERDICT_ERROR if set-up had already failed. */
+void verdict_case(struct case_result *cr);
+
+#endif

@@ -1,0 +1,545 @@
+/* test_catalog.c: the scenario catalogue parses good scripts into exactly
+ * the steps they say, and reports every broken one as "file:line: message"
+ * naming the word, all errors of a file at once. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "catalog.h"
+#include "parse.h"
+
+#define HDR "[s]\nsummary = s\n"		/* lines 1-2 of an error case */
+
+/* Parses text as "x.ini" into c; *errs gets what was reported. */
+static int
+parse_text(struct catalog *c, const char *text, char **errs)
+{
+	size_t len;
+	FILE *f;
+	int n;
+
+	f = open_memstream(errs, &len);
+	assert_non_null(f);
+	n = catalog_parse(c, "x.ini", text, f);
+	fclose(f);
+	return n;
+}
+
+/* One expected step. */
+struct want {
+	int line;				/* source line */
+	enum side side;
+	enum verb verb;
+	const char *args;			/* normalised arguments */
+	long n;
+	int mode;
+	int64_t dur_us;
+};
+
+static const char every_verb[] =
+	"# every verb once\n"					/* 1 */
+	"[every-verb]\n"					/* 2 */
+	"summary = Every verb of the grammar\n"			/* 3 */
+	"ref     = RFC 9293 §3.6\n"				/* 4 */
+	"wire    = C>S F. ; S>C .   # not part of it\n"		/* 5 */
+	"timeout = 1.5s\n"					/* 6 */
+	"steps   = client send 100\n"				/* 7 */
+	"          server recv 100\n"				/* 8 */
+	"          server recv all\n"				/* 9 */
+	"          client recv eof\n"				/* 10 */
+	"          client shutdown wr\n"			/* 11 */
+	"          server shutdown rd\n"			/* 12 */
+	"          server shutdown rdwr\n"			/* 13 */
+	"          client close\n"				/* 14 */
+	"          client linger off\n"				/* 15 */
+	"          client linger 0\n"				/* 16 */
+	"          both   linger2 -1\n"				/* 17 */
+	"          client nodelay on\n"				/* 18 */
+	"          server nodelay off\n"			/* 19 */
+	"          client quickack\n"				/* 20 */
+	"          client user-timeout 1000\n"			/* 21 */
+	"          client user-timeout 2s\n"			/* 22 */
+	"          client sleep 250us\n"			/* 23 */
+	"          both   filter drop all\n"			/* 24 */
+	"          client filter drop fin\n"			/* 25 */
+	"          client filter drop ack\n"			/* 26 */
+	"          client filter drop rst\n"			/* 27 */
+	"          client filter pass fin\n"			/* 28 */
+	"          client filter none\n"			/* 29 */
+	"          client poll\n"				/* 30 */
+	"\n"							/* 31 */
+	"          # a comment between steps\n"			/* 32 */
+	"          client  wait state   TIME_WAIT within 1s  # blanks\n" /* 33 */
+	"          server wait readable within 100ms\n"		/* 34 */
+	"          server wait hup within 2m\n"			/* 35 */
+	"          client expect state FIN_WAIT1\n"		/* 36 */
+	"          client expect errno ECONNRESET\n"		/* 37 */
+	"          client expect errno none\n"			/* 38 */
+	"          client expect eof\n"				/* 39 */
+	"          client expect rc -1\n"			/* 40 */
+	"          client expect events IN|OUT|RDHUP\n"		/* 41 */
+	"          client expect so-error EPIPE\n"		/* 42 */
+	"          client expect duration under 50ms\n"		/* 43 */
+	"          client expect duration over 1.5s\n";		/* 44 */
+
+static const struct want every_verb_steps[] = {
+	{ 7, SIDE_CLIENT, VERB_SEND, "100", 100, 0, 0 },
+	{ 8, SIDE_SERVER, VERB_RECV, "100", 100, RECV_BYTES, 0 },
+	{ 9, SIDE_SERVER, VERB_RECV, "all", 0, RECV_ALL, 0 },
+	{ 10, SIDE_CLIENT, VERB_RECV, "eof", 0, RECV_EOF, 0 },
+	{ 11, SIDE_CLIENT, VERB_SHUTDOWN, "wr", 0, SHUT_WR, 0 },
+	{ 12, SIDE_SERVER, VERB_SHUTDOWN, "rd", 0, SHUT_RD, 0 },
+	{ 13, SIDE_SERVER, VERB_SHUTDOWN, "rdwr", 0, SHUT_RDWR, 0 },
+	{ 14, SIDE_CLIENT, VERB_CLOSE, "", 0, 0, 0 },
+	{ 15, SIDE_CLIENT, VERB_LINGER, "off", 0, 0, 0 },
+	{ 16, SIDE_CLIENT, VERB_LINGER, "0", 0, 1, 0 },
+	{ 17, SIDE_CLIENT, VERB_LINGER2, "-1", -1, 0, 0 },
+	{ 17, SIDE_SERVER, VERB_LINGER2, "-1", -1, 0, 0 },
+	{ 18, SIDE_CLIENT, VERB_NODELAY, "on", 0, 1, 0 },
+	{ 19, SIDE_SERVER, VERB_NODELAY, "off", 0, 0, 0 },
+	{ 20, SIDE_CLIENT, VERB_QUICKACK, "", 0, 0, 0 },
+	{ 21, SIDE_CLIENT, VERB_USER_TIMEOUT, "1000", 1000, 0, 0 },
+	{ 22, SIDE_CLIENT, VERB_USER_TIMEOUT, "2s", 2000, 0, 0 },
+	{ 23, SIDE_CLIENT, VERB_SLEEP, "250us", 0, 0, 250 },
+	{ 24, SIDE_CLIENT, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0 },
+	{ 24, SIDE_SERVER, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0 },
+	{ 25, SIDE_CLIENT, VERB_FILTER, "drop fin", 0, FILTER_DROP_FIN, 0 },
+	{ 26, SIDE_CLIENT, VERB_FILTER, "drop ack", 0, FILTER_DROP_ACK, 0 },
+	{ 27, SIDE_CLIENT, VERB_FILTER, "drop rst", 0, FILTER_DROP_RST, 0 },
+	{ 28, SIDE_CLIENT, VERB_FILTER, "pass fin", 0, FILTER_PASS_FIN, 0 },
+	{ 29, SIDE_CLIENT, VERB_FILTER, "none", 0, FILTER_NONE, 0 },
+	{ 30, SIDE_CLIENT, VERB_POLL, "", 0, 0, 0 },
+	{ 33, SIDE_CLIENT, VERB_WAIT_STATE, "TIME_WAIT within 1s",
+	    STATE_TIME_WAIT, 0, 1000000 },
+	{ 34, SIDE_SERVER, VERB_WAIT_READABLE, "within 100ms", 0, 0, 100000 },
+	{ 35, SIDE_SERVER, VERB_WAIT_HUP, "within 2m", 0, 0, 120000000 },
+	{ 36, SIDE_CLIENT, VERB_EXPECT_STATE, "FIN_WAIT1", STATE_FIN_WAIT1, 0, 0 },
+	{ 37, SIDE_CLIENT, VERB_EXPECT_ERRNO, "ECONNRESET", ECONNRESET, 0, 0 },
+	{ 38, SIDE_CLIENT, VERB_EXPECT_ERRNO, "none", 0, 0, 0 },
+	{ 39, SIDE_CLIENT, VERB_EXPECT_EOF, "", 0, 0, 0 },
+	{ 40, SIDE_CLIENT, VERB_EXPECT_RC, "-1", -1, 0, 0 },
+	{ 41, SIDE_CLIENT, VERB_EXPECT_EVENTS, "IN|OUT|RDHUP",
+	    POLLIN | POLLOUT | POLLRDHUP, 0, 0 },
+	{ 42, SIDE_CLIENT, VERB_EXPECT_SOERROR, "EPIPE", EPIPE, 0, 0 },
+	{ 43, SIDE_CLIENT, VERB_EXPECT_DURATION, "under 50ms", 0, 0, 50000 },
+	{ 44, SIDE_CLIENT, VERB_EXPECT_DURATION, "over 1.5s", 0, 1, 1500000 },
+};
+
+/* Every verb parses to exactly its fields; "both" gives client then server. */
+static void
+every_verb_parses_to_its_exact_step(void **state)
+{
+	struct catalog c = { 0 };
+	const struct scenario *sc;
+	const struct step *st;
+	const struct want *w;
+	char *errs = NULL;
+	size_t i, n = sizeof(every_verb_steps) / sizeof(every_verb_steps[0]);
+
+	assert_int_equal(parse_text(&c, every_verb, &errs), 0);
+	assert_string_equal(errs, "");
+	assert_int_equal(c.n, 1);
+	sc = &c.sc[0];
+	assert_string_equal(sc->name, "every-verb");
+	assert_string_equal(sc->summary, "Every verb of the grammar");
+	assert_string_equal(sc->ref, "RFC 9293 §3.6");
+	assert_string_equal(sc->wire, "C>S F. ; S>C .");
+	assert_string_equal(sc->file, "x.ini");
+	assert_int_equal(sc->line, 2);
+	assert_int_equal(sc->timeout_us, 1500000);
+	assert_int_equal(sc->nsteps, n);
+	for (i = 0; i < n; i++) {
+		st = &sc->steps[i];
+		w = &every_verb_steps[i];
+		print_message("step %zu, line %d\n", i, w->line);
+		assert_int_equal(st->line, w->line);
+		assert_int_equal(st->side, w->side);
+		assert_int_equal(st->verb, w->verb);
+		assert_string_equal(st->args, w->args);
+		assert_int_equal(st->n, w->n);
+		assert_int_equal(st->mode, w->mode);
+		assert_int_equal(st->dur_us, w->dur_us);
+	}
+	free(errs);
+	catalog_free(&c);
+	assert_null(c.sc);
+	assert_int_equal(c.n, 0);
+}
+
+/* One broken input and the one line it must produce. */
+struct bad {
+	const char *text;
+	const char *errs;
+};
+
+static const struct bad bad_inputs[] = {
+	/* INI structure */
+	{ "summary = s\n", "x.ini:1: 'summary' is outside any [section]\n" },
+	{ "[s]\nsummary = s\nsteps = client close\nthis is no key\n",
+	    "x.ini:4: expected 'key = value', got 'this is no key'\n" },
+	{ "[s\nsummary = s\n", "x.ini:1: section header '[s' lacks ']'\n" },
+	{ "[s] junk # c\nsummary = s\nsteps = client close\n",
+	    "x.ini:1: unexpected 'junk' after '[s]'\n" },
+	/* scenario names and keys */
+	{ "[Bad_Name]\nsummary = s\nsteps = client close\n",
+	    "x.ini:1: 'Bad_Name' is not a scenario name (a-z, 0-9 and '-', "
+	    "not first; at most 63)\n" },
+	{ "[-x]\nsummary = s\nsteps = client close\n",
+	    "x.ini:1: '-x' is not a scenario name (a-z, 0-9 and '-', "
+	    "not first; at most 63)\n" },
+	{ "[a123456789a123456789a123456789a123456789a123456789a123456789abcd]\n"
+	    "summary = s\nsteps = client close\n",
+	    "x.ini:1: 'a123456789a123456789a123456789a123456789a123456789"
+	    "a123456789abcd' is not a scenario name (a-z, 0-9 and '-', "
+	    "not first; at most 63)\n" },
+	{ HDR "steps = client close\nsumary = x\n",
+	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout)\n" },
+	{ HDR "summary = again\nsteps = client close\n",
+	    "x.ini:3: duplicate key 'summary' (first at line 2)\n" },
+	{ "[s]\nsteps = client close\n", "x.ini:1: scenario 's' has no summary\n" },
+	{ "[s]\nsummary =\nsteps = client close\n",
+	    "x.ini:2: summary of 's' is empty\n" },
+	{ HDR, "x.ini:1: scenario 's' has no steps\n" },
+	{ HDR "steps =\n", "x.ini:3: steps of 's' is empty\n" },
+	{ "[s]\nsummary = a\nsteps = client close\n[s]\nsummary = b\n"
+	    "steps = client close\n",
+	    "x.ini:4: duplicate scenario 's' (first at x.ini:1)\n" },
+	{ HDR "steps = client close\ntimeout = 5\n",
+	    "x.ini:4: timeout needs a duration with a unit (250us, 100ms, "
+	    "1.5s, 2m), got '5'\n" },
+	{ HDR "steps = client close\ntimeout = 50ms\n",
+	    "x.ini:4: '50ms' is out of range for timeout (100ms..10m)\n" },
+	{ HDR "steps = client close\ntimeout = 1s\n  2s\n",
+	    "x.ini:5: unexpected '2s': timeout takes one line\n" },
+	/* sides and verbs */
+	{ HDR "steps = clinet send 1\n",
+	    "x.ini:3: unknown side 'clinet' (client, server or both)\n" },
+	{ HDR "steps = client sned 1\n", "x.ini:3: unknown verb 'sned'\n" },
+	{ HDR "steps = client\n", "x.ini:3: missing verb after 'client'\n" },
+	{ HDR "steps = client wait\n",
+	    "x.ini:3: wait needs state, readable or hup\n" },
+	{ HDR "steps = client expect fin\n",
+	    "x.ini:3: expect needs state, errno, eof, rc, events, so-error or "
+	    "duration, got 'fin'\n" },
+	/* arity */
+	{ HDR "steps = client send\n", "x.ini:3: send needs a byte count\n" },
+	{ HDR "steps = client send 1 2\n",
+	    "x.ini:3: send takes only a byte count, got extra '2'\n" },
+	{ HDR "steps = client close now\n",
+	    "x.ini:3: close takes no arguments, got 'now'\n" },
+	{ HDR "steps = client wait state CLOSED within\n",
+	    "x.ini:3: wait state needs a TCP state, 'within' and a duration\n" },
+	/* argument words */
+	{ HDR "steps = client send lots\n",
+	    "x.ini:3: send needs a byte count, got 'lots'\n" },
+	{ HDR "steps = client send 0x10\n",
+	    "x.ini:3: send needs a byte count, got '0x10'\n" },
+	{ HDR "steps = client recv some\n",
+	    "x.ini:3: recv needs a byte count, all or eof, got 'some'\n" },
+	{ HDR "steps = client shutdown both\n",
+	    "x.ini:3: shutdown needs rd, wr or rdwr, got 'both'\n" },
+	{ HDR "steps = client linger on\n",
+	    "x.ini:3: linger needs off or seconds, got 'on'\n" },
+	{ HDR "steps = client nodelay yes\n",
+	    "x.ini:3: nodelay needs on or off, got 'yes'\n" },
+	{ HDR "steps = client filter drop syn\n",
+	    "x.ini:3: filter needs drop all|fin|ack|rst, pass fin or none, "
+	    "got 'drop syn'\n" },
+	{ HDR "steps = client filter pass\n",
+	    "x.ini:3: filter needs drop all|fin|ack|rst, pass fin or none, "
+	    "got 'pass'\n" },
+	{ HDR "steps = client wait state FIN_WAIT3 within 1s\n",
+	    "x.ini:3: 'FIN_WAIT3' is not a TCP state\n" },
+	{ HDR "steps = client expect state time_wait\n",
+	    "x.ini:3: 'time_wait' is not a TCP state\n" },
+	{ HDR "steps = client wait state CLOSED in 1s\n",
+	    "x.ini:3: wait state needs 'within', got 'in'\n" },
+	{ HDR "steps = client wait hup within 1\n",
+	    "x.ini:3: wait hup needs a duration with a unit (250us, 100ms, "
+	    "1.5s, 2m), got '1'\n" },
+	{ HDR "steps = client sleep 1.5us\n",
+	    "x.ini:3: sleep needs a duration with a unit (250us, 100ms, "
+	    "1.5s, 2m), got '1.5us'\n" },
+	{ HDR "steps = client expect errno EFOO\n",
+	    "x.ini:3: 'EFOO' is not an errno name (like ECONNRESET, or none)\n" },
+	{ HDR "steps = client expect so-error reset\n",
+	    "x.ini:3: 'reset' is not an errno name (like ECONNRESET, or none)\n" },
+	{ HDR "steps = client expect events IN|FOO\n",
+	    "x.ini:3: 'FOO' is not a poll event (IN, OUT, PRI, ERR, HUP, RDHUP, "
+	    "NVAL, RDNORM, RDBAND, WRNORM, WRBAND, MSG)\n" },
+	{ HDR "steps = client expect events IN||OUT\n",
+	    "x.ini:3: 'IN||OUT' is not a list of poll events like IN|HUP\n" },
+	{ HDR "steps = client expect rc one\n",
+	    "x.ini:3: expect rc needs a number, got 'one'\n" },
+	{ HDR "steps = client expect duration within 1s\n",
+	    "x.ini:3: expect duration needs under or over and a duration, "
+	    "got 'within'\n" },
+	{ HDR "steps = client user-timeout 1.5ms\n",
+	    "x.ini:3: user-timeout needs milliseconds or a duration, "
+	    "got '1.5ms'\n" },
+	/* ranges */
+	{ HDR "steps = client send 0\n",
+	    "x.ini:3: '0' is out of range for send (1..16777216)\n" },
+	{ HDR "steps = client recv 16777217\n",
+	    "x.ini:3: '16777217' is out of range for recv (1..16777216)\n" },
+	{ HDR "steps = client linger 3601\n",
+	    "x.ini:3: '3601' is out of range for linger (0..3600)\n" },
+	{ HDR "steps = client linger2 -2\n",
+	    "x.ini:3: '-2' is out of range for linger2 (-1..3600)\n" },
+	{ HDR "steps = client user-timeout 3600001\n",
+	    "x.ini:3: '3600001' is out of range for user-timeout "
+	    "(0..3600000 ms)\n" },
+	{ HDR "steps = client user-timeout 2h\n",
+	    "x.ini:3: '2h' is out of range for user-timeout (0..1h)\n" },
+	{ HDR "steps = client sleep 11m\n",
+	    "x.ini:3: '11m' is out of range for sleep (0s..10m)\n" },
+	{ HDR "steps = client wait readable within 500us\n",
+	    "x.ini:3: '500us' is out of range for wait readable (1ms..10m)\n" },
+	{ HDR "steps = client expect rc 99999999999999999999\n",
+	    "x.ini:3: '99999999999999999999' is out of range for expect rc "
+	    "(-2147483648..2147483647)\n" },
+	/* sizes */
+	{ HDR "steps = client expect events "
+	    "IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN|IN\n",
+	    "x.ini:3: arguments of expect events are too long (at most 63 "
+	    "bytes)\n" },
+};
+
+/* Each class of broken input gives its exact message on its line. */
+static void
+each_broken_input_gives_its_message(void **state)
+{
+	struct catalog c = { 0 };
+	size_t i, n = sizeof(bad_inputs) / sizeof(bad_inputs[0]);
+	char *errs;
+
+	for (i = 0; i < n; i++) {
+		errs = NULL;
+		print_message("case %zu: %s", i, bad_inputs[i].errs);
+		assert_int_equal(parse_text(&c, bad_inputs[i].text, &errs), 1);
+		assert_string_equal(errs, bad_inputs[i].errs);
+		free(errs);
+		catalog_free(&c);
+	}
+}
+
+/* A line longer than the limit is one error, and the parse goes on. */
+static void
+an_overlong_line_is_reported_and_skipped(void **state)
+{
+	struct catalog c = { 0 };
+	char *text, *errs = NULL, want[128];
+	size_t len = PARSE_MAX_LINE + 1;
+
+	text = malloc(len + 64);
+	assert_non_null(text);
+	strcpy(text, HDR "ref = ");
+	memset(text + strlen(text), 'r', len - 6);
+	strcpy(text + strlen(HDR) + len, "\nsteps = client close\n");
+	assert_int_equal(parse_text(&c, text, &errs), 1);
+	snprintf(want, sizeof(want), "x.ini:3: line too long (%zu bytes, at "
+	    "most %d)\n", len, PARSE_MAX_LINE);
+	assert_string_equal(errs, want);
+	free(errs);
+	free(text);
+	catalog_free(&c);
+}
+
+static const char many_errors[] =
+	"[ok-one]\n"						/* 1 */
+	"summary = fine\n"					/* 2 */
+	"steps = client close\n"				/* 3 */
+	"[broken-one]\n"					/* 4 */
+	"summary = two bad steps and a bad key\n"		/* 5 */
+	"steps = client sned 1\n"				/* 6 */
+	"        client close\n"				/* 7 */
+	"        server wait state FIN_WAIT3 within 1s\n"	/* 8 */
+	"colour = blue\n"					/* 9 */
+	"[ok-two]\n"						/* 10 */
+	"summary = fine too\n"					/* 11 */
+	"steps = both close\n"					/* 12 */
+	"no equals sign here\n"					/* 13 */
+	"[no-summary]\n"					/* 14 */
+	"steps = client send lots\n";				/* 15 */
+
+/* Several errors in one text are all reported; only flawless sections stay. */
+static void
+all_errors_of_a_text_are_reported(void **state)
+{
+	struct catalog c = { 0 };
+	char *errs = NULL;
+
+	assert_int_equal(parse_text(&c, many_errors, &errs), 6);
+	assert_string_equal(errs,
+	    "x.ini:6: unknown verb 'sned'\n"
+	    "x.ini:8: 'FIN_WAIT3' is not a TCP state\n"
+	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout)\n"
+	    "x.ini:13: expected 'key = value', got 'no equals sign here'\n"
+	    "x.ini:15: send needs a byte count, got 'lots'\n"
+	    "x.ini:14: scenario 'no-summary' has no summary\n");
+	assert_int_equal(c.n, 1);		/* ok-two holds line 13 */
+	assert_string_equal(c.sc[0].name, "ok-one");
+	assert_null(catalog_find(&c, "broken-one"));
+	assert_null(catalog_find(&c, "ok-two"));
+	free(errs);
+	catalog_free(&c);
+}
+
+/* A name defined in an earlier text is refused, naming where it was first. */
+static void
+duplicate_names_across_texts_are_refused(void **state)
+{
+	struct catalog c = { 0 };
+	size_t len;
+	char *errs = NULL;
+	FILE *f;
+
+	f = open_memstream(&errs, &len);
+	assert_non_null(f);
+	assert_int_equal(catalog_parse(&c, "a.ini",
+	    "\n[same]\nsummary = a\nsteps = client close\n", f), 0);
+	assert_int_equal(catalog_parse(&c, "b.ini",
+	    "[other]\nsummary = b\nsteps = client close\n"
+	    "[same]\nsummary = b\nsteps = client close\n", f), 1);
+	fclose(f);
+	assert_string_equal(errs,
+	    "b.ini:4: duplicate scenario 'same' (first at a.ini:2)\n");
+	assert_int_equal(c.n, 2);
+	assert_string_equal(catalog_find(&c, "same")->file, "a.ini");
+	assert_string_equal(catalog_find(&c, "other")->file, "b.ini");
+	assert_null(catalog_find(&c, "none"));
+	free(errs);
+	catalog_free(&c);
+}
+
+/* The catalogue hash covers every text, in order. */
+static void
+the_hash_follows_the_texts(void **state)
+{
+	struct catalog a = { 0 }, b = { 0 };
+	const char *t1 = "[x]\nsummary = x\nsteps = client close\n";
+	const char *t2 = "[y]\nsummary = y\nsteps = client close\n";
+
+	assert_int_equal(catalog_parse(&a, "1", t1, stderr), 0);
+	assert_int_equal(catalog_parse(&a, "2", t2, stderr), 0);
+	assert_int_equal(catalog_parse(&b, "1", t1, stderr), 0);
+	assert_true(a.hash != b.hash);
+	assert_int_equal(catalog_parse(&b, "2", t2, stderr), 0);
+	assert_true(a.hash == b.hash);
+	catalog_free(&a);
+	catalog_free(&b);
+}
+
+/* The built-in catalogue loads without a single error. */
+static void
+the_embedded_catalogue_loads_cleanly(void **state)
+{
+	struct catalog c = { 0 };
+	size_t len, i;
+	char *errs = NULL;
+	FILE *f;
+
+	f = open_memstream(&errs, &len);
+	assert_non_null(f);
+	assert_int_equal(catalog_load_embedded(&c, f), 0);
+	fclose(f);
+	assert_string_equal(errs, "");
+	for (i = 0; i < c.n; i++) {
+		assert_true(c.sc[i].nsteps > 0);
+		assert_true(c.sc[i].summary[0] != '\0');
+	}
+	print_message("embedded: %zu scenarios\n", c.n);
+	free(errs);
+	catalog_free(&c);
+}
+
+/* Writes text to dir/name. */
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A directory's *.ini files load in name order; others are ignored. */
+static void
+a_directory_loads_in_name_order(void **state)
+{
+	char dir[] = "/tmp/test_catalog.XXXXXX", path[512], *errs = NULL;
+	struct catalog c = { 0 };
+	size_t len;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "b.ini", "[bee]\nsummary = b\nsteps = client close\n");
+	write_file(dir, "a.ini", "[ay]\nsummary = a\nsteps = client close\n");
+	write_file(dir, "c.txt", "not a scenario file\n");
+	write_file(dir, ".d.ini", "hidden\n");
+	f = open_memstream(&errs, &len);
+	assert_non_null(f);
+	assert_int_equal(catalog_load_path(&c, dir, f), 0);
+	snprintf(path, sizeof(path), "%s/a.ini", dir);
+	assert_int_equal(catalog_load_path(&c, path, f), 1);
+	fclose(f);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.sc[0].name, "ay");
+	assert_string_equal(c.sc[1].name, "bee");
+	assert_string_equal(c.sc[0].file, path);
+	snprintf(path, sizeof(path), "%s/a.ini:1: duplicate scenario 'ay' "
+	    "(first at %s/a.ini:1)\n", dir, dir);
+	assert_string_equal(errs, path);
+	free(errs);
+	catalog_free(&c);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/* A path that cannot be read is one error "path: reason". */
+static void
+a_missing_path_is_one_error(void **state)
+{
+	struct catalog c = { 0 };
+	char *errs = NULL;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&errs, &len);
+	assert_non_null(f);
+	assert_int_equal(catalog_load_path(&c, "/nonexistent/x.ini", f), 1);
+	fclose(f);
+	assert_string_equal(errs,
+	    "/nonexistent/x.ini: No such file or directory\n");
+	assert_int_equal(c.n, 0);
+	free(errs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_verb_parses_to_its_exact_step),
+		cmocka_unit_test(each_broken_input_gives_its_message),
+		cmocka_unit_test(an_overlong_line_is_reported_and_skipped),
+		cmocka_unit_test(all_errors_of_a_text_are_reported),
+		cmocka_unit_test(duplicate_names_across_texts_are_refused),
+		cmocka_unit_test(the_hash_follows_the_texts),
+		cmocka_unit_test(the_embedded_catalogue_loads_cleanly),
+		cmocka_unit_test(a_directory_loads_in_name_order),
+		cmocka_unit_test(a_missing_path_is_one_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
