@@ -58,7 +58,7 @@ $(B)/%.o: src/%.c $(HDRS) | $(B)
 
 # The built-in catalogue, embedded as C strings (file name, text).
 $(B)/catalog_embed.c: $(SCEN) tests/embed.awk | $(B)
-	awk -f tests/embed.awk $(SCEN) > $@
+	awk -f tests/embed.awk $(SCEN) < /dev/null > $@
 
 $(B)/catalog_embed.o: $(B)/catalog_embed.c
 	$(CC) $(TD_CFLAGS) -Wno-missing-prototypes -c -o $@ $<

@@ -459,6 +459,17 @@ do_wait_state(struct tcase *tc, const struct step *st, struct step_result *r)
 	return r->end[st->side].state == (enum tcp_state)st->n;
 }
 
+/* wait info F OP N: 1 when the end's field holds, 0 pending. */
+static int
+do_wait_info(struct tcase *tc, const struct step *st, struct step_result *r)
+{
+	long v;
+
+	case_observe(tc, r);
+	v = info_value(&r->end[st->side], (enum info_field)st->mode);
+	return v >= 0 && op_holds(v, (enum cmp_op)st->op, st->n);
+}
+
 /* Runs the action of step i (not an expectation); 1 done, 0 pending. */
 static int
 step_act(struct tcase *tc, const struct step *st, struct step_result *r)
@@ -491,6 +502,8 @@ step_act(struct tcase *tc, const struct step *st, struct step_result *r)
 		return mono_us() >= tc->step_t0 + st->dur_us;
 	case VERB_WAIT_STATE:
 		return do_wait_state(tc, st, r);
+	case VERB_WAIT_INFO:
+		return do_wait_info(tc, st, r);
 	case VERB_WAIT_READABLE:
 	case VERB_WAIT_HUP:
 		return do_wait_poll(tc, st, r);
@@ -548,7 +561,12 @@ step_expired(struct tcase *tc, size_t i)
 		return 1;
 	}
 	r->status = STEP_FAILED;
-	if (st->verb == VERB_WAIT_STATE)
+	if (st->verb == VERB_WAIT_INFO)
+		snprintf(r->msg, sizeof(r->msg), "%s is %ld, not %s %ld, after %.0f ms",
+		    info_name((enum info_field)st->mode),
+		    info_value(&r->end[st->side], (enum info_field)st->mode),
+		    op_name((enum cmp_op)st->op), st->n, st->dur_us / 1000.0);
+	else if (st->verb == VERB_WAIT_STATE)
 		snprintf(r->msg, sizeof(r->msg), "state %s, not %s, after %.0f ms",
 		    state_name(r->end[st->side].state), state_name((enum tcp_state)st->n),
 		    st->dur_us / 1000.0);
@@ -601,7 +619,7 @@ step_run(struct tcase *tc, size_t i)
 	r->dur_us = mono_us() - tc->step_t0;
 	if (!finished && !step_expired(tc, i))
 		return 0;
-	if (st->verb != VERB_WAIT_STATE || finished)
+	if ((st->verb != VERB_WAIT_STATE && st->verb != VERB_WAIT_INFO) || finished)
 		case_observe(tc, r);
 	step_settle(tc, i);
 	return 1;

@@ -144,29 +144,72 @@ header_text(const char *name, char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), "(%s)", unit);
 }
 
-/* Columns a text takes on a terminal: one per UTF-8 character. */
+/* Length of the valid UTF-8 sequence of two or more bytes at p, or 1 for
+ * ASCII, or 0 for a byte that starts no valid sequence. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;			/* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f;			/* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;			/* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f;			/* above U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Columns a text takes on a terminal: one per UTF-8 character, and one
+ * per byte that is not valid UTF-8 (printed as '?'). */
 static size_t
 text_width(const char *s)
 {
-	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0, n;
 
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
+	for (; *p != '\0'; p += n > 0 ? n : 1, w++)
+		n = utf8_len(p);
 	return w;
 }
 
-/* Prints s, control characters as '?', padded with spaces to width w on
- * the left (right-aligned) or the right; pad 0 for no padding. */
+/* Prints s, control characters and invalid UTF-8 as '?', padded with
+ * spaces to width w on the left (right-aligned) or the right; pad 0 for
+ * no padding. */
 static void
 put_padded(FILE *fp, const char *s, size_t w, int right, int pad)
 {
-	size_t n = text_width(s), fill = pad && w > n ? w - n : 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = text_width(s), fill = pad && w > len ? w - len : 0, n;
 
 	if (right)
 		fprintf(fp, "%*s", (int)fill, "");
-	for (; *s != '\0'; s++)
-		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+	for (; *p != '\0'; p += n) {
+		n = utf8_len(p);
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			putc('?', fp);
+			n = 1;
+		} else
+			fwrite(p, 1, n, fp);
+	}
 	if (!right)
 		fprintf(fp, "%*s", (int)fill, "");
 }
@@ -272,40 +315,6 @@ report_record(const struct report *r, FILE *fp)
 		put_padded(fp, text != NULL ? text : "-", 0, 0, 0);
 		fputc('\n', fp);
 	}
-}
-
-/* Length of the valid UTF-8 sequence of two or more bytes at p, or 1 for
- * ASCII, or 0 for a byte that starts no valid sequence. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;			/* overlong */
-	else if (p[0] == 0xed)
-		hi = 0x9f;			/* surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90;			/* overlong */
-	else if (p[0] == 0xf4)
-		hi = 0x8f;			/* above U+10FFFF */
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
 }
 
 /* Prints s as a JSON string. */

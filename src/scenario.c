@@ -27,6 +27,22 @@ static const char *const verb_names[] = {
 	[VERB_EXPECT_RC] = "expect rc", [VERB_EXPECT_EVENTS] = "expect events",
 	[VERB_EXPECT_SOERROR] = "expect so-error",
 	[VERB_EXPECT_DURATION] = "expect duration",
+	[VERB_EXPECT_INFO] = "expect info", [VERB_WAIT_INFO] = "wait info",
+};
+
+static const char *const info_names[] = {
+	[INFO_RETRANSMITS] = "retransmits", [INFO_PROBES] = "probes",
+	[INFO_BACKOFF] = "backoff", [INFO_RTO] = "rto", [INFO_UNACKED] = "unacked",
+	[INFO_LOST] = "lost", [INFO_RETRANS] = "retrans",
+	[INFO_TOTAL_RETRANS] = "total_retrans", [INFO_SEGS_IN] = "segs_in",
+	[INFO_SEGS_OUT] = "segs_out", [INFO_NOTSENT_BYTES] = "notsent_bytes",
+	[INFO_SND_WND] = "snd_wnd", [INFO_RCV_WND] = "rcv_wnd",
+	[INFO_TIMER_MS] = "timer_ms",
+};
+
+static const char *const op_names[] = {
+	[OP_EQ] = "=", [OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=",
+	[OP_GT] = ">", [OP_GE] = ">=",
 };
 
 static const char *const filter_names[] = {
@@ -106,7 +122,66 @@ const char *state_name(enum tcp_state s) { return table_name(state_names, NITEMS
 const char *source_name(enum obs_source s) { return table_name(source_names, NITEMS(source_names), s); }
 const char *status_name(enum step_status s) { return table_name(status_names, NITEMS(status_names), s); }
 const char *verdict_name(enum verdict v) { return table_name(verdict_names, NITEMS(verdict_names), v); }
+const char *info_name(enum info_field f) { return table_name(info_names, NITEMS(info_names), f); }
+const char *op_name(enum cmp_op op) { return table_name(op_names, NITEMS(op_names), op); }
 const char *family_name(enum family f) { return table_name(family_names, NITEMS(family_names), f); }
+
+/* The value of field f in o; -1 when o has none. */
+long
+info_value(const struct end_obs *o, enum info_field f)
+{
+	const struct tcp_snap *t = &o->info;
+
+	if (f == INFO_TIMER_MS)
+		return o->source == OBS_DIAG || o->source == OBS_DIAG_TW ?
+		    (long)o->timer_ms : -1;
+	if (!o->has_info)
+		return -1;
+	switch (f) {
+	case INFO_RETRANSMITS: return t->retransmits;
+	case INFO_PROBES: return t->probes;
+	case INFO_BACKOFF: return t->backoff;
+	case INFO_RTO: return (long)t->rto;
+	case INFO_UNACKED: return (long)t->unacked;
+	case INFO_LOST: return (long)t->lost;
+	case INFO_RETRANS: return (long)t->retrans;
+	case INFO_TOTAL_RETRANS: return (long)t->total_retrans;
+	case INFO_SEGS_IN: return (long)t->segs_in;
+	case INFO_SEGS_OUT: return (long)t->segs_out;
+	case INFO_NOTSENT_BYTES: return (long)t->notsent_bytes;
+	case INFO_SND_WND: return (long)t->snd_wnd;
+	case INFO_RCV_WND: return (long)t->rcv_wnd;
+	default: return -1;
+	}
+}
+
+/* Whether a op b holds. */
+int
+op_holds(long a, enum cmp_op op, long b)
+{
+	switch (op) {
+	case OP_EQ: return a == b;
+	case OP_NE: return a != b;
+	case OP_LT: return a < b;
+	case OP_LE: return a <= b;
+	case OP_GT: return a > b;
+	default: return a >= b;
+	}
+}
+
+/* Whether a verb is an expectation: checked, never acts. */
+int
+verb_is_expect(enum verb v)
+{
+	return strncmp(table_name(verb_names, NITEMS(verb_names), v), "expect ", 7) == 0;
+}
+
+/* Whether a verb's rc is a poll revents mask. */
+int
+verb_reports_events(enum verb v)
+{
+	return v == VERB_POLL || v == VERB_WAIT_READABLE || v == VERB_WAIT_HUP;
+}
 
 /* The state named name (as state_name prints it), or -1. */
 int

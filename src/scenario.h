@@ -36,6 +36,8 @@ enum verb {
 	VERB_EXPECT_EVENTS,			/* expect events IN|OUT|...: previous poll */
 	VERB_EXPECT_SOERROR,			/* expect so-error E: SO_ERROR now */
 	VERB_EXPECT_DURATION,			/* expect duration under|over D */
+	VERB_EXPECT_INFO,			/* expect info FIELD OP N */
+	VERB_WAIT_INFO,				/* wait info FIELD OP N within D */
 	VERB__COUNT
 };
 
@@ -54,6 +56,17 @@ enum filter_kind {
 	FILTER_PASS_FIN,			/* pass only segments carrying FIN */
 	FILTER__COUNT
 };
+
+/* The tcp_info fields a step can test (expect/wait info), by name as in
+ * struct tcp_snap; INFO_TIMER_MS is sock_diag's timer of an orphan. */
+enum info_field {
+	INFO_RETRANSMITS, INFO_PROBES, INFO_BACKOFF, INFO_RTO, INFO_UNACKED,
+	INFO_LOST, INFO_RETRANS, INFO_TOTAL_RETRANS, INFO_SEGS_IN, INFO_SEGS_OUT,
+	INFO_NOTSENT_BYTES, INFO_SND_WND, INFO_RCV_WND, INFO_TIMER_MS,
+	INFO__COUNT
+};
+
+enum cmp_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };	/* = != < <= > >= */
 
 /* TCP states as the kernel numbers them (include/net/tcp_states.h), plus
  * STATE_CLOSED_GONE for "the kernel has nothing for this 4-tuple". */
@@ -82,7 +95,8 @@ struct step {
 	enum verb verb;
 	char args[64];				/* the arguments as written, normalised */
 	long n;					/* bytes, seconds, ms, errno, state, rc, events mask */
-	int mode;				/* recv_mode, filter_kind, shutdown how, on/off, under/over */
+	int mode;				/* recv_mode, filter_kind, shutdown how, on/off, under/over, info_field */
+	int op;					/* enum cmp_op, for expect/wait info */
 	int64_t dur_us;				/* durations: sleep, within, under/over */
 };
 
@@ -177,6 +191,19 @@ const char *source_name(enum obs_source s);
 const char *status_name(enum step_status s);
 const char *verdict_name(enum verdict v);
 const char *family_name(enum family f);
+
+const char *info_name(enum info_field f);	/* "total_retrans" */
+const char *op_name(enum cmp_op op);		/* ">=" */
+/* The value of field f in an observation; -1 when it has none (no
+ * tcp_info, or no timer for INFO_TIMER_MS). */
+long info_value(const struct end_obs *o, enum info_field f);
+/* Whether a op b holds. */
+int op_holds(long a, enum cmp_op op, long b);
+
+/* Whether a verb is an expectation (checked, never acts). */
+int verb_is_expect(enum verb v);
+/* Whether a verb's rc is a poll revents mask. */
+int verb_reports_events(enum verb v);
 
 /* Lookups by name; return -1 when the name is unknown. */
 int state_from_name(const char *name);

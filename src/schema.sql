@@ -111,8 +111,9 @@ CREATE TABLE steps (
 	status		TEXT NOT NULL
 			CHECK (status IN ('ok', 'failed', 'timeout', 'not_run')),
 	-- What the step returned; all NULL when status is 'not_run'.
-	rc		INTEGER,		-- return value (-1 with errno); poll: revents
+	rc		INTEGER,		-- return value (-1 with errno); poll: revents; NULL for expect
 	errno		TEXT,			-- "ECONNRESET"; NULL when the step set none
+	events		TEXT,			-- poll, wait readable|hup: revents as "IN|OUT|RDHUP"
 	eof		INTEGER CHECK (eof IN (0, 1)),	-- recv ended at EOF
 	t_us		INTEGER,		-- start, from the case's start (monotonic)
 	dur_us		INTEGER,		-- how long it took
@@ -233,6 +234,7 @@ SELECT
 	s.status,
 	s.rc,
 	s.errno,
+	s.events,
 	s.eof,
 	s.t_us,
 	s.dur_us,

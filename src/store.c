@@ -82,11 +82,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " :message, :client_addr, :server_addr, :started_us, :duration_us)",
 	[STMT_INSERT_STEP] =
 	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
-	    " case_id, idx, line, side, verb, args, status, rc, errno, eof,"
-	    " t_us, dur_us, message)"
+	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
+	    " eof, t_us, dur_us, message)"
 	    " VALUES (" END_PARAMS("c") END_PARAMS("s")
 	    " :case_id, :idx, :line, :side, :verb, :args, :status, :rc, :errno,"
-	    " :eof, :t_us, :dur_us, :message)",
+	    " :events, :eof, :t_us, :dur_us, :message)",
 	[STMT_ADD_RUN_COUNTS] =
 	    "UPDATE runs SET n_pass = n_pass + :pass, n_fail = n_fail + :fail,"
 	    " n_timeout = n_timeout + :timeout, n_error = n_error + :error"
@@ -134,13 +134,14 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " FROM v_case WHERE case_id = :case_id",
 	[STORE_Q_CASE_STEPS] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
-	    " trim(verb || ' ' || args) AS step, rc, errno, client_state,"
-	    " server_state, status, message"
+	    " trim(verb || ' ' || args) AS step, coalesce(events, rc) AS rc,"
+	    " errno, client_state, server_state, status, message"
 	    " FROM v_step WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_STEPS_VERBOSE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
-	    " trim(verb || ' ' || args) AS step, rc, errno, client_state,"
-	    " server_state, status, round(dur_us / 1000.0, 1) AS dur_ms,"
+	    " trim(verb || ' ' || args) AS step, coalesce(events, rc) AS rc,"
+	    " errno, client_state, server_state, status,"
+	    " round(dur_us / 1000.0, 1) AS dur_ms,"
 	    " c_retrans, c_total_retrans, round(c_rto / 1000.0, 1) AS c_rto_ms,"
 	    " c_backoff, c_timer_ms,"
 	    " s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"
@@ -254,18 +255,35 @@ fail:
 	return -1;
 }
 
-/* Checks that the file is a teardownd database this build can use, and
- * migrates it when writable. */
+/* Reads the database's identity, the first read of the connection: a file
+ * that is not a database fails here, and so does a reader of a WAL
+ * database that would have to create the -wal/-shm files in a directory
+ * it cannot write. */
 static int
-store_check_schema(struct store *st)
+store_identify(struct store *st, int64_t *appid, int64_t *version,
+    int64_t *nobjects)
+{
+	if (store_read_int(st, "PRAGMA application_id", appid) == 0 &&
+	    store_read_int(st, "PRAGMA user_version", version) == 0 &&
+	    store_read_int(st, "SELECT count(*) FROM sqlite_schema",
+	    nobjects) == 0)
+		return 0;
+	if (sqlite3_extended_errcode(st->db) == SQLITE_READONLY_DIRECTORY)
+		return store_fail(st, "cannot read: it is in WAL mode, its -wal "
+		    "and -shm files are missing and this directory is not "
+		    "writable (teardownd keeps them once it has opened it)");
+	return store_fail(st, "%s", sqlite3_errmsg(st->db));
+}
+
+/* Checks, before anything is written, that the file is a teardownd
+ * database this build can use; *migrate is set when it lacks steps. */
+static int
+store_check_schema(struct store *st, int *migrate)
 {
 	int64_t version, appid, nobjects;
 
-	if (store_read_int(st, "PRAGMA application_id", &appid) == -1 ||
-	    store_read_int(st, "PRAGMA user_version", &version) == -1 ||
-	    store_read_int(st, "SELECT count(*) FROM sqlite_schema",
-	    &nobjects) == -1)
-		return store_fail(st, "%s", sqlite3_errmsg(st->db));
+	if (store_identify(st, &appid, &version, &nobjects) == -1)
+		return -1;
 	if (appid != 0 && appid != STORE_APPLICATION_ID)
 		return store_fail(st, "not a teardownd database "
 		    "(application_id %lld)", (long long)appid);
@@ -283,8 +301,7 @@ store_check_schema(struct store *st)
 		return store_fail(st, "schema version %lld is older than this "
 		    "build's (%d); run teardownd once to migrate it",
 		    (long long)version, schema_version);
-	if (version < schema_version)
-		return store_migrate(st);
+	*migrate = version < schema_version;
 	return 0;
 }
 
@@ -318,15 +335,8 @@ done:
 static int
 store_configure(struct store *st)
 {
-	int64_t dummy;
 	int persist = 1;
 
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	/* The first read: a file that is not a database fails here. */
-	if (store_read_int(st, "PRAGMA user_version", &dummy) == -1)
-		return store_fail(st, "%s", sqlite3_errmsg(st->db));
-	if (st->readonly)
-		return 0;
 	if (store_set_wal(st) == -1 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON", "foreign_keys") == -1)
@@ -354,6 +364,7 @@ struct store *
 store_open(const char *path, int readonly, char *err, size_t errlen)
 {
 	struct store *st;
+	int migrate = 0;
 	int flags = SQLITE_OPEN_EXRESCODE | (readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 
@@ -371,9 +382,13 @@ store_open(const char *path, int readonly, char *err, size_t errlen)
 			    sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
-	if (store_configure(st) == -1 || store_check_schema(st) == -1)
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (store_check_schema(st, &migrate) == -1)
 		goto fail;
-	if (!readonly && store_prepare_writes(st) == -1)
+	if (readonly)
+		return st;
+	if (store_configure(st) == -1 || (migrate && store_migrate(st) == -1) ||
+	    store_prepare_writes(st) == -1)
 		goto fail;
 	return st;
 fail:
@@ -618,7 +633,7 @@ insert_step(struct store *st, int64_t case_id, size_t idx,
 {
 	sqlite3_stmt *s = st->stmt[STMT_INSERT_STEP];
 	enum step_status status = r != NULL ? r->status : STEP_NOT_RUN;
-	char what[64];
+	char what[64], ev[64];
 	int bad = 0;
 
 	snprintf(what, sizeof(what), "insert step %zu", idx);
@@ -632,9 +647,14 @@ insert_step(struct store *st, int64_t case_id, size_t idx,
 	if (r != NULL)
 		bad |= bind_text(s, ":message", r->msg, sizeof(r->msg), 1);
 	if (status != STEP_NOT_RUN) {
-		bad |= bind_int(s, ":rc", r->rc);
+		if (!verb_is_expect(sp->verb))
+			bad |= bind_int(s, ":rc", r->rc);
 		if (r->err != 0)
 			bad |= bind_str(s, ":errno", errno_name(r->err));
+		if (verb_reports_events(sp->verb) && r->err == 0) {
+			events_format((int)r->rc, ev, sizeof(ev));
+			bad |= bind_str(s, ":events", ev);
+		}
 		bad |= bind_int(s, ":eof", r->eof != 0);
 		bad |= bind_int(s, ":t_us", r->t_us);
 		bad |= bind_int(s, ":dur_us", r->dur_us);

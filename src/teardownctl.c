@@ -37,17 +37,18 @@ static const char usage_text[] =
     "usage: teardownctl [--db PATH] [--json] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  runs [-n N]                    recent runs, newest first (20 by default)\n"
-    "  show RUN                       a run and its cases; RUN is a number or 'last'\n"
-    "  show CASE [-v]                 a case step by step, both ends side by side;\n"
-    "                                 CASE is c<ID> or RUN/SCENARIO/FAMILY[/REP]\n"
-    "  history SCENARIO [--family F]  the scenario's verdict in each run, with the kernel\n"
-    "  help                           this text\n"
+    "  runs [-n N]       recent runs, newest first (20 unless -n)\n"
+    "  show RUN          a run and its cases; RUN is a number or 'last'\n"
+    "  show CASE [-v]    a case step by step, both ends side by side;\n"
+    "                    CASE is c<ID> or RUN/SCENARIO/FAMILY[/REP]\n"
+    "  history SCENARIO [--family F]\n"
+    "                    the scenario's verdict in each run, with the kernel\n"
+    "  help              this text\n"
     "\n"
     "options:\n"
     "  --db PATH   the database (default: $TEARDOWND_DB, else ./teardownd.db)\n"
-    "  --json      JSON instead of tables (show CASE then includes the -v columns)\n"
-    "  -v          show CASE: retransmissions, rto, backoff and timer of both ends\n"
+    "  --json      JSON instead of tables; show CASE then has the -v columns\n"
+    "  -v          show CASE: retransmissions, rto, backoff, timer of both ends\n"
     "\n"
     "exit status: 0 ok, 64 usage, 66 no such database, run, case or scenario,\n"
     "74 database error\n";
@@ -396,6 +397,7 @@ ctl_open(struct ctl *c)
 	return 0;
 }
 
+/* teardownctl [--db PATH] [--json] COMMAND [ARGS]: see usage_text. */
 int
 main(int argc, char **argv)
 {

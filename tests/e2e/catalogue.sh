@@ -2,7 +2,7 @@
 # The built-in catalogue runs once on IPv4 and IPv6, every case passes, and
 # the database holds what DESIGN.md promises: the run's identity, every step
 # with both ends' states, the rare states seen where the seed says.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 DB="$T/t.db"
 
 "$TD" --once --db "$DB" > "$T/out" 2> "$T/err"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The whole catalogue passes 20 times in a row on both families: no flake.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.inc"
 DB="$T/t.db"
 start=$(date +%s)
 "$TD" --once --repeat 20 --db "$DB" > "$T/out" 2> "$T/err"

@@ -330,6 +330,29 @@ each_broken_input_gives_its_message(void **state)
 	}
 }
 
+/* A 63-character name, a UTF-8 BOM and CRLF line ends are all accepted. */
+static void
+long_names_bom_and_crlf_are_accepted(void **state)
+{
+	struct catalog c = { 0 };
+	char *errs = NULL;
+	const char *name = "a123456789a123456789a123456789a123456789a123456789"
+	    "a123456789abc";
+
+	assert_int_equal(parse_text(&c, "\xEF\xBB\xBF[a123456789a123456789"
+	    "a123456789a123456789a123456789a123456789abc]\r\n"
+	    "summary = s\r\nsteps = client close\r\n  both expect rc 0\r\n",
+	    &errs), 0);
+	assert_string_equal(errs, "");
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.sc[0].name, name);
+	assert_int_equal(c.sc[0].nsteps, 3);
+	assert_int_equal(c.sc[0].steps[2].line, 4);
+	assert_int_equal(c.sc[0].steps[2].side, SIDE_SERVER);
+	free(errs);
+	catalog_free(&c);
+}
+
 /* A line longer than the limit is one error, and the parse goes on. */
 static void
 an_overlong_line_is_reported_and_skipped(void **state)
@@ -532,6 +555,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_verb_parses_to_its_exact_step),
 		cmocka_unit_test(each_broken_input_gives_its_message),
+		cmocka_unit_test(long_names_bom_and_crlf_are_accepted),
 		cmocka_unit_test(an_overlong_line_is_reported_and_skipped),
 		cmocka_unit_test(all_errors_of_a_text_are_reported),
 		cmocka_unit_test(duplicate_names_across_texts_are_refused),

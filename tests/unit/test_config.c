@@ -228,7 +228,7 @@ each_broken_configuration_gives_its_message(void **state)
 static void
 all_errors_of_a_file_are_reported(void **state)
 {
-	char path[256], want[1024], *errs;
+	char path[256], want[2048], *errs;
 	struct config cf;
 
 	write_conf("many.ini", "[teardownd]\nrepeat = 0\nfamilies = ipv5\n"

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Cross-check with iproute2's ss: the states teardownd reports for a case's
+# 4-tuples are the states ss sees for the same 4-tuples while the case runs.
+. "$(dirname "$0")/lib.inc"
+DB="$T/t.db"
+cat > "$T/hold.ini" <<'EOS'
+[ss-hold]
+summary = Holds each end in FIN_WAIT2/CLOSE_WAIT, then TIME_WAIT/LAST_ACK, for 1 s each
+steps   = client shutdown wr
+          server recv eof
+          client wait state FIN_WAIT2 within 1s
+          client sleep 1s
+          client expect state FIN_WAIT2
+          server expect state CLOSE_WAIT
+          server filter drop ack
+          server shutdown wr
+          client wait state TIME_WAIT within 1s
+          client close
+          client sleep 1s
+          client expect state TIME_WAIT
+          server expect state LAST_ACK
+          server filter none
+          server wait state CLOSED within 3s
+EOS
+
+# ss every 50 ms while the run lasts (at most 10 s).
+( i=0; while [ "$i" -lt 200 ] && [ ! -f "$T/stop" ]; do
+	ss -tanH state all >> "$T/ss.txt"; sleep 0.05; i=$((i + 1)); done ) &
+sspid=$!
+"$TD" --once --db "$DB" --scenarios "$T/hold.ini" --only ss-hold > "$T/out" 2> "$T/err"
+rc=$?
+touch "$T/stop"
+wait "$sspid"
+check "the holding scenario passes on both families (exit $rc)" [ "$rc" -eq 0 ]
+
+# Every (end, state) teardownd reported at an expect step must be in ss's log.
+sqlite3 -separator ' ' "$DB" "
+    select client_addr, server_addr, client_state from v_step join cases on cases.id = v_step.case_id
+     where verb = 'expect state' and side = 'client'
+    union
+    select server_addr, client_addr, server_state from v_step join cases on cases.id = v_step.case_id
+     where verb = 'expect state' and side = 'server'" > "$T/want.txt"
+check "teardownd reported 8 end states (4 per family)" [ "$(wc -l < "$T/want.txt")" -eq 8 ]
+while read -r local peer state; do
+	ssname=$(echo "$state" | sed 's/FIN_WAIT\([12]\)/FIN-WAIT-\1/; s/_/-/')
+	check "ss saw $local -> $peer in $ssname, as teardownd reported $state" \
+	    awk -v l="$local" -v p="$peer" -v s="$ssname" \
+	    '$1 == s && $4 == l && $5 == p { found = 1 } END { exit !found }' "$T/ss.txt"
+done < "$T/want.txt"
+finish

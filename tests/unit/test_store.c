@@ -1,0 +1,740 @@
+/* test_store.c: the SQLite store. Writes runs and cases as the runner
+ * does, reads them back through the read API that teardownctl uses, and
+ * checks the database itself (pragmas, views) with plain SQL as a user of
+ * sqlite3 would. Each test works in a fresh directory under /tmp. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "scenario.h"
+#include "store.h"
+
+#define MAXROWS	16
+#define MAXCOLS	64
+
+/* Rows of one query, as text. */
+struct rows {
+	int ncols;
+	char names[MAXCOLS][32];
+	size_t n;
+	struct {
+		enum store_type type;
+		char text[160];
+	} v[MAXROWS][MAXCOLS];
+};
+
+/* One test's directory, database and cases. */
+struct fx {
+	char dir[64];				/* mkdtemp */
+	char path[128];				/* dir/teardownd.db */
+	struct store *st;			/* open read-write */
+	struct step_result res[4][3];		/* results of cases[i] */
+	struct case_result cases[4];
+	struct case_result *batch[4];
+};
+
+static struct step three_steps[3] = {
+	{ .line = 3, .side = SIDE_CLIENT, .verb = VERB_SEND, .args = "100" },
+	{ .line = 4, .side = SIDE_SERVER, .verb = VERB_RECV, .args = "eof" },
+	{ .line = 5, .side = SIDE_CLIENT, .verb = VERB_WAIT_STATE,
+	    .args = "TIME_WAIT within 1s" },
+};
+
+static struct scenario three = {
+	.name = "three-way-close", .nsteps = 3, .steps = three_steps,
+};
+
+/* A store_row_fn keeping rows as text in a struct rows. */
+static int
+rows_collect(void *ctx, int ncols, const char *const *names,
+    const struct store_value *vals)
+{
+	struct rows *r = ctx;
+	int c;
+
+	if (vals == NULL) {
+		memset(r, 0, sizeof(*r));
+		r->ncols = ncols;
+		for (c = 0; c < ncols && c < MAXCOLS; c++)
+			snprintf(r->names[c], sizeof(r->names[c]), "%s", names[c]);
+		return 0;
+	}
+	if (r->n == MAXROWS)
+		return 1;
+	for (c = 0; c < ncols && c < MAXCOLS; c++) {
+		r->v[r->n][c].type = vals[c].type;
+		snprintf(r->v[r->n][c].text, sizeof(r->v[r->n][c].text), "%s",
+		    vals[c].text != NULL ? vals[c].text : "");
+	}
+	r->n++;
+	return 0;
+}
+
+/* Runs query q into a fresh struct rows (the caller frees it). */
+static struct rows *
+query(struct store *st, enum store_query q, const struct store_args *a)
+{
+	struct rows *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	if (store_query(st, q, a, rows_collect, r) != 0)
+		fail_msg("query %d: %s", (int)q, store_errmsg(st));
+	return r;
+}
+
+/* The text of column name in row i; NULL when the value is NULL. */
+static const char *
+col(const struct rows *r, size_t i, const char *name)
+{
+	int c;
+
+	assert_true(i < r->n);
+	for (c = 0; c < r->ncols; c++)
+		if (strcmp(r->names[c], name) == 0)
+			return r->v[i][c].type == STORE_NULL ? NULL : r->v[i][c].text;
+	fail_msg("no column %s", name);
+	return NULL;
+}
+
+/* Runs one SQL statement on a plain connection and returns the first
+ * column of its first row as an integer (0 when there is no row). */
+static int64_t
+sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = 0;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Runs SQL on a plain connection, failing the test on an error. */
+static void
+sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+/* Writes text to path. */
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Sets one end's observation; info only when has_info. */
+static void
+set_end(struct end_obs *o, enum tcp_state state, enum obs_source src,
+    int has_info)
+{
+	memset(o, 0, sizeof(*o));
+	o->state = state;
+	o->source = src;
+	o->has_info = has_info;
+	if (has_info) {
+		o->info.rto = 204000;
+		o->info.total_retrans = 3;
+		o->info.retrans = 1;
+		o->info.backoff = 2;
+		o->info.segs_out = 7;
+	}
+	if (src == OBS_DIAG_TW) {
+		o->timer = 3;
+		o->timer_ms = 59000;
+	}
+}
+
+/* Case i: three-way-close/ipv4/rep i. Case 0 passes; the others fail at
+ * step 1 with ECONNRESET, the server then in TIME_WAIT seen through
+ * sock_diag (no tcp_info), step 2 not run. */
+static void
+make_case(struct fx *f, int i, int rep)
+{
+	struct case_result *cr = &f->cases[i];
+	struct step_result *r = f->res[i];
+	int k;
+
+	memset(cr, 0, sizeof(*cr));
+	memset(f->res[i], 0, sizeof(f->res[i]));
+	cr->sc = &three;
+	cr->family = FAM_IPV4;
+	cr->rep = rep;
+	cr->start_us = 1700000000123456LL + i;
+	cr->dur_us = 1500;
+	cr->res = r;
+	snprintf(cr->client_addr, sizeof(cr->client_addr), "127.0.0.1:4000%d", i);
+	snprintf(cr->server_addr, sizeof(cr->server_addr), "127.0.0.1:5000");
+	for (k = 0; k < 3; k++) {
+		r[k].status = STEP_OK;
+		r[k].t_us = 1000 * k;
+		r[k].dur_us = 100;
+		set_end(&r[k].end[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO, 1);
+		set_end(&r[k].end[SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO, 1);
+	}
+	r[0].rc = 100;
+	cr->verdict = VERDICT_PASS;
+	cr->first_fail = -1;
+	if (i == 0)
+		return;
+	cr->verdict = VERDICT_FAIL;
+	cr->first_fail = 1;
+	snprintf(cr->msg, sizeof(cr->msg), "recv: connection reset");
+	r[1].status = STEP_FAILED;
+	r[1].rc = -1;
+	r[1].err = ECONNRESET;
+	snprintf(r[1].msg, sizeof(r[1].msg), "expected eof, got ECONNRESET");
+	set_end(&r[1].end[SIDE_CLIENT], STATE_FIN_WAIT1, OBS_INFO, 1);
+	set_end(&r[1].end[SIDE_SERVER], STATE_TIME_WAIT, OBS_DIAG_TW, 0);
+	memset(&r[2], 0, sizeof(r[2]));		/* not run */
+}
+
+/* A run as the daemon describes it. */
+static void
+make_run(struct run_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	snprintf(ri->host, sizeof(ri->host), "testhost");
+	snprintf(ri->kernel_release, sizeof(ri->kernel_release), "6.1.0-test");
+	snprintf(ri->kernel_version, sizeof(ri->kernel_version), "#1 SMP");
+	snprintf(ri->config_hash, sizeof(ri->config_hash), "abcdef");
+	snprintf(ri->version, sizeof(ri->version), "0.1.0");
+	snprintf(ri->families, sizeof(ri->families), "ipv4 ipv6");
+	ri->repeat = 2;
+	ri->start_us = 1700000000000000LL;
+	ri->nsysctl = 2;
+	snprintf(ri->sysctl[0].name, sizeof(ri->sysctl[0].name),
+	    "net.ipv4.tcp_fin_timeout");
+	snprintf(ri->sysctl[0].value, sizeof(ri->sysctl[0].value), "60");
+	snprintf(ri->sysctl[1].name, sizeof(ri->sysctl[1].name),
+	    "net.ipv4.tcp_tw_reuse");
+	snprintf(ri->sysctl[1].value, sizeof(ri->sysctl[1].value), "2");
+}
+
+/* Fresh directory and a database opened read-write in it. */
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/teardownd.db", f->dir);
+	f->st = store_open(f->path, 0, err, sizeof(err));
+	if (f->st == NULL)
+		fail_msg("store_open: %s", err);
+	*state = f;
+	return 0;
+}
+
+/* Closes the store and removes the directory. */
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[160];
+
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Begins a run, stores cases [0, n) in one batch, ends it complete. */
+static int64_t
+store_run(struct fx *f, size_t n)
+{
+	struct run_info ri;
+	int64_t id = 0;
+	size_t i;
+
+	make_run(&ri);
+	if (store_run_begin(f->st, &ri, &id) == -1)
+		fail_msg("run_begin: %s", store_errmsg(f->st));
+	for (i = 0; i < n; i++)
+		f->batch[i] = &f->cases[i];
+	if (store_cases(f->st, id, f->batch, n) == -1)
+		fail_msg("store_cases: %s", store_errmsg(f->st));
+	if (store_run_end(f->st, id, "complete", ri.start_us + 2500000) == -1)
+		fail_msg("run_end: %s", store_errmsg(f->st));
+	return id;
+}
+
+static void
+a_new_database_is_in_wal_mode_at_the_current_schema_version(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	assert_true(store_schema_version() >= 1);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
+	    store_schema_version());
+	assert_int_equal(sql_int(f->path, "PRAGMA application_id"), 1413764942);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_schema "
+	    "WHERE type = 'table' AND name IN ('runs', 'run_sysctls', 'cases', "
+	    "'steps') AND sql LIKE '%STRICT%'"), 4);
+}
+
+static void
+reopening_a_current_database_leaves_it_as_it_was(void **state)
+{
+	struct fx *f = *state;
+	struct store *st;
+	char err[256];
+
+	store_run(f, 0);
+	st = store_open(f->path, 0, err, sizeof(err));
+	if (st == NULL)
+		fail_msg("reopen: %s", err);
+	store_close(st);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
+	    store_schema_version());
+}
+
+static void
+a_run_reads_back_as_it_was_written(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { 0 };
+	struct rows *r;
+	int64_t run_id, id;
+
+	make_case(f, 0, 0);
+	make_case(f, 1, 1);
+	run_id = store_run(f, 2);
+
+	a.limit = 10;
+	r = query(f->st, STORE_Q_RUNS, &a);
+	assert_int_equal(r->n, 1);
+	assert_string_equal(col(r, 0, "status"), "complete");
+	assert_string_equal(col(r, 0, "kernel"), "6.1.0-test");
+	assert_string_equal(col(r, 0, "pass"), "1");
+	assert_string_equal(col(r, 0, "fail"), "1");
+	assert_string_equal(col(r, 0, "duration_s"), "2.5");
+	free(r);
+
+	a.run_id = run_id;
+	r = query(f->st, STORE_Q_RUN, &a);
+	assert_int_equal(r->n, 1);
+	assert_string_equal(col(r, 0, "started_at"), "2023-11-14T22:13:20.000000Z");
+	assert_string_equal(col(r, 0, "kernel_version"), "#1 SMP");
+	assert_string_equal(col(r, 0, "n_cases"), "2");
+	free(r);
+
+	r = query(f->st, STORE_Q_RUN_SYSCTLS, &a);
+	assert_int_equal(r->n, 2);
+	assert_string_equal(col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
+	assert_string_equal(col(r, 0, "value"), "60");
+	free(r);
+
+	r = query(f->st, STORE_Q_RUN_CASES, &a);
+	assert_int_equal(r->n, 2);
+	assert_string_equal(col(r, 0, "verdict"), "pass");
+	assert_null(col(r, 0, "failed_step"));
+	assert_null(col(r, 0, "message"));
+	assert_string_equal(col(r, 1, "verdict"), "fail");
+	assert_string_equal(col(r, 1, "failed_step"), "#1 server recv eof");
+	assert_string_equal(col(r, 1, "message"), "recv: connection reset");
+	free(r);
+
+	a.scenario = "three-way-close";
+	a.family = "ipv4";
+	a.rep = 1;
+	assert_int_equal(store_lookup(f->st, STORE_L_CASE_BY_NAME, &a, &id), 1);
+	a.case_id = id;
+	r = query(f->st, STORE_Q_CASE, &a);
+	assert_string_equal(col(r, 0, "client_addr"), "127.0.0.1:40001");
+	assert_string_equal(col(r, 0, "first_fail"), "1");
+	free(r);
+	free(query(f->st, STORE_Q_CASE_STEPS, &a));
+}
+
+static void
+steps_keep_states_errno_names_and_null_tcp_info(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { .rep = 1, .scenario = "three-way-close",
+	    .family = "ipv4" };
+	struct rows *r;
+
+	make_case(f, 0, 0);
+	make_case(f, 1, 1);
+	a.run_id = store_run(f, 2);
+	assert_int_equal(store_lookup(f->st, STORE_L_CASE_BY_NAME, &a,
+	    &a.case_id), 1);
+	r = query(f->st, STORE_Q_CASE_STEPS_VERBOSE, &a);
+	assert_int_equal(r->n, 3);
+	/* Step 0 ran with both ends open: tcp_info, no errno. */
+	assert_string_equal(col(r, 0, "step"), "send 100");
+	assert_string_equal(col(r, 0, "rc"), "100");
+	assert_null(col(r, 0, "errno"));
+	assert_string_equal(col(r, 0, "client_state"), "ESTABLISHED");
+	assert_string_equal(col(r, 0, "c_total_retrans"), "3");
+	assert_string_equal(col(r, 0, "c_rto_ms"), "204.0");
+	assert_null(col(r, 0, "c_timer_ms"));
+	/* Step 1 failed; the server was found by sock_diag only. */
+	assert_string_equal(col(r, 1, "status"), "failed");
+	assert_string_equal(col(r, 1, "rc"), "-1");
+	assert_string_equal(col(r, 1, "errno"), "ECONNRESET");
+	assert_string_equal(col(r, 1, "client_state"), "FIN_WAIT1");
+	assert_string_equal(col(r, 1, "server_state"), "TIME_WAIT");
+	assert_null(col(r, 1, "s_retrans"));
+	assert_null(col(r, 1, "s_rto_ms"));
+	assert_string_equal(col(r, 1, "s_timer_ms"), "59000");
+	assert_string_equal(col(r, 1, "message"), "expected eof, got ECONNRESET");
+	/* Step 2 never ran: its definition only. */
+	assert_string_equal(col(r, 2, "status"), "not_run");
+	assert_string_equal(col(r, 2, "step"), "wait state TIME_WAIT within 1s");
+	assert_null(col(r, 2, "rc"));
+	assert_null(col(r, 2, "t_ms"));
+	assert_null(col(r, 2, "client_state"));
+	free(r);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
+	    "s_source = 'sock_diag_tw' AND s_timer = 3 AND s_segs_out IS NULL"), 1);
+}
+
+static void
+a_case_without_results_stores_its_script_as_not_run(void **state)
+{
+	struct fx *f = *state;
+
+	make_case(f, 0, 0);
+	f->cases[0].verdict = VERDICT_ERROR;
+	f->cases[0].res = NULL;
+	f->cases[0].client_addr[0] = '\0';
+	snprintf(f->cases[0].msg, sizeof(f->cases[0].msg), "socket: EMFILE");
+	store_run(f, 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
+	    "status = 'not_run' AND rc IS NULL AND c_state IS NULL"), 3);
+	assert_int_equal(sql_int(f->path, "SELECT n_error FROM runs"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM cases WHERE "
+	    "client_addr IS NULL AND first_fail IS NULL"), 1);
+}
+
+static void
+a_batch_that_fails_midway_is_rolled_back_whole(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { 0 };
+	struct run_info ri;
+	struct rows *r;
+
+	make_run(&ri);
+	assert_int_equal(store_run_begin(f->st, &ri, &a.run_id), 0);
+	make_case(f, 0, 0);
+	make_case(f, 1, 1);
+	make_case(f, 2, 0);		/* the same scenario/family/rep as 0 */
+	f->batch[0] = &f->cases[0];
+	f->batch[1] = &f->cases[1];
+	f->batch[2] = &f->cases[2];
+	assert_int_equal(store_cases(f->st, a.run_id, f->batch, 3), -1);
+	assert_non_null(strstr(store_errmsg(f->st), "UNIQUE constraint failed"));
+	assert_non_null(strstr(store_errmsg(f->st), "three-way-close/ipv4/0"));
+
+	r = query(f->st, STORE_Q_RUN_CASES, &a);
+	assert_int_equal(r->n, 0);
+	free(r);
+	r = query(f->st, STORE_Q_RUN, &a);
+	assert_string_equal(col(r, 0, "n_cases"), "0");
+	free(r);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps"), 0);
+
+	/* The connection is fine afterwards: the good cases go in. */
+	assert_int_equal(store_cases(f->st, a.run_id, f->batch, 2), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps"), 6);
+	assert_int_equal(sql_int(f->path, "SELECT n_pass + n_fail FROM runs"), 2);
+}
+
+static void
+cases_are_refused_once_their_run_has_ended(void **state)
+{
+	struct fx *f = *state;
+	int64_t run_id;
+
+	run_id = store_run(f, 0);
+	make_case(f, 0, 0);
+	f->batch[0] = &f->cases[0];
+	assert_int_equal(store_cases(f->st, run_id, f->batch, 1), -1);
+	assert_non_null(strstr(store_errmsg(f->st), "has ended"));
+	assert_int_equal(store_cases(f->st, run_id + 1, f->batch, 1), -1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM cases"), 0);
+}
+
+static void
+a_run_ends_once_and_only_with_a_known_status(void **state)
+{
+	struct fx *f = *state;
+	struct run_info ri;
+	int64_t id;
+
+	make_run(&ri);
+	assert_int_equal(store_run_begin(f->st, &ri, &id), 0);
+	assert_int_equal(store_run_end(f->st, id, "running", 1), -1);
+	assert_int_equal(store_run_end(f->st, id, "done", 1), -1);
+	assert_int_equal(store_run_end(f->st, id, "interrupted", 1), 0);
+	assert_int_equal(store_run_end(f->st, id, "complete", 2), -1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM runs WHERE "
+	    "status = 'interrupted' AND ended_us = 1"), 1);
+}
+
+static void
+opening_a_missing_file_read_only_fails_with_a_clear_message(void **state)
+{
+	struct fx *f = *state;
+	char path[160], err[256];
+
+	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
+	assert_null(store_open(path, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "No such file or directory"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void
+opening_a_file_that_is_not_a_database_fails_cleanly(void **state)
+{
+	struct fx *f = *state;
+	char path[160], err[256];
+	char junk[8192];
+
+	snprintf(path, sizeof(path), "%s/notes.db", f->dir);
+	memset(junk, 'x', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\0';
+	write_file(path, junk);
+	assert_null(store_open(path, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "file is not a database"));
+	assert_null(store_open(path, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "file is not a database"));
+}
+
+static void
+opening_a_directory_fails_with_a_one_line_message(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+
+	assert_null(store_open(f->dir, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, f->dir));
+	assert_null(strchr(err, '\n'));
+	assert_null(store_open(f->dir, 1, err, sizeof(err)));
+}
+
+static void
+a_database_from_a_newer_teardownd_is_refused(void **state)
+{
+	struct fx *f = *state;
+	char sql[64], err[256];
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    store_schema_version() + 1);
+	sql_exec(f->path, sql);
+	assert_null(store_open(f->path, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
+	assert_null(store_open(f->path, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
+	    store_schema_version() + 1);
+}
+
+static void
+a_reader_asks_for_teardownd_when_the_schema_is_missing(void **state)
+{
+	struct fx *f = *state;
+	char path[160], err[256];
+
+	snprintf(path, sizeof(path), "%s/empty.db", f->dir);
+	write_file(path, "");
+	assert_null(store_open(path, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "run teardownd"));
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"), 0);
+}
+
+static void
+another_programs_database_is_not_migrated(void **state)
+{
+	struct fx *f = *state;
+	char path[160], err[256];
+
+	snprintf(path, sizeof(path), "%s/other.db", f->dir);
+	sql_exec(path, "CREATE TABLE notes (t TEXT)");
+	assert_null(store_open(path, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a teardownd database"));
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(sql_int(path, "SELECT journal_mode = 'delete' "
+	    "FROM pragma_journal_mode"), 1);
+	sql_exec(path, "DROP TABLE notes; PRAGMA application_id = 42");
+	assert_null(store_open(path, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "application_id 42"));
+}
+
+static void
+a_read_only_store_never_writes(void **state)
+{
+	struct fx *f = *state;
+	struct store *ro;
+	struct run_info ri;
+	char err[256];
+	int64_t id;
+
+	ro = store_open(f->path, 1, err, sizeof(err));
+	if (ro == NULL)
+		fail_msg("readonly: %s", err);
+	make_run(&ri);
+	assert_int_equal(store_run_begin(ro, &ri, &id), -1);
+	assert_non_null(strstr(store_errmsg(ro), "read-only"));
+	assert_int_equal(store_run_end(ro, 1, "complete", 1), -1);
+	store_close(ro);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM runs"), 0);
+}
+
+static void
+a_reader_sees_a_running_run_while_the_writer_holds_the_database(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { 0 };
+	struct store *ro;
+	struct run_info ri;
+	struct rows *r;
+	char err[256];
+	int64_t id, last;
+
+	make_run(&ri);
+	assert_int_equal(store_run_begin(f->st, &ri, &id), 0);
+	ro = store_open(f->path, 1, err, sizeof(err));
+	if (ro == NULL)
+		fail_msg("readonly: %s", err);
+	assert_int_equal(store_lookup(ro, STORE_L_LAST_RUN, &a, &last), 1);
+	assert_int_equal(last, id);
+	a.run_id = id;
+	r = query(ro, STORE_Q_RUN, &a);
+	assert_string_equal(col(r, 0, "status"), "running");
+	assert_null(col(r, 0, "ended_at"));
+	free(r);
+	a.run_id = id + 1;
+	assert_int_equal(store_lookup(ro, STORE_L_RUN, &a, &last), 0);
+	a.case_id = 1;
+	assert_int_equal(store_lookup(ro, STORE_L_CASE, &a, &last), 0);
+	store_close(ro);
+}
+
+static void
+history_gives_one_verdict_per_run_with_its_kernel(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { .scenario = "three-way-close" };
+	struct rows *r;
+
+	make_case(f, 0, 0);
+	make_case(f, 1, 1);
+	store_run(f, 2);
+	make_case(f, 0, 0);
+	store_run(f, 1);
+	r = query(f->st, STORE_Q_HISTORY, &a);
+	assert_int_equal(r->n, 2);
+	assert_string_equal(col(r, 0, "verdict"), "mixed");
+	assert_string_equal(col(r, 0, "pass"), "1");
+	assert_string_equal(col(r, 0, "fail"), "1");
+	assert_string_equal(col(r, 0, "kernel"), "6.1.0-test");
+	assert_string_equal(col(r, 1, "verdict"), "pass");
+	free(r);
+	a.family = "ipv6";
+	r = query(f->st, STORE_Q_HISTORY, &a);
+	assert_int_equal(r->n, 0);
+	free(r);
+}
+
+static void
+the_views_answer_plain_sql(void **state)
+{
+	struct fx *f = *state;
+
+	make_case(f, 0, 0);
+	make_case(f, 1, 1);
+	store_run(f, 2);
+	assert_int_equal(sql_int(f->path, "SELECT n_cases FROM v_run "
+	    "WHERE status = 'complete' AND duration_us = 2500000"), 2);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_case "
+	    "WHERE kernel_release = '6.1.0-test' AND host = 'testhost'"), 2);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_step "
+	    "WHERE client_state IS NOT NULL"), 5);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_latest"), 2);
+	assert_int_equal(sql_int(f->path, "SELECT n_reps FROM v_history "
+	    "WHERE scenario = 'three-way-close' AND verdict = 'mixed'"), 2);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_failure "
+	    "WHERE fail_idx = 1 AND fail_errno = 'ECONNRESET' AND "
+	    "fail_server_state = 'TIME_WAIT'"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_case "
+	    "WHERE started_at = '2023-11-14T22:13:20.123457Z'"), 1);
+}
+
+/* Every test gets a fresh directory and database. */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(a_new_database_is_in_wal_mode_at_the_current_schema_version),
+		T(reopening_a_current_database_leaves_it_as_it_was),
+		T(a_run_reads_back_as_it_was_written),
+		T(steps_keep_states_errno_names_and_null_tcp_info),
+		T(a_case_without_results_stores_its_script_as_not_run),
+		T(a_batch_that_fails_midway_is_rolled_back_whole),
+		T(cases_are_refused_once_their_run_has_ended),
+		T(a_run_ends_once_and_only_with_a_known_status),
+		T(opening_a_missing_file_read_only_fails_with_a_clear_message),
+		T(opening_a_file_that_is_not_a_database_fails_cleanly),
+		T(opening_a_directory_fails_with_a_one_line_message),
+		T(a_database_from_a_newer_teardownd_is_refused),
+		T(a_reader_asks_for_teardownd_when_the_schema_is_missing),
+		T(another_programs_database_is_not_migrated),
+		T(a_read_only_store_never_writes),
+		T(a_reader_sees_a_running_run_while_the_writer_holds_the_database),
+		T(history_gives_one_verdict_per_run_with_its_kernel),
+		T(the_views_answer_plain_sql),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
