@@ -84,8 +84,9 @@ $(B)/test_%: tests/unit/test_%.c $(B)/libtd.a tests/unit/testutil.h
 
 # Runs the built-in catalogue once on the embedded default and prints it.
 run: all
-	./$(B)/teardownd --once --db ./teardownd.db; rc=$$?; \
-	./$(B)/teardownctl --db ./teardownd.db show last; exit $$rc
+	@./$(B)/teardownd --once --db ./teardownd.db; rc=$$?; \
+	echo "stored in ./teardownd.db; step by step: ./$(B)/teardownctl show last/SCENARIO/ipv4"; \
+	exit $$rc
 
 # Every test: unit (cmocka), broken-input corpus, end-to-end on loopback.
 check: all $(UNIT_BINS)

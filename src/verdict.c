@@ -12,7 +12,7 @@ verdict_is_expect(enum verb v)
 	switch (v) {
 	case VERB_EXPECT_STATE: case VERB_EXPECT_ERRNO: case VERB_EXPECT_EOF:
 	case VERB_EXPECT_RC: case VERB_EXPECT_EVENTS: case VERB_EXPECT_SOERROR:
-	case VERB_EXPECT_DURATION:
+	case VERB_EXPECT_DURATION: case VERB_EXPECT_INFO:
 		return 1;
 	default:
 		return 0;
@@ -76,6 +76,26 @@ expect_previous(const struct step *st, const struct step *ls,
 	}
 }
 
+/* expect info FIELD OP N: about this end's observation now. */
+static int
+expect_info(const struct step *st, const struct end_obs *now, char *msg,
+    size_t len)
+{
+	enum info_field f = (enum info_field)st->mode;
+	long v = info_value(now, f);
+
+	if (v >= 0 && op_holds(v, (enum cmp_op)st->op, st->n))
+		return 1;
+	if (v >= 0)
+		snprintf(msg, len, "%s is %ld, expected %s %ld", info_name(f), v,
+		    op_name((enum cmp_op)st->op), st->n);
+	else
+		snprintf(msg, len, "%s: no %s for this end (source %s)",
+		    info_name(f), f == INFO_TIMER_MS ? "sock_diag timer" :
+		    "tcp_info", source_name(now->source));
+	return 0;
+}
+
 /* Checks expectation st; 1 if it holds, else 0 with the reason in msg. */
 int
 verdict_expect(const struct step *st, const struct step *last_step,
@@ -99,6 +119,8 @@ verdict_expect(const struct step *st, const struct step *last_step,
 		snprintf(msg, len, "SO_ERROR %s, expected %s", got,
 		    errno_name((int)st->n));
 		return 0;
+	case VERB_EXPECT_INFO:
+		return expect_info(st, now, msg, len);
 	default:
 		return expect_previous(st, last_step, last, msg, len);
 	}

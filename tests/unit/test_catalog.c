@@ -16,6 +16,9 @@
 #include "parse.h"
 
 #define HDR "[s]\nsummary = s\n"		/* lines 1-2 of an error case */
+#define INFO_FIELDS "retransmits, probes, backoff, rto, unacked, lost, " \
+	"retrans, total_retrans, segs_in, segs_out, notsent_bytes, snd_wnd, " \
+	"rcv_wnd, timer_ms"			/* expect/wait info FIELD */
 
 /* Parses text as "x.ini" into c; *errs gets what was reported. */
 static int
@@ -41,6 +44,7 @@ struct want {
 	long n;
 	int mode;
 	int64_t dur_us;
+	int op;					/* enum cmp_op, info verbs only */
 };
 
 static const char every_verb[] =
@@ -87,49 +91,71 @@ static const char every_verb[] =
 	"          client expect events IN|OUT|RDHUP\n"		/* 41 */
 	"          client expect so-error EPIPE\n"		/* 42 */
 	"          client expect duration under 50ms\n"		/* 43 */
-	"          client expect duration over 1.5s\n";		/* 44 */
+	"          client expect duration over 1.5s\n"		/* 44 */
+	"          client expect info total_retrans >= 1\n"	/* 45 */
+	"          both   expect info unacked = 0\n"		/* 46 */
+	"          server expect info notsent_bytes != 4294967295\n" /* 47 */
+	"          client expect info timer_ms < 200\n"		/* 48 */
+	"          client expect info rto <= 0\n"		/* 49 */
+	"          client wait info backoff > 0 within 3s\n"	/* 50 */
+	"          server wait info  retransmits >=  1 within 1500ms # c\n"; /* 51 */
 
 static const struct want every_verb_steps[] = {
-	{ 7, SIDE_CLIENT, VERB_SEND, "100", 100, 0, 0 },
-	{ 8, SIDE_SERVER, VERB_RECV, "100", 100, RECV_BYTES, 0 },
-	{ 9, SIDE_SERVER, VERB_RECV, "all", 0, RECV_ALL, 0 },
-	{ 10, SIDE_CLIENT, VERB_RECV, "eof", 0, RECV_EOF, 0 },
-	{ 11, SIDE_CLIENT, VERB_SHUTDOWN, "wr", 0, SHUT_WR, 0 },
-	{ 12, SIDE_SERVER, VERB_SHUTDOWN, "rd", 0, SHUT_RD, 0 },
-	{ 13, SIDE_SERVER, VERB_SHUTDOWN, "rdwr", 0, SHUT_RDWR, 0 },
-	{ 14, SIDE_CLIENT, VERB_CLOSE, "", 0, 0, 0 },
-	{ 15, SIDE_CLIENT, VERB_LINGER, "off", 0, 0, 0 },
-	{ 16, SIDE_CLIENT, VERB_LINGER, "0", 0, 1, 0 },
-	{ 17, SIDE_CLIENT, VERB_LINGER2, "-1", -1, 0, 0 },
-	{ 17, SIDE_SERVER, VERB_LINGER2, "-1", -1, 0, 0 },
-	{ 18, SIDE_CLIENT, VERB_NODELAY, "on", 0, 1, 0 },
-	{ 19, SIDE_SERVER, VERB_NODELAY, "off", 0, 0, 0 },
-	{ 20, SIDE_CLIENT, VERB_QUICKACK, "", 0, 0, 0 },
-	{ 21, SIDE_CLIENT, VERB_USER_TIMEOUT, "1000", 1000, 0, 0 },
-	{ 22, SIDE_CLIENT, VERB_USER_TIMEOUT, "2s", 2000, 0, 0 },
-	{ 23, SIDE_CLIENT, VERB_SLEEP, "250us", 0, 0, 250 },
-	{ 24, SIDE_CLIENT, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0 },
-	{ 24, SIDE_SERVER, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0 },
-	{ 25, SIDE_CLIENT, VERB_FILTER, "drop fin", 0, FILTER_DROP_FIN, 0 },
-	{ 26, SIDE_CLIENT, VERB_FILTER, "drop ack", 0, FILTER_DROP_ACK, 0 },
-	{ 27, SIDE_CLIENT, VERB_FILTER, "drop rst", 0, FILTER_DROP_RST, 0 },
-	{ 28, SIDE_CLIENT, VERB_FILTER, "pass fin", 0, FILTER_PASS_FIN, 0 },
-	{ 29, SIDE_CLIENT, VERB_FILTER, "none", 0, FILTER_NONE, 0 },
-	{ 30, SIDE_CLIENT, VERB_POLL, "", 0, 0, 0 },
+	{ 7, SIDE_CLIENT, VERB_SEND, "100", 100, 0, 0, 0 },
+	{ 8, SIDE_SERVER, VERB_RECV, "100", 100, RECV_BYTES, 0, 0 },
+	{ 9, SIDE_SERVER, VERB_RECV, "all", 0, RECV_ALL, 0, 0 },
+	{ 10, SIDE_CLIENT, VERB_RECV, "eof", 0, RECV_EOF, 0, 0 },
+	{ 11, SIDE_CLIENT, VERB_SHUTDOWN, "wr", 0, SHUT_WR, 0, 0 },
+	{ 12, SIDE_SERVER, VERB_SHUTDOWN, "rd", 0, SHUT_RD, 0, 0 },
+	{ 13, SIDE_SERVER, VERB_SHUTDOWN, "rdwr", 0, SHUT_RDWR, 0, 0 },
+	{ 14, SIDE_CLIENT, VERB_CLOSE, "", 0, 0, 0, 0 },
+	{ 15, SIDE_CLIENT, VERB_LINGER, "off", 0, 0, 0, 0 },
+	{ 16, SIDE_CLIENT, VERB_LINGER, "0", 0, 1, 0, 0 },
+	{ 17, SIDE_CLIENT, VERB_LINGER2, "-1", -1, 0, 0, 0 },
+	{ 17, SIDE_SERVER, VERB_LINGER2, "-1", -1, 0, 0, 0 },
+	{ 18, SIDE_CLIENT, VERB_NODELAY, "on", 0, 1, 0, 0 },
+	{ 19, SIDE_SERVER, VERB_NODELAY, "off", 0, 0, 0, 0 },
+	{ 20, SIDE_CLIENT, VERB_QUICKACK, "", 0, 0, 0, 0 },
+	{ 21, SIDE_CLIENT, VERB_USER_TIMEOUT, "1000", 1000, 0, 0, 0 },
+	{ 22, SIDE_CLIENT, VERB_USER_TIMEOUT, "2s", 2000, 0, 0, 0 },
+	{ 23, SIDE_CLIENT, VERB_SLEEP, "250us", 0, 0, 250, 0 },
+	{ 24, SIDE_CLIENT, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0, 0 },
+	{ 24, SIDE_SERVER, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0, 0 },
+	{ 25, SIDE_CLIENT, VERB_FILTER, "drop fin", 0, FILTER_DROP_FIN, 0, 0 },
+	{ 26, SIDE_CLIENT, VERB_FILTER, "drop ack", 0, FILTER_DROP_ACK, 0, 0 },
+	{ 27, SIDE_CLIENT, VERB_FILTER, "drop rst", 0, FILTER_DROP_RST, 0, 0 },
+	{ 28, SIDE_CLIENT, VERB_FILTER, "pass fin", 0, FILTER_PASS_FIN, 0, 0 },
+	{ 29, SIDE_CLIENT, VERB_FILTER, "none", 0, FILTER_NONE, 0, 0 },
+	{ 30, SIDE_CLIENT, VERB_POLL, "", 0, 0, 0, 0 },
 	{ 33, SIDE_CLIENT, VERB_WAIT_STATE, "TIME_WAIT within 1s",
-	    STATE_TIME_WAIT, 0, 1000000 },
-	{ 34, SIDE_SERVER, VERB_WAIT_READABLE, "within 100ms", 0, 0, 100000 },
-	{ 35, SIDE_SERVER, VERB_WAIT_HUP, "within 2m", 0, 0, 120000000 },
-	{ 36, SIDE_CLIENT, VERB_EXPECT_STATE, "FIN_WAIT1", STATE_FIN_WAIT1, 0, 0 },
-	{ 37, SIDE_CLIENT, VERB_EXPECT_ERRNO, "ECONNRESET", ECONNRESET, 0, 0 },
-	{ 38, SIDE_CLIENT, VERB_EXPECT_ERRNO, "none", 0, 0, 0 },
-	{ 39, SIDE_CLIENT, VERB_EXPECT_EOF, "", 0, 0, 0 },
-	{ 40, SIDE_CLIENT, VERB_EXPECT_RC, "-1", -1, 0, 0 },
+	    STATE_TIME_WAIT, 0, 1000000, 0 },
+	{ 34, SIDE_SERVER, VERB_WAIT_READABLE, "within 100ms", 0, 0, 100000, 0 },
+	{ 35, SIDE_SERVER, VERB_WAIT_HUP, "within 2m", 0, 0, 120000000, 0 },
+	{ 36, SIDE_CLIENT, VERB_EXPECT_STATE, "FIN_WAIT1", STATE_FIN_WAIT1, 0, 0, 0 },
+	{ 37, SIDE_CLIENT, VERB_EXPECT_ERRNO, "ECONNRESET", ECONNRESET, 0, 0, 0 },
+	{ 38, SIDE_CLIENT, VERB_EXPECT_ERRNO, "none", 0, 0, 0, 0 },
+	{ 39, SIDE_CLIENT, VERB_EXPECT_EOF, "", 0, 0, 0, 0 },
+	{ 40, SIDE_CLIENT, VERB_EXPECT_RC, "-1", -1, 0, 0, 0 },
 	{ 41, SIDE_CLIENT, VERB_EXPECT_EVENTS, "IN|OUT|RDHUP",
-	    POLLIN | POLLOUT | POLLRDHUP, 0, 0 },
-	{ 42, SIDE_CLIENT, VERB_EXPECT_SOERROR, "EPIPE", EPIPE, 0, 0 },
-	{ 43, SIDE_CLIENT, VERB_EXPECT_DURATION, "under 50ms", 0, 0, 50000 },
-	{ 44, SIDE_CLIENT, VERB_EXPECT_DURATION, "over 1.5s", 0, 1, 1500000 },
+	    POLLIN | POLLOUT | POLLRDHUP, 0, 0, 0 },
+	{ 42, SIDE_CLIENT, VERB_EXPECT_SOERROR, "EPIPE", EPIPE, 0, 0, 0 },
+	{ 43, SIDE_CLIENT, VERB_EXPECT_DURATION, "under 50ms", 0, 0, 50000, 0 },
+	{ 44, SIDE_CLIENT, VERB_EXPECT_DURATION, "over 1.5s", 0, 1, 1500000, 0 },
+	{ 45, SIDE_CLIENT, VERB_EXPECT_INFO, "total_retrans >= 1", 1,
+	    INFO_TOTAL_RETRANS, 0, OP_GE },
+	{ 46, SIDE_CLIENT, VERB_EXPECT_INFO, "unacked = 0", 0, INFO_UNACKED, 0,
+	    OP_EQ },
+	{ 46, SIDE_SERVER, VERB_EXPECT_INFO, "unacked = 0", 0, INFO_UNACKED, 0,
+	    OP_EQ },
+	{ 47, SIDE_SERVER, VERB_EXPECT_INFO, "notsent_bytes != 4294967295",
+	    4294967295L, INFO_NOTSENT_BYTES, 0, OP_NE },
+	{ 48, SIDE_CLIENT, VERB_EXPECT_INFO, "timer_ms < 200", 200,
+	    INFO_TIMER_MS, 0, OP_LT },
+	{ 49, SIDE_CLIENT, VERB_EXPECT_INFO, "rto <= 0", 0, INFO_RTO, 0, OP_LE },
+	{ 50, SIDE_CLIENT, VERB_WAIT_INFO, "backoff > 0 within 3s", 0,
+	    INFO_BACKOFF, 3000000, OP_GT },
+	{ 51, SIDE_SERVER, VERB_WAIT_INFO, "retransmits >= 1 within 1500ms", 1,
+	    INFO_RETRANSMITS, 1500000, OP_GE },
 };
 
 /* Every verb parses to exactly its fields; "both" gives client then server. */
@@ -166,11 +192,60 @@ every_verb_parses_to_its_exact_step(void **state)
 		assert_int_equal(st->n, w->n);
 		assert_int_equal(st->mode, w->mode);
 		assert_int_equal(st->dur_us, w->dur_us);
+		assert_int_equal(st->op, w->op);
 	}
 	free(errs);
 	catalog_free(&c);
 	assert_null(c.sc);
 	assert_int_equal(c.n, 0);
+}
+
+/* Every info field and operator parses by its name, to its enum value. */
+static void
+every_info_field_and_operator_parses_by_name(void **state)
+{
+	struct catalog c = { 0 };
+	char text[256], want[64], *errs;
+	int f, op;
+
+	for (f = 0; f < INFO__COUNT; f++)
+		for (op = OP_EQ; op <= OP_GE; op++) {
+			snprintf(text, sizeof(text), HDR "steps = server expect "
+			    "info %s %s 7\n", info_name(f), op_name(op));
+			snprintf(want, sizeof(want), "%s %s 7", info_name(f),
+			    op_name(op));
+			errs = NULL;
+			assert_int_equal(parse_text(&c, text, &errs), 0);
+			assert_string_equal(errs, "");
+			assert_int_equal(c.sc[0].steps[0].verb, VERB_EXPECT_INFO);
+			assert_int_equal(c.sc[0].steps[0].mode, f);
+			assert_int_equal(c.sc[0].steps[0].op, op);
+			assert_int_equal(c.sc[0].steps[0].n, 7);
+			assert_string_equal(c.sc[0].steps[0].args, want);
+			free(errs);
+			catalog_free(&c);
+		}
+}
+
+/* "=" in an info step is not taken for a key's "=", first line or not. */
+static void
+an_equals_operator_is_not_a_key_separator(void **state)
+{
+	struct catalog c = { 0 };
+	char *errs = NULL;
+
+	assert_int_equal(parse_text(&c, HDR "steps = client expect info rto = 0\n"
+	    "  client wait info snd_wnd = 0 within 1s\n", &errs), 0);
+	assert_string_equal(errs, "");
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.sc[0].nsteps, 2);
+	assert_string_equal(c.sc[0].steps[0].args, "rto = 0");
+	assert_int_equal(c.sc[0].steps[0].op, OP_EQ);
+	assert_string_equal(c.sc[0].steps[1].args, "snd_wnd = 0 within 1s");
+	assert_int_equal(c.sc[0].steps[1].mode, INFO_SND_WND);
+	assert_int_equal(c.sc[0].steps[1].dur_us, 1000000);
+	free(errs);
+	catalog_free(&c);
 }
 
 /* One broken input and the one line it must produce. */
@@ -224,10 +299,15 @@ static const struct bad bad_inputs[] = {
 	{ HDR "steps = client sned 1\n", "x.ini:3: unknown verb 'sned'\n" },
 	{ HDR "steps = client\n", "x.ini:3: missing verb after 'client'\n" },
 	{ HDR "steps = client wait\n",
-	    "x.ini:3: wait needs state, readable or hup\n" },
+	    "x.ini:3: wait needs state, readable, hup or info\n" },
+	{ HDR "steps = client wait infos rto > 1 within 1s\n",
+	    "x.ini:3: wait needs state, readable, hup or info, got 'infos'\n" },
+	{ HDR "steps = client expect\n",
+	    "x.ini:3: expect needs state, errno, eof, rc, events, so-error, "
+	    "duration or info\n" },
 	{ HDR "steps = client expect fin\n",
-	    "x.ini:3: expect needs state, errno, eof, rc, events, so-error or "
-	    "duration, got 'fin'\n" },
+	    "x.ini:3: expect needs state, errno, eof, rc, events, so-error, "
+	    "duration or info, got 'fin'\n" },
 	/* arity */
 	{ HDR "steps = client send\n", "x.ini:3: send needs a byte count\n" },
 	{ HDR "steps = client send 1 2\n",
@@ -236,6 +316,27 @@ static const struct bad bad_inputs[] = {
 	    "x.ini:3: close takes no arguments, got 'now'\n" },
 	{ HDR "steps = client wait state CLOSED within\n",
 	    "x.ini:3: wait state needs a TCP state, 'within' and a duration\n" },
+	{ HDR "steps = client expect info\n",
+	    "x.ini:3: expect info needs a field, an operator and a number\n" },
+	{ HDR "steps = client expect info rto >\n",
+	    "x.ini:3: expect info needs a field, an operator and a number\n" },
+	{ HDR "steps = client expect info total_retrans>=1\n",
+	    "x.ini:3: expect info needs a field, an operator and a number\n" },
+	{ HDR "steps = client expect info rto > 1 within 1s\n",
+	    "x.ini:3: expect info takes only a field, an operator and a number, "
+	    "got extra 'within'\n" },
+	{ HDR "steps = client wait info backoff >= 1\n",
+	    "x.ini:3: wait info needs a field, an operator, a number, 'within' "
+	    "and a duration\n" },
+	{ HDR "steps = client wait info backoff >= 1 within\n",
+	    "x.ini:3: wait info needs a field, an operator, a number, 'within' "
+	    "and a duration\n" },
+	{ HDR "steps = client wait info backoff >= 1 within 1s now\n",
+	    "x.ini:3: wait info takes only a field, an operator, a number, "
+	    "'within' and a duration, got extra 'now'\n" },
+	{ HDR "steps = client wait info backoff >= 1 within 1s now or never\n",
+	    "x.ini:3: wait info takes only a field, an operator, a number, "
+	    "'within' and a duration, got extra 'now'\n" },
 	/* argument words */
 	{ HDR "steps = client send lots\n",
 	    "x.ini:3: send needs a byte count, got 'lots'\n" },
@@ -284,6 +385,27 @@ static const struct bad bad_inputs[] = {
 	{ HDR "steps = client user-timeout 1.5ms\n",
 	    "x.ini:3: user-timeout needs milliseconds or a duration, "
 	    "got '1.5ms'\n" },
+	{ HDR "steps = client expect info srtt > 0\n",
+	    "x.ini:3: 'srtt' is not an info field (" INFO_FIELDS ")\n" },
+	{ HDR "steps = client wait info Backoff > 0 within 1s\n",
+	    "x.ini:3: 'Backoff' is not an info field (" INFO_FIELDS ")\n" },
+	{ HDR "steps = client expect info rto == 1\n",
+	    "x.ini:3: '==' is not an operator (=, !=, <, <=, >, >=)\n" },
+	{ HDR "steps = client wait info rto => 1 within 1s\n",
+	    "x.ini:3: '=>' is not an operator (=, !=, <, <=, >, >=)\n" },
+	{ HDR "steps = client expect info rto ge 1\n",
+	    "x.ini:3: 'ge' is not an operator (=, !=, <, <=, >, >=)\n" },
+	{ HDR "steps = client expect info rto > lots\n",
+	    "x.ini:3: expect info needs a number, got 'lots'\n" },
+	{ HDR "steps = client expect info rto > 0x10\n",
+	    "x.ini:3: expect info needs a number, got '0x10'\n" },
+	{ HDR "steps = client wait info rto > 1.5 within 1s\n",
+	    "x.ini:3: wait info needs a number, got '1.5'\n" },
+	{ HDR "steps = client wait info rto > 1 in 1s\n",
+	    "x.ini:3: wait info needs 'within', got 'in'\n" },
+	{ HDR "steps = client wait info rto > 1 within 1\n",
+	    "x.ini:3: wait info needs a duration with a unit (250us, 100ms, "
+	    "1.5s, 2m), got '1'\n" },
 	/* ranges */
 	{ HDR "steps = client send 0\n",
 	    "x.ini:3: '0' is out of range for send (1..16777216)\n" },
@@ -302,6 +424,15 @@ static const struct bad bad_inputs[] = {
 	    "x.ini:3: '11m' is out of range for sleep (0s..10m)\n" },
 	{ HDR "steps = client wait readable within 500us\n",
 	    "x.ini:3: '500us' is out of range for wait readable (1ms..10m)\n" },
+	{ HDR "steps = client expect info rto >= -1\n",
+	    "x.ini:3: '-1' is out of range for expect info (0..4294967295)\n" },
+	{ HDR "steps = client wait info lost < 4294967296 within 1s\n",
+	    "x.ini:3: '4294967296' is out of range for wait info "
+	    "(0..4294967295)\n" },
+	{ HDR "steps = client wait info lost < 1 within 500us\n",
+	    "x.ini:3: '500us' is out of range for wait info (1ms..10m)\n" },
+	{ HDR "steps = client wait info lost < 1 within 11m\n",
+	    "x.ini:3: '11m' is out of range for wait info (1ms..10m)\n" },
 	{ HDR "steps = client expect rc 99999999999999999999\n",
 	    "x.ini:3: '99999999999999999999' is out of range for expect rc "
 	    "(-2147483648..2147483647)\n" },
@@ -554,6 +685,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_verb_parses_to_its_exact_step),
+		cmocka_unit_test(every_info_field_and_operator_parses_by_name),
+		cmocka_unit_test(an_equals_operator_is_not_a_key_separator),
 		cmocka_unit_test(each_broken_input_gives_its_message),
 		cmocka_unit_test(long_names_bom_and_crlf_are_accepted),
 		cmocka_unit_test(an_overlong_line_is_reported_and_skipped),
