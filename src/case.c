@@ -544,6 +544,22 @@ step_expect(struct tcase *tc, size_t i)
 		r->status = STEP_FAILED;
 }
 
+/* Why a wait info step did not hold. */
+static void
+wait_info_failed(const struct step *st, const struct end_obs *o, char *msg,
+    size_t len)
+{
+	enum info_field f = (enum info_field)st->mode;
+	long v = info_value(o, f);
+
+	if (v < 0)
+		snprintf(msg, len, "%s: no value for this end (source %s) after %.0f ms",
+		    info_name(f), source_name(o->source), st->dur_us / 1000.0);
+	else
+		snprintf(msg, len, "%s is %ld, not %s %ld, after %.0f ms", info_name(f),
+		    v, op_name((enum cmp_op)st->op), st->n, st->dur_us / 1000.0);
+}
+
 /* Whether step i's wait ran past its limit: fills status and msg if so. */
 static int
 step_expired(struct tcase *tc, size_t i)
@@ -562,10 +578,7 @@ step_expired(struct tcase *tc, size_t i)
 	}
 	r->status = STEP_FAILED;
 	if (st->verb == VERB_WAIT_INFO)
-		snprintf(r->msg, sizeof(r->msg), "%s is %ld, not %s %ld, after %.0f ms",
-		    info_name((enum info_field)st->mode),
-		    info_value(&r->end[st->side], (enum info_field)st->mode),
-		    op_name((enum cmp_op)st->op), st->n, st->dur_us / 1000.0);
+		wait_info_failed(st, &r->end[st->side], r->msg, sizeof(r->msg));
 	else if (st->verb == VERB_WAIT_STATE)
 		snprintf(r->msg, sizeof(r->msg), "state %s, not %s, after %.0f ms",
 		    state_name(r->end[st->side].state), state_name((enum tcp_state)st->n),
@@ -610,7 +623,7 @@ step_run(struct tcase *tc, size_t i)
 		    st->verb == VERB_RECV ? IO_LIMIT_US : st->dur_us);
 		r->t_us = tc->step_t0 - tc->mono0;
 	}
-	if (verdict_is_expect(st->verb)) {
+	if (verb_is_expect(st->verb)) {
 		step_expect(tc, i);
 		r->dur_us = mono_us() - tc->step_t0;
 		return 1;

@@ -5,20 +5,6 @@
 
 #include "verdict.h"
 
-/* Whether a step's verb is an expectation (checked, never acts). */
-int
-verdict_is_expect(enum verb v)
-{
-	switch (v) {
-	case VERB_EXPECT_STATE: case VERB_EXPECT_ERRNO: case VERB_EXPECT_EOF:
-	case VERB_EXPECT_RC: case VERB_EXPECT_EVENTS: case VERB_EXPECT_SOERROR:
-	case VERB_EXPECT_DURATION: case VERB_EXPECT_INFO:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* Checks an expectation about the previous action of the same side. */
 static int
 expect_previous(const struct step *st, const struct step *ls,
@@ -116,8 +102,11 @@ verdict_expect(const struct step *st, const struct step *last_step,
 		if (so_error == st->n)
 			return 1;
 		snprintf(got, sizeof(got), "%s", errno_name(so_error));
-		snprintf(msg, len, "SO_ERROR %s, expected %s", got,
-		    errno_name((int)st->n));
+		if (so_error < 0)
+			snprintf(msg, len, "no SO_ERROR: this end's fd is closed");
+		else
+			snprintf(msg, len, "SO_ERROR %s, expected %s", got,
+			    errno_name((int)st->n));
 		return 0;
 	case VERB_EXPECT_INFO:
 		return expect_info(st, now, msg, len);

@@ -15,9 +15,6 @@ int verdict_expect(const struct step *st, const struct step *last_step,
     const struct step_result *last, const struct end_obs *now, int so_error,
     char *msg, size_t len);
 
-/* Whether a step's verb is an expectation (checked, never acts). */
-int verdict_is_expect(enum verb v);
-
 /* Sets cr->verdict, first_fail and msg from the step results. Keeps
  * VERDICT_ERROR if set-up had already failed. */
 void verdict_case(struct case_result *cr);
