@@ -19,7 +19,8 @@ enum ctype {
 	T_PATH_OPT,				/* a path, or empty for none */
 	T_FAMILIES,				/* ipv4 and/or ipv6 */
 	T_INT,					/* a whole number in min..max */
-	T_DURATION				/* a duration in min..max us */
+	T_DURATION,				/* a duration in min..max us */
+	T_ISOLATION				/* auto, netns or host */
 };
 
 /* The keys of [teardownd]. */
@@ -38,6 +39,7 @@ static const struct ckey {
 	    US(1), US(600) },
 	{ "interval", T_DURATION, offsetof(struct config, interval_us),
 	    US(60), US(30 * 86400) },
+	{ "isolation", T_ISOLATION, offsetof(struct config, isolation), 0, 0 },
 };
 #define NCKEYS (sizeof(ckeys) / sizeof(ckeys[0]))
 
@@ -51,6 +53,18 @@ struct cfparse {
 	int key_line[NCKEYS];			/* line of each key, 0 = absent */
 	int cur;				/* key that indented lines continue, -1 */
 };
+
+/* The name of an isolation mode, as the configuration writes it. */
+const char *
+isolation_name(int mode)
+{
+	static const char *const names[ISOLATE__COUNT] = {
+		[ISOLATE_AUTO] = "auto", [ISOLATE_NETNS] = "netns",
+		[ISOLATE_HOST] = "host",
+	};
+
+	return mode >= 0 && mode < ISOLATE__COUNT ? names[mode] : "?";
+}
 
 /* Fills cf with the embedded default configuration. */
 void
@@ -152,6 +166,20 @@ set_duration(struct cfparse *p, const struct ckey *k, int64_t *dst,
 	CERR(p, "'%s' is out of range for %s (%s..%s)", value, k->name, lo, hi);
 }
 
+/* Where cases run: auto, netns or host. */
+static void
+set_isolation(struct cfparse *p, const struct ckey *k, int *dst, const char *value)
+{
+	int i;
+
+	for (i = 0; i < ISOLATE__COUNT; i++)
+		if (strcmp(value, isolation_name(i)) == 0) {
+			*dst = i;
+			return;
+		}
+	CERR(p, "%s needs auto, netns or host, got '%s'", k->name, value);
+}
+
 /* Stores a value into the field k names. */
 static void
 set_value(struct cfparse *p, const struct ckey *k, const char *value)
@@ -171,6 +199,9 @@ set_value(struct cfparse *p, const struct ckey *k, const char *value)
 		break;
 	case T_DURATION:
 		set_duration(p, k, (int64_t *)(void *)field, value);
+		break;
+	case T_ISOLATION:
+		set_isolation(p, k, (int *)(void *)field, value);
 		break;
 	}
 }
@@ -196,7 +227,7 @@ cf_key(struct parse_ini *ini, const char *name, const char *value)
 			break;
 	if (i == NCKEYS) {
 		CERR(p, "unknown key '%s' (database, scenarios, families, "
-		    "repeat, concurrency, case_timeout, interval)", name);
+		    "repeat, concurrency, case_timeout, interval, isolation)", name);
 		return;
 	}
 	if (p->key_line[i] != 0) {

@@ -8,6 +8,10 @@
 
 #include "scenario.h"
 
+/* Where the cases run: a private network namespace when permitted
+ * (auto), always (netns: refuse to run otherwise), or the host's (host). */
+enum isolate_mode { ISOLATE_AUTO, ISOLATE_NETNS, ISOLATE_HOST, ISOLATE__COUNT };
+
 struct config {
 	char file[4096];			/* the file read; "" = the embedded default */
 	char database[4096];			/* default "./teardownd.db" */
@@ -16,12 +20,15 @@ struct config {
 	int repeat;				/* 1, range 1..10000 */
 	int concurrency;			/* 0 = auto (sized to the fd limit), range 0..4096 */
 	int64_t case_timeout_us;		/* default 30 s, range 1s..10m */
+	int isolation;				/* enum isolate_mode, default auto */
 	int64_t interval_us;			/* daemon schedule, default 6h, range 1m..30d */
 	uint64_t hash;				/* FNV-1a of the file's bytes (0-length for the default) */
 };
 
 /* Fills cf with the embedded default (what an all-commented file gives). */
 void config_defaults(struct config *cf);
+/* "auto", "netns", "host". */
+const char *isolation_name(int mode);
 /* Resets cf to the defaults, then reads path over them. Relative database
  * and scenarios paths are taken from the file's directory. Errors go to
  * errs as "path:line: message" lines, all of them; a file that cannot be

@@ -47,6 +47,8 @@ CREATE TABLE runs (
 	config_hash	TEXT NOT NULL,		-- hex hash of configuration + catalogue
 	version		TEXT NOT NULL,		-- teardownd's version
 	families	TEXT NOT NULL,		-- "ipv4 ipv6"
+	isolation	TEXT NOT NULL DEFAULT 'host'	-- where the cases ran: 'netns', a private
+			CHECK (isolation IN ('host', 'netns')),	-- network namespace, or the host's
 	repeat		INTEGER NOT NULL CHECK (repeat >= 0),	-- cases per scenario and family
 	started_us	INTEGER NOT NULL,	-- wall clock at start, us since the epoch
 	ended_us	INTEGER,		-- wall clock at end; NULL while running
@@ -181,6 +183,7 @@ SELECT
 	r.config_hash,
 	r.version,
 	r.families,
+	r.isolation,
 	r.repeat,
 	r.n_pass + r.n_fail + r.n_timeout + r.n_error AS n_cases,
 	r.n_pass,

@@ -68,9 +68,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_INSERT_RUN] =
 	    "INSERT INTO runs (host, kernel_release, kernel_version,"
-	    " config_hash, version, families, repeat, started_us)"
+	    " config_hash, version, families, isolation, repeat, started_us)"
 	    " VALUES (:host, :kernel_release, :kernel_version, :config_hash,"
-	    " :version, :families, :repeat, :started_us)",
+	    " :version, :families, :isolation, :repeat, :started_us)",
 	[STMT_INSERT_SYSCTL] =
 	    "INSERT INTO run_sysctls (run_id, name, value)"
 	    " VALUES (:run_id, :name, :value)",
@@ -111,7 +111,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	[STORE_Q_RUN] =
 	    "SELECT run_id, status, started_at, ended_at,"
 	    " round(duration_us / 1e6, 3) AS duration_s, host, kernel_release,"
-	    " kernel_version, version, config_hash, families, repeat, n_cases,"
+	    " kernel_version, version, config_hash, families, isolation, repeat,"
+	    " n_cases,"
 	    " n_pass, n_fail, n_timeout, n_error"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
@@ -569,6 +570,8 @@ insert_run(struct store *st, const struct run_info *ri, int64_t *run_id)
 	    sizeof(ri->config_hash), 0);
 	bad |= bind_text(s, ":version", ri->version, sizeof(ri->version), 0);
 	bad |= bind_text(s, ":families", ri->families, sizeof(ri->families), 0);
+	bad |= bind_text(s, ":isolation", ri->isolation[0] ? ri->isolation : "host",
+	    sizeof(ri->isolation), 0);
 	bad |= bind_int(s, ":repeat", ri->repeat);
 	bad |= bind_int(s, ":started_us", ri->start_us);
 	if (bad)

@@ -22,6 +22,7 @@ struct run_info {
 	char config_hash[32];			/* hex */
 	char version[32];			/* teardownd's */
 	char families[32];			/* "ipv4 ipv6" */
+	char isolation[16];			/* "netns" or "host" ("" = host) */
 	int repeat;
 	int64_t start_us;			/* CLOCK_REALTIME, us */
 	size_t nsysctl;

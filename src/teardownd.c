@@ -12,6 +12,7 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "isolate.h"
 #include "log.h"
 #include "runner.h"
 #include "store.h"
@@ -27,6 +28,7 @@ struct opts {
 	const char *scenarios;			/* --scenarios PATH */
 	const char *only;			/* --only a,b,c */
 	const char *family;			/* --family ipv4|ipv6|all */
+	const char *isolation;			/* --isolation auto|netns|host */
 	int repeat;				/* --repeat N, 0 = config */
 	int concurrency;			/* --concurrency N, -1 = config */
 	int check;				/* -n */
@@ -62,7 +64,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: teardownd [-nvV] [-c FILE] [--once] [--db PATH] [--scenarios PATH]\n"
 	    "                 [--only NAME,...] [--family ipv4|ipv6|all] [--repeat N]\n"
-	    "                 [--concurrency N]\n");
+	    "                 [--concurrency N] [--isolation auto|netns|host]\n");
 }
 
 /* Parses a positive int option; exits 64 on a bad value. */
@@ -93,6 +95,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		{ "family", required_argument, NULL, 'f' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "concurrency", required_argument, NULL, 'j' },
+		{ "isolation", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,6 +113,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 's': o->scenarios = optarg; break;
 		case 'O': o->only = optarg; break;
 		case 'f': o->family = optarg; break;
+		case 'i': o->isolation = optarg; break;
 		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000); break;
 		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 4096); break;
 		case 'V': printf("teardownd %s\n", TEARDOWND_VERSION); exit(0);
@@ -141,6 +145,16 @@ load(const struct opts *o, struct config *cf, struct catalog *cat)
 		cf->repeat = o->repeat;
 	if (o->concurrency > 0)
 		cf->concurrency = o->concurrency;
+	if (o->isolation != NULL) {
+		for (cf->isolation = 0; cf->isolation < ISOLATE__COUNT; cf->isolation++)
+			if (strcmp(o->isolation, isolation_name(cf->isolation)) == 0)
+				break;
+		if (cf->isolation == ISOLATE__COUNT) {
+			fprintf(stderr, "teardownd: --isolation: '%s' is not auto, "
+			    "netns or host\n", o->isolation);
+			exit(EXIT_USAGE);
+		}
+	}
 	errs += catalog_load_embedded(cat, stderr);
 	if (cf->scenarios[0] != '\0')
 		errs += catalog_load_path(cat, cf->scenarios, stderr);
@@ -313,6 +327,34 @@ run_describe(struct run_info *ri, const struct config *cf, const struct catalog 
 	ri->repeat = cf->repeat;
 }
 
+/* Moves into a private network namespace as cf asks; records where the
+ * cases run in ri. 0, or -1 when a required isolation failed. */
+static int
+run_isolate(const struct config *cf, struct run_info *ri)
+{
+	char msg[1024];
+	int r;
+
+	snprintf(ri->isolation, sizeof(ri->isolation), "host");
+	if (cf->isolation == ISOLATE_HOST)
+		return 0;
+	r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
+	if (r == 1) {
+		snprintf(ri->isolation, sizeof(ri->isolation), "netns");
+		if (msg[0] != '\0')
+			log_warnx("private network namespace: %s", msg);
+		return 0;
+	}
+	if (r == 0 && cf->isolation == ISOLATE_AUTO) {
+		log_warnx("%s; running in the host's network namespace, where the "
+		    "tcp_metrics cache carries RTT estimates from earlier "
+		    "connections into these cases", msg);
+		return 0;
+	}
+	fprintf(stderr, "teardownd: cannot isolate the run: %s\n", msg);
+	return -1;
+}
+
 /* Runs the plan once, storing it; returns the exit code. */
 static int
 run_once(const struct config *cf, const struct catalog *cat,
@@ -332,6 +374,10 @@ run_once(const struct config *cf, const struct catalog *cat,
 		return STORE_EXIT_OPEN;
 	}
 	run_describe(&ri, cf, cat);
+	if (run_isolate(cf, &ri) == -1) {
+		store_close(r.st);
+		return EXIT_SOFTWARE;
+	}
 	if (store_run_begin(r.st, &ri, &r.id) == -1) {
 		fprintf(stderr, "teardownd: %s: %s\n", cf->database, store_errmsg(r.st));
 		store_close(r.st);
@@ -345,8 +391,10 @@ run_once(const struct config *cf, const struct catalog *cat,
 		evsignal_add(sigs[i], NULL);
 	if ((r.rn = runner_start(r.base, &plan, on_batch, on_done, &r)) == NULL)
 		fatal(EXIT_SOFTWARE, "cannot start the run (netlink sock_diag)");
-	log_info("run %lld: %zu scenarios, %d cases at once", (long long)r.id, nsc,
-	    plan.concurrency > 0 ? plan.concurrency : runner_default_concurrency());
+	log_info("run %lld: %zu scenarios, %d cases at once, %s network namespace",
+	    (long long)r.id, nsc, plan.concurrency > 0 ? plan.concurrency :
+	    runner_default_concurrency(), strcmp(ri.isolation, "netns") == 0 ?
+	    "a private" : "the host's");
 	event_base_dispatch(r.base);
 	rc = store_run_end(r.st, r.id, r.signalled ? "interrupted" :
 	    r.store_failed ? "aborted" : "complete", now_us()) == -1;

@@ -20,6 +20,10 @@ eq "the run records the kernel release" "$DB" "select kernel_release from runs" 
 eq "the run records net.ipv4.tcp_fin_timeout" "$DB" \
     "select value from run_sysctls where name = 'net.ipv4.tcp_fin_timeout'" \
     "$(cat /proc/sys/net/ipv4/tcp_fin_timeout)"
+if [ "$(id -u)" = 0 ]; then
+	eq "as root the cases ran in a private network namespace" "$DB" \
+	    "select isolation from runs" netns
+fi
 eq "the database is in WAL mode" "$DB" "pragma journal_mode" wal
 eq "every step ran and recorded both ends" "$DB" \
     "select count(*) from steps where status <> 'ok' or c_state is null or s_state is null" 0

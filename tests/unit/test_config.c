@@ -192,7 +192,7 @@ static const struct bad bad_confs[] = {
 	{ "[teardownd]\ndatabase =\n", "2: database needs a path\n" },
 	{ "[teardownd]\nrepat = 2\n",
 	    "2: unknown key 'repat' (database, scenarios, families, repeat, "
-	    "concurrency, case_timeout, interval)\n" },
+	    "concurrency, case_timeout, interval, isolation)\n" },
 	{ "[teardownd]\nrepeat = 2\nrepeat = 3\n",
 	    "3: duplicate key 'repeat' (first at line 2)\n" },
 	{ "[daemon]\nrepeat = 2\n",
@@ -239,7 +239,7 @@ all_errors_of_a_file_are_reported(void **state)
 	    "%1$s:2: '0' is out of range for repeat (1..10000)\n"
 	    "%1$s:3: 'ipv5' is not an address family (ipv4, ipv6)\n"
 	    "%1$s:4: unknown key 'colour' (database, scenarios, families, "
-	    "repeat, concurrency, case_timeout, interval)\n"
+	    "repeat, concurrency, case_timeout, interval, isolation)\n"
 	    "%1$s:5: '1s' is out of range for interval (1m..30d)\n"
 	    "%1$s:6: unknown section '[extra]' (only [teardownd])\n", path);
 	assert_string_equal(errs, want);
