@@ -169,6 +169,32 @@ enum verdict {
 
 enum family { FAM_IPV4, FAM_IPV6, FAM__COUNT };
 
+/* TCP header flag bits, as in the flags byte (offset 13). */
+#define TCPF_FIN	0x01
+#define TCPF_SYN	0x02
+#define TCPF_RST	0x04
+#define TCPF_PSH	0x08
+#define TCPF_ACK	0x10
+#define TCPF_URG	0x20
+#define TCPF_ECE	0x40
+#define TCPF_CWR	0x80
+
+/* One TCP segment of a case, as captured on the loopback device. */
+struct segment {
+	int64_t t_us;				/* from the case's start_us (wall clock) */
+	enum side from;				/* SIDE_CLIENT: C>S, SIDE_SERVER: S>C */
+	uint8_t flags;				/* TCPF_* */
+	uint32_t seq;				/* relative to the sender's ISN */
+	uint32_t ack;				/* relative to the receiver's ISN; 0 without ACK */
+	uint32_t len;				/* payload bytes */
+	uint16_t win;				/* window field as sent (unscaled) */
+};
+
+enum wire_status {
+	WIRE_NOT_OBSERVED,			/* no capture (no CAP_NET_RAW, or it failed) */
+	WIRE_OBSERVED				/* segs holds every segment of the case */
+};
+
 struct case_result {
 	const struct scenario *sc;		/* borrowed from the catalogue */
 	enum family family;
@@ -180,6 +206,9 @@ struct case_result {
 	int64_t start_us;			/* CLOCK_REALTIME at start, us */
 	int64_t dur_us;
 	struct step_result *res;		/* sc->nsteps entries, malloc'd */
+	enum wire_status wire;			/* whether segs below is the wire */
+	size_t nseg;
+	struct segment *seg;			/* malloc'd, in capture order */
 };
 
 /* Name tables; each returns "?" for a value out of range. */
