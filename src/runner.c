@@ -234,7 +234,7 @@ static const char *const run_sysctls[] = {
 	"net.ipv4.tcp_tw_reuse", "net.ipv4.tcp_rfc1337",
 	"net.ipv4.tcp_abort_on_overflow", "net.ipv4.tcp_retries2",
 	"net.ipv4.tcp_synack_retries", "net.ipv4.tcp_syn_retries",
-	"net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_delack_min",
+	"net.ipv4.tcp_keepalive_time",
 	"net.ipv4.tcp_rto_min_us", "net.ipv4.tcp_ecn",
 	"net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack",
 	"net.ipv4.tcp_congestion_control", "net.core.default_qdisc",
