@@ -282,6 +282,27 @@ events_parse(const char *text)
 	return mask;
 }
 
+/* Writes flags as tcpdump's letters, in tcpdump's order; "none" if none. */
+void
+tcp_flags_format(uint8_t flags, char *buf, size_t len)
+{
+	static const struct { uint8_t bit; char letter; } letters[] = {
+		{ TCPF_FIN, 'F' }, { TCPF_SYN, 'S' }, { TCPF_RST, 'R' },
+		{ TCPF_PSH, 'P' }, { TCPF_ACK, '.' }, { TCPF_URG, 'U' },
+		{ TCPF_ECE, 'E' }, { TCPF_CWR, 'W' },
+	};
+	size_t i, n = 0;
+
+	if (len == 0)
+		return;
+	for (i = 0; i < NITEMS(letters) && n + 1 < len; i++)
+		if (flags & letters[i].bit)
+			buf[n++] = letters[i].letter;
+	buf[n] = '\0';
+	if (flags == 0)
+		snprintf(buf, len, "none");
+}
+
 /* Frees a scenario's steps (not the scenario itself). */
 void
 scenario_free(struct scenario *sc)

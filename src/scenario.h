@@ -243,6 +243,12 @@ const char *errno_name(int err);		/* "ECONNRESET", "0" for none */
 void events_format(int revents, char *buf, size_t len);
 int events_parse(const char *text);
 
+/* TCP flags as tcpdump prints them, in its order F S R P . U E W ('.' is
+ * ACK): "S", "S.", "P.", "F.", "R", "SEW"; "none" when no flag is set.
+ * TCP_FLAGS_LEN is enough for any byte. */
+#define TCP_FLAGS_LEN	10
+void tcp_flags_format(uint8_t flags, char *buf, size_t len);
+
 /* Frees a scenario's steps (not the scenario itself). */
 void scenario_free(struct scenario *sc);
 

@@ -318,3 +318,119 @@ FROM cases AS c
 JOIN runs AS r ON r.id = c.run_id
 LEFT JOIN steps AS s ON s.case_id = c.id AND s.idx = c.first_fail
 WHERE c.verdict <> 'pass';
+
+-- migration 2: the wire: each case's captured segments, whether the wire was observed; v_segment.
+
+-- Whether the run's cases were captured on lo: 'observed' (all of them),
+-- 'not_observed' (none: no CAP_NET_RAW, the capture failed to open, or
+-- teardownd --no-capture), 'partial' (the capture failed during the run).
+-- NULL until a case is stored, and for runs stored before this migration.
+ALTER TABLE runs ADD COLUMN wire TEXT
+	CHECK (wire IN ('observed', 'not_observed', 'partial'));
+
+-- Whether this case's segments were captured: 'observed' means segments
+-- holds every segment of the case, from its SYN to the last one before the
+-- clean-up RST (none for a case that never connected); 'not_observed'
+-- means nothing is known of its wire. NULL for cases stored before this
+-- migration.
+ALTER TABLE cases ADD COLUMN wire TEXT
+	CHECK (wire IN ('observed', 'not_observed'));
+
+-- One TCP segment of a case, as libpcap saw it on the loopback device.
+-- Sequence and acknowledgement numbers are relative to each end's initial
+-- sequence number (its SYN has seq 0), as tcpdump -S does not and
+-- Wireshark does by default.
+CREATE TABLE segments (
+	case_id		INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	idx		INTEGER NOT NULL CHECK (idx >= 0),	-- capture order, from 0
+	t_us		INTEGER NOT NULL,	-- capture time minus the case's started_us
+	dir		TEXT NOT NULL CHECK (dir IN ('C>S', 'S>C')),	-- client to server, or back
+	flags		TEXT NOT NULL,		-- tcpdump's letters: 'S', 'S.', '.', 'P.', 'F.', 'R.'
+	flag_bits	INTEGER NOT NULL CHECK (flag_bits BETWEEN 0 AND 255),	-- the flags byte
+	seq		INTEGER NOT NULL CHECK (seq >= 0),	-- relative to the sender's ISN
+	ack		INTEGER CHECK (ack >= 0),	-- relative to the receiver's ISN; NULL without ACK
+	len		INTEGER NOT NULL CHECK (len >= 0),	-- payload bytes
+	win		INTEGER NOT NULL CHECK (win BETWEEN 0 AND 65535),	-- window field, unscaled
+	PRIMARY KEY (case_id, idx)
+) STRICT, WITHOUT ROWID;
+
+-- v_segment: every segment with its case and run, and its wire-pattern
+-- token ('C>S F.') as scenarios' wire lines write them.
+CREATE VIEW v_segment AS
+SELECT
+	g.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	g.idx,
+	g.t_us,
+	g.dir,
+	g.flags,
+	g.flag_bits,
+	g.seq,
+	g.ack,
+	g.len,
+	g.win,
+	g.dir || ' ' || g.flags AS token
+FROM segments AS g
+JOIN cases AS c ON c.id = g.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_run and v_case gain the wire column (at the end, as views may grow).
+DROP VIEW v_run;
+CREATE VIEW v_run AS
+SELECT
+	r.id AS run_id,
+	r.status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS started_at,
+	strftime('%Y-%m-%dT%H:%M:%S', r.ended_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.ended_us % 1000000) AS ended_at,	-- NULL while running
+	r.started_us,
+	r.ended_us,
+	r.ended_us - r.started_us AS duration_us,	-- NULL while running
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.config_hash,
+	r.version,
+	r.families,
+	r.isolation,
+	r.repeat,
+	r.n_pass + r.n_fail + r.n_timeout + r.n_error AS n_cases,
+	r.n_pass,
+	r.n_fail,
+	r.n_timeout,
+	r.n_error,
+	r.wire
+FROM runs AS r;
+
+DROP VIEW v_case;
+CREATE VIEW v_case AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.first_fail,
+	c.message,
+	c.client_addr,
+	c.server_addr,
+	strftime('%Y-%m-%dT%H:%M:%S', c.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', c.started_us % 1000000) AS started_at,
+	c.started_us,
+	c.duration_us,
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.status AS run_status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	c.wire
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;

@@ -35,6 +35,7 @@ enum stmt {
 	STMT_INSERT_SYSCTL,
 	STMT_INSERT_CASE,
 	STMT_INSERT_STEP,
+	STMT_INSERT_SEGMENT,
 	STMT_ADD_RUN_COUNTS,
 	STMT_END_RUN,
 	STMT__COUNT
@@ -77,9 +78,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
-	    " duration_us)"
+	    " duration_us, wire)"
 	    " VALUES (:run_id, :scenario, :family, :rep, :verdict, :first_fail,"
-	    " :message, :client_addr, :server_addr, :started_us, :duration_us)",
+	    " :message, :client_addr, :server_addr, :started_us, :duration_us,"
+	    " :wire)",
 	[STMT_INSERT_STEP] =
 	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
 	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
@@ -87,9 +89,18 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " VALUES (" END_PARAMS("c") END_PARAMS("s")
 	    " :case_id, :idx, :line, :side, :verb, :args, :status, :rc, :errno,"
 	    " :events, :eof, :t_us, :dur_us, :message)",
+	[STMT_INSERT_SEGMENT] =
+	    "INSERT INTO segments (case_id, idx, t_us, dir, flags, flag_bits,"
+	    " seq, ack, len, win)"
+	    " VALUES (:case_id, :idx, :t_us, :dir, :flags, :flag_bits, :seq,"
+	    " :ack, :len, :win)",
+	/* The run's wire: the batch's (:wire), or 'partial' once batches
+	 * differ; a batch of no cases (:wire NULL) leaves it. */
 	[STMT_ADD_RUN_COUNTS] =
 	    "UPDATE runs SET n_pass = n_pass + :pass, n_fail = n_fail + :fail,"
-	    " n_timeout = n_timeout + :timeout, n_error = n_error + :error"
+	    " n_timeout = n_timeout + :timeout, n_error = n_error + :error,"
+	    " wire = CASE WHEN :wire IS NULL THEN wire"
+	    "  WHEN wire IS NULL OR wire = :wire THEN :wire ELSE 'partial' END"
 	    " WHERE id = :run_id AND status = 'running'",
 	[STMT_END_RUN] =
 	    "UPDATE runs SET status = :status, ended_us = :ended_us"
@@ -113,7 +124,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " round(duration_us / 1e6, 3) AS duration_s, host, kernel_release,"
 	    " kernel_version, version, config_hash, families, isolation, repeat,"
 	    " n_cases,"
-	    " n_pass, n_fail, n_timeout, n_error"
+	    " n_pass, n_fail, n_timeout, n_error,"
+	    " replace(wire, '_', ' ') AS wire"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
 	    "SELECT name, value FROM run_sysctls WHERE run_id = :run_id"
@@ -131,7 +143,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    "SELECT 'c' || case_id AS \"case\", run_id, scenario, family, rep,"
 	    " verdict, first_fail, message, client_addr, server_addr,"
 	    " started_at, round(duration_us / 1000.0, 1) AS duration_ms,"
-	    " host, kernel_release, run_status"
+	    " host, kernel_release, run_status,"
+	    " replace(wire, '_', ' ') AS wire"
 	    " FROM v_case WHERE case_id = :case_id",
 	[STORE_Q_CASE_STEPS] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
@@ -148,6 +161,12 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"
 	    " s_backoff, s_timer_ms, message"
 	    " FROM v_step WHERE case_id = :case_id ORDER BY idx",
+	[STORE_Q_CASE_SEGMENTS] =
+	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits"
+	    " FROM v_segment WHERE case_id = :case_id ORDER BY idx",
+	[STORE_Q_CASE_WIRE] =
+	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, dir, flags, seq, ack,"
+	    " len, win FROM v_segment WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_HISTORY] =
 	    "SELECT run_id, " ISO_SECONDS("run_started_us") " AS started,"
 	    " kernel_release AS kernel, host, family, verdict, n_pass AS pass,"

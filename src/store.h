@@ -64,6 +64,12 @@ enum store_query {
 	STORE_Q_CASE,				/* one case's header: case_id */
 	STORE_Q_CASE_STEPS,			/* its steps, both ends side by side: case_id */
 	STORE_Q_CASE_STEPS_VERBOSE,		/* the same with key tcp_info: case_id */
+	/* Its segments in capture order (none when the wire was not observed,
+	 * see STORE_Q_CASE's wire): idx, t_us, dir ('C>S', 'S>C'), flags
+	 * (tcpdump's letters), seq, ack (NULL without ACK), len, win,
+	 * flag_bits (the flags byte). */
+	STORE_Q_CASE_SEGMENTS,			/* case_id */
+	STORE_Q_CASE_WIRE,			/* the same for people, t in ms: case_id */
 	STORE_Q_HISTORY,			/* verdict per run: scenario [, family] */
 	STORE_Q__COUNT
 };
