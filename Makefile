@@ -5,6 +5,12 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share/teardownd
+MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+# systemd reads units and sysusers.d from /usr/local/lib too; with
+# PREFIX=/usr they land in /usr/lib.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR ?=
 
 VERSION := 0.1.0
@@ -29,12 +35,20 @@ HDRS     := $(wildcard src/*.h)
 SCEN     := $(sort $(wildcard etc/scenarios/*.ini))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
+UNITS    := systemd/teardownd.service systemd/teardownd-check.service \
+            systemd/teardownd-check.timer
+MANS     := etc/man/teardownd.8 etc/man/teardownctl.1 etc/man/teardownd.ini.5
+# The installed configuration: etc/teardownd.ini with the database in the
+# service's state directory and user scenarios in scenarios.d beside it.
+SITE_SED := -e 's|^\#database = ./teardownd.db$$|\# make install: the state directory of teardownd.service\ndatabase = /var/lib/teardownd/teardownd.db|' \
+            -e 's|^\#scenarios =$$|\# make install: $(SYSCONFDIR)/teardownd/scenarios.d\nscenarios = scenarios.d|'
 
 # Debian packages for building and testing; installed when missing.
 APT_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
-            libpcap-dev libcmocka-dev sqlite3 iproute2 jq
+            libpcap-dev libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
+            tshark tcpdump perl
 
-.PHONY: all deps run check check-asan unit e2e clean install uninstall
+.PHONY: all deps run check check-asan unit e2e clean install uninstall bench
 
 all: deps $(B)/teardownd $(B)/teardownctl
 
@@ -46,6 +60,8 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" != 0 ]; then echo "make: run as root to install:$$missing" >&2; exit 1; fi; \
+		echo 'wireshark-common wireshark-common/install-setuid boolean false' \
+			| debconf-set-selections 2>/dev/null; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 			|| { echo "make: apt-get install$$missing failed" >&2; exit 1; }; \
 	fi
@@ -82,6 +98,10 @@ $(B)/teardownctl: $(B)/teardownctl.o $(B)/libtd.a
 $(B)/test_%: tests/unit/test_%.c $(B)/libtd.a tests/unit/testutil.h
 	$(CC) $(TD_CFLAGS) -Itests/unit -o $@ $< $(B)/libtd.a $(TD_LIBS) -lcmocka
 
+# Stands in for systemd's notify socket in tests/e2e/daemon*.sh.
+$(B)/notify_sink: tests/e2e/notify_sink.c | $(B)
+	$(CC) $(TD_CFLAGS) -o $@ $<
+
 # Runs the built-in catalogue once on the embedded default and prints it.
 run: all
 	@./$(B)/teardownd --once --db ./teardownd.db; rc=$$?; \
@@ -89,8 +109,12 @@ run: all
 	exit $$rc
 
 # Every test: unit (cmocka), broken-input corpus, end-to-end on loopback.
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) $(B)/notify_sink
 	@sh tests/run.sh $(B)
+
+# The catalogue (x5) with and without capturing the wire, side by side.
+bench: all
+	@sh tests/bench.sh $(B)
 
 # The same suite under AddressSanitizer and UBSan, in build-asan/.
 check-asan: deps
@@ -102,12 +126,41 @@ unit: all $(UNIT_BINS)
 clean:
 	rm -rf build build-asan
 
+# Binaries, systemd units and sysusers file, the configuration (never over
+# an existing one), the catalogue to read and copy, the man pages. Units
+# and configuration name the installed paths (SBINDIR, SYSCONFDIR).
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/teardownd/scenarios.d
 	install -m 755 $(B)/teardownd $(DESTDIR)$(SBINDIR)/teardownd
 	install -m 755 $(B)/teardownctl $(DESTDIR)$(BINDIR)/teardownctl
 	install -m 644 $(SCEN) $(DESTDIR)$(DATADIR)/scenarios/
+	install -m 644 etc/teardownd.ini $(DESTDIR)$(DATADIR)/teardownd.ini
+	for u in $(UNITS); do \
+		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/teardownd/|$(SYSCONFDIR)/teardownd/|g' \
+			$$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; done
+	install -m 644 systemd/teardownd.sysusers $(DESTDIR)$(SYSUSERSDIR)/teardownd.conf
+	for m in $(MANS); do \
+		sed -e 's|/usr/local/share/teardownd/|$(DATADIR)/|g' $$m \
+			> $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m) && \
+		chmod 644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m) || exit 1; done
+	@conf=$(DESTDIR)$(SYSCONFDIR)/teardownd/teardownd.ini; \
+	if [ -e "$$conf" ]; then echo "kept $$conf"; else \
+		sed $(SITE_SED) etc/teardownd.ini > "$$conf" && chmod 644 "$$conf" \
+		&& echo "installed $$conf"; fi
 
+# Everything install put there; the configuration only while unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/teardownd $(DESTDIR)$(BINDIR)/teardownctl
 	rm -rf $(DESTDIR)$(DATADIR)
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/teardownd.conf
+	rm -f $(DESTDIR)$(MANDIR)/man1/teardownctl.1 $(DESTDIR)$(MANDIR)/man5/teardownd.ini.5 \
+		$(DESTDIR)$(MANDIR)/man8/teardownd.8
+	@conf=$(DESTDIR)$(SYSCONFDIR)/teardownd/teardownd.ini; \
+	if [ -e "$$conf" ] && sed $(SITE_SED) etc/teardownd.ini | cmp -s - "$$conf"; then \
+		rm -f "$$conf"; else [ ! -e "$$conf" ] || echo "kept $$conf (changed)"; fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/teardownd/scenarios.d $(DESTDIR)$(SYSCONFDIR)/teardownd 2>/dev/null

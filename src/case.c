@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "capture.h"
 #include "case.h"
 #include "fault.h"
 #include "log.h"
@@ -55,6 +56,7 @@ struct tcase {
 	long progress;				/* bytes sent/read by step cur so far */
 	struct event_base *base;
 	struct probe *probe;
+	struct capture *cap;			/* the run's, or NULL */
 	struct event *ev_accept;		/* listener readable */
 	struct event *ev_tick;			/* next check of a pending step */
 	struct event *ev_deadline;		/* the case deadline */
@@ -147,6 +149,24 @@ case_setup_failed(struct tcase *tc, const char *what)
 	case_finish(tc);
 }
 
+/* Registers the connection with the capture. Its SYN has been sent but
+ * the capture reads it only once control is back in the event loop, so
+ * every segment of the case is caught. */
+static void
+case_capture(struct tcase *tc, const struct sockaddr *server)
+{
+	struct sockaddr_storage client;
+	socklen_t len = sizeof(client);
+
+	if (tc->cap == NULL)
+		return;
+	if (getsockname(tc->fd[SIDE_CLIENT], (struct sockaddr *)&client,
+	    &len) == -1 || capture_add(tc->cap, (struct sockaddr *)&client,
+	    server, &tc->res) == -1)
+		log_warn("%s: the wire of this case is not observed",
+		    tc->sc->name);
+}
+
 /* Opens the listener and starts the client's connect. 0 or -1. */
 static int
 case_connect(struct tcase *tc, const char **what)
@@ -177,6 +197,7 @@ case_connect(struct tcase *tc, const char **what)
 	if (connect(tc->fd[SIDE_CLIENT], (struct sockaddr *)&ss, len) == -1 &&
 	    errno != EINPROGRESS)
 		return -1;
+	case_capture(tc, (struct sockaddr *)&ss);
 	return 0;
 }
 
@@ -209,7 +230,7 @@ case_on_accept(evutil_socket_t lfd, short what, void *arg)
 	tc->lfd = -1;
 	addr_format(&tc->addr[SIDE_CLIENT], tc->res.client_addr, sizeof(tc->res.client_addr));
 	addr_format(&tc->addr[SIDE_SERVER], tc->res.server_addr, sizeof(tc->res.server_addr));
-	tc->mono0 = mono_us();
+	/* Steps are timed from the case's start, as its segments are. */
 	case_set_pos(tc, POS_RUNNING);
 	case_run(tc);
 }
@@ -245,8 +266,8 @@ case_on_deadline(evutil_socket_t fd, short what, void *arg)
 /* Starts a case on base. */
 struct tcase *
 case_start(struct event_base *base, struct probe *probe,
-    const struct scenario *sc, enum family fam, int rep, int64_t timeout_us,
-    case_done_fn done, void *arg)
+    struct capture *cap, const struct scenario *sc, enum family fam, int rep,
+    int64_t timeout_us, case_done_fn done, void *arg)
 {
 	struct tcase *tc;
 	const char *what = "";
@@ -260,6 +281,7 @@ case_start(struct event_base *base, struct probe *probe,
 	tc->sc = sc;
 	tc->base = base;
 	tc->probe = probe;
+	tc->cap = cap;
 	tc->done = done;
 	tc->done_arg = arg;
 	tc->lfd = tc->fd[0] = tc->fd[1] = -1;
@@ -688,10 +710,13 @@ case_finish(struct tcase *tc)
 	if (tc->lfd != -1)
 		close(tc->lfd);
 	tc->lfd = -1;
+	/* Every segment of the case is in; the clean-up RSTs are not its. */
+	capture_remove(tc->cap, &tc->res);
 	end_discard(&tc->fd[SIDE_CLIENT]);
 	end_discard(&tc->fd[SIDE_SERVER]);
 	tc->res.dur_us = mono_us() - tc->mono0;
 	verdict_case(&tc->res);
+	verdict_wire(&tc->res);
 	case_set_pos(tc, POS_DONE);
 	tc->done(tc, tc->done_arg);
 }
@@ -738,8 +763,10 @@ case_free(struct tcase *tc)
 		event_free(tc->ev_deadline);
 	if (tc->lfd != -1)
 		close(tc->lfd);
+	capture_remove(tc->cap, &tc->res);
 	end_discard(&tc->fd[SIDE_CLIENT]);
 	end_discard(&tc->fd[SIDE_SERVER]);
 	free(tc->res.res);
+	free(tc->res.seg);
 	free(tc);
 }

@@ -7,6 +7,7 @@
 
 #include "scenario.h"
 
+struct capture;
 struct event_base;
 struct probe;
 struct tcase;
@@ -15,10 +16,11 @@ struct tcase;
 typedef void (*case_done_fn)(struct tcase *tc, void *arg);
 
 /* Starts a case on base; it reports through done, never from inside
- * case_start. NULL only when memory ran out. */
+ * case_start. Its segments come from cap (NULL: the wire is not
+ * observed). NULL only when memory ran out. */
 struct tcase *case_start(struct event_base *base, struct probe *probe,
-    const struct scenario *sc, enum family fam, int rep, int64_t timeout_us,
-    case_done_fn done, void *arg);
+    struct capture *cap, const struct scenario *sc, enum family fam, int rep,
+    int64_t timeout_us, case_done_fn done, void *arg);
 /* The case's result; complete once done has been called. */
 struct case_result *case_result(struct tcase *tc);
 /* Ends a running case now: its sockets are closed, the step in progress is

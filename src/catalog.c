@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "parse.h"
+#include "wire.h"
 
 #define STEP_MAX_WORDS	9			/* more than any step has */
 #define CERR(cp, ...)	parse_error(&(cp)->ini, (cp)->ini.line, __VA_ARGS__)
@@ -22,6 +23,7 @@
 #define US(s)		((int64_t)(s) * 1000000)
 #define INFO_MAX	4294967295L		/* expect/wait info N: UINT32_MAX */
 #define OP_COUNT	(OP_GE + 1)		/* enum cmp_op has no __COUNT */
+#define WIRE_LINES	16			/* lines of a wire key located */
 
 _Static_assert(LONG_MAX >= 4294967295, "info values need a 64-bit long");
 
@@ -55,6 +57,10 @@ struct cparse {
 	int key_line[KEY__COUNT];		/* line of each key, 0 = absent */
 	int cur;				/* key that indented lines continue, -1 */
 	int step_lines;				/* step lines seen, good or bad */
+	int wire_open;				/* the wire key is being read */
+	int nwire;				/* its lines in wire_line/off */
+	int wire_line[WIRE_LINES];		/* line of each of its lines */
+	size_t wire_off[WIRE_LINES];		/* where each starts in sc.wire */
 	struct seen *seen;			/* this text's sections, malloc'd */
 	size_t nseen;
 };
@@ -678,6 +684,47 @@ timeout_parse(struct cparse *cp, const char *value)
 		CERR(cp, "timeout needs " DURATION_HINT ", got '%s'", value);
 }
 
+/* Appends a line of the wire key, remembering where it starts. */
+static void
+wire_add(struct cparse *cp, const char *value)
+{
+	size_t off = strlen(cp->sc.wire);
+
+	cp->wire_open = 1;
+	if (*value != '\0' && cp->nwire < WIRE_LINES) {
+		cp->wire_line[cp->nwire] = cp->ini.line;
+		cp->wire_off[cp->nwire++] = off + (off > 0);
+	}
+	text_add(cp, "wire", cp->sc.wire, sizeof(cp->sc.wire), value);
+}
+
+/* Compiles the wire key once all its lines are read; reports an error at
+ * the line of the word it names. */
+static void
+wire_end(struct cparse *cp)
+{
+	char err[256];
+	struct wire *w;
+	size_t pos = 0;
+	int i, line;
+
+	if (!cp->wire_open)
+		return;
+	cp->wire_open = 0;
+	line = cp->key_line[KEY_WIRE];
+	if (cp->sc.wire[0] == '\0') {
+		parse_error(&cp->ini, line, "wire of '%s' is empty", cp->sc.name);
+		return;
+	}
+	if ((w = wire_compile(cp->sc.wire, err, sizeof(err), &pos)) != NULL) {
+		wire_free(w);
+		return;
+	}
+	for (i = 0; i < cp->nwire && cp->wire_off[i] <= pos; i++)
+		line = cp->wire_line[i];
+	parse_error(&cp->ini, line, "%s", err);
+}
+
 /* Stores one line of key k's value. */
 static void
 key_value(struct cparse *cp, int k, const char *value)
@@ -692,7 +739,7 @@ key_value(struct cparse *cp, int k, const char *value)
 		text_add(cp, "ref", sc->ref, sizeof(sc->ref), value);
 		break;
 	case KEY_WIRE:
-		text_add(cp, "wire", sc->wire, sizeof(sc->wire), value);
+		wire_add(cp, value);
 		break;
 	case KEY_STEPS:
 		step_parse(cp, value);
@@ -716,6 +763,7 @@ on_key(struct parse_ini *ini, const char *name, const char *value)
 		return;
 	}
 	cp->cur = -1;
+	wire_end(cp);
 	for (k = 0; k < KEY__COUNT; k++)
 		if (strcmp(name, key_names[k]) == 0)
 			break;
@@ -809,6 +857,7 @@ section_end(struct cparse *cp)
 	if (!cp->open)
 		return;
 	cp->open = 0;
+	wire_end(cp);
 	if (cp->key_line[KEY_SUMMARY] == 0)
 		parse_error(&cp->ini, sc->line, "scenario '%s' has no summary",
 		    sc->name);
@@ -837,6 +886,8 @@ on_section(struct parse_ini *ini, const char *name)
 	memset(cp->key_line, 0, sizeof(cp->key_line));
 	cp->cur = -1;
 	cp->step_lines = 0;
+	cp->wire_open = 0;
+	cp->nwire = 0;
 	cp->open = 1;
 	cp->nerr0 = ini->nerr;
 	snprintf(cp->sc.name, sizeof(cp->sc.name), "%s", name);

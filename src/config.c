@@ -40,6 +40,8 @@ static const struct ckey {
 	{ "interval", T_DURATION, offsetof(struct config, interval_us),
 	    US(60), US(30 * 86400) },
 	{ "isolation", T_ISOLATION, offsetof(struct config, isolation), 0, 0 },
+	{ "prometheus_textfile", T_PATH_OPT,
+	    offsetof(struct config, prometheus_textfile), 0, 0 },
 };
 #define NCKEYS (sizeof(ckeys) / sizeof(ckeys[0]))
 
@@ -85,7 +87,7 @@ static void
 set_path(struct cfparse *p, const struct ckey *k, char *dst,
     const char *value)
 {
-	size_t len = sizeof(p->cf->database);	/* = sizeof(scenarios) */
+	size_t len = sizeof(p->cf->database);	/* = every path field's size */
 	int n;
 
 	if (*value == '\0') {
@@ -227,7 +229,8 @@ cf_key(struct parse_ini *ini, const char *name, const char *value)
 			break;
 	if (i == NCKEYS) {
 		CERR(p, "unknown key '%s' (database, scenarios, families, "
-		    "repeat, concurrency, case_timeout, interval, isolation)", name);
+		    "repeat, concurrency, case_timeout, interval, isolation, "
+		    "prometheus_textfile)", name);
 		return;
 	}
 	if (p->key_line[i] != 0) {

@@ -22,6 +22,8 @@ struct config {
 	int64_t case_timeout_us;		/* default 30 s, range 1s..10m */
 	int isolation;				/* enum isolate_mode, default auto */
 	int64_t interval_us;			/* daemon schedule, default 6h, range 1m..30d */
+	char prometheus_textfile[4096];		/* written after each run; "" = none */
+	int no_capture;				/* 1: do not observe the wire (--no-capture) */
 	uint64_t hash;				/* FNV-1a of the file's bytes (0-length for the default) */
 };
 

@@ -142,7 +142,10 @@ pin_open(struct pin *p, char *msg, size_t len)
 		goto fail;
 	if (fstat(p->fd, &p->st) == -1)
 		goto fail;
-	if (p->required && access(path, W_OK) == -1)
+	/* With the effective ids and capabilities (AT_EACCESS): access()
+	 * drops the capabilities of a non-root user, and the teardownd user
+	 * of the systemd unit writes with CAP_NET_ADMIN. */
+	if (p->required && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1)
 		goto fail;			/* e.g. /proc/sys read-only */
 	return 0;
 fail:

@@ -1,5 +1,7 @@
 /* log.c: logging to stderr, with journald "<N>" priorities when
  * stderr is the journal (JOURNAL_STREAM set by systemd). */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,13 +15,32 @@ static const char *log_prog = "teardownd";	/* prefix when not under journald */
 static int log_verbose;				/* print debug lines */
 static int log_journal;				/* prefix "<N>" priorities */
 
+/* Whether stderr is the stream $JOURNAL_STREAM ("DEV:INODE") names, as
+ * systemd documents: a child whose stderr went elsewhere inherits the
+ * variable but must not prefix priorities. */
+static int
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return 0;
+	if (fstat(2, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 /* Sets the program name and verbosity. */
 void
 log_init(const char *progname, int verbose)
 {
 	log_prog = progname;
 	log_verbose = verbose;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = stderr_is_journal();
 }
 
 /* Writes one line at priority pri, with strerror(err) appended if err. */

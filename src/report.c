@@ -415,3 +415,105 @@ report_json_object(const struct report *r, FILE *fp)
 	else
 		json_row(r, 0, fp);
 }
+
+/* Prints the rows as JSON lines, one object per line. */
+void
+report_json_lines(const struct report *r, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		json_row(r, i, fp);
+		putc('\n', fp);
+	}
+}
+
+/* Prints one CSV field: quoted if it holds a comma, a quote, CR or LF. */
+void
+report_csv_field(FILE *fp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int quote = strpbrk(s, ",\"\r\n") != NULL;
+	size_t n;
+
+	if (quote)
+		putc('"', fp);
+	for (; *p != '\0'; p += n > 0 ? n : 1) {
+		n = utf8_len(p);
+		if (n == 0)
+			fputs("\xef\xbf\xbd", fp);	/* U+FFFD */
+		else if (*p == '"')
+			fputs("\"\"", fp);
+		else
+			fwrite(p, 1, n, fp);
+	}
+	if (quote)
+		putc('"', fp);
+}
+
+/* Prints the rows as CSV under a header line of the column names. */
+void
+report_csv(const struct report *r, FILE *fp)
+{
+	const char *text;
+	size_t i;
+	int c;
+
+	for (c = 0; c < r->ncols; c++) {
+		if (c > 0)
+			putc(',', fp);
+		report_csv_field(fp, r->names[c]);
+	}
+	fputs("\r\n", fp);
+	for (i = 0; i < r->nrows; i++) {
+		for (c = 0; c < r->ncols; c++) {
+			if (c > 0)
+				putc(',', fp);
+			if ((text = cell_at(r, i, c)->text) != NULL)
+				report_csv_field(fp, text);
+		}
+		fputs("\r\n", fp);
+	}
+}
+
+/* Columns of the rows. */
+int
+report_ncols(const struct report *r)
+{
+	return r->ncols;
+}
+
+/* The name of column c. */
+const char *
+report_name(const struct report *r, int c)
+{
+	return c >= 0 && c < r->ncols ? r->names[c] : NULL;
+}
+
+/* The index of the column called name, or -1. */
+int
+report_column(const struct report *r, const char *name)
+{
+	int c;
+
+	for (c = 0; c < r->ncols; c++)
+		if (strcmp(r->names[c], name) == 0)
+			return c;
+	return -1;
+}
+
+/* The text at row i, column c; NULL for NULL or out of range. */
+const char *
+report_text(const struct report *r, size_t i, int c)
+{
+	if (c < 0 || c >= r->ncols || i >= r->nrows)
+		return NULL;
+	return cell_at(r, i, c)->text;
+}
+
+/* The length of the UTF-8 character at p, 0 if it is not valid. */
+size_t
+report_utf8_len(const char *p)
+{
+	return utf8_len((const unsigned char *)p);
+}

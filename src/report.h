@@ -35,5 +35,29 @@ void report_record(const struct report *r, FILE *fp);
 void report_json_array(const struct report *r, FILE *fp);
 /* The first row as a JSON object; null when there is none. No newline. */
 void report_json_object(const struct report *r, FILE *fp);
+/* The rows as JSON lines: one object per row, each on a line of its own,
+ * as report_json_array writes them. */
+void report_json_lines(const struct report *r, FILE *fp);
+
+/* The rows as CSV (RFC 4180): a header line of the column names, then one
+ * record per row, CRLF line ends; a field with a comma, a double quote, CR
+ * or LF is quoted, its quotes doubled; NULL is an empty field, invalid
+ * UTF-8 becomes U+FFFD. */
+void report_csv(const struct report *r, FILE *fp);
+/* One CSV field, quoted when it needs to be (as report_csv does). */
+void report_csv_field(FILE *fp, const char *s);
+
+/* Columns of the rows; the name of column c. */
+int report_ncols(const struct report *r);
+const char *report_name(const struct report *r, int c);
+/* The index of the column called name, or -1. */
+int report_column(const struct report *r, const char *name);
+/* The text at row i, column c: NULL for SQL NULL, for a column c < 0 or a
+ * row past the end. */
+const char *report_text(const struct report *r, size_t i, int c);
+
+/* The length of the UTF-8 character at p: 1 for ASCII (NUL included),
+ * 2 to 4 for a valid multi-byte sequence, 0 for a byte that starts none. */
+size_t report_utf8_len(const char *p);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "capture.h"
 #include "case.h"
 #include "log.h"
 #include "probe.h"
@@ -26,6 +27,7 @@ struct runner {
 	struct runner_plan plan;
 	struct event_base *base;
 	struct probe *probe;			/* shared netlink socket */
+	struct capture *cap;			/* the wire on lo, or NULL */
 	size_t next;				/* next plan index to start */
 	size_t total;				/* plan size */
 	int inflight;				/* cases running */
@@ -138,7 +140,7 @@ runner_start_one(struct runner *rn, size_t i)
 	size_t rep = i / per_rep, k = i % per_rep;
 	struct tcase *tc;
 
-	tc = case_start(rn->base, rn->probe, rn->plan.sc[k / (size_t)nfam],
+	tc = case_start(rn->base, rn->probe, rn->cap, rn->plan.sc[k / (size_t)nfam],
 	    fam[k % (size_t)nfam], (int)rep, rn->plan.case_timeout_us,
 	    runner_case_done, rn);
 	if (tc == NULL)
@@ -161,6 +163,21 @@ runner_fill(struct runner *rn)
 		}
 		rn->next++;
 	}
+}
+
+/* Opens the capture unless the plan says not to; without it, the run
+ * goes on and says once why its wire is not observed. */
+static void
+runner_capture(struct runner *rn)
+{
+	char why[512];
+
+	if (rn->plan.no_capture) {
+		log_info("capture off: the wire of this run is not observed");
+		return;
+	}
+	if ((rn->cap = capture_open(rn->base, why, sizeof(why))) == NULL)
+		log_warnx("the wire of this run is not observed: %s", why);
 }
 
 /* Starts a run on base. */
@@ -191,6 +208,7 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 		runner_free(rn);
 		return NULL;
 	}
+	runner_capture(rn);
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
 	return rn;
 }
@@ -221,6 +239,7 @@ runner_free(struct runner *rn)
 		case_free(rn->pending[i]);
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
+	capture_close(rn->cap);
 	if (rn->probe != NULL)
 		probe_close(rn->probe);
 	free(rn->cases);

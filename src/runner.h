@@ -19,6 +19,7 @@ struct runner_plan {
 	int repeat;				/* repetitions of each, >= 1 */
 	int concurrency;			/* cases at once; 0 = from the fd limit */
 	int64_t case_timeout_us;		/* deadline of a case without its own */
+	int no_capture;				/* 1: do not observe the wire */
 };
 
 struct run_counts {
@@ -32,7 +33,10 @@ typedef int (*runner_batch_fn)(void *ctx, struct case_result *const *res, size_t
 typedef void (*runner_done_fn)(void *ctx, const struct run_counts *counts,
     int abandoned);
 
-/* Starts a run on base. NULL when the netlink socket or memory fails. */
+/* Starts a run on base. NULL when the netlink socket or memory fails.
+ * The wire is captured on lo in the calling thread's network namespace;
+ * when it cannot be (no CAP_NET_RAW), one warning, and every case's wire
+ * is WIRE_NOT_OBSERVED. */
 struct runner *runner_start(struct event_base *base, const struct runner_plan *plan,
     runner_batch_fn batch, runner_done_fn done, void *ctx);
 /* Ends every case in flight now and starts no more; done follows. */

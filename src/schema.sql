@@ -330,9 +330,9 @@ ALTER TABLE runs ADD COLUMN wire TEXT
 
 -- Whether this case's segments were captured: 'observed' means segments
 -- holds every segment of the case, from its SYN to the last one before the
--- clean-up RST (none for a case that never connected); 'not_observed'
--- means nothing is known of its wire. NULL for cases stored before this
--- migration.
+-- clean-up RST; 'not_observed' means nothing is known of its wire (no
+-- capture, a frame dropped, or no connection was ever attempted). NULL for
+-- cases stored before this migration.
 ALTER TABLE cases ADD COLUMN wire TEXT
 	CHECK (wire IN ('observed', 'not_observed'));
 
@@ -434,3 +434,204 @@ SELECT
 	c.wire
 FROM cases AS c
 JOIN runs AS r ON r.id = c.run_id;
+
+-- migration 3: run_skips: scheduled runs the daemon skipped because the run before was still going; v_skip.
+
+-- Runs never overlap. When the daemon's schedule makes a run due while the
+-- previous one is still going, that run is skipped (the next is due one
+-- interval later) and recorded here.
+CREATE TABLE run_skips (
+	id		INTEGER PRIMARY KEY,
+	due_us		INTEGER NOT NULL,	-- when the skipped run was due, us since the epoch
+	run_id		INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE	-- the run still going
+) STRICT;
+
+CREATE INDEX run_skips_by_run ON run_skips (run_id);
+
+-- v_skip: every skipped run, with the run that was still going.
+CREATE VIEW v_skip AS
+SELECT
+	k.id AS skip_id,
+	strftime('%Y-%m-%dT%H:%M:%S', k.due_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', k.due_us % 1000000) AS due_at,
+	k.due_us,
+	k.run_id,
+	r.host,
+	r.status AS run_status
+FROM run_skips AS k
+JOIN runs AS r ON r.id = k.run_id;
+
+-- migration 4: signatures: each case's canonical signature and its hashes; a baseline run per host; v_signature, v_signature_count, v_stability, v_regression, v_kernel_signature.
+
+-- The canonical text of what the case did (src/signature.h): a line
+-- "verdict\tpass", then a line per step (index, side, verb and arguments,
+-- status and what the step returned, both ends' states after it, fields
+-- separated by tabs), then, when the wire was observed, a line "wire\t"
+-- with the teardown segments ("C>S F. ; S>C ."). It holds no timing value,
+-- port, address or sequence number: the same behaviour gives the same
+-- text. sig_hash is its FNV-1a 64 hash as 16 hex digits; steps_hash the
+-- hash of the text without its wire line, so that a run whose wire was
+-- observed compares with one whose wire was not (no CAP_NET_RAW) by their
+-- steps alone. All three are NULL for cases stored before this migration.
+ALTER TABLE cases ADD COLUMN signature TEXT;
+ALTER TABLE cases ADD COLUMN sig_hash TEXT
+	CHECK (sig_hash IS NULL OR length(sig_hash) = 16);
+ALTER TABLE cases ADD COLUMN steps_hash TEXT
+	CHECK (steps_hash IS NULL OR length(steps_hash) = 16);
+
+-- The distribution of signatures of a run's scenario and family.
+CREATE INDEX cases_by_signature ON cases (run_id, scenario, family, sig_hash);
+
+-- The run that later runs of a host are compared against (teardownctl
+-- baseline set RUN; teardownd --once exits 2 when its run's majority
+-- signatures differ from it). At most one per host.
+CREATE TABLE baselines (
+	host		TEXT PRIMARY KEY,	-- the run's host
+	run_id		INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	set_us		INTEGER NOT NULL	-- when it was set, us since the epoch
+) STRICT;
+
+-- v_signature: every case with its signature, run, host and kernel.
+CREATE VIEW v_signature AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	r.host,
+	r.kernel_release,
+	r.status AS run_status,
+	r.started_us AS run_started_us,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.sig_hash,
+	c.steps_hash,
+	c.wire,
+	c.signature
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_signature_count: per run, scenario and family, each distinct
+-- signature with the number of repetitions that gave it (n_cases), which
+-- ones (reps, "0,2,3"), the first of them (first_rep) and a case that
+-- shows it (case_id, the lowest id), with its steps_hash and wire (both
+-- follow from the signature). Cases without a signature are left out.
+CREATE VIEW v_signature_count AS
+SELECT
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.sig_hash,
+	count(*) AS n_cases,
+	group_concat(c.rep, ',') AS reps,
+	min(c.rep) AS first_rep,
+	min(c.id) AS case_id,
+	min(c.verdict) AS verdict,		-- the signature's first line: one verdict
+	min(c.steps_hash) AS steps_hash,
+	min(c.wire) AS wire
+FROM (SELECT * FROM cases WHERE sig_hash IS NOT NULL
+    ORDER BY run_id, scenario, family, rep) AS c
+GROUP BY c.run_id, c.scenario, c.family, c.sig_hash;
+
+-- v_stability: per run, scenario and family, how its repetitions behaved:
+-- n_signatures distinct signatures among n_cases cases, 'stable' when
+-- there is one, 'flaky' when there are several; sig_hash is the majority
+-- signature (on a tie, the one of the lowest repetition), n_majority the
+-- cases that gave it, case_id one of them, verdict its verdict, steps_hash
+-- and wire as in v_signature_count.
+CREATE VIEW v_stability AS
+SELECT
+	s.run_id,
+	r.host,
+	r.kernel_release,
+	r.status AS run_status,
+	r.started_us AS run_started_us,
+	s.scenario,
+	s.family,
+	s.n_total AS n_cases,
+	s.n_signatures,
+	CASE WHEN s.n_signatures = 1 THEN 'stable' ELSE 'flaky' END AS stability,
+	s.sig_hash,
+	s.n_cases AS n_majority,
+	s.case_id,
+	s.verdict,
+	s.steps_hash,
+	s.wire
+FROM (
+	SELECT
+		v.*,
+		sum(v.n_cases) OVER w AS n_total,
+		count(*) OVER w AS n_signatures,
+		row_number() OVER (PARTITION BY v.run_id, v.scenario, v.family
+		    ORDER BY v.n_cases DESC, v.first_rep) AS pos
+	FROM v_signature_count AS v
+	WINDOW w AS (PARTITION BY v.run_id, v.scenario, v.family)
+) AS s
+JOIN runs AS r ON r.id = s.run_id
+WHERE s.pos = 1;
+
+-- v_regression: every run of a host that has a baseline (other than the
+-- baseline run itself) against that baseline: one row per scenario and
+-- family, present in both, whose majority signature differs (by its
+-- steps alone when the wire was observed on one side only). The
+-- baseline_* columns describe the baseline's side.
+CREATE VIEW v_regression AS
+SELECT
+	n.run_id,
+	n.host,
+	n.kernel_release,
+	n.run_status,
+	n.scenario,
+	n.family,
+	b.run_id AS baseline_run_id,
+	o.kernel_release AS baseline_kernel_release,
+	o.sig_hash AS baseline_sig_hash,
+	o.case_id AS baseline_case_id,
+	o.verdict AS baseline_verdict,
+	n.sig_hash,
+	n.case_id,
+	n.verdict
+FROM baselines AS b
+JOIN v_stability AS o ON o.run_id = b.run_id
+JOIN v_stability AS n ON n.host = b.host AND n.run_id <> b.run_id
+	AND n.scenario = o.scenario AND n.family = o.family
+WHERE n.sig_hash <> o.sig_hash
+	AND NOT (n.wire IS NOT o.wire AND n.steps_hash = o.steps_hash);
+
+-- v_kernel_signature: per kernel release, scenario and family, each
+-- majority signature of its complete runs, with how many runs (n_runs) and
+-- hosts (n_hosts) gave it; majority is 1 for the most common one (on a
+-- tie, the one seen first); steps_hash to compare a kernel whose runs saw
+-- the wire with one whose runs did not. Works on a merged fleet database
+-- as on one host's.
+CREATE VIEW v_kernel_signature AS
+SELECT
+	k.kernel_release,
+	k.scenario,
+	k.family,
+	k.sig_hash,
+	k.n_runs,
+	k.n_hosts,
+	k.first_run_id,
+	k.last_run_id,
+	k.case_id,
+	k.steps_hash,
+	(row_number() OVER (PARTITION BY k.kernel_release, k.scenario, k.family
+	    ORDER BY k.n_runs DESC, k.first_started_us) = 1) AS majority
+FROM (
+	SELECT
+		kernel_release,
+		scenario,
+		family,
+		sig_hash,
+		count(*) AS n_runs,
+		count(DISTINCT host) AS n_hosts,
+		min(run_id) AS first_run_id,
+		max(run_id) AS last_run_id,
+		max(case_id) AS case_id,
+		min(steps_hash) AS steps_hash,
+		min(run_started_us) AS first_started_us
+	FROM v_stability
+	WHERE run_status = 'complete'
+	GROUP BY kernel_release, scenario, family, sig_hash
+) AS k;

@@ -7,15 +7,18 @@
  * batch of cases is stored whole or not at all. Reads (teardownctl) are
  * named queries over the schema's v_* views, on a read-only connection. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "scenario.h"
+#include "signature.h"
 #include "store.h"
 
 #define STORE_BUSY_MS		5000		/* wait this long for a lock */
@@ -78,10 +81,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
-	    " duration_us, wire)"
+	    " duration_us, wire, signature, sig_hash, steps_hash)"
 	    " VALUES (:run_id, :scenario, :family, :rep, :verdict, :first_fail,"
 	    " :message, :client_addr, :server_addr, :started_us, :duration_us,"
-	    " :wire)",
+	    " :wire, :signature, :sig_hash, :steps_hash)",
 	[STMT_INSERT_STEP] =
 	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
 	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
@@ -108,8 +111,69 @@ static const char *const stmt_sql[STMT__COUNT] = {
 };
 
 /* Times as the tables keep them (us) shown as ISO-8601 to the second. */
+/* A run that can be compared: complete, and its cases have signatures. */
+#define SIGNED(r)							\
+	r ".status = 'complete' AND EXISTS (SELECT 1 FROM cases"		\
+	" WHERE run_id = " r ".id AND sig_hash IS NOT NULL)"
+
+/* Per scenario and family of run :run_id (before) or :run_id2 (after),
+ * how their majority signatures compare (STORE_Q_DIFF); where the wire
+ * was observed on one side only, by their steps alone. */
+#define DIFF_SIDE(x, as)						\
+	", " x ".sig_hash AS " as "_hash, " x ".case_id AS " as "_case, "	\
+	x ".verdict AS " as "_verdict, " x ".stability AS " as "_stability, " \
+	x ".n_cases AS " as "_n_cases, " x ".n_majority AS " as "_n_majority"
+#define DIFF_SQL							\
+	"WITH a AS (SELECT * FROM v_stability WHERE run_id = :run_id),"	\
+	" b AS (SELECT * FROM v_stability WHERE run_id = :run_id2),"	\
+	" d AS (SELECT coalesce(a.scenario, b.scenario) AS scenario,"	\
+	"  coalesce(a.family, b.family) AS family,"			\
+	"  CASE WHEN a.sig_hash IS NULL THEN 'appeared'"		\
+	"   WHEN b.sig_hash IS NULL THEN 'disappeared'"			\
+	"   WHEN a.sig_hash = b.sig_hash THEN 'same'"			\
+	"   WHEN a.wire IS NOT b.wire AND a.steps_hash = b.steps_hash"	\
+	"   THEN 'same' ELSE 'changed' END"				\
+	"  AS change" DIFF_SIDE("a", "before") DIFF_SIDE("b", "after")	\
+	"  FROM a FULL JOIN b ON a.scenario = b.scenario"		\
+	"  AND a.family = b.family)"					\
+	" SELECT d.*, CASE WHEN d.change <> 'same' THEN ca.signature END"	\
+	"  AS before_signature,"					\
+	"  CASE WHEN d.change <> 'same' THEN cb.signature END"		\
+	"  AS after_signature"						\
+	" FROM d LEFT JOIN cases AS ca ON ca.id = d.before_case"		\
+	" LEFT JOIN cases AS cb ON cb.id = d.after_case"
+
 #define ISO_SECONDS(col) \
 	"strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
+
+/* The fleet matrix (STORE_Q_MATRIX): per scenario and kernel release (and
+ * host: part), the cases of the latest run that ran the scenario; a family
+ * whose repetitions differ between pass and not makes the cell 'flaky'. */
+#define MATRIX_SQL(part, by)						\
+	"WITH ranked AS (SELECT r.host, c.scenario, r.kernel_release,"	\
+	" c.run_id, c.family, c.verdict, c.sig_hash, dense_rank() OVER"	\
+	" (PARTITION BY c.scenario, r.kernel_release" part		\
+	" ORDER BY r.started_us DESC, r.id DESC) AS k"			\
+	" FROM cases AS c JOIN runs AS r ON r.id = c.run_id"		\
+	" WHERE :family IS NULL OR c.family = :family),"		\
+	" latest AS (SELECT *, min(verdict = 'pass') OVER fam"		\
+	" <> max(verdict = 'pass') OVER fam AS flaky FROM ranked"	\
+	" WHERE k = 1 WINDOW fam AS (PARTITION BY scenario,"		\
+	" kernel_release, host, family))"				\
+	" SELECT host, scenario, kernel_release AS kernel, run_id,"	\
+	" CASE WHEN min(verdict = 'pass') THEN 'pass'"			\
+	"  WHEN max(flaky) THEN 'flaky'"				\
+	"  WHEN max(verdict = 'pass') THEN 'mixed'"			\
+	"  WHEN min(verdict = 'timeout') THEN 'timeout'"		\
+	"  WHEN min(verdict = 'error') THEN 'error'"			\
+	"  ELSE 'fail' END AS verdict,"					\
+	" count(*) AS cases, sum(verdict = 'pass') AS pass,"		\
+	" sum(verdict = 'fail') AS fail,"				\
+	" sum(verdict = 'timeout') AS timeout,"				\
+	" sum(verdict = 'error') AS error,"				\
+	" count(DISTINCT sig_hash) AS signatures"			\
+	" FROM latest GROUP BY " by "scenario, kernel_release"		\
+	" ORDER BY " by "scenario, kernel_release"
 
 /* The read queries, by enum store_query. */
 static const char *const query_sql[STORE_Q__COUNT] = {
@@ -125,7 +189,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " kernel_version, version, config_hash, families, isolation, repeat,"
 	    " n_cases,"
 	    " n_pass, n_fail, n_timeout, n_error,"
-	    " replace(wire, '_', ' ') AS wire"
+	    " wire"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
 	    "SELECT name, value FROM run_sysctls WHERE run_id = :run_id"
@@ -144,7 +208,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " verdict, first_fail, message, client_addr, server_addr,"
 	    " started_at, round(duration_us / 1000.0, 1) AS duration_ms,"
 	    " host, kernel_release, run_status,"
-	    " replace(wire, '_', ' ') AS wire"
+	    " wire"
 	    " FROM v_case WHERE case_id = :case_id",
 	[STORE_Q_CASE_STEPS] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
@@ -167,6 +231,13 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	[STORE_Q_CASE_WIRE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, dir, flags, seq, ack,"
 	    " len, win FROM v_segment WHERE case_id = :case_id ORDER BY idx",
+	[STORE_Q_CASE_ENDS] =
+	    "SELECT family, client_addr, server_addr, started_us, wire"
+	    " FROM v_case WHERE case_id = :case_id",
+	[STORE_Q_CASE_STATES] =
+	    "SELECT idx, t_us, dur_us, client_state, server_state"
+	    " FROM v_step WHERE case_id = :case_id AND status <> 'not_run'"
+	    " ORDER BY idx",
 	[STORE_Q_HISTORY] =
 	    "SELECT run_id, " ISO_SECONDS("run_started_us") " AS started,"
 	    " kernel_release AS kernel, host, family, verdict, n_pass AS pass,"
@@ -174,6 +245,48 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " FROM v_history WHERE scenario = :scenario"
 	    " AND (:family IS NULL OR family = :family)"
 	    " ORDER BY run_started_us, run_id, family",
+	[STORE_Q_RUN_STABILITY] =
+	    "SELECT scenario, family, n_cases AS cases, n_signatures AS signatures,"
+	    " stability, sig_hash AS majority, n_majority AS of_cases,"
+	    " 'c' || case_id AS \"case\", verdict"
+	    " FROM v_stability WHERE run_id = :run_id ORDER BY scenario, family",
+	[STORE_Q_RUN_FLAKY] =
+	    "SELECT v.scenario, v.family, v.sig_hash, v.n_cases AS cases, v.reps,"
+	    " 'c' || v.case_id AS \"case\", v.verdict"
+	    " FROM v_signature_count AS v JOIN v_stability AS s"
+	    "  ON s.run_id = v.run_id AND s.scenario = v.scenario"
+	    "  AND s.family = v.family"
+	    " WHERE v.run_id = :run_id AND s.stability = 'flaky'"
+	    " ORDER BY v.scenario, v.family, v.n_cases DESC, v.first_rep",
+	[STORE_Q_DIFF] = DIFF_SQL " ORDER BY scenario, family",
+	[STORE_Q_BASELINES] =
+	    "SELECT b.host, b.run_id, r.kernel_release AS kernel,"
+	    " " ISO_SECONDS("r.started_us") " AS started,"
+	    " " ISO_SECONDS("b.set_us") " AS set_at"
+	    " FROM baselines AS b JOIN runs AS r ON r.id = b.run_id"
+	    " ORDER BY b.host",
+	[STORE_Q_EXPORT_CASES] =
+	    "SELECT c.run_id, c.host, c.kernel_release, c.kernel_version,"
+	    " c.run_started_at, c.case_id, c.scenario, c.family, c.rep,"
+	    " c.verdict, c.started_at, c.duration_us,"
+	    " CASE WHEN c.verdict = 'pass' THEN NULL"
+	    "  WHEN s.idx IS NULL THEN c.message"
+	    "  ELSE 'line ' || coalesce(s.line, '?') || ': ' || s.side || ' '"
+	    "  || trim(s.verb || ' ' || s.args)"
+	    "  || coalesce(': ' || coalesce(s.message, c.message), '')"
+	    "  END AS failure,"
+	    " c.first_fail AS fail_idx, s.line AS fail_line,"
+	    " s.side AS fail_side, trim(s.verb || ' ' || s.args) AS fail_step,"
+	    " s.status AS fail_status, coalesce(s.events, s.rc) AS fail_rc,"
+	    " s.errno AS fail_errno, s.c_state AS fail_client_state,"
+	    " s.s_state AS fail_server_state, c.message, c.wire,"
+	    " k.sig_hash, k.signature"
+	    " FROM v_case AS c JOIN cases AS k ON k.id = c.case_id"
+	    " LEFT JOIN steps AS s ON s.case_id = c.case_id"
+	    "  AND s.idx = c.first_fail"
+	    " WHERE c.run_id = :run_id ORDER BY c.scenario, c.family, c.rep",
+	[STORE_Q_MATRIX] = MATRIX_SQL("", ""),
+	[STORE_Q_MATRIX_BY_HOST] = MATRIX_SQL(", r.host", "host, "),
 };
 
 /* The lookups, by enum store_lookup: each selects one id or nothing. */
@@ -186,6 +299,26 @@ static const char *const lookup_sql[] = {
 	    "SELECT id FROM cases WHERE run_id = :run_id"
 	    " AND scenario = :scenario AND family = :family"
 	    " AND (:rep < 0 OR rep = :rep) ORDER BY rep LIMIT 1",
+	[STORE_L_LAST_SIGNED] =
+	    "SELECT id FROM runs AS r WHERE " SIGNED("r")
+	    " ORDER BY started_us DESC, id DESC LIMIT 1",
+	[STORE_L_SIGNED] =
+	    "SELECT id FROM runs AS r WHERE id = :run_id AND " SIGNED("r"),
+	[STORE_L_BASELINE] =
+	    "SELECT b.run_id FROM baselines AS b JOIN runs AS r"
+	    " ON r.host = b.host WHERE r.id = :run_id",
+	[STORE_L_OTHER_KERNEL] =
+	    "SELECT o.id FROM runs AS r JOIN runs AS o"
+	    " ON o.kernel_release <> r.kernel_release AND (o.started_us <"
+	    " r.started_us OR (o.started_us = r.started_us AND o.id < r.id))"
+	    " WHERE r.id = :run_id AND " SIGNED("o")
+	    " ORDER BY o.started_us DESC, o.id DESC LIMIT 1",
+	[STORE_L_PREVIOUS_SIGNED] =
+	    "SELECT o.id FROM runs AS r JOIN runs AS o"
+	    " ON o.started_us < r.started_us"
+	    " OR (o.started_us = r.started_us AND o.id < r.id)"
+	    " WHERE r.id = :run_id AND " SIGNED("o")
+	    " ORDER BY o.started_us DESC, o.id DESC LIMIT 1",
 };
 
 /* Sets st's error text; returns -1 for "return store_fail(...)". */
@@ -385,7 +518,9 @@ store_open(const char *path, int readonly, char *err, size_t errlen)
 {
 	struct store *st;
 	int migrate = 0;
-	int flags = SQLITE_OPEN_EXRESCODE | (readonly ? SQLITE_OPEN_READONLY :
+	/* URIs: store_merge attaches its inputs as "file:...?mode=ro". */
+	int flags = SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_URI |
+	    (readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -708,7 +843,61 @@ bind_case(sqlite3_stmt *s, int64_t run_id, const struct case_result *cr)
 	    sizeof(cr->server_addr), 1);
 	bad |= bind_int(s, ":started_us", cr->start_us);
 	bad |= bind_int(s, ":duration_us", cr->dur_us);
+	bad |= bind_str(s, ":wire", cr->wire == WIRE_OBSERVED ? "observed" :
+	    "not_observed");
 	return bad;
+}
+
+/* Inserts segment idx of a case. */
+static int
+insert_segment(struct store *st, int64_t case_id, size_t idx,
+    const struct segment *g)
+{
+	sqlite3_stmt *s = st->stmt[STMT_INSERT_SEGMENT];
+	char what[64], flags[TCP_FLAGS_LEN];
+	int bad = 0;
+
+	snprintf(what, sizeof(what), "insert segment %zu", idx);
+	tcp_flags_format(g->flags, flags, sizeof(flags));
+	bad |= bind_int(s, ":case_id", case_id);
+	bad |= bind_int(s, ":idx", (int64_t)idx);
+	bad |= bind_int(s, ":t_us", g->t_us);
+	bad |= bind_str(s, ":dir", g->from == SIDE_CLIENT ? "C>S" : "S>C");
+	bad |= bind_str(s, ":flags", flags);
+	bad |= bind_int(s, ":flag_bits", g->flags);
+	bad |= bind_int(s, ":seq", g->seq);
+	if (g->flags & TCPF_ACK)
+		bad |= bind_int(s, ":ack", g->ack);
+	bad |= bind_int(s, ":len", g->len);
+	bad |= bind_int(s, ":win", g->win);
+	if (bad)
+		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);
+	return stmt_run(st, STMT_INSERT_SEGMENT, what);
+}
+
+/* Inserts a case's row with its signature (src/signature.h) and hash. */
+static int
+insert_case_row(struct store *st, int64_t run_id, const struct case_result *cr,
+    const char *what)
+{
+	sqlite3_stmt *s = st->stmt[STMT_INSERT_CASE];
+	char hash[SIG_HASH_LEN], steps[SIG_HASH_LEN], *sig;
+	int bad, rc;
+
+	if ((sig = signature_text(cr)) == NULL)
+		return store_fail(st, "%s: signature: out of memory", what);
+	signature_hash_hex(sig, hash);
+	signature_steps_hash_hex(sig, steps);
+	bad = bind_case(s, run_id, cr);
+	bad |= bind_str(s, ":signature", sig);
+	bad |= bind_str(s, ":sig_hash", hash);
+	bad |= bind_str(s, ":steps_hash", steps);
+	if (bad)
+		rc = stmt_bind_failed(st, STMT_INSERT_CASE, what);
+	else
+		rc = stmt_run(st, STMT_INSERT_CASE, what);
+	free(sig);
+	return rc;
 }
 
 /* Inserts one case and all its script's steps (not run if no results). */
@@ -727,28 +916,34 @@ insert_case(struct store *st, int64_t run_id, const struct case_result *cr)
 	if ((unsigned)cr->verdict >= VERDICT__COUNT)
 		return store_fail(st, "%s: verdict %d out of range", what,
 		    (int)cr->verdict);
-	if (bind_case(st->stmt[STMT_INSERT_CASE], run_id, cr) != 0)
-		return stmt_bind_failed(st, STMT_INSERT_CASE, what);
-	if (stmt_run(st, STMT_INSERT_CASE, what) == -1)
+	if (insert_case_row(st, run_id, cr, what) == -1)
 		return -1;
 	case_id = sqlite3_last_insert_rowid(st->db);
 	for (i = 0; i < sc->nsteps; i++)
 		if (insert_step(st, case_id, i, &sc->steps[i],
-		    cr->res != NULL ? &cr->res[i] : NULL) == -1) {
-			memcpy(why, st->err, sizeof(why));
-			return store_fail(st, "%s: %s", what + strlen("insert "),
-			    why);
-		}
+		    cr->res != NULL ? &cr->res[i] : NULL) == -1)
+			goto fail;
+	for (i = 0; cr->wire == WIRE_OBSERVED && i < cr->nseg; i++)
+		if (insert_segment(st, case_id, i, &cr->seg[i]) == -1)
+			goto fail;
 	return 0;
+fail:
+	memcpy(why, st->err, sizeof(why));
+	return store_fail(st, "%s: %s", what + strlen("insert "), why);
 }
 
-/* Adds a batch's verdict counts to its run, which must still be running. */
+/* Adds a batch's verdict counts to its run, which must still be running,
+ * and its wire: observed is how many of its n cases had theirs observed. */
 static int
-add_run_counts(struct store *st, int64_t run_id, const int64_t *count)
+add_run_counts(struct store *st, int64_t run_id, const int64_t *count,
+    size_t observed, size_t n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_ADD_RUN_COUNTS];
 	int bad = 0;
 
+	if (n > 0)
+		bad |= bind_str(s, ":wire", observed == n ? "observed" :
+		    observed == 0 ? "not_observed" : "partial");
 	bad |= bind_int(s, ":pass", count[VERDICT_PASS]);
 	bad |= bind_int(s, ":fail", count[VERDICT_FAIL]);
 	bad |= bind_int(s, ":timeout", count[VERDICT_TIMEOUT]);
@@ -771,7 +966,7 @@ store_cases(struct store *st, int64_t run_id,
     struct case_result *const *cases, size_t n)
 {
 	int64_t count[VERDICT__COUNT] = { 0 };
-	size_t i;
+	size_t i, observed = 0;
 
 	if (store_begin(st) == -1)
 		return -1;
@@ -779,8 +974,9 @@ store_cases(struct store *st, int64_t run_id,
 		if (insert_case(st, run_id, cases[i]) == -1)
 			goto fail;
 		count[cases[i]->verdict]++;
+		observed += cases[i]->wire == WIRE_OBSERVED;
 	}
-	if (add_run_counts(st, run_id, count) == -1)
+	if (add_run_counts(st, run_id, count, observed, n) == -1)
 		goto fail;
 	return store_commit(st);
 fail:
@@ -837,6 +1033,8 @@ prepare_read(struct store *st, const char *sql, const struct store_args *a,
 		bad |= bind_int(s, ":run_id", a->run_id);
 	if (sqlite3_bind_parameter_index(s, ":case_id") > 0)
 		bad |= bind_int(s, ":case_id", a->case_id);
+	if (sqlite3_bind_parameter_index(s, ":run_id2") > 0)
+		bad |= bind_int(s, ":run_id2", a->run_id2);
 	if (sqlite3_bind_parameter_index(s, ":limit") > 0)
 		bad |= bind_int(s, ":limit", a->limit > 0 ? a->limit : -1);
 	if (sqlite3_bind_parameter_index(s, ":rep") > 0)
@@ -929,4 +1127,675 @@ store_lookup(struct store *st, enum store_lookup l,
 		store_fail_db(st, "lookup");
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The daemon's bookkeeping: stale runs, the last complete run, skipped
+ * runs. Each is used at most once per scheduled run, so its statement is
+ * prepared on the spot.
+ */
+
+/* Runs one write statement with the given integer parameters (name,
+ * value pairs, NULL-terminated) inside its own transaction; *changes gets
+ * the rows it changed. */
+static int
+store_write_once(struct store *st, const char *sql, const char *what,
+    int *changes, ...)
+{
+	sqlite3_stmt *s = NULL;
+	const char *name;
+	va_list ap;
+	int bad = 0;
+
+	if (store_begin(st) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_fail_db(st, what);
+		goto fail;
+	}
+	va_start(ap, changes);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		bad |= bind_int(s, name, va_arg(ap, int64_t));
+	va_end(ap);
+	if (bad) {
+		store_fail(st, "%s: cannot bind parameters", what);
+		goto fail;
+	}
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_fail_db(st, what);
+		goto fail;
+	}
+	if (changes != NULL)
+		*changes = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	return store_commit(st);
+fail:
+	sqlite3_finalize(s);
+	store_rollback(st);
+	return -1;
+}
+
+/* Marks every run still 'running' as 'aborted'. */
+int
+store_mark_stale(struct store *st, int *n)
+{
+	*n = 0;
+	return store_write_once(st,
+	    "UPDATE runs SET status = 'aborted', ended_us = coalesce("
+	    " (SELECT max(c.started_us + c.duration_us) FROM cases AS c"
+	    "  WHERE c.run_id = runs.id), started_us)"
+	    " WHERE status = 'running'", "mark stale runs", n, (const char *)NULL);
+}
+
+/* Records a scheduled run skipped because run_id was still going. */
+int
+store_skip(struct store *st, int64_t due_us, int64_t run_id)
+{
+	int n = 0;
+
+	if (store_write_once(st, "INSERT INTO run_skips (due_us, run_id)"
+	    " VALUES (:due_us, :run_id)", "record skipped run", &n,
+	    ":due_us", due_us, ":run_id", run_id, (const char *)NULL) == -1)
+		return -1;
+	return n == 1 ? 0 : store_fail(st, "record skipped run: not stored");
+}
+
+/* The latest complete run of host: 1 found (*lr set), 0 none, -1 error. */
+int
+store_last_complete_run(struct store *st, const char *host,
+    struct store_last_run *lr)
+{
+	sqlite3_stmt *s = NULL;
+	const char *k;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+	    "SELECT id, kernel_release, started_us, ended_us, n_pass, n_fail,"
+	    " n_timeout, n_error FROM runs"
+	    " WHERE status = 'complete' AND host = :host"
+	    " ORDER BY started_us DESC, id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return store_fail_db(st, "last run");
+	if (bind_str(s, ":host", host) == -1) {
+		sqlite3_finalize(s);
+		return store_fail(st, "last run: cannot bind parameters");
+	}
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(lr, 0, sizeof(*lr));
+		lr->id = sqlite3_column_int64(s, 0);
+		k = (const char *)sqlite3_column_text(s, 1);
+		snprintf(lr->kernel_release, sizeof(lr->kernel_release), "%s",
+		    k != NULL ? k : "");
+		lr->started_us = sqlite3_column_int64(s, 2);
+		lr->ended_us = sqlite3_column_int64(s, 3);
+		lr->n[VERDICT_PASS] = sqlite3_column_int(s, 4);
+		lr->n[VERDICT_FAIL] = sqlite3_column_int(s, 5);
+		lr->n[VERDICT_TIMEOUT] = sqlite3_column_int(s, 6);
+		lr->n[VERDICT_ERROR] = sqlite3_column_int(s, 7);
+	} else if (rc != SQLITE_DONE)
+		store_fail_db(st, "last run");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Makes run_id the baseline of its host: 0, 1 when it is not a complete
+ * run with signatures, -1 on a database error. */
+int
+store_baseline_set(struct store *st, int64_t run_id, int64_t now_us)
+{
+	int n = 0;
+
+	if (store_write_once(st, "INSERT INTO baselines (host, run_id, set_us)"
+	    " SELECT host, id, :now FROM runs AS r"
+	    " WHERE id = :run_id AND " SIGNED("r")
+	    " ON CONFLICT (host) DO UPDATE SET run_id = excluded.run_id,"
+	    " set_us = excluded.set_us", "set baseline", &n, ":run_id", run_id,
+	    ":now", now_us, (const char *)NULL) == -1)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+/* Removes every baseline; *n gets how many there were. */
+int
+store_baseline_clear(struct store *st, int *n)
+{
+	*n = 0;
+	return store_write_once(st, "DELETE FROM baselines", "clear baselines",
+	    n, (const char *)NULL);
+}
+
+/* The baseline of run_id's host: 1 found, 0 none, -1 on error. */
+int
+store_baseline(struct store *st, int64_t run_id, int64_t *baseline_id)
+{
+	struct store_args a = { .run_id = run_id };
+
+	return store_lookup(st, STORE_L_BASELINE, &a, baseline_id);
+}
+
+/* Counts the scenario+family whose majority signature differs between
+ * baseline_id and run_id (both present). */
+int
+store_regressions(struct store *st, int64_t run_id, int64_t baseline_id,
+    int *changed)
+{
+	struct store_args a = { .run_id = baseline_id, .run_id2 = run_id };
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (prepare_read(st, "SELECT count(*) FROM (" DIFF_SQL ")"
+	    " WHERE change = 'changed'", &a, &s) == -1)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*changed = sqlite3_column_int(s, 0);
+	else
+		store_fail_db(st, "count regressions");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * Fleet: merging the databases of several hosts into one.
+ */
+
+/* The tables a merge copies, each after the table it refers to: one line
+ * per table of the schema (store_merge refuses a database with a table
+ * that is not listed, rather than leave its rows behind). key: the table's
+ * INTEGER PRIMARY KEY, renumbered in the output (NULL: none); fk: its
+ * column holding the parent table's key. The root, runs, is matched by
+ * MERGE_SAME_RUN: a run the output holds already is not copied again, nor
+ * are its rows in the other tables; but a table marked replace takes the
+ * rows of every run of the input, and an input's row replaces the
+ * output's on a conflict (a host's own database says which of its runs is
+ * its baseline). */
+static const struct merge_table {
+	const char *name;
+	const char *key;
+	const char *fk;
+	const char *parent;
+	int replace;
+} merge_tables[] = {
+	{ "runs",		"id",	NULL,		NULL,		0 },
+	{ "run_sysctls",	NULL,	"run_id",	"runs",		0 },
+	{ "run_skips",		"id",	"run_id",	"runs",		0 },
+	{ "baselines",		NULL,	"run_id",	"runs",		1 },
+	{ "cases",		"id",	"run_id",	"runs",		0 },
+	{ "steps",		NULL,	"case_id",	"cases",	0 },
+	{ "segments",		NULL,	"case_id",	"cases",	0 },
+};
+
+#define MERGE_NTABLES	(sizeof(merge_tables) / sizeof(merge_tables[0]))
+
+/* Run m of the output is run x of an input: the same host, start and
+ * kernel release. */
+#define MERGE_SAME_RUN(m, x)						\
+	m ".host = " x ".host AND " m ".started_us = " x ".started_us"	\
+	" AND " m ".kernel_release = " x ".kernel_release"
+
+/* Runs the SQL built in q (and frees q); what names it in the error. */
+static int
+merge_exec_str(struct store *st, sqlite3_str *q, const char *what)
+{
+	char *sql = sqlite3_str_finish(q);
+	int rc;
+
+	if (sql == NULL)
+		return store_fail(st, "%s: out of memory", what);
+	rc = store_exec(st, sql, what);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* Whether name is a table of merge_tables. */
+static int
+merge_listed(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MERGE_NTABLES; i++)
+		if (strcmp(merge_tables[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks that every table of the output's schema has its line in
+ * merge_tables, and that every line names a table of the schema. */
+static int
+merge_check_tables(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	const char *name;
+	int64_t n = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT name FROM main.sqlite_schema"
+	    " WHERE type = 'table' AND name NOT LIKE 'sqlite%'", -1, &s,
+	    NULL) != SQLITE_OK)
+		return store_fail_db(st, "merge: list tables");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(s, 0);
+		if (name != NULL && !merge_listed(name)) {
+			store_fail(st, "merge: table %s has no line in store.c's "
+			    "merge_tables, so its rows would be lost", name);
+			sqlite3_finalize(s);
+			return -1;
+		}
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(st, "merge: list tables");
+	if (n != (int64_t)MERGE_NTABLES)
+		return store_fail(st, "merge: merge_tables lists a table the "
+		    "schema does not have");
+	return 0;
+}
+
+/* Appends table t's columns to cols, and to vals what the output gets in
+ * each: the new key (k.new_id), the parent's new key (p.new_id), or the
+ * input's value (x.column). */
+static int
+merge_columns(struct store *st, const struct merge_table *t,
+    sqlite3_str *cols, sqlite3_str *vals)
+{
+	sqlite3_stmt *s = NULL;
+	char *sql;
+	const char *c;
+	int rc, n = 0;
+
+	sql = sqlite3_mprintf("PRAGMA main.table_info(\"%w\")", t->name);
+	rc = sql != NULL ? sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) :
+	    SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return store_fail_db(st, "merge: columns");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((c = (const char *)sqlite3_column_text(s, 1)) == NULL)
+			break;
+		sqlite3_str_appendf(cols, "%s\"%w\"", n ? ", " : "", c);
+		if (t->key != NULL && strcmp(c, t->key) == 0)
+			sqlite3_str_appendf(vals, "%sk.new_id", n ? ", " : "");
+		else if (t->fk != NULL && strcmp(c, t->fk) == 0)
+			sqlite3_str_appendf(vals, "%sp.new_id", n ? ", " : "");
+		else
+			sqlite3_str_appendf(vals, "%sx.\"%w\"", n ? ", " : "", c);
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE || n == 0)
+		return store_fail(st, "merge: columns of %s: %s", t->name,
+		    rc == SQLITE_DONE ? "none" : sqlite3_errmsg(st->db));
+	return 0;
+}
+
+/* Maps the keys of keyed table t in input schema src to the output's
+ * (temp.merge_map): a run the output holds to its id there (added 0);
+ * the other runs, and the rows of runs added, to new keys after the
+ * output's highest (added 1). */
+static int
+merge_map(struct store *st, const struct merge_table *t, const char *src)
+{
+	sqlite3_str *q = sqlite3_str_new(st->db);
+
+	if (t->parent == NULL) {
+		sqlite3_str_appendf(q, "INSERT OR IGNORE INTO temp.merge_map"
+		    " SELECT %Q, x.\"%w\", m.\"%w\", 0 FROM \"%w\".\"%w\" AS x"
+		    " JOIN main.\"%w\" AS m ON " MERGE_SAME_RUN("m", "x") ";",
+		    t->name, t->key, t->key, src, t->name, t->name);
+	}
+	sqlite3_str_appendf(q, "INSERT INTO temp.merge_map SELECT %Q,"
+	    " x.\"%w\", (SELECT coalesce(max(\"%w\"), 0) FROM main.\"%w\")"
+	    " + row_number() OVER (ORDER BY x.\"%w\"), 1 FROM \"%w\".\"%w\" AS x",
+	    t->name, t->key, t->key, t->name, t->key, src, t->name);
+	if (t->parent == NULL)
+		sqlite3_str_appendf(q, " WHERE NOT EXISTS (SELECT 1 FROM"
+		    " main.\"%w\" AS m WHERE " MERGE_SAME_RUN("m", "x") ")",
+		    t->name);
+	else
+		sqlite3_str_appendf(q, " JOIN temp.merge_map AS p ON p.tbl = %Q"
+		    " AND p.src_id = x.\"%w\" AND p.added", t->parent, t->fk);
+	return merge_exec_str(st, q, "merge: number rows");
+}
+
+/* Copies the rows of table t from input schema src that belong to added
+ * rows (to any mapped run, for a replace table), under their new keys. */
+static int
+merge_copy(struct store *st, const struct merge_table *t, const char *src)
+{
+	sqlite3_str *cols = sqlite3_str_new(st->db);
+	sqlite3_str *vals = sqlite3_str_new(st->db);
+	sqlite3_str *q = sqlite3_str_new(st->db);
+	char *c = NULL, *v = NULL;
+	int rc = -1;
+
+	if (merge_columns(st, t, cols, vals) == -1)
+		goto done;
+	c = sqlite3_str_finish(cols);
+	v = sqlite3_str_finish(vals);
+	cols = vals = NULL;
+	sqlite3_str_appendf(q, "INSERT %s INTO main.\"%w\" (%s) SELECT %s"
+	    " FROM \"%w\".\"%w\" AS x", t->replace ? "OR REPLACE" : "",
+	    t->name, c, v, src, t->name);
+	if (t->key != NULL)
+		sqlite3_str_appendf(q, " JOIN temp.merge_map AS k ON k.tbl = %Q"
+		    " AND k.src_id = x.\"%w\" AND k.added", t->name, t->key);
+	if (t->parent != NULL)
+		sqlite3_str_appendf(q, " JOIN temp.merge_map AS p ON p.tbl = %Q"
+		    " AND p.src_id = x.\"%w\"%s", t->parent, t->fk,
+		    t->replace ? "" : " AND p.added");
+	rc = merge_exec_str(st, q, "merge: copy rows");
+	q = NULL;
+done:
+	sqlite3_free(sqlite3_str_finish(cols));
+	sqlite3_free(sqlite3_str_finish(vals));
+	sqlite3_free(sqlite3_str_finish(q));
+	sqlite3_free(c);
+	sqlite3_free(v);
+	return rc;
+}
+
+/* Merges the input attached as src into the output, inside the open
+ * transaction. A run the output holds as 'running' is replaced by the
+ * input's (it may have ended or stored more cases since). */
+static int
+merge_input(struct store *st, const char *src, struct store_merge_input *in)
+{
+	sqlite3_str *q = sqlite3_str_new(st->db);
+	char *sql;
+	size_t i;
+	int rc;
+
+	sqlite3_str_appendf(q, "SELECT count(*) FROM \"%w\".runs", src);
+	if ((sql = sqlite3_str_finish(q)) == NULL)
+		return store_fail(st, "merge: out of memory");
+	rc = store_read_int(st, sql, &in->runs);
+	sqlite3_free(sql);
+	if (rc == -1 ||
+	    store_exec(st, "DELETE FROM temp.merge_map", "merge") == -1)
+		return -1;
+	q = sqlite3_str_new(st->db);
+	sqlite3_str_appendf(q, "DELETE FROM main.runs WHERE status = 'running'"
+	    " AND EXISTS (SELECT 1 FROM \"%w\".runs AS x WHERE "
+	    MERGE_SAME_RUN("main.runs", "x") ")", src);
+	if (merge_exec_str(st, q, "merge: replace running runs") == -1)
+		return -1;
+	in->replaced = sqlite3_changes(st->db);
+	for (i = 0; i < MERGE_NTABLES; i++) {
+		if (merge_tables[i].key != NULL &&
+		    merge_map(st, &merge_tables[i], src) == -1)
+			return -1;
+		if (merge_copy(st, &merge_tables[i], src) == -1)
+			return -1;
+	}
+	return store_read_int(st, "SELECT count(*) FROM temp.merge_map"
+	    " WHERE tbl = 'runs' AND added", &in->added);
+}
+
+/* Reads the schema version of the database at path, opened read-only,
+ * and checks that this build can merge it. */
+static int
+merge_probe(struct store *st, const char *path, int64_t *version)
+{
+	struct store in = { .readonly = 1 };
+	int64_t appid, nobjects;
+	int rc = -1;
+
+	if (sqlite3_open_v2(path, &in.db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		store_fail(st, "%s: cannot open: %s", path, in.db != NULL ?
+		    sqlite3_errmsg(in.db) : "out of memory");
+		goto done;
+	}
+	sqlite3_busy_timeout(in.db, STORE_BUSY_MS);
+	if (store_identify(&in, &appid, version, &nobjects) == -1)
+		store_fail(st, "%s: %s", path, in.err);
+	else if (appid != STORE_APPLICATION_ID || *version == 0)
+		store_fail(st, "%s: not a teardownd database", path);
+	else if (*version > schema_version)
+		store_fail(st, "%s: schema version %lld is newer than this build "
+		    "knows (%d); upgrade teardownctl", path,
+		    (long long)*version, schema_version);
+	else
+		rc = 0;
+done:
+	sqlite3_close(in.db);
+	return rc;
+}
+
+/* Copies the database at path (read-only) to copy with SQLite's backup,
+ * then brings the copy to this build's schema. The original is not
+ * touched; the copy is the caller's to delete. */
+static int
+merge_migrated_copy(struct store *st, const char *path, const char *copy,
+    int64_t from)
+{
+	struct store c = { 0 };
+	sqlite3 *src = NULL;
+	sqlite3_backup *b;
+	char what[32];
+	int64_t v;
+	int rc = -1;
+
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_open_v2(copy, &c.db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		store_fail(st, "%s: cannot copy: %s", path, c.db != NULL ?
+		    sqlite3_errmsg(c.db) : sqlite3_errmsg(src));
+		goto done;
+	}
+	sqlite3_busy_timeout(src, STORE_BUSY_MS);
+	if ((b = sqlite3_backup_init(c.db, "main", src, "main")) == NULL ||
+	    sqlite3_backup_step(b, -1) != SQLITE_DONE) {
+		store_fail(st, "%s: cannot copy: %s", path, sqlite3_errmsg(c.db));
+		sqlite3_backup_finish(b);
+		goto done;
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		store_fail(st, "%s: cannot copy: %s", path, sqlite3_errmsg(c.db));
+		goto done;
+	}
+	/* The steps store_migrate applies, on the private copy. */
+	for (v = from + 1; v <= schema_version; v++) {
+		snprintf(what, sizeof(what), "migration %lld", (long long)v);
+		if (store_exec(&c, schema_steps[v], what) == -1) {
+			store_fail(st, "%s: copy: %s", path, c.err);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	sqlite3_close(src);
+	sqlite3_close(c.db);
+	return rc;
+}
+
+/* Writes path as a read-only SQLite URI ("file:...?mode=ro"), every byte
+ * other than [A-Za-z0-9/._~-] percent-encoded. */
+static int
+merge_uri(const char *path, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)path;
+	size_t n = 0;
+
+	if (len < sizeof("file:?mode=ro"))
+		return -1;
+	memcpy(buf, "file:", 5);
+	n = 5;
+	for (; *p != '\0'; p++) {
+		if (n + 3 + sizeof("?mode=ro") > len)
+			return -1;
+		if (strchr("/._~-", *p) != NULL || (*p >= '0' && *p <= '9') ||
+		    ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) {
+			buf[n++] = (char)*p;
+		} else {
+			buf[n++] = '%';
+			buf[n++] = hex[*p >> 4];
+			buf[n++] = hex[*p & 15];
+		}
+	}
+	memcpy(buf + n, "?mode=ro", sizeof("?mode=ro"));
+	return 0;
+}
+
+/* A merge's private directory for migrated copies, made when needed. */
+struct merge_tmp {
+	char dir[PATH_MAX];			/* "" until made */
+	size_t ncopies;				/* dir/0.db, dir/1.db, ... */
+};
+
+/* Makes tmp's directory under $TMPDIR (or /tmp) unless it exists. */
+static int
+merge_tmpdir(struct store *st, struct merge_tmp *tmp)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (tmp->dir[0] != '\0')
+		return 0;
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	if ((size_t)snprintf(tmp->dir, sizeof(tmp->dir),
+	    "%s/teardownctl-merge.XXXXXX", base) >= sizeof(tmp->dir) ||
+	    mkdtemp(tmp->dir) == NULL) {
+		tmp->dir[0] = '\0';
+		return store_fail(st, "merge: temporary directory in %s: %s",
+		    base, strerror(errno));
+	}
+	return 0;
+}
+
+/* Deletes tmp's copies (and their journals) and its directory. */
+static void
+merge_tmp_remove(struct merge_tmp *tmp)
+{
+	char path[PATH_MAX + 64];
+	size_t i;
+
+	if (tmp->dir[0] == '\0')
+		return;
+	for (i = 0; i < tmp->ncopies; i++) {
+		snprintf(path, sizeof(path), "%s/%zu.db", tmp->dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%zu.db-journal", tmp->dir, i);
+		unlink(path);
+	}
+	if (rmdir(tmp->dir) == -1)
+		log_warn("merge: cannot remove %s", tmp->dir);
+	tmp->dir[0] = '\0';
+}
+
+/* Attaches input in as schema name, read-only; an input of an older
+ * schema through a migrated copy in tmp's directory. */
+static int
+merge_attach(struct store *st, struct merge_tmp *tmp,
+    struct store_merge_input *in, const char *name)
+{
+	char copy[PATH_MAX + 64], uri[3 * PATH_MAX + 64], *sql;
+	const char *path = in->path;
+	int rc;
+
+	in->migrated = 0;
+	if (merge_probe(st, in->path, &in->version) == -1)
+		return -1;
+	if (in->version < schema_version) {
+		if (merge_tmpdir(st, tmp) == -1)
+			return -1;
+		snprintf(copy, sizeof(copy), "%s/%zu.db", tmp->dir,
+		    tmp->ncopies++);
+		if (merge_migrated_copy(st, in->path, copy, in->version) == -1)
+			return -1;
+		path = copy;
+		in->migrated = 1;
+	}
+	if (merge_uri(path, uri, sizeof(uri)) == -1)
+		return store_fail(st, "%s: the path is too long", in->path);
+	if ((sql = sqlite3_mprintf("ATTACH %Q AS \"%w\"", uri, name)) == NULL)
+		return store_fail(st, "merge: out of memory");
+	rc = store_exec(st, sql, in->path);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* Detaches the first n inputs of a group (src0 .. src<n-1>). */
+static void
+merge_detach(struct store *st, size_t n)
+{
+	char sql[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(sql, sizeof(sql), "DETACH \"src%zu\"", i);
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
+}
+
+/* Merges n inputs, all attached at once, in one transaction. */
+static int
+merge_group(struct store *st, struct merge_tmp *tmp,
+    struct store_merge_input *in, size_t n)
+{
+	char name[32];
+	size_t i, attached = 0;
+	int rc = -1;
+
+	for (; attached < n; attached++) {
+		snprintf(name, sizeof(name), "src%zu", attached);
+		if (merge_attach(st, tmp, &in[attached], name) == -1)
+			goto done;
+	}
+	if (store_begin(st) == -1)
+		goto done;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "src%zu", i);
+		if (merge_input(st, name, &in[i]) == -1) {
+			store_rollback(st);
+			goto done;
+		}
+	}
+	if (store_commit(st) == 0)
+		rc = 0;
+done:
+	merge_detach(st, attached);
+	return rc;
+}
+
+/* Merges the databases in[0..n-1] into the database at out: see store.h. */
+int
+store_merge(const char *out, struct store_merge_input *in, size_t n,
+    char *err, size_t errlen)
+{
+	struct merge_tmp tmp = { .dir = "" };
+	struct store *st, probe = { .readonly = 1 };
+	size_t i, k, group;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)			/* before the output is made */
+		if (merge_probe(&probe, in[i].path, &in[i].version) == -1) {
+			snprintf(err, errlen, "%s", probe.err);
+			return -1;
+		}
+	if ((st = store_open(out, 0, err, errlen)) == NULL)
+		return -1;
+	group = (size_t)sqlite3_limit(st->db, SQLITE_LIMIT_ATTACHED, -1);
+	if (merge_check_tables(st) == -1 ||
+	    store_exec(st, "CREATE TEMP TABLE merge_map (tbl TEXT NOT NULL,"
+	    " src_id INTEGER NOT NULL, new_id INTEGER NOT NULL,"
+	    " added INTEGER NOT NULL, PRIMARY KEY (tbl, src_id))"
+	    " WITHOUT ROWID", "merge") == -1)
+		goto done;
+	if (group == 0) {
+		store_fail(st, "merge: SQLite attaches no databases here");
+		goto done;
+	}
+	for (i = 0; i < n; i += k) {
+		k = n - i < group ? n - i : group;
+		if (merge_group(st, &tmp, in + i, k) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (rc == -1)
+		snprintf(err, errlen, "%s", st->err);
+	merge_tmp_remove(&tmp);
+	store_close(st);
+	return rc;
 }

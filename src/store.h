@@ -70,7 +70,36 @@ enum store_query {
 	 * flag_bits (the flags byte). */
 	STORE_Q_CASE_SEGMENTS,			/* case_id */
 	STORE_Q_CASE_WIRE,			/* the same for people, t in ms: case_id */
+	/* What a pcap file of the case needs: family, client_addr,
+	 * server_addr, started_us, wire ('observed', 'not_observed', NULL). */
+	STORE_Q_CASE_ENDS,			/* case_id */
+	/* Both ends' states after each step that ran, for a ladder diagram:
+	 * idx, t_us, dur_us, client_state, server_state. */
+	STORE_Q_CASE_STATES,			/* case_id */
 	STORE_Q_HISTORY,			/* verdict per run: scenario [, family] */
+	/* Signatures (src/signature.h): */
+	STORE_Q_RUN_STABILITY,			/* per scenario+family: run_id */
+	STORE_Q_RUN_FLAKY,			/* each signature of its flaky ones: run_id */
+	/* run_id (before) against run_id2 (after): per scenario and family
+	 * of either, change ('same', 'changed', 'appeared', 'disappeared')
+	 * and each side's majority: before_/after_ hash, case, verdict,
+	 * stability, n_cases, n_majority and, unless same, signature. */
+	STORE_Q_DIFF,
+	STORE_Q_BASELINES,			/* the baseline of each host */
+	/* A run's cases for export, by scenario, family and rep: run_id,
+	 * host, kernel_release, kernel_version, run_started_at, case_id,
+	 * scenario, family, rep, verdict, started_at, duration_us, failure
+	 * ("line N: side verb args: message", NULL if it passed), fail_*
+	 * (its first failing step), message, wire, sig_hash, signature. */
+	STORE_Q_EXPORT_CASES,			/* run_id */
+	/* Per scenario and kernel release, the cases of the latest run of
+	 * that kernel that ran the scenario: host, scenario, kernel, run_id,
+	 * verdict ('pass', 'fail', 'timeout', 'error'; 'flaky' when the
+	 * repetitions of a family differ between pass and not; 'mixed' when
+	 * families differ), cases, pass, fail, timeout, error, signatures
+	 * (distinct sig_hash). */
+	STORE_Q_MATRIX,				/* [family] */
+	STORE_Q_MATRIX_BY_HOST,			/* the same per host: [family] */
 	STORE_Q__COUNT
 };
 
@@ -78,12 +107,19 @@ enum store_lookup {
 	STORE_L_LAST_RUN,			/* the latest run (by start) */
 	STORE_L_RUN,				/* run_id, if that run exists */
 	STORE_L_CASE,				/* case_id, if that case exists */
-	STORE_L_CASE_BY_NAME			/* run_id, scenario, family, rep */
+	STORE_L_CASE_BY_NAME,			/* run_id, scenario, family, rep */
+	/* Runs to compare; "signed": complete, with signatures. */
+	STORE_L_LAST_SIGNED,			/* the latest signed run */
+	STORE_L_SIGNED,				/* run_id, if it is signed */
+	STORE_L_BASELINE,			/* the baseline of run_id's host */
+	STORE_L_OTHER_KERNEL,			/* latest signed before run_id, other kernel */
+	STORE_L_PREVIOUS_SIGNED			/* latest signed before run_id */
 };
 
 struct store_args {
 	int64_t run_id;
 	int64_t case_id;
+	int64_t run_id2;			/* the second run of a comparison */
 	int64_t limit;				/* rows at most; <= 0: all */
 	const char *scenario;			/* catalogue name */
 	const char *family;			/* "ipv4", "ipv6"; NULL: any */
@@ -116,5 +152,71 @@ int store_query(struct store *st, enum store_query q,
 /* Finds one id: 1 found (*id set), 0 not found, -1 on a database error. */
 int store_lookup(struct store *st, enum store_lookup l,
     const struct store_args *args, int64_t *id);
+
+/*
+ * The daemon's bookkeeping.
+ */
+
+/* The latest complete run of a host, as the schedule needs it. */
+struct store_last_run {
+	int64_t id;				/* runs.id */
+	char kernel_release[128];		/* uname -r then */
+	int64_t started_us, ended_us;		/* wall clock, us */
+	int n[VERDICT__COUNT];			/* cases per verdict */
+};
+
+/* Marks every run still 'running' as 'aborted' (left so by a crash: one
+ * teardownd writes a database at a time), its end the end of its last
+ * stored case; *n gets how many. 0 or -1. */
+int store_mark_stale(struct store *st, int *n);
+/* The latest complete run of host: 1 found (*lr set), 0 none, -1 error. */
+int store_last_complete_run(struct store *st, const char *host,
+    struct store_last_run *lr);
+/* Records a scheduled run, due at due_us, skipped because run run_id was
+ * still going (table run_skips). 0 or -1. */
+int store_skip(struct store *st, int64_t due_us, int64_t run_id);
+
+/*
+ * Fleet: one database from several hosts' (teardownctl merge).
+ */
+
+/* One input of store_merge, and what merging it did. */
+struct store_merge_input {
+	const char *path;			/* in: the database */
+	int64_t version;			/* its schema version */
+	int migrated;				/* merged from a migrated copy */
+	int64_t runs;				/* runs it holds */
+	int64_t added;				/* of those, new to the output */
+	int64_t replaced;			/* of those, replacing the output's
+						 * copy, which was 'running' */
+};
+
+/* Merges the databases in[0..n-1] into the database at out (created, or
+ * migrated, to this build's schema): each run the output does not hold
+ * yet (by host, started_us and kernel_release) is copied with its rows in
+ * every table, under new ids; a run it holds is left as it is unless it
+ * was 'running' there. Merging again adds nothing. Inputs are opened
+ * read-only; one of an older schema is merged from a migrated copy in a
+ * private temporary directory, removed afterwards. Inputs are merged in
+ * one transaction, or one per group of SQLite's attach limit (10).
+ * 0, or -1 with a one-line reason in err. */
+int store_merge(const char *out, struct store_merge_input *in, size_t n,
+    char *err, size_t errlen);
+
+/*
+ * Baselines and regressions (teardownctl baseline, diff; teardownd --once).
+ */
+
+/* Makes run_id, a complete run with signatures, the baseline of its host.
+ * 0, 1 when it is not such a run, -1 on a database error. */
+int store_baseline_set(struct store *st, int64_t run_id, int64_t now_us);
+/* Removes every baseline; *n gets how many there were. 0 or -1. */
+int store_baseline_clear(struct store *st, int *n);
+/* The baseline of run_id's host: 1 found (*baseline_id), 0 none, -1. */
+int store_baseline(struct store *st, int64_t run_id, int64_t *baseline_id);
+/* Counts the scenario+family, present in both runs, whose majority
+ * signature differs between baseline_id and run_id into *changed. 0 or -1. */
+int store_regressions(struct store *st, int64_t run_id, int64_t baseline_id,
+    int *changed);
 
 #endif

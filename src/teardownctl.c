@@ -2,8 +2,13 @@
  * database read-only, never writes and never opens a socket: every query
  * goes through the store's read API and is printed by report.c.
  *
+ * The one exception: `baseline set RUN` and `baseline clear` write the
+ * baselines table, so they alone reopen the database read-write (after it
+ * was checked read-only; they never create or migrate it).
+ *
  * Exit status: 0 ok, 64 usage (EX_USAGE), 66 no such database, run, case
- * or scenario (EX_NOINPUT), 74 database error (EX_IOERR). */
+ * or scenario (EX_NOINPUT), 74 database error (EX_IOERR); diff: 2 when a
+ * scenario+family changed its majority signature. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -13,23 +18,38 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "ladder.h"
+#include "diff.h"
 #include "log.h"
+#include "export.h"
+#include "matrix.h"
+#include "pcapfile.h"
 #include "report.h"
 #include "store.h"
 
 #define CTL_DEFAULT_DB		"./teardownd.db"
 #define CTL_DEFAULT_RUNS	20		/* runs listed without -n */
+#define CTL_EXIT_CHANGED	2		/* diff: a majority signature changed */
 
 /* What the command line asked for. */
 struct ctl {
 	const char *db;				/* --db, $TEARDOWND_DB, or the default */
 	int json;				/* --json */
 	int verbose;				/* -v: tcp_info columns */
+	int svg;				/* --svg: ladder as SVG */
 	int64_t limit;				/* -n N; 0 when not given */
 	const char *family;			/* --family F */
-	const char *cmd;			/* runs, show, history, help */
+	const char *cmd;			/* runs, show, history, pcap, help */
 	const char *arg;			/* RUN, CASE or SCENARIO */
+	const char *arg2;			/* baseline set RUN; diff RUN_B */
+	const char *format;			/* export --format F */
+	const char *output;			/* merge -o FILE */
+	int by_host;				/* matrix --by-host */
+	char **inputs;				/* merge: the databases */
+	size_t ninputs;
 	struct store *st;			/* open read-only */
 };
 
@@ -43,12 +63,36 @@ static const char usage_text[] =
     "                    CASE is c<ID> or RUN/SCENARIO/FAMILY[/REP]\n"
     "  history SCENARIO [--family F]\n"
     "                    the scenario's verdict in each run, with the kernel\n"
+    "  pcap CASE > FILE  the case's segments as a pcap file (tshark, Wireshark)\n"
+    "  ladder CASE [--svg]\n"
+    "                    the case as a ladder diagram: its segments and both\n"
+    "                    ends' states in time order; SVG with --svg\n"
+    "  flaky [RUN]       per scenario and family: one signature (stable) or\n"
+    "                    several (flaky) among the repetitions; RUN: last\n"
+    "  baseline set RUN | show | clear\n"
+    "                    the run later runs of its host are compared with\n"
+    "                    (set and clear write the database)\n"
+    "  diff [RUN_A RUN_B]\n"
+    "                    what changed from A to B, step by step; without\n"
+    "                    runs: the latest complete run against the baseline,\n"
+    "                    else the last run on another kernel, else the one\n"
+    "                    before; exit 2 when a signature changed\n"
+    "  export [RUN] --format junit|tap|json|csv\n"
+    "                    the run's cases for CI: JUnit XML, TAP 13, JSON lines\n"
+    "                    (also --json), CSV; RUN: last\n"
+    "  matrix [--family F] [--by-host]\n"
+    "                    per scenario and kernel release, the verdict of the\n"
+    "                    latest run of that kernel (per host with --by-host)\n"
+    "  merge DB... -o OUT\n"
+    "                    copies the runs of several hosts' databases into OUT\n"
+    "                    (created if need be), each once; writes only OUT\n"
     "  help              this text\n"
     "\n"
     "options:\n"
     "  --db PATH   the database (default: $TEARDOWND_DB, else ./teardownd.db)\n"
     "  --json      JSON instead of tables; show CASE then has the -v columns\n"
     "  -v          show CASE: retransmissions, rto, backoff, timer of both ends\n"
+    "  --svg       ladder: an SVG document (for a browser) instead of text\n"
     "\n"
     "exit status: 0 ok, 64 usage, 66 no such database, run, case or scenario,\n"
     "74 database error\n";
@@ -92,19 +136,27 @@ parse_args(struct ctl *c, int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "family", required_argument, NULL, 'f' },
+		{ "svg", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "by-host", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":n:o:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c->db = optarg; break;
 		case 'j': c->json = 1; break;
 		case 'f': c->family = optarg; break;
+		case 's': c->svg = 1; break;
 		case 'v': c->verbose = 1; break;
 		case 'h': c->cmd = "help"; return 0;
+		case 'F': c->format = optarg; break;
+		case 'o': c->output = optarg; break;
+		case 'H': c->by_host = 1; break;
 		case 'n':
 			if (parse_id(optarg, &c->limit) == -1)
 				return ctl_error(-1, "-n: '%s' is not a positive "
@@ -120,10 +172,118 @@ parse_args(struct ctl *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		c->cmd = argv[optind++];
+	if (c->cmd != NULL && strcmp(c->cmd, "merge") == 0) {
+		c->inputs = argv + optind;
+		c->ninputs = optind < argc ? (size_t)(argc - optind) : 0;
+		return 0;
+	}
 	if (optind < argc)
 		c->arg = argv[optind++];
 	if (optind < argc)
+		c->arg2 = argv[optind++];
+	if (optind < argc)
 		return ctl_error(-1, "unexpected '%s'", argv[optind]);
+	return 0;
+}
+
+/* Whether cmd is one of the signature commands: flaky, baseline, diff. */
+static int
+is_signature_cmd(const char *cmd)
+{
+	return strcmp(cmd, "flaky") == 0 || strcmp(cmd, "baseline") == 0 ||
+	    strcmp(cmd, "diff") == 0;
+}
+
+/* Checks flaky [RUN], baseline set RUN|show|clear, diff [RUN_A RUN_B]. */
+static int
+check_signature_args(const struct ctl *c)
+{
+	const char *cmd = c->cmd, *sub = c->arg;
+
+	if (c->limit != 0 || c->family != NULL || c->verbose)
+		return ctl_error(-1, "%s: -n, --family and -v do not apply", cmd);
+	if (strcmp(cmd, "flaky") == 0 && c->arg2 != NULL)
+		return ctl_error(-1, "flaky: unexpected '%s'", c->arg2);
+	if (strcmp(cmd, "diff") == 0 && c->arg != NULL && c->arg2 == NULL)
+		return ctl_error(-1, "diff: give two runs, or none");
+	if (strcmp(cmd, "baseline") != 0)
+		return 0;
+	if (sub == NULL || (strcmp(sub, "set") != 0 &&
+	    strcmp(sub, "show") != 0 && strcmp(sub, "clear") != 0))
+		return ctl_error(-1, "baseline: say set RUN, show or clear");
+	if (strcmp(sub, "set") == 0 && c->arg2 == NULL)
+		return ctl_error(-1, "baseline set: missing RUN");
+	if (strcmp(sub, "set") != 0 && c->arg2 != NULL)
+		return ctl_error(-1, "baseline %s: unexpected '%s'", sub, c->arg2);
+	if (c->json && strcmp(sub, "show") != 0)
+		return ctl_error(-1, "--json applies to 'baseline show' only");
+	return 0;
+}
+
+/* A store_row_fn counting, in *(int *)ctx, rows whose "stability" is
+ * flaky. */
+static int
+count_flaky(void *ctx, int ncols, const char *const *names,
+    const struct store_value *vals)
+{
+	int i;
+
+	for (i = 0; vals != NULL && i < ncols; i++)
+		if (strcmp(names[i], "stability") == 0 && vals[i].text != NULL &&
+		    strcmp(vals[i].text, "flaky") == 0)
+			(*(int *)ctx)++;
+	return 0;
+}
+
+/* Whether cmd is one of the fleet commands: export, matrix, merge. */
+static int
+is_fleet_cmd(const char *cmd)
+{
+	return strcmp(cmd, "export") == 0 || strcmp(cmd, "matrix") == 0 ||
+	    strcmp(cmd, "merge") == 0;
+}
+
+/* Checks export [RUN] --format F, matrix [--family F] [--by-host] and
+ * merge DB... -o OUT. */
+static int
+check_fleet_args(const struct ctl *c)
+{
+	static const char *const formats[] = { "junit", "tap", "json", "csv" };
+	const char *cmd = c->cmd;
+	size_t i;
+
+	if (c->limit != 0 || c->verbose || c->svg)
+		return ctl_error(-1, "%s: -n, -v and --svg do not apply", cmd);
+	if (c->format != NULL && strcmp(cmd, "export") != 0)
+		return ctl_error(-1, "--format applies to 'export' only");
+	if (c->output != NULL && strcmp(cmd, "merge") != 0)
+		return ctl_error(-1, "-o applies to 'merge' only");
+	if ((c->by_host || c->family != NULL) && strcmp(cmd, "matrix") != 0)
+		return ctl_error(-1, "--family and --by-host apply to 'matrix' "
+		    "here");
+	if (strcmp(cmd, "merge") == 0) {
+		if (c->json)
+			return ctl_error(-1, "--json does not apply to 'merge'");
+		if (c->output == NULL || c->ninputs == 0)
+			return ctl_error(-1, "merge: say DB... -o OUT");
+		return 0;
+	}
+	if (c->arg2 != NULL || (c->arg != NULL && strcmp(cmd, "matrix") == 0))
+		return ctl_error(-1, "%s: unexpected '%s'", cmd,
+		    c->arg2 != NULL ? c->arg2 : c->arg);
+	if (strcmp(cmd, "export") != 0)
+		return 0;
+	if (c->format == NULL && !c->json)
+		return ctl_error(-1, "export: say --format junit|tap|json|csv");
+	for (i = 0; c->format != NULL && i < 4; i++)
+		if (strcmp(c->format, formats[i]) == 0)
+			break;
+	if (i == 4)
+		return ctl_error(-1, "export: --format '%s' is not junit, tap, "
+		    "json or csv", c->format);
+	if (c->json && c->format != NULL && strcmp(c->format, "json") != 0)
+		return ctl_error(-1, "export: --json and --format %s disagree",
+		    c->format);
 	return 0;
 }
 
@@ -135,14 +295,30 @@ check_args(const struct ctl *c)
 
 	if (cmd == NULL)
 		return ctl_error(-1, "no command (try 'teardownctl help')");
+	if (is_fleet_cmd(cmd))
+		return check_fleet_args(c);
+	if (c->format != NULL || c->output != NULL || c->by_host)
+		return ctl_error(-1, "--format, -o and --by-host apply to "
+		    "export, merge and matrix only");
+	if (is_signature_cmd(cmd))
+		return check_signature_args(c);
+	if (c->arg2 != NULL)
+		return ctl_error(-1, "%s: unexpected '%s'", cmd, c->arg2);
 	if (strcmp(cmd, "runs") != 0 && strcmp(cmd, "show") != 0 &&
-	    strcmp(cmd, "history") != 0 && strcmp(cmd, "help") != 0)
+	    strcmp(cmd, "history") != 0 && strcmp(cmd, "pcap") != 0 &&
+	    strcmp(cmd, "ladder") != 0 && strcmp(cmd, "help") != 0)
 		return ctl_error(-1, "unknown command '%s' (try 'teardownctl "
 		    "help')", cmd);
-	if ((strcmp(cmd, "show") == 0 || strcmp(cmd, "history") == 0) &&
+	if ((strcmp(cmd, "show") == 0 || strcmp(cmd, "history") == 0 ||
+	    strcmp(cmd, "pcap") == 0 || strcmp(cmd, "ladder") == 0) &&
 	    c->arg == NULL)
 		return ctl_error(-1, "%s: missing %s", cmd,
-		    strcmp(cmd, "show") == 0 ? "RUN or CASE" : "SCENARIO");
+		    strcmp(cmd, "show") == 0 ? "RUN or CASE" :
+		    strcmp(cmd, "history") == 0 ? "SCENARIO" : "CASE");
+	if (c->json && (strcmp(cmd, "pcap") == 0 || strcmp(cmd, "ladder") == 0))
+		return ctl_error(-1, "--json does not apply to '%s'", cmd);
+	if (c->svg && strcmp(cmd, "ladder") != 0)
+		return ctl_error(-1, "--svg applies to 'ladder' only");
 	if ((strcmp(cmd, "runs") == 0 || strcmp(cmd, "help") == 0) &&
 	    c->arg != NULL)
 		return ctl_error(-1, "%s: unexpected '%s'", cmd, c->arg);
@@ -309,49 +485,58 @@ done:
 	return rc;
 }
 
-/* show CASE: the case's header, then its steps as a ladder. */
+/* show CASE: the case's header (with whether its wire was observed),
+ * its steps as a ladder, then its segments. */
 static int
 show_case(struct ctl *c, int64_t case_id)
 {
-	static const char *const keys[] = { "case", "steps" };
+	static const char *const keys[] = { "case", "steps", "segments" };
 	struct store_args a = { .case_id = case_id };
-	struct report *r[2] = { NULL, NULL };
-	int rc = EX_IOERR;
+	struct report *r[3] = { NULL, NULL, NULL };
+	int i, rc = EX_IOERR;
 
 	if ((r[0] = ctl_query(c, STORE_Q_CASE, &a)) == NULL)
 		goto done;
 	if ((r[1] = ctl_query(c, c->verbose || c->json ?
 	    STORE_Q_CASE_STEPS_VERBOSE : STORE_Q_CASE_STEPS, &a)) == NULL)
 		goto done;
-	print_document(c, keys, r, 2);
+	if ((r[2] = ctl_query(c, STORE_Q_CASE_WIRE, &a)) == NULL)
+		goto done;
+	print_document(c, keys, r, 3);
 	rc = 0;
 done:
-	report_free(r[0]);
-	report_free(r[1]);
+	for (i = 0; i < 3; i++)
+		report_free(r[i]);
 	return rc;
+}
+
+/* Resolves CASE (c<ID> or RUN/SCENARIO/FAMILY[/REP]) to a case id: 0, an
+ * exit code after one line of error, or -1 (nothing printed) when word
+ * is not written as a case. */
+static int
+resolve_case(struct ctl *c, const char *word, int64_t *case_id)
+{
+	struct store_args a = { 0 };
+	char what[64];
+
+	if (strchr(word, '/') != NULL)
+		return resolve_case_path(c, word, case_id);
+	if (word[0] != 'c' || parse_id(word + 1, &a.case_id) == -1)
+		return -1;
+	snprintf(what, sizeof(what), "no case %s", word);
+	return ctl_lookup(c, STORE_L_CASE, &a, case_id, what);
 }
 
 /* show RUN | c<ID> | RUN/SCENARIO/FAMILY[/REP] */
 static int
 cmd_show(struct ctl *c)
 {
-	struct store_args a = { 0 };
 	const char *w = c->arg;
-	char what[64];
 	int64_t id;
 	int rc;
 
-	if (strchr(w, '/') != NULL) {
-		if ((rc = resolve_case_path(c, w, &id)) != 0)
-			return rc;
-		return show_case(c, id);
-	}
-	if (w[0] == 'c' && parse_id(w + 1, &a.case_id) == 0) {
-		snprintf(what, sizeof(what), "no case %s", w);
-		if ((rc = ctl_lookup(c, STORE_L_CASE, &a, &id, what)) != 0)
-			return rc;
-		return show_case(c, id);
-	}
+	if ((rc = resolve_case(c, w, &id)) >= 0)
+		return rc != 0 ? rc : show_case(c, id);
 	if (strcmp(w, "last") != 0 && parse_id(w, &id) == -1)
 		return ctl_error(EX_USAGE, "show: '%s' is not a run (a number, "
 		    "'last') or a case (c<ID>, RUN/SCENARIO/FAMILY[/REP])", w);
@@ -380,6 +565,450 @@ cmd_history(struct ctl *c)
 		report_table(r, stdout);
 	report_free(r);
 	return rc;
+}
+
+/* Reads the case's segments (STORE_Q_CASE_SEGMENTS) into *seg. */
+static int
+pcap_segments(struct ctl *c, int64_t case_id, struct segment **seg, size_t *n)
+{
+	static const char *const cols[] = { "t_us", "dir", "flag_bits", "seq",
+	    "ack", "len", "win" };
+	struct store_args a = { .case_id = case_id };
+	struct report *r;
+	const char *v[7];
+	size_t i;
+	int k;
+
+	if ((r = ctl_query(c, STORE_Q_CASE_SEGMENTS, &a)) == NULL)
+		return EX_IOERR;
+	*n = report_nrows(r);
+	if ((*seg = calloc(*n ? *n : 1, sizeof(**seg))) == NULL) {
+		report_free(r);
+		return ctl_error(EX_IOERR, "out of memory");
+	}
+	for (i = 0; i < *n; i++) {
+		struct segment *g = &(*seg)[i];
+
+		for (k = 0; k < 7; k++)
+			v[k] = report_text(r, i, report_column(r, cols[k]));
+		g->t_us = v[0] ? strtoll(v[0], NULL, 10) : 0;
+		g->from = v[1] && strcmp(v[1], "S>C") == 0 ? SIDE_SERVER : SIDE_CLIENT;
+		g->flags = v[2] ? (uint8_t)strtoul(v[2], NULL, 10) : 0;
+		g->seq = v[3] ? (uint32_t)strtoul(v[3], NULL, 10) : 0;
+		g->ack = v[4] ? (uint32_t)strtoul(v[4], NULL, 10) : 0;
+		g->len = v[5] ? (uint32_t)strtoul(v[5], NULL, 10) : 0;
+		g->win = v[6] ? (uint16_t)strtoul(v[6], NULL, 10) : 0;
+	}
+	report_free(r);
+	return 0;
+}
+
+/* Reads the case's addresses and start; EX_NOINPUT when its wire was not
+ * observed. */
+static int
+pcap_ends(struct ctl *c, int64_t case_id, struct sockaddr_storage *end,
+    int64_t *start_us)
+{
+	struct store_args a = { .case_id = case_id };
+	struct report *r;
+	const char *wire, *ca, *sa, *t;
+	int rc = 0;
+
+	if ((r = ctl_query(c, STORE_Q_CASE_ENDS, &a)) == NULL)
+		return EX_IOERR;
+	wire = report_text(r, 0, report_column(r, "wire"));
+	ca = report_text(r, 0, report_column(r, "client_addr"));
+	sa = report_text(r, 0, report_column(r, "server_addr"));
+	t = report_text(r, 0, report_column(r, "started_us"));
+	if (wire == NULL || strcmp(wire, "observed") != 0)
+		rc = ctl_error(EX_NOINPUT, "c%lld: its wire was not observed "
+		    "(no capture in its run), so there is no pcap",
+		    (long long)case_id);
+	else if (ca == NULL || sa == NULL || t == NULL ||
+	    pcapfile_parse_addr(ca, &end[0]) == -1 ||
+	    pcapfile_parse_addr(sa, &end[1]) == -1)
+		rc = ctl_error(EX_NOINPUT, "c%lld: no client and server address",
+		    (long long)case_id);
+	else
+		*start_us = strtoll(t, NULL, 10);
+	report_free(r);
+	return rc;
+}
+
+/* pcap CASE: the case's segments as a pcap file on stdout (not a tty). */
+static int
+cmd_pcap(struct ctl *c)
+{
+	struct sockaddr_storage end[2];
+	struct segment *seg = NULL;
+	int64_t id, start_us = 0;
+	size_t n = 0;
+	int rc;
+
+	if (isatty(STDOUT_FILENO))
+		return ctl_error(EX_USAGE, "pcap: not writing a binary file to a "
+		    "terminal; redirect it: teardownctl pcap %s > case.pcap",
+		    c->arg);
+	if ((rc = resolve_case(c, c->arg, &id)) < 0)
+		return ctl_error(EX_USAGE, "pcap: '%s' is not a case (c<ID>, "
+		    "RUN/SCENARIO/FAMILY[/REP])", c->arg);
+	if (rc != 0 || (rc = pcap_ends(c, id, end, &start_us)) != 0 ||
+	    (rc = pcap_segments(c, id, &seg, &n)) != 0)
+		goto done;
+	if (pcapfile_write(stdout, (struct sockaddr *)&end[0],
+	    (struct sockaddr *)&end[1], start_us, seg, n) == -1)
+		rc = ctl_error(EX_IOERR, "writing the pcap: %s", strerror(errno));
+done:
+	free(seg);
+	return rc;
+}
+
+/* ladder CASE [--svg]: the case as a ladder diagram (ladder.c). */
+static int
+cmd_ladder(struct ctl *c)
+{
+	static const enum store_query qs[] = { STORE_Q_CASE,
+	    STORE_Q_CASE_STATES, STORE_Q_CASE_SEGMENTS };
+	static const store_row_fn fns[] = { ladder_row_case, ladder_row_states,
+	    ladder_row_segments };
+	struct store_args a = { 0 };
+	struct ladder l;
+	size_t i;
+	int rc;
+
+	if ((rc = resolve_case(c, c->arg, &a.case_id)) < 0)
+		return ctl_error(EX_USAGE, "ladder: '%s' is not a case (c<ID>, "
+		    "RUN/SCENARIO/FAMILY[/REP])", c->arg);
+	if (rc != 0)
+		return rc;
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]) && rc == 0; i++)
+		if ((rc = store_query(c->st, qs[i], &a, fns[i], &l)) == -1)
+			rc = ctl_error(EX_IOERR, "%s: %s", c->db,
+			    store_errmsg(c->st));
+		else if (rc != 0)
+			rc = ctl_error(EX_IOERR, "out of memory");
+	if (rc == 0 && c->svg)
+		ladder_svg(&l, stdout);
+	else if (rc == 0)
+		ladder_text(&l, stdout);
+	ladder_free(&l);
+	return rc;
+}
+
+/* Resolves RUN to a run that has signatures: 0, or an exit code. */
+static int
+resolve_signed_run(struct ctl *c, const char *word, int64_t *run_id)
+{
+	struct store_args a = { 0 };
+	char what[160];
+	int rc;
+
+	if ((rc = resolve_run(c, word, &a.run_id)) != 0)
+		return rc;
+	snprintf(what, sizeof(what), "run %lld has no signatures to compare "
+	    "(it is not complete, or was stored before teardownd kept them)",
+	    (long long)a.run_id);
+	return ctl_lookup(c, STORE_L_SIGNED, &a, run_id, what);
+}
+
+/* flaky [RUN]: per scenario and family, one signature (stable) or
+ * several (flaky), then every signature of the flaky ones. */
+static int
+cmd_flaky(struct ctl *c)
+{
+	static const char *const keys[] = { "stability", "flaky" };
+	struct report *r[2] = { NULL, NULL };
+	struct store_args a = { 0 };
+	int rc, nflaky = 0;
+
+	if ((rc = resolve_signed_run(c, c->arg ? c->arg : "last", &a.run_id)) != 0)
+		return rc;
+	rc = EX_IOERR;
+	if ((r[0] = ctl_query(c, STORE_Q_RUN_STABILITY, &a)) == NULL ||
+	    (r[1] = ctl_query(c, STORE_Q_RUN_FLAKY, &a)) == NULL)
+		goto done;
+	if (store_query(c->st, STORE_Q_RUN_STABILITY, &a, count_flaky,
+	    &nflaky) != 0) {
+		ctl_error(EX_IOERR, "%s: %s", c->db, store_errmsg(c->st));
+		goto done;
+	}
+	if (c->json) {
+		printf("{\"%s\": ", keys[0]);
+		report_json_array(r[0], stdout);
+		printf(",\n\"%s\": ", keys[1]);
+		report_json_array(r[1], stdout);
+		fputs("}\n", stdout);
+	} else {
+		report_table(r[0], stdout);
+		if (report_nrows(r[1]) > 0) {
+			fputs("\nsignatures of the flaky ones:\n", stdout);
+			report_table(r[1], stdout);
+		}
+		printf("run %lld: %d of %zu scenario+family flaky\n",
+		    (long long)a.run_id, nflaky, report_nrows(r[0]));
+	}
+	rc = 0;
+done:
+	report_free(r[0]);
+	report_free(r[1]);
+	return rc;
+}
+
+/* Reopens the database read-write: only baseline set and clear write. */
+static int
+ctl_reopen_rw(struct ctl *c)
+{
+	char err[600];
+
+	store_close(c->st);
+	if ((c->st = store_open(c->db, 0, err, sizeof(err))) == NULL)
+		return ctl_error(EX_IOERR, "%s", err);
+	return 0;
+}
+
+/* baseline set RUN: the run later runs of its host are compared with. */
+static int
+baseline_set(struct ctl *c)
+{
+	struct timespec ts;
+	int64_t id;
+	int rc;
+
+	if ((rc = resolve_run(c, c->arg2, &id)) != 0 ||
+	    (rc = ctl_reopen_rw(c)) != 0)
+		return rc;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	switch (store_baseline_set(c->st, id, (int64_t)ts.tv_sec * 1000000 +
+	    ts.tv_nsec / 1000)) {
+	case 0:
+		printf("baseline: run %lld\n", (long long)id);
+		return 0;
+	case 1:
+		return ctl_error(EX_NOINPUT, "%s: run %lld cannot be a baseline: "
+		    "it is not complete, or has no signatures", c->db,
+		    (long long)id);
+	default:
+		return ctl_error(EX_IOERR, "%s: %s", c->db, store_errmsg(c->st));
+	}
+}
+
+/* baseline set RUN | show | clear */
+static int
+cmd_baseline(struct ctl *c)
+{
+	struct store_args a = { 0 };
+	struct report *r;
+	int rc, n;
+
+	if (strcmp(c->arg, "set") == 0)
+		return baseline_set(c);
+	if (strcmp(c->arg, "clear") == 0) {
+		if ((rc = ctl_reopen_rw(c)) != 0)
+			return rc;
+		if (store_baseline_clear(c->st, &n) == -1)
+			return ctl_error(EX_IOERR, "%s: %s", c->db,
+			    store_errmsg(c->st));
+		printf("baselines cleared: %d\n", n);
+		return 0;
+	}
+	if ((r = ctl_query(c, STORE_Q_BASELINES, &a)) == NULL)
+		return EX_IOERR;
+	if (c->json)
+		report_json_array(r, stdout);
+	else if (report_nrows(r) == 0)
+		puts("no baseline set");
+	else
+		report_table(r, stdout);
+	report_free(r);
+	return 0;
+}
+
+/* Looks a run up for diff's defaults: 1 found, 0 not, -1 error printed. */
+static int
+diff_lookup(struct ctl *c, enum store_lookup l, int64_t run_id, int64_t *id)
+{
+	struct store_args a = { .run_id = run_id };
+	int rc = store_lookup(c->st, l, &a, id);
+
+	if (rc == -1)
+		ctl_error(EX_IOERR, "%s: %s", c->db, store_errmsg(c->st));
+	return rc;
+}
+
+/* Chooses what diff compares without arguments: the latest complete run
+ * against its host's baseline, else the last complete run on another
+ * kernel release, else the previous complete run. 0 or an exit code. */
+static int
+diff_defaults(struct ctl *c, struct diff_runs *d)
+{
+	int rc;
+
+	d->after_why = "the latest complete run";
+	if ((rc = diff_lookup(c, STORE_L_LAST_SIGNED, 0, &d->after)) != 1)
+		return rc == 0 ? ctl_error(EX_NOINPUT, "%s: nothing to compare: "
+		    "no complete run with signatures", c->db) : EX_IOERR;
+	d->before_why = "the baseline of its host";
+	if ((rc = diff_lookup(c, STORE_L_BASELINE, d->after, &d->before)) == 1 &&
+	    d->before != d->after)
+		return 0;
+	d->before_why = "the last complete run on another kernel release";
+	if (rc != -1 && (rc = diff_lookup(c, STORE_L_OTHER_KERNEL, d->after,
+	    &d->before)) == 1)
+		return 0;
+	d->before_why = "the previous complete run";
+	if (rc != -1 && (rc = diff_lookup(c, STORE_L_PREVIOUS_SIGNED, d->after,
+	    &d->before)) == 1)
+		return 0;
+	if (rc == -1)
+		return EX_IOERR;
+	return ctl_error(EX_NOINPUT, "%s: nothing to compare: run %lld is the "
+	    "only complete run with signatures", c->db, (long long)d->after);
+}
+
+/* diff [RUN_A RUN_B]: what changed from A to B; 2 when something did. */
+static int
+cmd_diff(struct ctl *c)
+{
+	struct diff_runs d = { .before_why = "given", .after_why = "given" };
+	int rc;
+
+	if (c->arg != NULL) {
+		if ((rc = resolve_signed_run(c, c->arg, &d.before)) != 0 ||
+		    (rc = resolve_signed_run(c, c->arg2, &d.after)) != 0)
+			return rc;
+	} else if ((rc = diff_defaults(c, &d)) != 0)
+		return rc;
+	rc = diff_print(c->st, &d, c->json, stdout);
+	if (rc == -1)
+		return ctl_error(EX_IOERR, "%s: %s", c->db, store_errmsg(c->st));
+	if (rc == -2)
+		return ctl_error(EX_IOERR, "out of memory");
+	return rc > 0 ? CTL_EXIT_CHANGED : 0;
+}
+
+/* export [RUN] --format F: the run's cases as JUnit XML, TAP 13, JSON
+ * lines or CSV, one test (JUnit, TAP) per scenario and family. */
+static int
+cmd_export(struct ctl *c)
+{
+	static const enum store_query qs[] = { STORE_Q_RUN,
+	    STORE_Q_RUN_SYSCTLS, STORE_Q_EXPORT_CASES };
+	const char *f = c->format != NULL ? c->format : "json";
+	struct store_args a = { 0 };
+	struct report *r[3] = { NULL, NULL, NULL };
+	struct export_run er;
+	int i, rc;
+
+	if ((rc = resolve_run(c, c->arg != NULL ? c->arg : "last",
+	    &a.run_id)) != 0)
+		return rc;
+	rc = EX_IOERR;
+	for (i = 0; i < 3; i++)
+		if ((r[i] = ctl_query(c, qs[i], &a)) == NULL)
+			goto done;
+	er = (struct export_run){ .run = r[0], .sysctls = r[1], .cases = r[2] };
+	rc = 0;
+	if (strcmp(f, "junit") == 0)
+		rc = export_junit(&er, stdout);
+	else if (strcmp(f, "tap") == 0)
+		rc = export_tap(&er, stdout);
+	else if (strcmp(f, "csv") == 0)
+		report_csv(r[2], stdout);
+	else
+		report_json_lines(r[2], stdout);
+	if (rc != 0)
+		rc = ctl_error(EX_IOERR, "out of memory");
+done:
+	for (i = 0; i < 3; i++)
+		report_free(r[i]);
+	return rc;
+}
+
+/* matrix [--family F] [--by-host]: per scenario and kernel release, the
+ * verdict of the latest run of that kernel; JSON: one object per cell. */
+static int
+cmd_matrix(struct ctl *c)
+{
+	struct store_args a = { .family = c->family };
+	struct report *r, *m;
+	int rc = 0;
+
+	if ((r = ctl_query(c, c->by_host ? STORE_Q_MATRIX_BY_HOST :
+	    STORE_Q_MATRIX, &a)) == NULL)
+		return EX_IOERR;
+	if (report_nrows(r) == 0)
+		rc = ctl_error(EX_NOINPUT, "%s: no cases%s%s", c->db,
+		    c->family ? " in family " : "", c->family ? c->family : "");
+	else if (c->json)
+		report_json_array(r, stdout);
+	else if ((m = matrix_pivot(r, c->by_host)) == NULL)
+		rc = ctl_error(EX_IOERR, "out of memory");
+	else {
+		report_table(m, stdout);
+		report_free(m);
+	}
+	report_free(r);
+	return rc;
+}
+
+/* Checks merge's files before anything is opened: every input exists and
+ * none of them is the output. */
+static int
+merge_check_files(const struct ctl *c)
+{
+	struct stat so, si;
+	int have_out = stat(c->output, &so) == 0;
+	size_t i;
+
+	for (i = 0; i < c->ninputs; i++) {
+		if (stat(c->inputs[i], &si) == -1)
+			return ctl_error(EX_NOINPUT, "%s: %s", c->inputs[i],
+			    strerror(errno));
+		if (have_out && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+			return ctl_error(EX_USAGE, "merge: %s is the output too",
+			    c->inputs[i]);
+	}
+	return 0;
+}
+
+/* merge DB... -o OUT: copies each input's runs that OUT lacks into OUT.
+ * The one command that writes a database other than through baseline,
+ * and it writes OUT only: inputs are opened read-only. */
+static int
+cmd_merge(struct ctl *c)
+{
+	struct store_merge_input *in;
+	char err[1024];
+	size_t i;
+	int rc;
+
+	if ((rc = merge_check_files(c)) != 0)
+		return rc;
+	if ((in = calloc(c->ninputs, sizeof(*in))) == NULL)
+		return ctl_error(EX_IOERR, "out of memory");
+	for (i = 0; i < c->ninputs; i++)
+		in[i].path = c->inputs[i];
+	if (store_merge(c->output, in, c->ninputs, err,
+	    sizeof(err)) == -1) {
+		free(in);
+		return ctl_error(EX_IOERR, "merge: %s", err);
+	}
+	for (i = 0; i < c->ninputs; i++) {
+		printf("%s: %lld run%s: %lld added, %lld already in %s",
+		    in[i].path, (long long)in[i].runs, in[i].runs == 1 ? "" :
+		    "s", (long long)in[i].added,
+		    (long long)(in[i].runs - in[i].added), c->output);
+		if (in[i].replaced > 0)
+			printf(" (%lld added again: %s had them 'running')",
+			    (long long)in[i].replaced, c->output);
+		if (in[i].migrated)
+			printf(" (schema %lld, read through a migrated copy)",
+			    (long long)in[i].version);
+		putchar('\n');
+	}
+	free(in);
+	return 0;
 }
 
 /* Opens the database read-only: EX_NOINPUT when there is none. */
@@ -413,12 +1042,28 @@ main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if ((rc = ctl_open(&c)) != 0)
+	if (strcmp(c.cmd, "merge") == 0)	/* writes -o, never opens --db */
+		rc = cmd_merge(&c);
+	else if ((rc = ctl_open(&c)) != 0)
 		return rc;
-	if (strcmp(c.cmd, "runs") == 0)
+	else if (strcmp(c.cmd, "export") == 0)
+		rc = cmd_export(&c);
+	else if (strcmp(c.cmd, "matrix") == 0)
+		rc = cmd_matrix(&c);
+	else if (strcmp(c.cmd, "runs") == 0)
 		rc = cmd_runs(&c);
 	else if (strcmp(c.cmd, "show") == 0)
 		rc = cmd_show(&c);
+	else if (strcmp(c.cmd, "flaky") == 0)
+		rc = cmd_flaky(&c);
+	else if (strcmp(c.cmd, "baseline") == 0)
+		rc = cmd_baseline(&c);
+	else if (strcmp(c.cmd, "diff") == 0)
+		rc = cmd_diff(&c);
+	else if (strcmp(c.cmd, "pcap") == 0)
+		rc = cmd_pcap(&c);
+	else if (strcmp(c.cmd, "ladder") == 0)
+		rc = cmd_ladder(&c);
 	else
 		rc = cmd_history(&c);
 	store_close(c.st);

@@ -1,23 +1,27 @@
 /* teardownd.c: the daemon's entry point: options, configuration and
- * catalogue, then a run of the plan on one libevent loop, stored in SQLite. */
+ * catalogue; then a run of the plan once (--once), the configuration
+ * checked (-n), or the scheduled daemon (daemon.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 
 #include "catalog.h"
 #include "config.h"
-#include "isolate.h"
+#include "daemon.h"
 #include "log.h"
+#include "metrics.h"
+#include "parse.h"
+#include "run.h"
 #include "runner.h"
 #include "store.h"
 
 #define EXIT_FAILED	1		/* some case did not pass */
+#define EXIT_REGRESSED	2		/* --once: changed against the baseline */
 #define EXIT_USAGE	64		/* EX_USAGE */
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
 #define EXIT_CONFIG	78		/* EX_CONFIG */
@@ -31,30 +35,17 @@ struct opts {
 	const char *isolation;			/* --isolation auto|netns|host */
 	int repeat;				/* --repeat N, 0 = config */
 	int concurrency;			/* --concurrency N, -1 = config */
+	int64_t interval_us;			/* --interval D, 0 = config */
 	int check;				/* -n */
 	int once;				/* --once */
 	int verbose;				/* -v */
+	int no_capture;				/* --no-capture */
 };
 
-/* One run of the plan in progress. */
-struct run {
+/* --once: the run, and the signals that interrupt it. */
+struct once {
 	struct event_base *base;
-	struct store *st;
-	const char *db;				/* for messages */
-	int64_t id;				/* runs.id */
-	int store_failed;			/* a batch could not be written */
-	int signalled;				/* SIGINT/SIGTERM arrived */
-	struct runner *rn;
-	struct run_counts counts;
-	struct summary *sum;			/* per scenario x family, for stdout */
-	size_t nsum;
-};
-
-struct summary {
-	const struct scenario *sc;
-	enum family family;
-	int n[VERDICT__COUNT];
-	char msg[256];				/* the first failure's message */
+	struct run run;
 };
 
 /* Prints usage to f. */
@@ -64,7 +55,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: teardownd [-nvV] [-c FILE] [--once] [--db PATH] [--scenarios PATH]\n"
 	    "                 [--only NAME,...] [--family ipv4|ipv6|all] [--repeat N]\n"
-	    "                 [--concurrency N] [--isolation auto|netns|host]\n");
+	    "                 [--concurrency N] [--isolation auto|netns|host]\n"
+	    "                 [--interval DURATION] [--no-capture]\n");
 }
 
 /* Parses a positive int option; exits 64 on a bad value. */
@@ -84,6 +76,19 @@ opt_int(const char *name, const char *arg, int lo, int hi)
 	return (int)v;
 }
 
+/* Parses --interval: a duration from 1s (for tests) to 30d; exits 64. */
+static int64_t
+opt_interval(const char *arg)
+{
+	int64_t us;
+
+	if (parse_duration(arg, 1000000, (int64_t)30 * 86400 * 1000000, &us) == 0)
+		return us;
+	fprintf(stderr, "teardownd: --interval: '%s' is not a duration in "
+	    "1s..30d (250ms, 1.5s, 2m, 6h, 1d)\n", arg);
+	exit(EXIT_USAGE);
+}
+
 /* Parses the command line into o. */
 static void
 opts_parse(struct opts *o, int argc, char **argv)
@@ -96,6 +101,8 @@ opts_parse(struct opts *o, int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "concurrency", required_argument, NULL, 'j' },
 		{ "isolation", required_argument, NULL, 'i' },
+		{ "interval", required_argument, NULL, 'I' },
+		{ "no-capture", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +121,8 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 'O': o->only = optarg; break;
 		case 'f': o->family = optarg; break;
 		case 'i': o->isolation = optarg; break;
+		case 'I': o->interval_us = opt_interval(optarg); break;
+		case 'P': o->no_capture = 1; break;
 		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000); break;
 		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 4096); break;
 		case 'V': printf("teardownd %s\n", TEARDOWND_VERSION); exit(0);
@@ -128,15 +137,10 @@ opts_parse(struct opts *o, int argc, char **argv)
 	}
 }
 
-/* Loads configuration and catalogue; every error to stderr, then exit 78. */
-static void
-load(const struct opts *o, struct config *cf, struct catalog *cat)
+/* Applies the command line's overrides to cf; 0, or 64 with a message. */
+static int
+opts_apply(const struct opts *o, struct config *cf, FILE *errs)
 {
-	int errs = 0;
-
-	config_defaults(cf);
-	if (o->config != NULL)
-		errs += config_load(cf, o->config, stderr);
 	if (o->db != NULL)
 		snprintf(cf->database, sizeof(cf->database), "%s", o->db);
 	if (o->scenarios != NULL)
@@ -145,152 +149,104 @@ load(const struct opts *o, struct config *cf, struct catalog *cat)
 		cf->repeat = o->repeat;
 	if (o->concurrency > 0)
 		cf->concurrency = o->concurrency;
-	if (o->isolation != NULL) {
-		for (cf->isolation = 0; cf->isolation < ISOLATE__COUNT; cf->isolation++)
-			if (strcmp(o->isolation, isolation_name(cf->isolation)) == 0)
-				break;
-		if (cf->isolation == ISOLATE__COUNT) {
-			fprintf(stderr, "teardownd: --isolation: '%s' is not auto, "
-			    "netns or host\n", o->isolation);
-			exit(EXIT_USAGE);
-		}
-	}
-	errs += catalog_load_embedded(cat, stderr);
-	if (cf->scenarios[0] != '\0')
-		errs += catalog_load_path(cat, cf->scenarios, stderr);
-	if (errs > 0)
-		exit(EXIT_CONFIG);
+	cf->no_capture |= o->no_capture;
+	if (o->isolation == NULL)
+		return 0;
+	for (cf->isolation = 0; cf->isolation < ISOLATE__COUNT; cf->isolation++)
+		if (strcmp(o->isolation, isolation_name(cf->isolation)) == 0)
+			return 0;
+	fprintf(errs, "teardownd: --isolation: '%s' is not auto, netns or host\n",
+	    o->isolation);
+	return EXIT_USAGE;
+}
+
+/* Applies --family to cf; 0, or 64 with a message. */
+static int
+opts_family(const struct opts *o, struct config *cf, FILE *errs)
+{
 	if (o->family == NULL || strcmp(o->family, "all") == 0)
-		return;
+		return 0;
 	if (strcmp(o->family, "ipv4") == 0)
 		cf->families = 1u << FAM_IPV4;
 	else if (strcmp(o->family, "ipv6") == 0)
 		cf->families = 1u << FAM_IPV6;
 	else {
-		fprintf(stderr, "teardownd: --family: '%s' is not ipv4, ipv6 or all\n",
+		fprintf(errs, "teardownd: --family: '%s' is not ipv4, ipv6 or all\n",
 		    o->family);
-		exit(EXIT_USAGE);
+		return EXIT_USAGE;
 	}
+	return 0;
 }
 
-/* The plan's scenarios: all, or those --only names; exits 64 on an unknown one. */
-static const struct scenario **
-select_scenarios(const struct catalog *cat, const char *only, size_t *n)
+/* The plan's scenarios into s: all, or those --only names; 0, or 64 for
+ * an unknown one. */
+static int
+select_scenarios(struct setup *s, const char *only, FILE *errs)
 {
-	const struct scenario **v = calloc(cat->n + 1, sizeof(*v));
+	const struct catalog *cat = &s->cat;
 	char *list, *name, *save = NULL;
 	size_t i;
 
-	if (v == NULL)
+	if ((s->sc = calloc(cat->n + 1, sizeof(*s->sc))) == NULL)
 		fatal(EXIT_SOFTWARE, "calloc");
-	*n = 0;
+	s->nsc = 0;
 	if (only == NULL) {
 		for (i = 0; i < cat->n; i++)
-			v[(*n)++] = &cat->sc[i];
-		return v;
+			s->sc[s->nsc++] = &cat->sc[i];
+		return 0;
 	}
 	if ((list = strdup(only)) == NULL)
 		fatal(EXIT_SOFTWARE, "strdup");
 	for (name = strtok_r(list, ", ", &save); name != NULL;
 	    name = strtok_r(NULL, ", ", &save)) {
-		if ((v[*n] = catalog_find(cat, name)) == NULL) {
-			fprintf(stderr, "teardownd: --only: no scenario '%s'\n", name);
-			exit(EXIT_USAGE);
+		if ((s->sc[s->nsc] = catalog_find(cat, name)) == NULL) {
+			fprintf(errs, "teardownd: --only: no scenario '%s'\n", name);
+			free(list);
+			return EXIT_USAGE;
 		}
-		if (*n < cat->n)
-			(*n)++;
+		if (s->nsc < cat->n)
+			s->nsc++;
 	}
 	free(list);
-	return v;
-}
-
-/* Adds a finished case to the stdout summary. */
-static void
-summary_add(struct run *r, const struct case_result *cr)
-{
-	size_t i;
-
-	for (i = 0; i < r->nsum; i++)
-		if (r->sum[i].sc == cr->sc && r->sum[i].family == cr->family)
-			break;
-	if (i == r->nsum) {
-		struct summary *s = realloc(r->sum, (r->nsum + 1) * sizeof(*s));
-
-		if (s == NULL)
-			return;
-		r->sum = s;
-		memset(&s[i], 0, sizeof(s[i]));
-		s[i].sc = cr->sc;
-		s[i].family = cr->family;
-		r->nsum++;
-	}
-	r->sum[i].n[cr->verdict]++;
-	if (cr->verdict != VERDICT_PASS && r->sum[i].msg[0] == '\0')
-		snprintf(r->sum[i].msg, sizeof(r->sum[i].msg), "%s", cr->msg);
-}
-
-/* Batch callback: store the cases in one transaction. */
-static int
-on_batch(void *ctx, struct case_result *const *res, size_t n)
-{
-	struct run *r = ctx;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		summary_add(r, res[i]);
-	if (r->store_failed)
-		return -1;
-	if (store_cases(r->st, r->id, res, n) == -1) {
-		log_warnx("%s: cannot store results: %s", r->db, store_errmsg(r->st));
-		r->store_failed = 1;
-		return -1;
-	}
 	return 0;
 }
 
-/* Done callback: every case has ended. */
-static void
-on_done(void *ctx, const struct run_counts *counts, int abandoned)
-{
-	struct run *r = ctx;
-
-	r->counts = *counts;
-	event_base_loopexit(r->base, NULL);
-}
-
-/* SIGINT/SIGTERM: abandon the cases in flight; the run is marked. */
-static void
-on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	struct run *r = arg;
-
-	log_info("signal %d: abandoning the run", (int)sig);
-	r->signalled = 1;
-	runner_abandon(r->rn, sig == SIGINT ? "interrupted (SIGINT)" :
-	    "interrupted (SIGTERM)");
-}
-
-/* Sorts summary rows by scenario name, then family. */
+/* Loads configuration, catalogue and plan as the options say (a
+ * setup_load_fn: at start-up and on every SIGHUP). */
 static int
-summary_cmp(const void *a, const void *b)
+setup_load(void *ctx, struct setup *s, FILE *errs)
 {
-	const struct summary *x = a, *y = b;
-	int c = strcmp(x->sc->name, y->sc->name);
+	const struct opts *o = ctx;
+	int errs_n = 0, rc;
 
-	return c != 0 ? c : (int)x->family - (int)y->family;
+	memset(s, 0, sizeof(*s));
+	config_defaults(&s->cf);
+	if (o->config != NULL)
+		errs_n += config_load(&s->cf, o->config, errs);
+	if ((rc = opts_apply(o, &s->cf, errs)) != 0)
+		return rc;
+	errs_n += catalog_load_embedded(&s->cat, errs);
+	if (s->cf.scenarios[0] != '\0')
+		errs_n += catalog_load_path(&s->cat, s->cf.scenarios, errs);
+	if (errs_n > 0)
+		rc = EXIT_CONFIG;
+	else if ((rc = opts_family(o, &s->cf, errs)) == 0)
+		rc = select_scenarios(s, o->only, errs);
+	if (rc != 0)
+		setup_free(s);
+	return rc;
 }
 
 /* Prints the run's results, a line per scenario and family. */
 static void
-summary_print(struct run *r)
+summary_print(const struct run *r)
 {
 	size_t i;
 
-	qsort(r->sum, r->nsum, sizeof(*r->sum), summary_cmp);
 	printf("%-28s %-6s %-8s %5s %5s %5s %5s  %s\n", "SCENARIO", "FAMILY",
 	    "VERDICT", "PASS", "FAIL", "TIME", "ERR", "FIRST FAILURE");
 	for (i = 0; i < r->nsum; i++) {
-		const struct summary *s = &r->sum[i];
+		const struct run_summary *s = &r->sum[i];
 		int bad = s->n[VERDICT_FAIL] + s->n[VERDICT_TIMEOUT] + s->n[VERDICT_ERROR];
 
 		printf("%-28s %-6s %-8s %5d %5d %5d %5d  %s\n", s->sc->name,
@@ -300,143 +256,131 @@ summary_print(struct run *r)
 	printf("run %lld: %d cases: %d pass, %d fail, %d timeout, %d error%s\n",
 	    (long long)r->id, r->counts.total, r->counts.n[VERDICT_PASS],
 	    r->counts.n[VERDICT_FAIL], r->counts.n[VERDICT_TIMEOUT],
-	    r->counts.n[VERDICT_ERROR], r->signalled ? " (interrupted)" : "");
+	    r->counts.n[VERDICT_ERROR], r->interrupted ? " (interrupted)" : "");
 }
 
-/* Wall clock in microseconds. */
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Fills run_info with this run's identity. */
+/* --once: every case has ended; leave the loop. */
 static void
-run_describe(struct run_info *ri, const struct config *cf, const struct catalog *cat)
+once_done(struct run *r, void *ctx)
 {
-	run_info_collect(ri);
-	snprintf(ri->config_hash, sizeof(ri->config_hash), "%016llx",
-	    (unsigned long long)(cf->hash * 1099511628211ULL ^ cat->hash));
-	snprintf(ri->families, sizeof(ri->families), "%s%s%s",
-	    cf->families & (1u << FAM_IPV4) ? "ipv4" : "",
-	    cf->families == ((1u << FAM_IPV4) | (1u << FAM_IPV6)) ? " " : "",
-	    cf->families & (1u << FAM_IPV6) ? "ipv6" : "");
-	ri->repeat = cf->repeat;
+	struct once *on = ctx;
+
+	event_base_loopexit(on->base, NULL);
 }
 
-/* Moves into a private network namespace as cf asks; records where the
- * cases run in ri. 0, or -1 when a required isolation failed. */
-static int
-run_isolate(const struct config *cf, struct run_info *ri)
+/* --once: SIGINT/SIGTERM abandon the run; the run is marked. */
+static void
+once_signal(evutil_socket_t sig, short what, void *arg)
 {
-	char msg[1024];
-	int r;
+	struct once *on = arg;
 
-	snprintf(ri->isolation, sizeof(ri->isolation), "host");
-	if (cf->isolation == ISOLATE_HOST)
-		return 0;
-	r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	if (r == 1) {
-		snprintf(ri->isolation, sizeof(ri->isolation), "netns");
-		if (msg[0] != '\0')
-			log_warnx("private network namespace: %s", msg);
-		return 0;
-	}
-	if (r == 0 && cf->isolation == ISOLATE_AUTO) {
-		log_warnx("%s; running in the host's network namespace, where the "
-		    "tcp_metrics cache carries RTT estimates from earlier "
-		    "connections into these cases", msg);
-		return 0;
-	}
-	fprintf(stderr, "teardownd: cannot isolate the run: %s\n", msg);
-	return -1;
+	log_info("signal %d: abandoning the run", (int)sig);
+	run_abandon(&on->run, sig == SIGINT ? "interrupted (SIGINT)" :
+	    "interrupted (SIGTERM)");
 }
 
-/* Runs the plan once, storing it; returns the exit code. */
+/* Whether a complete run's majority signatures differ from its host's
+ * baseline (said on stdout); no baseline, or one that cannot be read
+ * (a warning), is no regression. */
 static int
-run_once(const struct config *cf, const struct catalog *cat,
-    const struct scenario **sc, size_t nsc)
+once_regressed(struct store *st, const struct run *r)
 {
-	struct runner_plan plan = { .sc = sc, .nsc = nsc, .families = cf->families,
-	    .repeat = cf->repeat, .concurrency = cf->concurrency,
-	    .case_timeout_us = cf->case_timeout_us };
-	struct run r = { .db = cf->database };
+	int64_t base;
+	int n = 0;
+
+	if (strcmp(run_status(r), "complete") != 0 ||
+	    store_baseline(st, r->id, &base) != 1 || base == r->id)
+		return 0;
+	if (store_regressions(st, r->id, base, &n) == -1)
+		log_warnx("run %lld: cannot compare with the baseline: %s",
+		    (long long)r->id, store_errmsg(st));
+	if (n > 0)
+		printf("run %lld: %d scenario+family changed against baseline run "
+		    "%lld (teardownctl diff %lld %lld)\n", (long long)r->id, n,
+		    (long long)base, (long long)base, (long long)r->id);
+	return n > 0;
+}
+
+/* Runs the plan once, storing it; returns the exit code: 74 when it could
+ * not be stored, then 2 for a regression against the baseline (the more
+ * specific news), then 1 when a case did not pass, else 0. */
+static int
+run_once(const struct setup *s)
+{
+	const struct config *cf = &s->cf;
+	struct runner_plan plan = { .sc = s->sc, .nsc = s->nsc,
+	    .families = cf->families, .repeat = cf->repeat,
+	    .concurrency = cf->concurrency, .case_timeout_us = cf->case_timeout_us,
+	    .no_capture = cf->no_capture };
+	struct once on = { 0 };
+	struct store *st;
 	struct run_info ri;
 	struct event *sigs[2];
 	char err[512];
 	int i, rc;
 
-	if ((r.st = store_open(cf->database, 0, err, sizeof(err))) == NULL) {
+	if ((st = store_open(cf->database, 0, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "teardownd: %s\n", err);
 		return STORE_EXIT_OPEN;
 	}
-	run_describe(&ri, cf, cat);
-	if (run_isolate(cf, &ri) == -1) {
-		store_close(r.st);
+	run_describe(&ri, cf, &s->cat);
+	if (run_isolate(cf, &ri, ri.isolation) == -1) {
+		store_close(st);
 		return EXIT_SOFTWARE;
 	}
-	if (store_run_begin(r.st, &ri, &r.id) == -1) {
-		fprintf(stderr, "teardownd: %s: %s\n", cf->database, store_errmsg(r.st));
-		store_close(r.st);
-		return STORE_EXIT_OPEN;
-	}
-	if ((r.base = event_base_new()) == NULL)
+	if ((on.base = event_base_new()) == NULL)
 		fatalx(EXIT_SOFTWARE, "event_base_new failed");
-	sigs[0] = evsignal_new(r.base, SIGINT, on_signal, &r);
-	sigs[1] = evsignal_new(r.base, SIGTERM, on_signal, &r);
+	sigs[0] = evsignal_new(on.base, SIGINT, once_signal, &on);
+	sigs[1] = evsignal_new(on.base, SIGTERM, once_signal, &on);
 	for (i = 0; i < 2; i++)
 		evsignal_add(sigs[i], NULL);
-	if ((r.rn = runner_start(r.base, &plan, on_batch, on_done, &r)) == NULL)
-		fatal(EXIT_SOFTWARE, "cannot start the run (netlink sock_diag)");
-	log_info("run %lld: %zu scenarios, %d cases at once, %s network namespace",
-	    (long long)r.id, nsc, plan.concurrency > 0 ? plan.concurrency :
-	    runner_default_concurrency(), strcmp(ri.isolation, "netns") == 0 ?
-	    "a private" : "the host's");
-	event_base_dispatch(r.base);
-	rc = store_run_end(r.st, r.id, r.signalled ? "interrupted" :
-	    r.store_failed ? "aborted" : "complete", now_us()) == -1;
-	if (rc)
-		log_warnx("%s: cannot end run: %s", cf->database, store_errmsg(r.st));
-	summary_print(&r);
-	runner_free(r.rn);
+	rc = run_start(&on.run, on.base, st, cf->database, &ri, &plan, once_done, &on);
+	if (rc == 0) {
+		log_info("run %lld: %zu scenarios, %d cases at once, %s network "
+		    "namespace", (long long)on.run.id, s->nsc, plan.concurrency > 0 ?
+		    plan.concurrency : runner_default_concurrency(),
+		    strcmp(ri.isolation, "netns") == 0 ? "a private" : "the host's");
+		event_base_dispatch(on.base);
+		run_finish(&on.run);
+		summary_print(&on.run);
+		if (cf->prometheus_textfile[0] != '\0' &&
+		    strcmp(run_status(&on.run), "complete") == 0)
+			metrics_write(cf->prometheus_textfile, &on.run, 0);
+		if (on.run.store_failed || on.run.end_failed)
+			rc = STORE_EXIT_OPEN;
+		else if (once_regressed(st, &on.run))
+			rc = EXIT_REGRESSED;
+		else
+			rc = on.run.counts.n[VERDICT_PASS] == on.run.counts.total &&
+			    !on.run.interrupted ? 0 : EXIT_FAILED;
+	}
+	run_free(&on.run);
 	for (i = 0; i < 2; i++)
 		event_free(sigs[i]);
-	event_base_free(r.base);
-	store_close(r.st);
-	free(r.sum);
-	if (r.store_failed || rc)
-		return STORE_EXIT_OPEN;
-	return r.counts.n[VERDICT_PASS] == r.counts.total && !r.signalled ? 0 : EXIT_FAILED;
+	event_base_free(on.base);
+	store_close(st);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct config cf;
-	struct catalog cat = { 0 };
-	const struct scenario **sc;
-	size_t nsc;
+	struct setup s;
 	int rc;
 
 	opts_parse(&o, argc, argv);
 	log_init("teardownd", o.verbose);
 	signal(SIGPIPE, SIG_IGN);
-	load(&o, &cf, &cat);
-	sc = select_scenarios(&cat, o.only, &nsc);
+	if ((rc = setup_load(&o, &s, stderr)) != 0)
+		return rc;
 	if (o.check) {
 		printf("configuration OK\n");
 		rc = 0;
-	} else if (!o.once) {
-		fprintf(stderr, "teardownd: the scheduled daemon is not built yet; "
-		    "run the plan with --once\n");
-		rc = EXIT_USAGE;
-	} else
-		rc = run_once(&cf, &cat, sc, nsc);
-	free(sc);
-	catalog_free(&cat);
+	} else if (o.once)
+		rc = run_once(&s);
+	else
+		rc = daemon_main(&s, setup_load, &o, o.interval_us);
+	setup_free(&s);
 	return rc;
 }

@@ -1,9 +1,13 @@
-/* verdict.c: expectations checked against what a case observed, and the
- * case verdict summarised from its steps. */
+/* verdict.c: expectations checked against what a case observed, the case
+ * verdict summarised from its steps, and its wire checked against the
+ * scenario's pattern. */
 #include <stdio.h>
 #include <string.h>
 
 #include "verdict.h"
+#include "wire.h"
+
+#define WIRE_SHOWN	100			/* of a pattern, in a message */
 
 /* Checks an expectation about the previous action of the same side. */
 static int
@@ -136,4 +140,40 @@ verdict_case(struct case_result *cr)
 		    cr->sc->steps[i].line, r->msg);
 		return;
 	}
+}
+
+/* Checks the case's teardown segments against its scenario's wire. */
+void
+verdict_wire(struct case_result *cr)
+{
+	const char *pattern = cr->sc->wire;
+	char err[160];
+	struct wire *w;
+	size_t k, off;
+
+	if (pattern[0] == '\0' || cr->verdict != VERDICT_PASS)
+		return;
+	if (cr->wire != WIRE_OBSERVED) {
+		snprintf(cr->msg, sizeof(cr->msg), "wire not checked: not observed");
+		return;
+	}
+	if ((w = wire_compile(pattern, err, sizeof(err), NULL)) == NULL) {
+		cr->verdict = VERDICT_FAIL;
+		snprintf(cr->msg, sizeof(cr->msg), "%s", err);
+		return;
+	}
+	k = wire_teardown(cr->seg, cr->nseg);
+	if (!wire_match(w, cr->seg + k, cr->nseg - k)) {
+		cr->verdict = VERDICT_FAIL;
+		off = (size_t)snprintf(cr->msg, sizeof(cr->msg),
+		    "wire: expected %.*s%s, got ", WIRE_SHOWN, pattern,
+		    strlen(pattern) > WIRE_SHOWN ? "..." : "");
+		if (k == cr->nseg)
+			snprintf(cr->msg + off, sizeof(cr->msg) - off,
+			    "no FIN or RST");
+		else
+			wire_format(cr->seg + k, cr->nseg - k, cr->msg + off,
+			    sizeof(cr->msg) - off);
+	}
+	wire_free(w);
 }

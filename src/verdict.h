@@ -19,4 +19,11 @@ int verdict_expect(const struct step *st, const struct step *last_step,
  * VERDICT_ERROR if set-up had already failed. */
 void verdict_case(struct case_result *cr);
 
+/* Checks the case's teardown segments (wire_teardown) against its
+ * scenario's wire pattern, if it has one. A case that passed and whose
+ * observed wire does not match fails with "wire: expected P, got T"; a case
+ * that failed already keeps its first failure. A wire not observed is never
+ * a failure: a passing case says "wire not checked: not observed". */
+void verdict_wire(struct case_result *cr);
+
 #endif

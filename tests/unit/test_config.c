@@ -77,6 +77,7 @@ defaults_are_the_documented_ones(void **state)
 	assert_int_equal(cf.concurrency, 0);
 	assert_int_equal(cf.case_timeout_us, US(30));
 	assert_int_equal(cf.interval_us, US(6 * 3600));
+	assert_string_equal(cf.prometheus_textfile, "");
 	assert_true(cf.hash == parse_fnv1a(PARSE_FNV_INIT, "", 0));
 }
 
@@ -98,6 +99,7 @@ the_shipped_file_equals_the_defaults(void **state)
 	assert_int_equal(cf.concurrency, def.concurrency);
 	assert_int_equal(cf.case_timeout_us, def.case_timeout_us);
 	assert_int_equal(cf.interval_us, def.interval_us);
+	assert_string_equal(cf.prometheus_textfile, def.prometheus_textfile);
 	assert_true(cf.hash != def.hash);	/* hash of the file's bytes */
 	free(errs);
 }
@@ -118,7 +120,8 @@ every_key_is_read(void **state)
 	    "repeat       = 10000\n"
 	    "concurrency  = 4096\n"
 	    "case_timeout = 1.5s\n"
-	    "interval     = 30d\n", path, sizeof(path));
+	    "interval     = 30d\n"
+	    "prometheus_textfile = prom/teardownd.prom\n", path, sizeof(path));
 	assert_int_equal(load(&cf, path, &errs), 0);
 	assert_string_equal(errs, "");
 	assert_string_equal(cf.file, path);
@@ -130,6 +133,8 @@ every_key_is_read(void **state)
 	assert_int_equal(cf.concurrency, 4096);
 	assert_int_equal(cf.case_timeout_us, 1500000);
 	assert_int_equal(cf.interval_us, US(30 * 86400));
+	snprintf(want, sizeof(want), "%s/prom/teardownd.prom", tmpdir);
+	assert_string_equal(cf.prometheus_textfile, want);
 	free(errs);
 }
 
@@ -192,7 +197,8 @@ static const struct bad bad_confs[] = {
 	{ "[teardownd]\ndatabase =\n", "2: database needs a path\n" },
 	{ "[teardownd]\nrepat = 2\n",
 	    "2: unknown key 'repat' (database, scenarios, families, repeat, "
-	    "concurrency, case_timeout, interval, isolation)\n" },
+	    "concurrency, case_timeout, interval, isolation, "
+	    "prometheus_textfile)\n" },
 	{ "[teardownd]\nrepeat = 2\nrepeat = 3\n",
 	    "3: duplicate key 'repeat' (first at line 2)\n" },
 	{ "[daemon]\nrepeat = 2\n",
@@ -239,7 +245,8 @@ all_errors_of_a_file_are_reported(void **state)
 	    "%1$s:2: '0' is out of range for repeat (1..10000)\n"
 	    "%1$s:3: 'ipv5' is not an address family (ipv4, ipv6)\n"
 	    "%1$s:4: unknown key 'colour' (database, scenarios, families, "
-	    "repeat, concurrency, case_timeout, interval, isolation)\n"
+	    "repeat, concurrency, case_timeout, interval, isolation, "
+	    "prometheus_textfile)\n"
 	    "%1$s:5: '1s' is out of range for interval (1m..30d)\n"
 	    "%1$s:6: unknown section '[extra]' (only [teardownd])\n", path);
 	assert_string_equal(errs, want);

@@ -1,0 +1,241 @@
+/* run.c: one run of the plan (see run.h): the runs row, the runner, each
+ * batch of finished cases stored in one transaction, the run's end. */
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "isolate.h"
+#include "log.h"
+#include "run.h"
+
+#define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
+
+/* Wall clock in microseconds. */
+static int64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Fills ri with this run's identity. */
+void
+run_describe(struct run_info *ri, const struct config *cf, const struct catalog *cat)
+{
+	run_info_collect(ri);
+	snprintf(ri->config_hash, sizeof(ri->config_hash), "%016llx",
+	    (unsigned long long)(cf->hash * 1099511628211ULL ^ cat->hash));
+	snprintf(ri->families, sizeof(ri->families), "%s%s%s",
+	    cf->families & (1u << FAM_IPV4) ? "ipv4" : "",
+	    cf->families == ((1u << FAM_IPV4) | (1u << FAM_IPV6)) ? " " : "",
+	    cf->families & (1u << FAM_IPV6) ? "ipv6" : "");
+	ri->repeat = cf->repeat;
+}
+
+/* Gives up CAP_SYS_ADMIN, which only making the namespace needs (the
+ * systemd unit grants it for that): from the effective, permitted,
+ * inheritable and ambient sets, and from the bounding set where
+ * CAP_SETPCAP allows. Other capabilities stay: the capture needs
+ * CAP_NET_RAW, and Linux 6.18 lets only CAP_NET_ADMIN attach a socket
+ * filter to a TCP socket (`filter` steps). */
+static void
+drop_sys_admin(void)
+{
+	static const int drop[] = { CAP_SYS_ADMIN };
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+	size_t i;
+
+	if (syscall(SYS_capget, &h, c) == -1) {
+		log_warn("capget");
+		return;
+	}
+	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
+		uint32_t bit = (uint32_t)1 << (drop[i] % 32);
+
+		c[drop[i] / 32].effective &= ~bit;
+		c[drop[i] / 32].permitted &= ~bit;
+		c[drop[i] / 32].inheritable &= ~bit;
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, drop[i], 0, 0);
+		prctl(PR_CAPBSET_DROP, drop[i], 0, 0, 0);	/* EPERM: fine */
+	}
+	if (syscall(SYS_capset, &h, c) == -1)
+		log_warn("capset: cannot drop CAP_SYS_ADMIN");
+}
+
+/* Moves into a private network namespace as cf asks; where gets where
+ * the cases run. 0, or -1 when a required isolation failed. Either way
+ * the capabilities that only isolating needs are given up. */
+int
+run_isolate(const struct config *cf, const struct run_info *ri, char *where)
+{
+	char msg[1024];
+	int r;
+
+	snprintf(where, 16, "host");
+	if (cf->isolation == ISOLATE_HOST) {
+		drop_sys_admin();
+		return 0;
+	}
+	r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
+	drop_sys_admin();
+	if (r == 1) {
+		snprintf(where, 16, "netns");
+		if (msg[0] != '\0')
+			log_warnx("private network namespace: %s", msg);
+		return 0;
+	}
+	if (r == 0 && cf->isolation == ISOLATE_AUTO) {
+		log_warnx("%s; running in the host's network namespace, where the "
+		    "tcp_metrics cache carries RTT estimates from earlier "
+		    "connections into these cases", msg);
+		return 0;
+	}
+	log_warnx("cannot isolate the run: %s", msg);
+	return -1;
+}
+
+/* Adds a finished case to the summary of its scenario and family. */
+static void
+summary_add(struct run *r, const struct case_result *cr)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsum; i++)
+		if (r->sum[i].sc == cr->sc && r->sum[i].family == cr->family)
+			break;
+	if (i == r->nsum) {
+		struct run_summary *s = realloc(r->sum, (r->nsum + 1) * sizeof(*s));
+
+		if (s == NULL)
+			return;
+		r->sum = s;
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].sc = cr->sc;
+		s[i].family = cr->family;
+		r->nsum++;
+	}
+	r->sum[i].n[cr->verdict]++;
+	if (cr->verdict != VERDICT_PASS && r->sum[i].msg[0] == '\0')
+		snprintf(r->sum[i].msg, sizeof(r->sum[i].msg), "%s", cr->msg);
+}
+
+/* Batch callback: store the cases in one transaction. */
+static int
+on_batch(void *ctx, struct case_result *const *res, size_t n)
+{
+	struct run *r = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		summary_add(r, res[i]);
+	if (r->store_failed)
+		return -1;
+	if (store_cases(r->st, r->id, res, n) == -1) {
+		log_warnx("%s: cannot store results: %s", r->db, store_errmsg(r->st));
+		r->store_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Done callback: every case has ended. */
+static void
+on_done(void *ctx, const struct run_counts *counts, int abandoned)
+{
+	struct run *r = ctx;
+
+	r->counts = *counts;
+	r->done(r, r->ctx);
+}
+
+/* Begins a run: its row, then the runner. */
+int
+run_start(struct run *r, struct event_base *base, struct store *st,
+    const char *db, const struct run_info *ri, const struct runner_plan *plan,
+    run_done_fn done, void *ctx)
+{
+	memset(r, 0, sizeof(*r));
+	r->st = st;
+	r->db = db;
+	r->ri = *ri;
+	r->done = done;
+	r->ctx = ctx;
+	if (store_run_begin(st, ri, &r->id) == -1) {
+		log_warnx("%s: %s", db, store_errmsg(st));
+		return STORE_EXIT_OPEN;
+	}
+	if ((r->rn = runner_start(base, plan, on_batch, on_done, r)) == NULL) {
+		log_warn("run %lld: cannot start the run (netlink sock_diag)",
+		    (long long)r->id);
+		r->end_us = wall_us();
+		if (store_run_end(st, r->id, "aborted", r->end_us) == -1)
+			log_warnx("%s: cannot end run: %s", db, store_errmsg(st));
+		return EXIT_SOFTWARE;
+	}
+	return 0;
+}
+
+/* Abandons the cases in flight; the run will be stored as interrupted. */
+void
+run_abandon(struct run *r, const char *why)
+{
+	r->interrupted = 1;
+	if (r->rn != NULL)
+		runner_abandon(r->rn, why);
+}
+
+/* The status the run ends with. */
+const char *
+run_status(const struct run *r)
+{
+	if (r->interrupted)
+		return "interrupted";
+	return r->store_failed || r->end_failed ? "aborted" : "complete";
+}
+
+/* Sorts summary rows by scenario name, then family. */
+static int
+summary_cmp(const void *a, const void *b)
+{
+	const struct run_summary *x = a, *y = b;
+	int c = strcmp(x->sc->name, y->sc->name);
+
+	return c != 0 ? c : (int)x->family - (int)y->family;
+}
+
+/* Ends the run in the store and sorts the summary. */
+int
+run_finish(struct run *r)
+{
+	r->end_us = wall_us();
+	if (r->nsum > 0)
+		qsort(r->sum, r->nsum, sizeof(*r->sum), summary_cmp);
+	if (store_run_end(r->st, r->id, run_status(r), r->end_us) == 0)
+		return 0;
+	log_warnx("%s: cannot end run: %s", r->db, store_errmsg(r->st));
+	r->end_failed = 1;
+	return -1;
+}
+
+/* Frees the runner and the summary. */
+void
+run_free(struct run *r)
+{
+	runner_free(r->rn);
+	r->rn = NULL;
+	free(r->sum);
+	r->sum = NULL;
+	r->nsum = 0;
+}

@@ -1,0 +1,79 @@
+/* run.h: one run of the plan, for `teardownd --once` and the daemon alike:
+ * a runs row, the runner on the caller's loop, every batch of finished
+ * cases stored, the run ended as complete, interrupted or aborted, and a
+ * summary per scenario and family. */
+#ifndef TEARDOWND_RUN_H
+#define TEARDOWND_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runner.h"
+#include "scenario.h"
+#include "store.h"
+
+struct catalog;
+struct config;
+struct event_base;
+struct run;
+
+/* Called once when every case has ended (or was abandoned); call
+ * run_finish() then, from this callback or later. */
+typedef void (*run_done_fn)(struct run *r, void *ctx);
+
+/* The results of one scenario and family in a run. */
+struct run_summary {
+	const struct scenario *sc;		/* borrowed from the catalogue */
+	enum family family;
+	int n[VERDICT__COUNT];			/* cases per verdict */
+	char msg[256];				/* the first failure's message */
+};
+
+struct run {
+	struct store *st;			/* borrowed */
+	const char *db;				/* the database, for messages */
+	struct run_info ri;			/* what identifies the run */
+	int64_t id;				/* runs.id */
+	int64_t end_us;				/* wall clock at run_finish */
+	int store_failed;			/* a batch could not be written */
+	int end_failed;				/* the run's end could not be written */
+	int interrupted;			/* run_abandon() was called */
+	struct runner *rn;
+	struct run_counts counts;		/* every case that ended */
+	struct run_summary *sum;		/* sorted by run_finish */
+	size_t nsum;
+	run_done_fn done;
+	void *ctx;
+};
+
+/* Fills ri with this run's identity: machine, kernel, sysctls, start,
+ * the hash of configuration and catalogue, families, repeat. */
+void run_describe(struct run_info *ri, const struct config *cf,
+    const struct catalog *cat);
+/* Moves the process into a private network namespace as cf->isolation
+ * asks (once, before any socket: see isolate.h), copying ri's sysctls;
+ * writes "netns" or "host" to where (16 bytes). 0, or -1 (logged) when a
+ * required isolation failed. Then gives up CAP_SYS_ADMIN, which only
+ * the namespace needs. */
+int run_isolate(const struct config *cf, const struct run_info *ri,
+    char *where);
+
+/* Begins a run: the runs row (ri, with start_us and identity filled by
+ * the caller), then the runner on base. 0, or an exit code with one line
+ * logged: STORE_EXIT_OPEN when the row cannot be written, 70 when the
+ * runner cannot start (no netlink socket); r needs run_free() either way. */
+int run_start(struct run *r, struct event_base *base, struct store *st,
+    const char *db, const struct run_info *ri, const struct runner_plan *plan,
+    run_done_fn done, void *ctx);
+/* Abandons the cases in flight (their sockets closed); the run will be
+ * stored as interrupted, with why as the abandoned steps' message. */
+void run_abandon(struct run *r, const char *why);
+/* Ends the run in the store (after done): "complete", "interrupted" or
+ * "aborted" (a batch could not be stored); sorts the summary. 0 or -1. */
+int run_finish(struct run *r);
+/* The status run_finish() stored. */
+const char *run_status(const struct run *r);
+/* Frees the runner and the summary; r itself is the caller's. */
+void run_free(struct run *r);
+
+#endif

@@ -1,0 +1,185 @@
+/* signature.c: the canonical text of what a case did (see signature.h for
+ * its format) and its FNV-1a 64 hash. Pure functions over a case_result:
+ * no timing value, port, address or sequence number goes into the text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signature.h"
+
+#define FNV64_OFFSET	0xcbf29ce484222325ULL
+#define FNV64_PRIME	0x100000001b3ULL
+
+/* Writes s with any tab or newline as a space, so fields stay fields. */
+static void
+put_clean(FILE *fp, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max && s[i] != '\0'; i++)
+		fputc(s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i],
+		    fp);
+}
+
+/* The state of an end as the signature writes it: "-" if not observed. */
+static const char *
+end_word(const struct end_obs *o)
+{
+	return o->source == OBS_NONE ? "-" : state_name(o->state);
+}
+
+/* A step's RESULT field: status, then what an action returned. */
+static void
+put_result(FILE *fp, const struct step *sp, const struct step_result *r)
+{
+	char ev[64];
+
+	fputs(status_name(r->status), fp);
+	if (verb_is_expect(sp->verb))
+		return;
+	if (r->err == 0 && verb_reports_events(sp->verb)) {
+		events_format(r->rc < 0 ? 0 : (int)r->rc, ev, sizeof(ev));
+		fprintf(fp, " %s", ev);
+	} else
+		fprintf(fp, " %ld", r->rc);
+	if (r->err != 0)
+		fprintf(fp, " %s", errno_name(r->err));
+	if (r->eof)
+		fputs(" eof", fp);
+}
+
+/* One step's line; r is NULL when the case has no step results. */
+static void
+put_step(FILE *fp, size_t idx, const struct step *sp,
+    const struct step_result *r)
+{
+	fprintf(fp, "%zu\t%s\t%s", idx, side_name(sp->side), verb_name(sp->verb));
+	if (sp->args[0] != '\0') {
+		fputc(' ', fp);
+		put_clean(fp, sp->args, sizeof(sp->args));
+	}
+	if (r == NULL || r->status == STEP_NOT_RUN) {
+		fprintf(fp, "\t%s\t-\t-\n", status_name(STEP_NOT_RUN));
+		return;
+	}
+	fputc('\t', fp);
+	put_result(fp, sp, r);
+	fprintf(fp, "\t%s\t%s\n", end_word(&r->end[SIDE_CLIENT]),
+	    end_word(&r->end[SIDE_SERVER]));
+}
+
+/* The wire line: the segments from the first FIN or RST on, as tokens. */
+static void
+put_wire(FILE *fp, const struct case_result *cr)
+{
+	char flags[TCP_FLAGS_LEN];
+	size_t k, first;
+
+	for (first = 0; first < cr->nseg; first++)
+		if (cr->seg[first].flags & (TCPF_FIN | TCPF_RST))
+			break;
+	fputs("wire\t", fp);
+	if (first == cr->nseg)
+		fputs("none", fp);
+	for (k = first; k < cr->nseg; k++) {
+		tcp_flags_format(cr->seg[k].flags, flags, sizeof(flags));
+		fprintf(fp, "%s%s %s", k > first ? " ; " : "",
+		    cr->seg[k].from == SIDE_CLIENT ? "C>S" : "S>C", flags);
+	}
+	fputc('\n', fp);
+}
+
+/* The signature of cr, malloc'd; NULL when memory ran out. */
+char *
+signature_text(const struct case_result *cr)
+{
+	const struct scenario *sc = cr->sc;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	fprintf(fp, "verdict\t%s\n", verdict_name(cr->verdict));
+	for (i = 0; sc != NULL && i < sc->nsteps; i++)
+		put_step(fp, i, &sc->steps[i], cr->res != NULL ? &cr->res[i] :
+		    NULL);
+	if (cr->wire == WIRE_OBSERVED && (cr->seg != NULL || cr->nseg == 0))
+		put_wire(fp, cr);
+	if (ferror(fp)) {
+		fclose(fp);
+		free(text);
+		return NULL;
+	}
+	if (fclose(fp) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* FNV-1a 64 of the first n bytes of text. */
+static uint64_t
+fnv1a(const char *text, size_t n)
+{
+	uint64_t h = FNV64_OFFSET;
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= FNV64_PRIME;
+	}
+	return h;
+}
+
+/* FNV-1a 64 of text. */
+uint64_t
+signature_hash(const char *text)
+{
+	return fnv1a(text, strlen(text));
+}
+
+/* The hash as 16 lowercase hex digits. */
+void
+signature_hash_hex(const char *text, char buf[SIG_HASH_LEN])
+{
+	snprintf(buf, SIG_HASH_LEN, "%016llx",
+	    (unsigned long long)signature_hash(text));
+}
+
+/* The hash of text up to its wire line (the last), as hex. */
+void
+signature_steps_hash_hex(const char *text, char buf[SIG_HASH_LEN])
+{
+	const char *w = strncmp(text, "wire\t", 5) == 0 ? text :
+	    strstr(text, "\nwire\t");
+	size_t n = w == NULL ? strlen(text) : (size_t)(w - text) + (w != text);
+
+	snprintf(buf, SIG_HASH_LEN, "%016llx",
+	    (unsigned long long)fnv1a(text, n));
+}
+
+/* Splits a line of n bytes into its tab-separated fields, in buf. */
+int
+signature_fields(const char *line, size_t n, char *buf, size_t len,
+    const char *fields[SIG_FIELDS])
+{
+	char *p, *tab;
+	int nf = 0;
+
+	if (len == 0)
+		return 0;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	for (p = buf; nf < SIG_FIELDS; p = tab + 1) {
+		fields[nf++] = p;
+		if ((tab = strchr(p, '\t')) == NULL)
+			break;
+		if (nf < SIG_FIELDS)
+			*tab = '\0';
+	}
+	return nf;
+}
