@@ -660,6 +660,49 @@ step_run(struct tcase *tc, size_t i)
 	return 1;
 }
 
+/* Whether a verb acts at once, without waiting. */
+static int
+verb_instant(enum verb v)
+{
+	switch (v) {
+	case VERB_SHUTDOWN: case VERB_CLOSE: case VERB_LINGER: case VERB_LINGER2:
+	case VERB_NODELAY: case VERB_QUICKACK: case VERB_USER_TIMEOUT:
+	case VERB_FILTER: case VERB_POLL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Runs the two halves of a "both" action back to back, then observes once:
+ * the ends act microseconds apart, so their FINs (and the kernel's
+ * retransmission timers) start together, as simultaneous close needs. */
+static void
+step_pair_run(struct tcase *tc, size_t i)
+{
+	struct step_result *a = &tc->res.res[i], *b = &tc->res.res[i + 1];
+	int64_t t0 = mono_us(), t1;
+
+	a->t_us = b->t_us = t0 - tc->mono0;
+	step_act(tc, &tc->sc->steps[i], a);
+	t1 = mono_us();
+	a->dur_us = t1 - t0;
+	step_act(tc, &tc->sc->steps[i + 1], b);
+	b->dur_us = mono_us() - t1;
+	case_observe(tc, a);
+	memcpy(b->end, a->end, sizeof(b->end));
+	step_settle(tc, i);
+	step_settle(tc, i + 1);
+}
+
+/* Whether steps i and i+1 are the halves of one "both" instant action. */
+static int
+step_is_pair(const struct scenario *sc, size_t i)
+{
+	return sc->steps[i].paired && i + 1 < sc->nsteps &&
+	    verb_instant(sc->steps[i].verb);
+}
+
 /* Runs steps from cur until one is pending, one fails, or the script ends. */
 static void
 case_run(struct tcase *tc)
@@ -667,6 +710,16 @@ case_run(struct tcase *tc)
 	while (tc->cur < tc->sc->nsteps) {
 		const struct step *st = &tc->sc->steps[tc->cur];
 
+		if (step_is_pair(tc->sc, tc->cur)) {
+			step_pair_run(tc, tc->cur);
+			if (tc->res.res[tc->cur].status != STEP_OK)
+				break;
+			tc->cur++;
+			if (tc->res.res[tc->cur].status != STEP_OK)
+				break;
+			tc->cur++;
+			continue;
+		}
 		if (!step_run(tc, tc->cur)) {
 			case_set_pos(tc, POS_WAITING);
 			int64_t left = tc->step_t0 + st->dur_us - mono_us();

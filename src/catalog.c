@@ -640,8 +640,10 @@ step_parse(struct cparse *cp, const char *value)
 		return;
 	}
 	st.side = side == SIDE_BOTH ? SIDE_CLIENT : side;
+	st.paired = side == SIDE_BOTH;
 	if (step_add(cp, &st) == 0 && side == SIDE_BOTH) {
 		st.side = SIDE_SERVER;
+		st.paired = 0;
 		step_add(cp, &st);
 	}
 }

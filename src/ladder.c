@@ -22,6 +22,9 @@
 #define SVG_TOP		96			/* first row */
 #define SVG_ROW		30			/* row height */
 #define SVG_DROP	18			/* an arrow's fall: it takes time */
+#define SVG_MSG_COLS	112			/* a line of the message, about */
+#define SVG_MSG_LEAD	15			/* their spacing */
+#define MSG_LINES	3			/* lines of a message, at most */
 
 /* One row of the diagram: a segment, or the state changes seen at t_us. */
 struct row {
@@ -129,6 +132,30 @@ rows_build(const struct ladder *l, struct row *rows)
 	return n;
 }
 
+/* Cuts text at spaces into at most MSG_LINES lines of about cols
+ * characters: line i is len[i] bytes at text + off[i]. Returns the lines. */
+static int
+wrap(const char *text, size_t cols, size_t *off, size_t *len)
+{
+	size_t at = 0, rest = strlen(text), k;
+	int n = 0;
+
+	while (rest > 0 && n < MSG_LINES) {
+		k = rest;
+		if (k > cols && n < MSG_LINES - 1) {
+			for (k = cols; k > 0 && text[at + k] != ' '; k--)
+				;
+			if (k == 0)
+				k = cols;
+		}
+		off[n] = at;
+		len[n++] = k;
+		for (at += k, rest -= k; rest > 0 && text[at] == ' '; at++)
+			rest--;
+	}
+	return n;
+}
+
 /* A segment's label: flags, relative seq (start:end with data), ack, len. */
 static void
 seg_label(const struct segment *s, char *buf, size_t len)
@@ -230,14 +257,16 @@ text_row(FILE *fp, char *line, const struct row *r)
 void
 ladder_text(const struct ladder *l, FILE *fp)
 {
+	size_t off[MSG_LINES], len[MSG_LINES], n, i;
 	char line[LINE_LEN];
 	struct row *rows;
-	size_t n, i;
+	int k, nmsg;
 
 	memset(line, ' ', sizeof(line));
 	fprintf(fp, "%s\n", l->title);
-	if (l->message[0] != '\0')
-		fprintf(fp, "%s\n", l->message);
+	nmsg = wrap(l->message, LADDER_TEXT_WIDTH, off, len);
+	for (k = 0; k < nmsg; k++)
+		fprintf(fp, "%.*s\n", (int)len[k], l->message + off[k]);
 	put_at(line, T_W - 5, "t(ms)");
 	put_centred(line, X_CLIENT, "client");
 	put_centred(line, X_SERVER, "server");
@@ -290,12 +319,15 @@ svg_colour(const struct segment *s)
 	return "ctl";
 }
 
-/* The document's head: size, styles, arrowheads, title, column heads. */
+/* The document's head: size, styles, arrowheads, title, the message on
+ * nmsg lines, column heads (dy lower for each message line past one). */
 static void
-svg_head(const struct ladder *l, FILE *fp, int height)
+svg_head(const struct ladder *l, FILE *fp, int height, int dy)
 {
 	static const char *const kinds[] = { "ctl", "data", "rst" };
-	size_t k;
+	size_t off[MSG_LINES], len[MSG_LINES], k;
+	char line[2 * SVG_MSG_COLS];
+	int i, nmsg;
 
 	fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
@@ -331,15 +363,20 @@ svg_head(const struct ladder *l, FILE *fp, int height)
 	fprintf(fp, "</defs>\n<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
 	    SVG_W, height);
 	svg_text(fp, 16, 24, "class=\"title\"", l->title);
-	if (l->message[0] != '\0')
-		svg_text(fp, 16, 42, "class=\"msg\"", l->message);
-	svg_text(fp, SVG_XC, 64, "class=\"head\" text-anchor=\"middle\"", "client");
-	svg_text(fp, SVG_XS, 64, "class=\"head\" text-anchor=\"middle\"", "server");
-	svg_text(fp, SVG_XC, 79, "class=\"addr\" text-anchor=\"middle\"",
+	nmsg = wrap(l->message, SVG_MSG_COLS, off, len);
+	for (i = 0; i < nmsg; i++) {
+		snprintf(line, sizeof(line), "%.*s", (int)len[i], l->message + off[i]);
+		svg_text(fp, 16, 42 + i * SVG_MSG_LEAD, "class=\"msg\"", line);
+	}
+	svg_text(fp, SVG_XC, 64 + dy, "class=\"head\" text-anchor=\"middle\"",
+	    "client");
+	svg_text(fp, SVG_XS, 64 + dy, "class=\"head\" text-anchor=\"middle\"",
+	    "server");
+	svg_text(fp, SVG_XC, 79 + dy, "class=\"addr\" text-anchor=\"middle\"",
 	    l->addr[SIDE_CLIENT]);
-	svg_text(fp, SVG_XS, 79, "class=\"addr\" text-anchor=\"middle\"",
+	svg_text(fp, SVG_XS, 79 + dy, "class=\"addr\" text-anchor=\"middle\"",
 	    l->addr[SIDE_SERVER]);
-	svg_text(fp, 70, 79, "class=\"addr\" text-anchor=\"end\"", "t (ms)");
+	svg_text(fp, 70, 79 + dy, "class=\"addr\" text-anchor=\"end\"", "t (ms)");
 }
 
 /* A segment: a sloping arrow from its sender's bar down to the other's,
@@ -396,22 +433,23 @@ svg_row(FILE *fp, const struct row *r, int y)
 void
 ladder_svg(const struct ladder *l, FILE *fp)
 {
+	size_t off[MSG_LINES], len[MSG_LINES], n, i;
 	struct row *rows;
-	size_t n, i;
-	int height, bottom;
+	int height, bottom, top, nmsg;
 
 	if ((rows = calloc(l->nseg + l->nst + 1, sizeof(*rows))) == NULL)
 		return;
 	n = rows_build(l, rows);
-	bottom = SVG_TOP + (int)n * SVG_ROW;
+	nmsg = wrap(l->message, SVG_MSG_COLS, off, len);
+	top = SVG_TOP + (nmsg > 1 ? (nmsg - 1) * SVG_MSG_LEAD : 0);
+	bottom = top + (int)n * SVG_ROW;
 	height = bottom + (l->wire_observed ? 16 : 40);
-	svg_head(l, fp, height);
+	svg_head(l, fp, height, top - SVG_TOP);
 	fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"bar\"/>\n"
 	    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"bar\"/>\n",
-	    SVG_XC, SVG_TOP - 10, SVG_XC, bottom, SVG_XS, SVG_TOP - 10, SVG_XS,
-	    bottom);
+	    SVG_XC, top - 10, SVG_XC, bottom, SVG_XS, top - 10, SVG_XS, bottom);
 	for (i = 0; i < n; i++)
-		svg_row(fp, &rows[i], SVG_TOP + (int)i * SVG_ROW);
+		svg_row(fp, &rows[i], top + (int)i * SVG_ROW);
 	if (!l->wire_observed)
 		svg_text(fp, (SVG_XC + SVG_XS) / 2, bottom + 24, "class=\"note\" "
 		    "text-anchor=\"middle\"", "the wire of this case was not "

@@ -97,6 +97,7 @@ struct step {
 	long n;					/* bytes, seconds, ms, errno, state, rc, events mask */
 	int mode;				/* recv_mode, filter_kind, shutdown how, on/off, under/over, info_field */
 	int op;					/* enum cmp_op, for expect/wait info */
+	int paired;				/* client half of a "both" line: the server half follows */
 	int64_t dur_us;				/* durations: sleep, within, under/over */
 };
 

@@ -5,7 +5,9 @@
  * for writing applies the steps it lacks. Writes go through statements
  * prepared once and kept in struct store, each inside BEGIN IMMEDIATE, so a
  * batch of cases is stored whole or not at all. Reads (teardownctl) are
- * named queries over the schema's v_* views, on a read-only connection. */
+ * named queries over the schema's v_* views, on a read-only connection.
+ * The fleet merge (store_merge, at the end) copies other databases' rows
+ * into one, attached read-only, table by table as merge_tables lists. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1472,6 +1474,10 @@ merge_copy(struct store *st, const struct merge_table *t, const char *src)
 	c = sqlite3_str_finish(cols);
 	v = sqlite3_str_finish(vals);
 	cols = vals = NULL;
+	if (c == NULL || v == NULL) {
+		store_fail(st, "merge: out of memory");
+		goto done;
+	}
 	sqlite3_str_appendf(q, "INSERT %s INTO main.\"%w\" (%s) SELECT %s"
 	    " FROM \"%w\".\"%w\" AS x", t->replace ? "OR REPLACE" : "",
 	    t->name, c, v, src, t->name);

@@ -4,7 +4,9 @@
  *
  * The one exception: `baseline set RUN` and `baseline clear` write the
  * baselines table, so they alone reopen the database read-write (after it
- * was checked read-only; they never create or migrate it).
+ * was checked read-only; they never create or migrate it). And `merge`
+ * never opens --db at all: it writes the -o file only (store_merge), its
+ * inputs opened read-only.
  *
  * Exit status: 0 ok, 64 usage (EX_USAGE), 66 no such database, run, case
  * or scenario (EX_NOINPUT), 74 database error (EX_IOERR); diff: 2 when a

@@ -72,6 +72,10 @@ check "an unchanged run does not regress against the baseline (exit $trc)" \
 ctl diff 1 2
 check "diff 1 2: no change, exit 0 ($rc)" [ "$rc" -eq 0 ] &&
     grep -q "10 scenario+family in both runs: 0 changed" "$T/out"
+if [ "$rc" -ne 0 ]; then		# what was not stable, for the log
+	sed "s/^/# /" "$T/out"
+	for r in 1 2; do ctl flaky $r; sed "s/^/# /" "$T/out"; done
+fi
 
 ip netns exec "$NS" sysctl -q -w net.ipv4.tcp_fin_timeout=1
 td

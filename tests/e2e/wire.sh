@@ -4,7 +4,7 @@
 #     relative seq/ack, lengths and windows the database holds;
 # (b) while a run goes, tcpdump captures lo: for every case, its segments
 #     for the case's 4-tuple are the ones teardownd stored (count, flags,
-#     relative numbers, window, time within 50 us), followed by nothing but
+#     relative numbers, window, time within 1 ms), followed by nothing but
 #     the clean-up RSTs;
 # (c) without CAP_NET_RAW the run passes all the same, warns once, and the
 #     database, `teardownctl show` and `teardownctl pcap` say the wire was
@@ -33,13 +33,14 @@ tshark_segments() {
 port() { echo "${1##*:}"; }
 
 # Whether two segment lists are the same: equal lines but for the time,
-# which may differ by a few microseconds (each packet socket stamps its
-# own copy); prints the lines that differ.
+# which may differ a little (each packet socket stamps its own copy when
+# it gets it: mostly 0-1 us apart, 55 us seen under load); prints the
+# lines that differ.
 same_segments() {
 	[ "$(wc -l < "$1")" -eq "$(wc -l < "$2")" ] || { diff "$1" "$2"; return 1; }
 	paste -d ' ' "$1" "$2" | awk '{ d = $7 - $14; if (d < 0) d = -d
 	    for (i = 1; i <= 6; i++) if ($i != $(i + 7)) d = 1e9
-	    if (d > 50) { print "differ: " $0; bad = 1 } } END { exit bad }'
+	    if (d > 1000) { print "differ: " $0; bad = 1 } } END { exit bad }'
 }
 
 # Whether every segment line on stdin carries RST (flags 0x..04).

@@ -21,6 +21,7 @@ struct cap {
 	FILE *fp;
 };
 
+/* Starts capturing output in c. */
 static void
 cap_open(struct cap *c)
 {
@@ -39,6 +40,7 @@ cap_text(struct cap *c)
 	return c->buf;
 }
 
+/* Ends the capture and frees its text. */
 static void
 cap_free(struct cap *c)
 {

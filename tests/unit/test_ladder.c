@@ -1,9 +1,10 @@
 /* test_ladder.c: ladder diagrams without a database. A synthetic four-way
  * close renders to the exact text below (arrows in time order, states
  * beside their bars, states seen together on one row); only state changes
- * are kept; a case whose wire was not observed shows its states and says
- * so; the SVG escapes text and has one arrow per segment. (xmllint checks
- * a real case's SVG in tests/e2e/ladder.sh.) */
+ * are kept; lines fit a terminal, a long message wrapped; a case whose
+ * wire was not observed shows its states and says so; the SVG escapes
+ * text and has one arrow per segment. (xmllint checks a real case's SVG
+ * in tests/e2e/ladder.sh.) */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -148,11 +149,16 @@ text_lines_fit_a_terminal(void **state)
 {
 	struct ladder l;
 	char *out, *line, *save = NULL;
+	size_t i;
 
 	four_way(&l, 1);
 	seg(&l, 200000, SIDE_CLIENT, TCPF_PSH | TCPF_ACK, 4000000000u,
 	    4000000000u, 65483);		/* the longest label */
+	for (i = 0; i + 7 < sizeof(l.message); i += 7)	/* a long message */
+		memcpy(l.message + i, "S>C . ;", 7);
+	l.message[i] = '\0';
 	out = render(ladder_text, &l);
+	assert_non_null(strstr(out, "\nS>C . ;S>C"));	/* wrapped, not cut */
 	for (line = strtok_r(out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
 		if (strlen(line) > LADDER_TEXT_WIDTH)

@@ -113,7 +113,8 @@ merge(struct fx *f, const char *const *paths, size_t n,
 	size_t i;
 	int rc;
 
-	memset(in, 0, n * sizeof(*in));
+	if (n > 0)
+		memset(in, 0, n * sizeof(*in));
 	for (i = 0; i < n; i++)
 		in[i].path = paths[i];
 	rc = store_merge(f->out, in, n, err, sizeof(err));
@@ -122,6 +123,7 @@ merge(struct fx *f, const char *const *paths, size_t n,
 	return rc;
 }
 
+/* A fresh directory, also the merge's TMPDIR, and the output's path. */
 static int
 setup(void **state)
 {
@@ -135,6 +137,7 @@ setup(void **state)
 	return 0;
 }
 
+/* Removes the directory and all in it. */
 static int
 teardown(void **state)
 {

@@ -2,7 +2,8 @@
  * exact message naming the word, at its offset; matching is anchored at
  * both ends and handles +, ?, postfix *, alternatives (of sequences) and
  * the any-run '*'; the seed's four cases, as synthetic segment lists, each
- * match their catalogue pattern and none of the others; the verdict fails
+ * match their catalogue pattern and none of the others, and the variants
+ * of simultaneous-close seen on Linux all match; the verdict fails
  * a case whose observed wire does not match, and never one whose wire was
  * not observed. */
 #include "testutil.h"
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "scenario.h"
 #include "verdict.h"
 #include "wire.h"
@@ -26,7 +28,9 @@
 /* The catalogue's patterns for the seed's cases (etc/scenarios). */
 #define FOUR_WAY	"C>S F. ; S>C . ; S>C F. ; C>S ."
 #define THREE_WAY	"C>S F. ; S>C F. ; C>S ."
-#define SIMULTANEOUS	"C>S F. ; S>C F. ; (C>S F. | S>C F.)+ ; (C>S . | S>C .)*"
+#define SIMULTANEOUS	"C>S F. ; S>C F. ; (C>S F. ; S>C F. | S>C F. ; C>S F.)+ ; " \
+			"(C>S . ; S>C . | S>C . ; C>S .) ; (C>S F. ; S>C F. | " \
+			"S>C F. ; C>S F. | C>S F.+ ; S>C . | S>C F.+ ; C>S .)?"
 #define ABORT		"C>S R."
 
 /* A segment list from (from, flags) pairs; seq, ack, len, win left 0. */
@@ -103,17 +107,26 @@ three_way(struct segs *l)
 	add(l, C, A);
 }
 
-/* A simultaneous close as Linux does it under the catalogue's filters. */
+/* Builds a list from tokens: "CF" C>S F., "S." S>C ., "CR" C>S R., ... */
+static void
+tokens(struct segs *l, const char *const *tok)
+{
+	l->n = 0;
+	for (; *tok != NULL; tok++)
+		add(l, (*tok)[0] == 'C' ? C : S, (*tok)[1] == 'F' ? FA :
+		    (*tok)[1] == 'R' ? RA : A);
+}
+
+/* A simultaneous close as Linux 6.18 does it under the catalogue's
+ * filters: the FINs cross, both are retransmitted and ACKed (the ACKs
+ * dropped), then retransmitted again, each now ACKing the other's. */
 static void
 simultaneous(struct segs *l)
 {
-	l->n = 0;
-	add(l, C, FA);
-	add(l, S, FA);
-	add(l, C, FA);
-	add(l, S, FA);
-	add(l, S, A);
-	add(l, C, A);
+	static const char *const t[] = { "CF", "SF", "SF", "CF", "C.", "S.",
+	    "CF", "SF", NULL };
+
+	tokens(l, t);
 }
 
 /* The abortive close. */
@@ -338,6 +351,58 @@ the_seed_cases_each_match_their_own_pattern_only(void **state)
 }
 
 static void
+the_patterns_tested_are_the_catalogues(void **state)
+{
+	static const char *const name[] = { "four-way-close", "three-way-close",
+	    "simultaneous-close", "abort-linger0" };
+	static const char *const pat[] = { FOUR_WAY, THREE_WAY, SIMULTANEOUS,
+	    ABORT };
+	struct catalog c = { 0 };
+	const struct scenario *sc;
+	size_t i;
+
+	assert_int_equal(catalog_load_embedded(&c, stderr), 0);
+	for (i = 0; i < 4; i++) {
+		assert_non_null(sc = catalog_find(&c, name[i]));
+		assert_string_equal(sc->wire, pat[i]);
+	}
+	catalog_free(&c);
+}
+
+static void
+simultaneous_close_variants_seen_on_linux_match(void **state)
+{
+	static const char *const seen[][16] = {
+		/* the catalogue's: three dropped pairs, then the crossing pair */
+		{ "CF", "SF", "SF", "CF", "CF", "SF", "SF", "CF", "CF", "SF",
+		  "S.", "C.", "SF", "CF" },
+		{ "CF", "SF", "SF", "CF", "S.", "C.", "CF", "SF" },
+		{ "CF", "SF", "CF", "SF", "C.", "S.", "SF", "CF" },
+		{ "CF", "SF", "SF", "CF", "C.", "S.", "SF", "SF", "C." },
+		{ "CF", "SF", "SF", "CF", "C.", "S." },	/* ACKs got through */
+	};
+	static const char *const not_simultaneous[][10] = {
+		{ "CF", "S.", "SF", "C." },			/* four-way */
+		{ "CF", "SF", "C.", "S." },			/* no retransmission */
+		{ "CF", "SF", "SF", "C.", "CF", "S." },	/* interleaved */
+		{ "CF", "SF", "SF", "CF", "C.", "S.", "CF", "SF", "CR" },
+	};
+	struct segs l;
+	size_t i;
+
+	for (i = 0; i < sizeof(seen) / sizeof(seen[0]); i++) {
+		tokens(&l, seen[i]);
+		if (!matches(SIMULTANEOUS, &l))
+			fail_msg("variant %zu did not match", i);
+	}
+	for (i = 0; i < sizeof(not_simultaneous) / sizeof(not_simultaneous[0]); i++) {
+		tokens(&l, not_simultaneous[i]);
+		if (matches(SIMULTANEOUS, &l))
+			fail_msg("non-simultaneous %zu matched", i);
+	}
+}
+
+static void
 format_writes_tokens_and_cuts_long_lists(void **state)
 {
 	char buf[64];
@@ -470,6 +535,8 @@ main(void)
 		cmocka_unit_test(a_long_list_against_nested_repetition_is_linear),
 		cmocka_unit_test(teardown_starts_at_the_first_fin_or_rst),
 		cmocka_unit_test(the_seed_cases_each_match_their_own_pattern_only),
+		cmocka_unit_test(the_patterns_tested_are_the_catalogues),
+		cmocka_unit_test(simultaneous_close_variants_seen_on_linux_match),
 		cmocka_unit_test(format_writes_tokens_and_cuts_long_lists),
 		cmocka_unit_test(verdict_passes_a_matching_wire_and_fails_another),
 		cmocka_unit_test(verdict_keeps_an_earlier_failure),
