@@ -35,6 +35,7 @@ struct pin {
 	const char *name;			/* dotted: "net.ipv4.tcp_fin_timeout" */
 	const char *value;			/* what to write there */
 	int required;				/* failing to set it is fatal */
+	int check_write;			/* check it is writable before unshare */
 	int fd;					/* its file in the original namespace */
 	struct stat st;				/* that file's identity */
 };
@@ -145,7 +146,8 @@ pin_open(struct pin *p, char *msg, size_t len)
 	/* With the effective ids and capabilities (AT_EACCESS): access()
 	 * drops the capabilities of a non-root user, and the teardownd user
 	 * of the systemd unit writes with CAP_NET_ADMIN. */
-	if (p->required && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1)
+	if (p->required && p->check_write &&
+	    faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1)
 		goto fail;			/* e.g. /proc/sys read-only */
 	return 0;
 fail:
@@ -172,7 +174,7 @@ pins_close(struct pin *pins, size_t n)
  * then tcp_no_metrics_save's (last, so it wins). Sets *np; NULL with a note
  * when memory or tcp_no_metrics_save's file fails. */
 static struct pin *
-pins_open(const struct sysctl_value *copy, size_t n, size_t *np,
+pins_open(const struct sysctl_value *copy, size_t n, int userns, size_t *np,
     char *msg, size_t len)
 {
 	struct pin *pins;
@@ -193,6 +195,8 @@ pins_open(const struct sysctl_value *copy, size_t n, size_t *np,
 	pins[k].name = NOMETRICS;
 	pins[k].value = "1";
 	pins[k].required = 1;
+	/* In a user namespace of our own its new file will be ours to write. */
+	pins[k].check_write = !userns;
 	if (pin_open(&pins[k], msg, len) == -1) {
 		pins_close(pins, k);
 		return NULL;
@@ -309,42 +313,75 @@ note_no_ipv6(char *msg, size_t len)
 		note(msg, len, "::1 missing on lo");
 }
 
-/* Moves the calling thread into a new network namespace: 1, 0 when the
- * kernel refuses and nothing changed, -1; msg says why when not 1. */
+/* Maps the caller's ids to root in the user namespace it just entered. */
 static int
-enter_netns(char *msg, size_t len)
+map_ids(uid_t uid, gid_t gid, char *msg, size_t len)
 {
+	char line[64];
+
+	if (sysctl_put("/proc/self/setgroups", "deny") == -1 && errno != ENOENT)
+		goto fail;
+	snprintf(line, sizeof(line), "0 %lu 1", (unsigned long)uid);
+	if (sysctl_put("/proc/self/uid_map", line) == -1)
+		goto fail;
+	snprintf(line, sizeof(line), "0 %lu 1", (unsigned long)gid);
+	if (sysctl_put("/proc/self/gid_map", line) == -1)
+		goto fail;
+	return 0;
+fail:
+	note(msg, len, "user namespace id map: %s", strerror(errno));
+	return -1;
+}
+
+/* Why unshare refused, for the message. */
+static const char *
+refusal(int err, int userns)
+{
+	switch (err) {
+	case EPERM:
+		return userns ? " (unprivileged user namespaces disabled?)" :
+		    " (needs CAP_SYS_ADMIN)";
+	case EINVAL:
+		return " (kernel without these namespaces)";
+	case ENOSPC:
+		return userns ? " (user.max_user_namespaces reached)" :
+		    " (user.max_net_namespaces reached)";
+	default:
+		return NULL;
+	}
+}
+
+/* Moves the calling thread into a new network namespace (owned by a new
+ * user namespace if userns): 1, 0 when the kernel refuses and nothing
+ * changed, -1; msg says why when not 1. */
+static int
+enter_netns(int userns, char *msg, size_t len)
+{
+	const char *call = userns ? "unshare(CLONE_NEWUSER|CLONE_NEWNET)" :
+	    "unshare(CLONE_NEWNET)";
 	const char *why;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 	int err;
 
-	if (unshare(CLONE_NEWNET) == 0)
-		return 1;
+	if (unshare(userns ? CLONE_NEWUSER | CLONE_NEWNET : CLONE_NEWNET) == 0)
+		return userns && map_ids(uid, gid, msg, len) == -1 ? -1 : 1;
 	err = errno;
 	if (len > 0)
 		msg[0] = '\0';
-	switch (err) {
-	case EPERM:
-		why = " (needs CAP_SYS_ADMIN)";
-		break;
-	case EINVAL:
-		why = " (kernel without network namespaces)";
-		break;
-	case ENOSPC:
-		why = " (user.max_net_namespaces reached)";
-		break;
-	default:
-		note(msg, len, "unshare(CLONE_NEWNET): %s", strerror(err));
+	if ((why = refusal(err, userns)) == NULL) {
+		note(msg, len, "%s: %s", call, strerror(err));
 		return -1;
 	}
-	note(msg, len, "not isolated: unshare(CLONE_NEWNET): %s%s",
-	    strerror(err), why);
+	note(msg, len, "not isolated: %s: %s%s", call, strerror(err), why);
 	return 0;
 }
 
-/* Moves the calling thread into a new network namespace set up for the
- * plan; see isolate.h. */
-int
-isolate_netns(const struct sysctl_value *copy, size_t n, char *msg, size_t len)
+/* Sets up a private network namespace for the plan, in a new user
+ * namespace if userns; see isolate.h. */
+static int
+isolate(const struct sysctl_value *copy, size_t n, int userns, char *msg,
+    size_t len)
 {
 	struct pin *pins;
 	size_t i, np;
@@ -352,9 +389,9 @@ isolate_netns(const struct sysctl_value *copy, size_t n, char *msg, size_t len)
 
 	if (len > 0)
 		msg[0] = '\0';
-	if ((pins = pins_open(copy, n, &np, msg, len)) == NULL)
+	if ((pins = pins_open(copy, n, userns, &np, msg, len)) == NULL)
 		return -1;
-	if ((rc = enter_netns(msg, len)) != 1)
+	if ((rc = enter_netns(userns, msg, len)) != 1)
 		goto out;
 	rc = -1;
 	for (i = 0; i < np; i++)
@@ -372,4 +409,18 @@ isolate_netns(const struct sysctl_value *copy, size_t n, char *msg, size_t len)
 out:
 	pins_close(pins, np);
 	return rc;
+}
+
+/* A private network namespace, made with CAP_SYS_ADMIN; see isolate.h. */
+int
+isolate_netns(const struct sysctl_value *copy, size_t n, char *msg, size_t len)
+{
+	return isolate(copy, n, 0, msg, len);
+}
+
+/* The same, without privileges, inside a user namespace; see isolate.h. */
+int
+isolate_userns(const struct sysctl_value *copy, size_t n, char *msg, size_t len)
+{
+	return isolate(copy, n, 1, msg, len);
 }

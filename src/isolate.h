@@ -45,4 +45,15 @@ struct sysctl_value;
 int isolate_netns(const struct sysctl_value *copy, size_t n, char *msg,
     size_t len);
 
+/*
+ * The same for a process without CAP_SYS_ADMIN: the new network namespace
+ * is owned by a new user namespace in which the caller's uid and gid map
+ * to root (unprivileged user namespaces, on by default in Debian 12). There
+ * the process may attach socket filters, capture on lo and write the new
+ * namespace's sysctls; files outside are still accessed as the caller.
+ * Returns as isolate_netns; 0 when user namespaces are refused.
+ */
+int isolate_userns(const struct sysctl_value *copy, size_t n, char *msg,
+    size_t len);
+
 #endif

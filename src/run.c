@@ -102,13 +102,8 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where)
 	}
 	if (have_cap(CAP_SYS_ADMIN))
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	else {
-		/* unshare() would refuse; isolate_netns() would first fail on
-		 * the sysctls this user may not write. */
-		snprintf(msg, sizeof(msg), "not isolated: no CAP_SYS_ADMIN to "
-		    "make a network namespace");
-		r = 0;
-	}
+	else
+		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	drop_sys_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");

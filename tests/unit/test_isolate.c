@@ -16,7 +16,9 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <sys/prctl.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +379,37 @@ child_no_cap(const struct child_arg *a)
 		child_fail("TCP over 127.0.0.1: %s", strerror(errno));
 }
 
+/* Child: as user nobody, isolation goes through a user namespace: lo is up,
+ * TCP works, metrics are not saved, the copied sysctl has its value. */
+static void
+child_userns(const struct child_arg *a)
+{
+	char msg[512], v[64];
+	int rc;
+
+	if (setgroups(0, NULL) == -1 || setgid(65534) == -1 || setuid(65534) == -1)
+		child_fail("becoming nobody: %s", strerror(errno));
+	/* As after an exec as nobody: setuid() without exec leaves the
+	 * process undumpable, and /proc/self/uid_map root's. */
+	prctl(PR_SET_DUMPABLE, 1);
+	rc = isolate_userns(a->copy, a->ncopy, msg, sizeof(msg));
+	if (rc == 0)
+		exit(CHILD_SKIP);		/* user namespaces refused here */
+	if (rc != 1)
+		child_fail("isolate_userns returned %d: %s", rc, msg);
+	if (netns_id() == a->host_netns)
+		child_fail("still in the host's namespace");
+	if (!lo_is_up() || tcp_roundtrip(AF_INET) == -1)
+		child_fail("lo or TCP over 127.0.0.1 does not work");
+	sysctl_read_test(NOMETRICS, v, sizeof(v));
+	if (strcmp(v, "1") != 0)
+		child_fail("%s is '%s' in the child, want 1", NOMETRICS, v);
+	sysctl_read_test(a->copy[0].name, v, sizeof(v));
+	if (strcmp(v, a->copy[0].value) != 0)
+		child_fail("%s is '%s', want the copied '%s'", a->copy[0].name, v,
+		    a->copy[0].value);
+}
+
 /* A child_arg for this process's namespace, with an empty copy list. */
 static void
 arg_init(struct child_arg *a)
@@ -531,6 +564,17 @@ without_cap_sys_admin_isolation_returns_zero_and_changes_nothing(void **state)
 	check_child(child_no_cap, &a);
 }
 
+static void
+without_cap_sys_admin_a_user_namespace_isolates(void **state)
+{
+	struct child_arg a;
+
+	(void)state;
+	arg_init(&a);
+	copy_add_offset(&a, FIN_TIMEOUT, 3);
+	check_child(child_userns, &a);
+}
+
 int
 main(void)
 {
@@ -542,6 +586,7 @@ main(void)
 		cmocka_unit_test(uncopyable_sysctls_are_named_in_the_message_and_the_rest_is_copied),
 		cmocka_unit_test(ipv6_disabled_by_the_copy_list_is_reported_and_ipv4_still_works),
 		cmocka_unit_test(without_cap_sys_admin_isolation_returns_zero_and_changes_nothing),
+		cmocka_unit_test(without_cap_sys_admin_a_user_namespace_isolates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
