@@ -95,8 +95,8 @@ $(B)/teardownd: $(B)/teardownd.o $(B)/libtd.a
 $(B)/teardownctl: $(B)/teardownctl.o $(B)/libtd.a
 	$(CC) $(TD_CFLAGS) -o $@ $^ $(TD_LIBS)
 
-$(B)/test_%: tests/unit/test_%.c $(B)/libtd.a tests/unit/testutil.h
-	$(CC) $(TD_CFLAGS) -Itests/unit -o $@ $< $(B)/libtd.a $(TD_LIBS) -lcmocka
+$(B)/test_%: tests/unit/test_%.c tests/unit/testutil.c $(B)/libtd.a tests/unit/testutil.h
+	$(CC) $(TD_CFLAGS) -Itests/unit -o $@ $< tests/unit/testutil.c $(B)/libtd.a $(TD_LIBS) -lcmocka
 
 # Stands in for systemd's notify socket in tests/e2e/daemon*.sh.
 $(B)/notify_sink: tests/e2e/notify_sink.c | $(B)

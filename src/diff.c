@@ -14,20 +14,6 @@
 
 #define STEP_COLS	10		/* mark, idx, side, step, 2 x 3 */
 
-/* One value of a kept row. */
-struct val {
-	enum store_type type;
-	char *text;				/* malloc'd; NULL for STORE_NULL */
-};
-
-/* The rows of one query, kept. */
-struct rows {
-	int ncols;
-	char **names;				/* ncols malloc'd names */
-	struct val *v;				/* n * ncols, row by row */
-	size_t n, cap;
-};
-
 /* One line of a signature split into its fields. */
 struct sline {
 	char *buf;				/* the fields, malloc'd */
@@ -49,126 +35,41 @@ static const char *const json_cols[STEP_COLS] = { "changed", "idx", "side",
     "step", "before", "before_client", "before_server", "after",
     "after_client", "after_server" };
 
-/* Frees the rows' contents. */
-static void
-rows_free(struct rows *r)
-{
-	size_t i;
-	int c;
-
-	for (i = 0; i < r->n * (size_t)r->ncols; i++)
-		free(r->v[i].text);
-	for (c = 0; c < r->ncols; c++)
-		free(r->names[c]);
-	free(r->v);
-	free(r->names);
-	memset(r, 0, sizeof(*r));
-}
-
-/* Keeps the column names; 1 when memory ran out. */
+/* Runs query q into a new report *r (NULL on failure): 0, -1 on a
+ * database error, -2 out of memory. */
 static int
-rows_names(struct rows *r, int ncols, const char *const *names)
+query_report(struct store *st, enum store_query q, const struct store_args *a,
+    struct report **r)
 {
-	int c;
-
-	rows_free(r);
-	if ((r->names = calloc(ncols > 0 ? ncols : 1, sizeof(char *))) == NULL)
-		return 1;
-	r->ncols = ncols;
-	for (c = 0; c < ncols; c++)
-		if ((r->names[c] = strdup(names[c])) == NULL)
-			return 1;
-	return 0;
-}
-
-/* A store_row_fn keeping the rows in a struct rows; 1 out of memory. */
-static int
-rows_collect(void *ctx, int ncols, const char *const *names,
-    const struct store_value *vals)
-{
-	struct rows *r = ctx;
-	struct val *row, *grown;
-	size_t cap;
-	int c;
-
-	if (vals == NULL)
-		return rows_names(r, ncols, names);
-	if (r->n == r->cap) {
-		cap = r->cap ? r->cap * 2 : 16;
-		grown = reallocarray(r->v, cap * (size_t)r->ncols, sizeof(*grown));
-		if (grown == NULL)
-			return 1;
-		r->v = grown;
-		r->cap = cap;
-	}
-	row = &r->v[r->n * (size_t)r->ncols];
-	memset(row, 0, (size_t)r->ncols * sizeof(*row));
-	r->n++;
-	for (c = 0; c < r->ncols; c++) {
-		row[c].type = vals[c].type;
-		if (vals[c].text != NULL &&
-		    (row[c].text = strdup(vals[c].text)) == NULL)
-			return 1;
-	}
-	return 0;
-}
-
-/* Runs query q into r; 0, -1 on a database error, -2 out of memory. */
-static int
-rows_query(struct store *st, enum store_query q, const struct store_args *a,
-    struct rows *r)
-{
-	int rc = store_query(st, q, a, rows_collect, r);
-
-	return rc == 0 ? 0 : rc == -1 ? -1 : -2;
-}
-
-/* Prints run_id's record as a JSON object: 0, -1 or -2 as rows_query. */
-static int
-run_json(FILE *fp, struct store *st, int64_t run_id)
-{
-	struct store_args a = { .run_id = run_id };
-	struct report *r;
 	int rc;
 
-	if ((r = report_new()) == NULL)
+	if ((*r = report_new()) == NULL)
 		return -2;
-	rc = store_query(st, STORE_Q_RUN, &a, report_collect, r);
-	if (rc == 0)
-		report_json_object(r, fp);
-	report_free(r);
-	return rc == 0 ? 0 : rc == -1 ? -1 : -2;
-}
-
-/* The value of column name in row i; NULL when there is no such column. */
-static const struct val *
-rows_val(const struct rows *r, size_t i, const char *name)
-{
-	int c;
-
-	for (c = 0; c < r->ncols; c++)
-		if (strcmp(r->names[c], name) == 0)
-			return &r->v[i * (size_t)r->ncols + c];
-	return NULL;
+	if ((rc = store_query(st, q, a, report_collect, *r)) == 0)
+		return 0;
+	report_free(*r);
+	*r = NULL;
+	return rc == -1 ? -1 : -2;
 }
 
 /* The text of column name in row i; "-" when NULL or missing. */
 static const char *
-rows_text(const struct rows *r, size_t i, const char *name)
+text_at(const struct report *r, size_t i, const char *name)
 {
-	const struct val *v = rows_val(r, i, name);
+	const char *t = report_text(r, i, report_column(r, name));
 
-	return v != NULL && v->text != NULL ? v->text : "-";
+	return t != NULL ? t : "-";
 }
 
-/* Column "<side>_<name>" of row i, as rows_text. */
+/* Column "<side>_<name>" of row i, as text_at. */
 static const char *
-side_text(const struct rows *r, size_t i, const char *side, const char *name)
+side_text(const struct report *r, size_t i, const char *side,
+    const char *name)
 {
 	char col[64];
 
 	snprintf(col, sizeof(col), "%s_%s", side, name);
-	return rows_text(r, i, col);
+	return text_at(r, i, col);
 }
 
 /* Frees a parsed signature. */
@@ -326,7 +227,7 @@ wire_differs(const struct sig *a, const struct sig *b)
 
 /* Prints one side's majority for people: "before  c3  pass  stable ...". */
 static void
-side_print(FILE *fp, const struct rows *d, size_t i, const char *side,
+side_print(FILE *fp, const struct report *d, size_t i, const char *side,
     int64_t run)
 {
 	if (strcmp(side_text(d, i, side, "hash"), "-") == 0) {
@@ -342,14 +243,14 @@ side_print(FILE *fp, const struct rows *d, size_t i, const char *side,
 
 /* Prints one changed scenario+family for people. */
 static int
-change_text(FILE *fp, const struct diff_runs *dr, const struct rows *d,
+change_text(FILE *fp, const struct diff_runs *dr, const struct report *d,
     size_t i, const struct sig *a, const struct sig *b)
 {
 	struct report *t;
 	int w = wire_differs(a, b);
 
-	fprintf(fp, "\n%s %s: %s\n", rows_text(d, i, "scenario"),
-	    rows_text(d, i, "family"), rows_text(d, i, "change"));
+	fprintf(fp, "\n%s %s: %s\n", text_at(d, i, "scenario"),
+	    text_at(d, i, "family"), text_at(d, i, "change"));
 	side_print(fp, d, i, "before", dr->before);
 	side_print(fp, d, i, "after", dr->after);
 	if ((t = step_table(a, b, 0)) == NULL)
@@ -365,30 +266,37 @@ change_text(FILE *fp, const struct diff_runs *dr, const struct rows *d,
 	return 0;
 }
 
+/* A report of one row: n columns called names, values v; NULL out of
+ * memory. */
+static struct report *
+record_new(int n, const char *const *names, const struct store_value *v)
+{
+	struct report *r;
+
+	if ((r = report_new()) != NULL && (report_collect(r, n, names, NULL) ||
+	    report_collect(r, n, names, v))) {
+		report_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
 /* Row i of d without its signature columns, as a one-row report. */
 static struct report *
-change_record(const struct rows *d, size_t i)
+change_record(const struct report *d, size_t i)
 {
 	const char *names[64];
 	struct store_value v[64];
-	struct report *r;
 	int c, n = 0;
 
-	for (c = 0; c < d->ncols && n < 64; c++) {
-		if (strstr(d->names[c], "_signature") != NULL)
+	for (c = 0; c < report_ncols(d) && n < 64; c++) {
+		if (strstr(report_name(d, c), "_signature") != NULL)
 			continue;
-		names[n] = d->names[c];
-		v[n].type = d->v[i * (size_t)d->ncols + c].type;
-		v[n++].text = d->v[i * (size_t)d->ncols + c].text;
+		names[n] = report_name(d, c);
+		v[n].type = report_type(d, i, c);
+		v[n++].text = report_text(d, i, c);
 	}
-	if ((r = report_new()) == NULL)
-		return NULL;
-	if (report_collect(r, n, names, NULL) != 0 ||
-	    report_collect(r, n, names, v) != 0) {
-		report_free(r);
-		return NULL;
-	}
-	return r;
+	return record_new(n, names, v);
 }
 
 /* The wire lines of a and b as a one-row report. */
@@ -400,25 +308,17 @@ wire_record(const struct sig *a, const struct sig *b)
 		{ STORE_INT, wire_differs(a, b) ? "1" : "0" },
 		{ STORE_TEXT, wire_of(a) }, { STORE_TEXT, wire_of(b) },
 	};
-	struct report *r;
 	int k;
 
 	for (k = 1; k < 3; k++)
 		if (v[k].text == NULL)
 			v[k].type = STORE_NULL;
-	if ((r = report_new()) == NULL)
-		return NULL;
-	if (report_collect(r, 3, names, NULL) != 0 ||
-	    report_collect(r, 3, names, v) != 0) {
-		report_free(r);
-		return NULL;
-	}
-	return r;
+	return record_new(3, names, v);
 }
 
 /* Prints one changed scenario+family as a JSON object. */
 static int
-change_json(FILE *fp, const struct rows *d, size_t i, const struct sig *a,
+change_json(FILE *fp, const struct report *d, size_t i, const struct sig *a,
     const struct sig *b, int first)
 {
 	struct report *rec = change_record(d, i), *t = step_table(a, b, 1);
@@ -445,20 +345,20 @@ done:
 /* Prints, for people, the scenario+family that appeared or disappeared
  * (word) on one line. */
 static void
-list_print(FILE *fp, const struct rows *d, const char *word, int64_t run)
+list_print(FILE *fp, const struct report *d, const char *word, int64_t run)
 {
 	size_t i;
 	int n = 0;
 
-	for (i = 0; i < d->n; i++) {
-		if (strcmp(rows_text(d, i, "change"), word) != 0)
+	for (i = 0; i < report_nrows(d); i++) {
+		if (strcmp(text_at(d, i, "change"), word) != 0)
 			continue;
 		if (n++ == 0)
 			fprintf(fp, "\n%s %s run %lld:", word,
 			    strcmp(word, "appeared") == 0 ? "in" : "from",
 			    (long long)run);
 		fprintf(fp, "%s %s %s", n > 1 ? "," : "",
-		    rows_text(d, i, "scenario"), rows_text(d, i, "family"));
+		    text_at(d, i, "scenario"), text_at(d, i, "family"));
 	}
 	if (n > 0)
 		fputc('\n', fp);
@@ -467,21 +367,23 @@ list_print(FILE *fp, const struct rows *d, const char *word, int64_t run)
 /* Prints every row of d that changed (JSON: also those that appeared or
  * disappeared) with its steps; -1 out of memory. */
 static int
-changes_print(FILE *fp, const struct diff_runs *dr, const struct rows *d,
+changes_print(FILE *fp, const struct diff_runs *dr, const struct report *d,
     int json)
 {
-	struct sig a, b;
+	struct sig a = { 0 }, b = { 0 };
 	const char *change;
 	size_t i;
 	int rc = 0, first = 1;
+	int ca = report_column(d, "before_signature");
+	int cb = report_column(d, "after_signature");
 
-	for (i = 0; rc == 0 && i < d->n; i++) {
-		change = rows_text(d, i, "change");
+	for (i = 0; rc == 0 && i < report_nrows(d); i++) {
+		change = text_at(d, i, "change");
 		if (strcmp(change, "same") == 0 ||
 		    (!json && strcmp(change, "changed") != 0))
 			continue;
-		if (sig_parse(&a, rows_val(d, i, "before_signature")->text) == -1 ||
-		    sig_parse(&b, rows_val(d, i, "after_signature")->text) == -1)
+		if (sig_parse(&a, report_text(d, i, ca)) == -1 ||
+		    sig_parse(&b, report_text(d, i, cb)) == -1)
 			rc = -1;
 		else if (json)
 			rc = change_json(fp, d, i, &a, &b, first);
@@ -496,37 +398,36 @@ changes_print(FILE *fp, const struct diff_runs *dr, const struct rows *d,
 
 /* How many rows of d have change word. */
 static int
-count_change(const struct rows *d, const char *word)
+count_change(const struct report *d, const char *word)
 {
 	size_t i;
 	int n = 0;
 
-	for (i = 0; i < d->n; i++)
-		n += strcmp(rows_text(d, i, "change"), word) == 0;
+	for (i = 0; i < report_nrows(d); i++)
+		n += strcmp(text_at(d, i, "change"), word) == 0;
 	return n;
 }
 
 /* Prints a run's line of the text header. */
 static void
-run_line(FILE *fp, const char *label, const struct rows *run,
+run_line(FILE *fp, const char *label, const struct report *run,
     const char *why)
 {
 	fprintf(fp, "%-6s  run %s  %s  %s  %s  %s  %s cases  (%s)\n", label,
-	    rows_text(run, 0, "run_id"), rows_text(run, 0, "started_at"),
-	    rows_text(run, 0, "host"), rows_text(run, 0, "kernel_release"),
-	    rows_text(run, 0, "status"), rows_text(run, 0, "n_cases"), why);
+	    text_at(run, 0, "run_id"), text_at(run, 0, "started_at"),
+	    text_at(run, 0, "host"), text_at(run, 0, "kernel_release"),
+	    text_at(run, 0, "status"), text_at(run, 0, "n_cases"), why);
 }
 
 /* The comparison's summary as a one-row report. */
 static struct report *
-summary_record(const struct diff_runs *dr, const struct rows *d)
+summary_record(const struct diff_runs *dr, const struct report *d)
 {
 	static const char *const names[8] = { "before_run", "before_why",
 	    "after_run", "after_why", "changed", "same", "appeared",
 	    "disappeared" };
 	char num[6][24];
 	struct store_value v[8];
-	struct report *r;
 	static const char *const words[4] = { "changed", "same", "appeared",
 	    "disappeared" };
 	int k;
@@ -542,18 +443,13 @@ summary_record(const struct diff_runs *dr, const struct rows *d)
 	v[3] = (struct store_value){ STORE_TEXT, dr->after_why };
 	for (k = 0; k < 4; k++)
 		v[4 + k] = (struct store_value){ STORE_INT, num[2 + k] };
-	if ((r = report_new()) != NULL && (report_collect(r, 8, names, NULL) ||
-	    report_collect(r, 8, names, v))) {
-		report_free(r);
-		r = NULL;
-	}
-	return r;
+	return record_new(8, names, v);
 }
 
 /* Prints the header: both runs and the counts. */
 static int
-header_print(FILE *fp, const struct diff_runs *dr, const struct rows *d,
-    const struct rows *ra, const struct rows *rb, int json)
+header_print(FILE *fp, const struct diff_runs *dr, const struct report *d,
+    const struct report *ra, const struct report *rb, int json)
 {
 	struct report *s;
 
@@ -565,11 +461,11 @@ header_print(FILE *fp, const struct diff_runs *dr, const struct rows *d,
 		    count_change(d, "changed") + count_change(d, "same"),
 		    count_change(d, "changed"), count_change(d, "same"),
 		    count_change(d, "appeared"), count_change(d, "disappeared"));
-		if (strcmp(rows_text(ra, 0, "wire"), rows_text(rb, 0, "wire")) != 0)
+		if (strcmp(text_at(ra, 0, "wire"), text_at(rb, 0, "wire")) != 0)
 			fprintf(fp, "the wire: %s before, %s after; where only "
 			    "one side has it, scenarios compare by their steps "
-			    "alone\n", rows_text(ra, 0, "wire"),
-			    rows_text(rb, 0, "wire"));
+			    "alone\n", text_at(ra, 0, "wire"),
+			    text_at(rb, 0, "wire"));
 		return 0;
 	}
 	if ((s = summary_record(dr, d)) == NULL)
@@ -580,10 +476,11 @@ header_print(FILE *fp, const struct diff_runs *dr, const struct rows *d,
 	return 0;
 }
 
-/* Prints the changes; in JSON, after both runs' records. 0, -1, -2. */
+/* Prints the changes; in JSON, after both runs' records (ra, rb). 0 or
+ * -2 out of memory. */
 static int
-body_print(FILE *fp, struct store *st, const struct diff_runs *dr,
-    const struct rows *d, int json)
+body_print(FILE *fp, const struct diff_runs *dr, const struct report *d,
+    const struct report *ra, const struct report *rb, int json)
 {
 	int rc;
 
@@ -594,11 +491,9 @@ body_print(FILE *fp, struct store *st, const struct diff_runs *dr,
 		return rc;
 	}
 	fputs(",\n\"before\": ", fp);
-	if ((rc = run_json(fp, st, dr->before)) != 0)
-		return rc;
+	report_json_object(ra, fp);
 	fputs(",\n\"after\": ", fp);
-	if ((rc = run_json(fp, st, dr->after)) != 0)
-		return rc;
+	report_json_object(rb, fp);
 	fputs(",\n\"changes\": [", fp);
 	rc = changes_print(fp, dr, d, 1) == -1 ? -2 : 0;
 	fputs("]}\n", fp);
@@ -611,24 +506,24 @@ diff_print(struct store *st, const struct diff_runs *dr, int json, FILE *fp)
 {
 	struct store_args a = { .run_id = dr->before, .run_id2 = dr->after };
 	struct store_args qa = { .run_id = dr->before }, qb = { .run_id = dr->after };
-	struct rows d = { 0 }, ra = { 0 }, rb = { 0 };
+	struct report *d = NULL, *ra = NULL, *rb = NULL;
 	int rc;
 
-	if ((rc = rows_query(st, STORE_Q_DIFF, &a, &d)) != 0 ||
-	    (rc = rows_query(st, STORE_Q_RUN, &qa, &ra)) != 0 ||
-	    (rc = rows_query(st, STORE_Q_RUN, &qb, &rb)) != 0)
+	if ((rc = query_report(st, STORE_Q_DIFF, &a, &d)) != 0 ||
+	    (rc = query_report(st, STORE_Q_RUN, &qa, &ra)) != 0 ||
+	    (rc = query_report(st, STORE_Q_RUN, &qb, &rb)) != 0)
 		goto done;
-	if (ra.n != 1 || rb.n != 1 ||
-	    header_print(fp, dr, &d, &ra, &rb, json) == -1) {
+	if (report_nrows(ra) != 1 || report_nrows(rb) != 1 ||
+	    header_print(fp, dr, d, ra, rb, json) == -1) {
 		rc = -2;
 		goto done;
 	}
-	if ((rc = body_print(fp, st, dr, &d, json)) != 0)
+	if ((rc = body_print(fp, dr, d, ra, rb, json)) != 0)
 		goto done;
-	rc = count_change(&d, "changed");
+	rc = count_change(d, "changed");
 done:
-	rows_free(&d);
-	rows_free(&ra);
-	rows_free(&rb);
+	report_free(d);
+	report_free(ra);
+	report_free(rb);
 	return rc;
 }

@@ -511,6 +511,15 @@ report_text(const struct report *r, size_t i, int c)
 	return cell_at(r, i, c)->text;
 }
 
+/* The type at row i, column c; STORE_NULL out of range. */
+enum store_type
+report_type(const struct report *r, size_t i, int c)
+{
+	if (c < 0 || c >= r->ncols || i >= r->nrows)
+		return STORE_NULL;
+	return cell_at(r, i, c)->type;
+}
+
 /* The length of the UTF-8 character at p, 0 if it is not valid. */
 size_t
 report_utf8_len(const char *p)

@@ -55,6 +55,9 @@ int report_column(const struct report *r, const char *name);
 /* The text at row i, column c: NULL for SQL NULL, for a column c < 0 or a
  * row past the end. */
 const char *report_text(const struct report *r, size_t i, int c);
+/* The type of the value at row i, column c: STORE_NULL where report_text
+ * is NULL. */
+enum store_type report_type(const struct report *r, size_t i, int c);
 
 /* The length of the UTF-8 character at p: 1 for ASCII (NUL included),
  * 2 to 4 for a valid multi-byte sequence, 0 for a byte that starts none. */

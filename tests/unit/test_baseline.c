@@ -36,64 +36,6 @@ struct fx {
 	size_t n;				/* cases in the batch */
 };
 
-/* What a query returned: its rows' values by column, as text. */
-struct rows {
-	int ncols;
-	char names[32][32];
-	size_t n;
-	char v[16][32][40];
-};
-
-/* A store_row_fn keeping up to 16 rows of 32 columns as text. */
-static int
-rows_collect(void *ctx, int ncols, const char *const *names,
-    const struct store_value *vals)
-{
-	struct rows *r = ctx;
-	int c;
-
-	if (vals == NULL) {
-		memset(r, 0, sizeof(*r));
-		r->ncols = ncols < 32 ? ncols : 32;
-		for (c = 0; c < r->ncols; c++)
-			snprintf(r->names[c], sizeof(r->names[c]), "%s", names[c]);
-		return 0;
-	}
-	if (r->n == 16)
-		return 1;
-	for (c = 0; c < r->ncols; c++)
-		snprintf(r->v[r->n][c], sizeof(r->v[r->n][c]), "%s",
-		    vals[c].text != NULL ? vals[c].text : "NULL");
-	r->n++;
-	return 0;
-}
-
-/* Column name of row i. */
-static const char *
-col(const struct rows *r, size_t i, const char *name)
-{
-	int c;
-
-	for (c = 0; c < r->ncols; c++)
-		if (strcmp(r->names[c], name) == 0)
-			return r->v[i][c];
-	fail_msg("no column %s", name);
-	return NULL;
-}
-
-/* Runs query q; the caller frees the rows. */
-static struct rows *
-query(struct store *st, enum store_query q, int64_t run_id, int64_t run_id2)
-{
-	struct store_args a = { .run_id = run_id, .run_id2 = run_id2 };
-	struct rows *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	if (store_query(st, q, &a, rows_collect, r) != 0)
-		fail_msg("query %d: %s", (int)q, store_errmsg(st));
-	return r;
-}
-
 /* Adds a passing case of sc to the batch; the client ends in final
  * (CLOSED, or another state for a changed behaviour). */
 static void
@@ -149,14 +91,11 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_baseline.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tu_mkdtemp(f->dir, sizeof(f->dir)), 0);
 	snprintf(f->path, sizeof(f->path), "%s/teardownd.db", f->dir);
-	if ((f->st = store_open(f->path, 0, err, sizeof(err))) == NULL)
-		fail_msg("store_open: %s", err);
+	f->st = tu_store_open(f->path);
 	*state = f;
 	return 0;
 }
@@ -166,11 +105,9 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[160];
 
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tu_rmrf(f->dir), 0);
 	free(f);
 	return 0;
 }
@@ -190,7 +127,7 @@ static void
 repetitions_with_two_signatures_make_the_scenario_flaky(void **state)
 {
 	struct fx *f = *state;
-	struct rows *r;
+	struct report *r;
 	int64_t run;
 
 	add_case(f, &sc_a, 0, STATE_CLOSED, WIRE_NOT_OBSERVED);
@@ -198,19 +135,21 @@ repetitions_with_two_signatures_make_the_scenario_flaky(void **state)
 	add_case(f, &sc_a, 2, STATE_CLOSED, WIRE_NOT_OBSERVED);
 	add_case(f, &sc_b, 0, STATE_CLOSED, WIRE_NOT_OBSERVED);
 	run = store_batch(f, "h1", "6.1", "complete", 1000);
-	r = query(f->st, STORE_Q_RUN_STABILITY, run, 0);
-	assert_int_equal(r->n, 2);
-	assert_string_equal(col(r, 0, "scenario"), "alpha");
-	assert_string_equal(col(r, 0, "stability"), "flaky");
-	assert_string_equal(col(r, 0, "signatures"), "2");
-	assert_string_equal(col(r, 0, "of_cases"), "2");
-	assert_string_equal(col(r, 1, "stability"), "stable");
-	free(r);
-	r = query(f->st, STORE_Q_RUN_FLAKY, run, 0);
-	assert_int_equal(r->n, 2);
-	assert_string_equal(col(r, 0, "reps"), "0,2");
-	assert_string_equal(col(r, 1, "reps"), "1");
-	free(r);
+	r = tu_query(f->st, STORE_Q_RUN_STABILITY,
+	    &(struct store_args){ .run_id = run });
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "scenario"), "alpha");
+	assert_string_equal(tu_col(r, 0, "stability"), "flaky");
+	assert_string_equal(tu_col(r, 0, "signatures"), "2");
+	assert_string_equal(tu_col(r, 0, "of_cases"), "2");
+	assert_string_equal(tu_col(r, 1, "stability"), "stable");
+	report_free(r);
+	r = tu_query(f->st, STORE_Q_RUN_FLAKY,
+	    &(struct store_args){ .run_id = run });
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "reps"), "0,2");
+	assert_string_equal(tu_col(r, 1, "reps"), "1");
+	report_free(r);
 }
 
 static void
@@ -242,7 +181,7 @@ static void
 a_diff_names_what_changed_appeared_and_disappeared(void **state)
 {
 	struct fx *f = *state;
-	struct rows *r;
+	struct report *r;
 	int64_t before, after;
 	int changed = -1;
 
@@ -255,17 +194,18 @@ a_diff_names_what_changed_appeared_and_disappeared(void **state)
 	add_case(f, &sc_c, 0, STATE_CLOSED, WIRE_NOT_OBSERVED);
 	f->cases[2].family = FAM_IPV6;		/* gamma/ipv4 goes, ipv6 comes */
 	after = store_batch(f, "h1", "6.1", "complete", 2000);
-	r = query(f->st, STORE_Q_DIFF, before, after);
-	assert_int_equal(r->n, 4);
-	assert_string_equal(col(r, 0, "scenario"), "alpha");
-	assert_string_equal(col(r, 0, "change"), "changed");
-	assert_string_not_equal(col(r, 0, "before_signature"), "NULL");
-	assert_string_equal(col(r, 1, "change"), "same");
-	assert_string_equal(col(r, 1, "before_signature"), "NULL");
-	assert_string_equal(col(r, 2, "family"), "ipv4");
-	assert_string_equal(col(r, 2, "change"), "disappeared");
-	assert_string_equal(col(r, 3, "change"), "appeared");
-	free(r);
+	r = tu_query(f->st, STORE_Q_DIFF,
+	    &(struct store_args){ .run_id = before, .run_id2 = after });
+	assert_int_equal(report_nrows(r), 4);
+	assert_string_equal(tu_col(r, 0, "scenario"), "alpha");
+	assert_string_equal(tu_col(r, 0, "change"), "changed");
+	assert_non_null(tu_col(r, 0, "before_signature"));
+	assert_string_equal(tu_col(r, 1, "change"), "same");
+	assert_null(tu_col(r, 1, "before_signature"));
+	assert_string_equal(tu_col(r, 2, "family"), "ipv4");
+	assert_string_equal(tu_col(r, 2, "change"), "disappeared");
+	assert_string_equal(tu_col(r, 3, "change"), "appeared");
+	report_free(r);
 	assert_int_equal(store_regressions(f->st, after, before, &changed), 0);
 	assert_int_equal(changed, 1);
 }
@@ -340,14 +280,15 @@ static void
 the_views_compare_kernels_on_plain_sql(void **state)
 {
 	struct fx *f = *state;
-	struct rows *r;
+	struct report *r;
 	char line[128];
 
 	two_scenarios(f, STATE_CLOSED, "6.1", 1000);
 	two_scenarios(f, STATE_FIN_WAIT2, "6.18", 2000);
-	r = query(f->st, STORE_Q_DIFF, 1, 2);
-	assert_int_equal(r->n, 2);
-	free(r);
+	r = tu_query(f->st, STORE_Q_DIFF,
+	    &(struct store_args){ .run_id = 1, .run_id2 = 2 });
+	assert_int_equal(report_nrows(r), 2);
+	report_free(r);
 	/* The README's query: scenarios whose signature differs by kernel. */
 	sqlite3_line(f->path, "select x.scenario from v_kernel_signature x"
 	    " join v_kernel_signature y using (scenario, family)"

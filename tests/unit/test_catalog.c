@@ -619,25 +619,21 @@ static void
 write_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tu_write_file(path, text);
 }
 
 /* A directory's *.ini files load in name order; others are ignored. */
 static void
 a_directory_loads_in_name_order(void **state)
 {
-	char dir[] = "/tmp/test_catalog.XXXXXX", path[512], *errs = NULL;
+	char dir[64], path[512], *errs = NULL;
 	struct catalog c = { 0 };
 	size_t len;
 	FILE *f;
 
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir)), 0);
 	write_file(dir, "b.ini", "[bee]\nsummary = b\nsteps = client close\n");
 	write_file(dir, "a.ini", "[ay]\nsummary = a\nsteps = client close\n");
 	write_file(dir, "c.txt", "not a scenario file\n");
@@ -657,8 +653,7 @@ a_directory_loads_in_name_order(void **state)
 	assert_string_equal(errs, path);
 	free(errs);
 	catalog_free(&c);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	assert_int_equal(system(path), 0);
+	assert_int_equal(tu_rmrf(dir), 0);
 }
 
 /* A path that cannot be read is one error "path: reason". */

@@ -14,36 +14,12 @@
 
 #define US(s) ((int64_t)(s) * 1000000)
 
-static char tmpdir[] = "/tmp/test_config.XXXXXX";	/* made by setup */
-
-/* Makes the scratch directory. */
-static int
-setup(void **state)
-{
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-/* Removes the scratch directory. */
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Writes text to tmpdir/name; path gets the file's path. */
+/* Writes text to tu_dir/name; path gets the file's path. */
 static void
 write_conf(const char *name, const char *text, char *path, size_t len)
 {
-	FILE *f;
-
-	snprintf(path, len, "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	snprintf(path, len, "%s/%s", tu_dir, name);
+	tu_write_file(path, text);
 }
 
 /* Loads path into cf; *errs gets what was reported. */
@@ -125,7 +101,7 @@ every_key_is_read(void **state)
 	assert_int_equal(load(&cf, path, &errs), 0);
 	assert_string_equal(errs, "");
 	assert_string_equal(cf.file, path);
-	snprintf(want, sizeof(want), "%s/td.db", tmpdir);
+	snprintf(want, sizeof(want), "%s/td.db", tu_dir);
 	assert_string_equal(cf.database, want);
 	assert_string_equal(cf.scenarios, "/etc/teardownd/scenarios.d");
 	assert_int_equal(cf.families, 1u << FAM_IPV6);
@@ -133,7 +109,7 @@ every_key_is_read(void **state)
 	assert_int_equal(cf.concurrency, 4096);
 	assert_int_equal(cf.case_timeout_us, 1500000);
 	assert_int_equal(cf.interval_us, US(30 * 86400));
-	snprintf(want, sizeof(want), "%s/prom/teardownd.prom", tmpdir);
+	snprintf(want, sizeof(want), "%s/prom/teardownd.prom", tu_dir);
 	assert_string_equal(cf.prometheus_textfile, want);
 	free(errs);
 }
@@ -163,7 +139,7 @@ a_file_in_the_working_directory_keeps_paths(void **state)
 	write_conf("here.ini", "[teardownd]\ndatabase = db/x.db\n"
 	    "scenarios = mine\n", path, sizeof(path));
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(chdir(tu_dir), 0);
 	assert_int_equal(load(&cf, "here.ini", &errs), 0);
 	assert_int_equal(chdir(cwd), 0);
 	assert_string_equal(cf.database, "db/x.db");
@@ -264,7 +240,7 @@ an_unreadable_file_is_one_error(void **state)
 	assert_string_equal(errs,
 	    "/nonexistent/teardownd.ini: No such file or directory\n");
 	free(errs);
-	assert_int_equal(load(&cf, tmpdir, &errs), 1);
+	assert_int_equal(load(&cf, tu_dir, &errs), 1);
 	assert_non_null(strstr(errs, ": Is a directory\n"));
 	free(errs);
 }
@@ -388,5 +364,6 @@ main(void)
 		cmocka_unit_test(on_off_and_words),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_scratch_setup,
+	    tu_scratch_teardown);
 }

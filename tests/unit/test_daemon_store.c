@@ -9,37 +9,14 @@
 #include "testutil.h"
 #include "store.h"
 
-static char tmpdir[] = "/tmp/test_daemon_store.XXXXXX";	/* made by setup */
-
-/* Makes the scratch directory. */
-static int
-setup(void **state)
-{
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-/* Removes the scratch directory. */
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 /* Opens a fresh database named name. */
 static struct store *
 open_db(const char *name)
 {
-	char path[256], err[512];
-	struct store *st;
+	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	st = store_open(path, 0, err, sizeof(err));
-	if (st == NULL)
-		fail_msg("%s", err);
-	return st;
+	snprintf(path, sizeof(path), "%s/%s", tu_dir, name);
+	return tu_store_open(path);
 }
 
 /* Begins a run of host on kernel at start_us; returns its id. */
@@ -139,5 +116,6 @@ main(void)
 		cmocka_unit_test(a_skip_is_recorded_against_the_run_still_going),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_scratch_setup,
+	    tu_scratch_teardown);
 }

@@ -148,26 +148,6 @@ lo_is_up(void)
 	return up;
 }
 
-/* A loopback address of family on port (network order). */
-static socklen_t
-loopback_addr(int family, in_port_t port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin->sin_port = port;
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_addr = in6addr_loopback;
-	sin6->sin6_port = port;
-	return sizeof(*sin6);
-}
-
 /* A TCP socket of family whose calls give up after IO_TIMEOUT_S. */
 static int
 tcp_socket(int family)
@@ -202,7 +182,7 @@ static int
 tcp_roundtrip(int family)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = loopback_addr(family, 0, &ss);
+	socklen_t sl = tu_loopback(family, &ss);
 	int lfd, cfd = -1, sfd = -1, rc = -1;
 	char c = 'x', r = 0;
 

@@ -26,19 +26,6 @@ struct fx {
 	char out[128];				/* dir/fleet.db */
 };
 
-/* Runs SQL on the database at path; fails the test on an error. */
-static void
-sql(const char *path, const char *text)
-{
-	sqlite3 *db;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", text, msg);
-	sqlite3_close(db);
-}
-
 /* The first column of the first row of SQL on path, as text (static). */
 static const char *
 one(const char *path, const char *text)
@@ -64,13 +51,9 @@ static const char *
 new_db(struct fx *f, const char *name)
 {
 	static char path[128];
-	char err[256];
-	struct store *st;
 
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	if ((st = store_open(path, 0, err, sizeof(err))) == NULL)
-		fail_msg("%s", err);
-	store_close(st);
+	store_close(tu_store_open(path));
 	return path;
 }
 
@@ -89,7 +72,7 @@ add_run(const char *path, const char *host, long start_us,
 	    " 'ipv4', 1, %ld, '%s');"
 	    "INSERT INTO run_sysctls VALUES (last_insert_rowid(),"
 	    " 'net.ipv4.tcp_fin_timeout', '60');", host, start_us, status);
-	sql(path, buf);
+	tu_sql_exec(path, buf);
 	for (i = 0; i < nc; i++) {
 		snprintf(buf, sizeof(buf), "INSERT INTO cases (run_id, scenario,"
 		    " family, rep, verdict, started_us, duration_us) VALUES"
@@ -100,7 +83,7 @@ add_run(const char *path, const char *host, long start_us,
 		    " UNION ALL SELECT max(id), 1, 'server', 'close', 'ok'"
 		    " FROM cases;",
 		    i, start_us);
-		sql(path, buf);
+		tu_sql_exec(path, buf);
 	}
 }
 
@@ -129,8 +112,7 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/teardownd-merge.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tu_mkdtemp(f->dir, sizeof(f->dir)), 0);
 	snprintf(f->out, sizeof(f->out), "%s/fleet.db", f->dir);
 	setenv("TMPDIR", f->dir, 1);
 	*state = f;
@@ -142,10 +124,8 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (tu_rmrf(f->dir) != 0)
 		return -1;
 	free(f);
 	return 0;
@@ -230,8 +210,8 @@ an_older_schema_is_merged_through_a_copy_and_left_as_it_was(void **state)
 
 	/* What teardownd 0.1 with migration 1 alone wrote. */
 	snprintf(old, sizeof(old), "%s/old.db", f->dir);
-	sql(old, schema_steps[1]);
-	sql(old, "PRAGMA user_version = 1");
+	tu_sql_exec(old, schema_steps[1]);
+	tu_sql_exec(old, "PRAGMA user_version = 1");
 	add_run(old, "old-host", 500, "complete", 1);
 	snprintf(before, sizeof(before), "%s", one(old, "SELECT group_concat("
 	    "name) FROM sqlite_schema WHERE type = 'table'"));
@@ -268,7 +248,7 @@ a_run_merged_while_running_is_replaced_once_it_ended(void **state)
 	assert_int_equal(merge(f, paths, 1, in), 0);
 	assert_int_equal(in[0].added, 1);
 	/* The run goes on: another case, then it ends. */
-	sql(a, "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
+	tu_sql_exec(a, "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " started_us, duration_us) VALUES (1, 'late', 'ipv4', 0, 'fail',"
 	    " 1000, 10); UPDATE runs SET status = 'complete'");
 	assert_int_equal(merge(f, paths, 1, in), 0);
@@ -294,14 +274,14 @@ a_hosts_baseline_follows_its_run_and_its_own_database(void **state)
 	add_run(new_db(f, "fleet.db"), "other", 10, "complete", 0); /* ids differ */
 	add_run(a, "host-a", 1000, "complete", 1);
 	add_run(a, "host-a", 2000, "complete", 1);
-	sql(a, "INSERT INTO baselines VALUES ('host-a', 1, 5)");
+	tu_sql_exec(a, "INSERT INTO baselines VALUES ('host-a', 1, 5)");
 	paths[0] = a;
 	assert_int_equal(merge(f, paths, 1, in), 0);
 	assert_string_equal(one(f->out, "SELECT r.started_us FROM baselines"
 	    " AS b JOIN runs AS r ON r.id = b.run_id WHERE b.host = 'host-a'"),
 	    "1000");
 	/* The host moves its baseline to a run merged already. */
-	sql(a, "UPDATE baselines SET run_id = 2, set_us = 6");
+	tu_sql_exec(a, "UPDATE baselines SET run_id = 2, set_us = 6");
 	assert_int_equal(merge(f, paths, 1, in), 0);
 	assert_int_equal(in[0].added, 0);
 	assert_string_equal(one(f->out, "SELECT count(*) || ' ' ||"
@@ -319,7 +299,7 @@ an_input_that_cannot_be_merged_leaves_no_output(void **state)
 	snprintf(a, sizeof(a), "%s", new_db(f, "a.db"));
 	add_run(a, "host-a", 1000, "complete", 1);
 	snprintf(bad, sizeof(bad), "%s/newer.db", f->dir);
-	sql(bad, "PRAGMA application_id = 1413764942; PRAGMA user_version ="
+	tu_sql_exec(bad, "PRAGMA application_id = 1413764942; PRAGMA user_version ="
 	    " 999; CREATE TABLE t (x)");
 	memset(in, 0, sizeof(in));
 	in[0].path = a;
@@ -327,7 +307,7 @@ an_input_that_cannot_be_merged_leaves_no_output(void **state)
 	assert_int_equal(store_merge(f->out, in, 2, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "schema version 999 is newer"));
 	assert_int_equal(access(f->out, F_OK), -1);
-	sql(bad, "PRAGMA application_id = 7");
+	tu_sql_exec(bad, "PRAGMA application_id = 7");
 	assert_int_equal(store_merge(f->out, in, 2, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a teardownd database"));
 	assert_int_equal(access(f->out, F_OK), -1);

@@ -19,8 +19,6 @@
 
 #define MAXSERIES	256
 
-static char tmpdir[] = "/tmp/test_metrics.XXXXXX";	/* made by setup */
-
 /* What the parser collected. */
 struct parsed {
 	char series[MAXSERIES][256];		/* name{labels} of each sample */
@@ -29,23 +27,6 @@ struct parsed {
 	char typed[32][64];			/* metrics with a TYPE, in order */
 	int ntyped;
 };
-
-/* Makes the scratch directory. */
-static int
-setup(void **state)
-{
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-/* Removes the scratch directory. */
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 /* Reads a metric or label name at *p: [a-zA-Z_:][a-zA-Z0-9_:]* (no ':'
  * in label names); advances *p. */
@@ -296,11 +277,8 @@ the_file_is_replaced_atomically(void **state)
 	FILE *f;
 
 	fake_run(&r, sum);
-	snprintf(path, sizeof(path), "%s/teardownd.prom", tmpdir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("old\n", f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/teardownd.prom", tu_dir);
+	tu_write_file(path, "old\n");
 	assert_int_equal(metrics_write(path, &r, 0), 0);
 	want = format(&r, 0);
 	f = fopen(path, "r");
@@ -311,9 +289,9 @@ the_file_is_replaced_atomically(void **state)
 	assert_string_equal(got, want);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
-	assert_int_equal(entries(tmpdir), 1);
+	assert_int_equal(entries(tu_dir), 1);
 	free(want);
-	snprintf(path, sizeof(path), "%s/missing/teardownd.prom", tmpdir);
+	snprintf(path, sizeof(path), "%s/missing/teardownd.prom", tu_dir);
 	assert_int_equal(metrics_write(path, &r, 0), -1);
 }
 
@@ -326,5 +304,6 @@ main(void)
 		cmocka_unit_test(the_file_is_replaced_atomically),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_scratch_setup,
+	    tu_scratch_teardown);
 }

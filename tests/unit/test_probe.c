@@ -84,24 +84,6 @@ abort_fd(int *fd)
 	*fd = -1;
 }
 
-/* The loopback address of family with port 0. */
-static socklen_t
-loopback(int family, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_addr = in6addr_loopback;
-	return sizeof(*sin6);
-}
-
 /* Sets the port of an inet address. */
 static void
 set_port(struct sockaddr_storage *ss, int port)
@@ -138,7 +120,7 @@ static void
 pair_open(struct pair *pr, int family, int keep_listener)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, &ss);
+	socklen_t len = tu_loopback(family, &ss);
 
 	memset(pr, 0, sizeof(*pr));
 	pr->family = family;
@@ -519,8 +501,8 @@ unknown_tuple_reports_closed(void **state)
 	size_t f;
 
 	for (f = 0; f < NFAMILIES; f++) {
-		loopback(families[f], &l);
-		loopback(families[f], &r);
+		tu_loopback(families[f], &l);
+		tu_loopback(families[f], &r);
 		set_port(&l, 1);		/* tcpmux and compressnet: */
 		set_port(&r, 2);		/* nothing uses them here */
 		assert_int_equal(probe_end(p, -1, (struct sockaddr *)&l,
@@ -582,8 +564,8 @@ mismatched_address_families_are_refused(void **state)
 	struct sockaddr_storage l, r;
 	struct end_obs o;
 
-	loopback(AF_INET, &l);
-	loopback(AF_INET6, &r);
+	tu_loopback(AF_INET, &l);
+	tu_loopback(AF_INET6, &r);
 	errno = 0;
 	assert_int_equal(probe_end(p, -1, (struct sockaddr *)&l,
 	    (struct sockaddr *)&r, &o), -1);

@@ -15,20 +15,6 @@
 #include "scenario.h"
 #include "store.h"
 
-#define MAXROWS	16
-#define MAXCOLS	64
-
-/* Rows of one query, as text. */
-struct rows {
-	int ncols;
-	char names[MAXCOLS][32];
-	size_t n;
-	struct {
-		enum store_type type;
-		char text[160];
-	} v[MAXROWS][MAXCOLS];
-};
-
 /* One test's directory, database and cases. */
 struct fx {
 	char dir[64];				/* mkdtemp */
@@ -49,58 +35,6 @@ static struct step three_steps[3] = {
 static struct scenario three = {
 	.name = "three-way-close", .nsteps = 3, .steps = three_steps,
 };
-
-/* A store_row_fn keeping rows as text in a struct rows. */
-static int
-rows_collect(void *ctx, int ncols, const char *const *names,
-    const struct store_value *vals)
-{
-	struct rows *r = ctx;
-	int c;
-
-	if (vals == NULL) {
-		memset(r, 0, sizeof(*r));
-		r->ncols = ncols;
-		for (c = 0; c < ncols && c < MAXCOLS; c++)
-			snprintf(r->names[c], sizeof(r->names[c]), "%s", names[c]);
-		return 0;
-	}
-	if (r->n == MAXROWS)
-		return 1;
-	for (c = 0; c < ncols && c < MAXCOLS; c++) {
-		r->v[r->n][c].type = vals[c].type;
-		snprintf(r->v[r->n][c].text, sizeof(r->v[r->n][c].text), "%s",
-		    vals[c].text != NULL ? vals[c].text : "");
-	}
-	r->n++;
-	return 0;
-}
-
-/* Runs query q into a fresh struct rows (the caller frees it). */
-static struct rows *
-query(struct store *st, enum store_query q, const struct store_args *a)
-{
-	struct rows *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	if (store_query(st, q, a, rows_collect, r) != 0)
-		fail_msg("query %d: %s", (int)q, store_errmsg(st));
-	return r;
-}
-
-/* The text of column name in row i; NULL when the value is NULL. */
-static const char *
-col(const struct rows *r, size_t i, const char *name)
-{
-	int c;
-
-	assert_true(i < r->n);
-	for (c = 0; c < r->ncols; c++)
-		if (strcmp(r->names[c], name) == 0)
-			return r->v[i][c].type == STORE_NULL ? NULL : r->v[i][c].text;
-	fail_msg("no column %s", name);
-	return NULL;
-}
 
 /* Runs one SQL statement on a plain connection and returns the first
  * column of its first row as an integer (0 when there is no row). */
@@ -123,30 +57,6 @@ sql_int(const char *path, const char *sql)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
-}
-
-/* Runs SQL on a plain connection, failing the test on an error. */
-static void
-sql_exec(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(db);
-}
-
-/* Writes text to path. */
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
 }
 
 /* Sets one end's observation; info only when has_info. */
@@ -242,15 +152,11 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tu_mkdtemp(f->dir, sizeof(f->dir)), 0);
 	snprintf(f->path, sizeof(f->path), "%s/teardownd.db", f->dir);
-	f->st = store_open(f->path, 0, err, sizeof(err));
-	if (f->st == NULL)
-		fail_msg("store_open: %s", err);
+	f->st = tu_store_open(f->path);
 	*state = f;
 	return 0;
 }
@@ -260,11 +166,9 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[160];
 
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tu_rmrf(f->dir), 0);
 	free(f);
 	return 0;
 }
@@ -316,14 +220,9 @@ static void
 reopening_a_current_database_leaves_it_as_it_was(void **state)
 {
 	struct fx *f = *state;
-	struct store *st;
-	char err[256];
 
 	store_run(f, 0);
-	st = store_open(f->path, 0, err, sizeof(err));
-	if (st == NULL)
-		fail_msg("reopen: %s", err);
-	store_close(st);
+	store_close(tu_store_open(f->path));
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM runs"), 1);
 	assert_int_equal(sql_int(f->path, "PRAGMA user_version"),
 	    store_schema_version());
@@ -334,7 +233,7 @@ a_run_reads_back_as_it_was_written(void **state)
 {
 	struct fx *f = *state;
 	struct store_args a = { 0 };
-	struct rows *r;
+	struct report *r;
 	int64_t run_id, id;
 
 	make_case(f, 0, 0);
@@ -342,49 +241,49 @@ a_run_reads_back_as_it_was_written(void **state)
 	run_id = store_run(f, 2);
 
 	a.limit = 10;
-	r = query(f->st, STORE_Q_RUNS, &a);
-	assert_int_equal(r->n, 1);
-	assert_string_equal(col(r, 0, "status"), "complete");
-	assert_string_equal(col(r, 0, "kernel"), "6.1.0-test");
-	assert_string_equal(col(r, 0, "pass"), "1");
-	assert_string_equal(col(r, 0, "fail"), "1");
-	assert_string_equal(col(r, 0, "duration_s"), "2.5");
-	free(r);
+	r = tu_query(f->st, STORE_Q_RUNS, &a);
+	assert_int_equal(report_nrows(r), 1);
+	assert_string_equal(tu_col(r, 0, "status"), "complete");
+	assert_string_equal(tu_col(r, 0, "kernel"), "6.1.0-test");
+	assert_string_equal(tu_col(r, 0, "pass"), "1");
+	assert_string_equal(tu_col(r, 0, "fail"), "1");
+	assert_string_equal(tu_col(r, 0, "duration_s"), "2.5");
+	report_free(r);
 
 	a.run_id = run_id;
-	r = query(f->st, STORE_Q_RUN, &a);
-	assert_int_equal(r->n, 1);
-	assert_string_equal(col(r, 0, "started_at"), "2023-11-14T22:13:20.000000Z");
-	assert_string_equal(col(r, 0, "kernel_version"), "#1 SMP");
-	assert_string_equal(col(r, 0, "n_cases"), "2");
-	free(r);
+	r = tu_query(f->st, STORE_Q_RUN, &a);
+	assert_int_equal(report_nrows(r), 1);
+	assert_string_equal(tu_col(r, 0, "started_at"), "2023-11-14T22:13:20.000000Z");
+	assert_string_equal(tu_col(r, 0, "kernel_version"), "#1 SMP");
+	assert_string_equal(tu_col(r, 0, "n_cases"), "2");
+	report_free(r);
 
-	r = query(f->st, STORE_Q_RUN_SYSCTLS, &a);
-	assert_int_equal(r->n, 2);
-	assert_string_equal(col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
-	assert_string_equal(col(r, 0, "value"), "60");
-	free(r);
+	r = tu_query(f->st, STORE_Q_RUN_SYSCTLS, &a);
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
+	assert_string_equal(tu_col(r, 0, "value"), "60");
+	report_free(r);
 
-	r = query(f->st, STORE_Q_RUN_CASES, &a);
-	assert_int_equal(r->n, 2);
-	assert_string_equal(col(r, 0, "verdict"), "pass");
-	assert_null(col(r, 0, "failed_step"));
-	assert_null(col(r, 0, "message"));
-	assert_string_equal(col(r, 1, "verdict"), "fail");
-	assert_string_equal(col(r, 1, "failed_step"), "#1 server recv eof");
-	assert_string_equal(col(r, 1, "message"), "recv: connection reset");
-	free(r);
+	r = tu_query(f->st, STORE_Q_RUN_CASES, &a);
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "verdict"), "pass");
+	assert_null(tu_col(r, 0, "failed_step"));
+	assert_null(tu_col(r, 0, "message"));
+	assert_string_equal(tu_col(r, 1, "verdict"), "fail");
+	assert_string_equal(tu_col(r, 1, "failed_step"), "#1 server recv eof");
+	assert_string_equal(tu_col(r, 1, "message"), "recv: connection reset");
+	report_free(r);
 
 	a.scenario = "three-way-close";
 	a.family = "ipv4";
 	a.rep = 1;
 	assert_int_equal(store_lookup(f->st, STORE_L_CASE_BY_NAME, &a, &id), 1);
 	a.case_id = id;
-	r = query(f->st, STORE_Q_CASE, &a);
-	assert_string_equal(col(r, 0, "client_addr"), "127.0.0.1:40001");
-	assert_string_equal(col(r, 0, "first_fail"), "1");
-	free(r);
-	free(query(f->st, STORE_Q_CASE_STEPS, &a));
+	r = tu_query(f->st, STORE_Q_CASE, &a);
+	assert_string_equal(tu_col(r, 0, "client_addr"), "127.0.0.1:40001");
+	assert_string_equal(tu_col(r, 0, "first_fail"), "1");
+	report_free(r);
+	report_free(tu_query(f->st, STORE_Q_CASE_STEPS, &a));
 }
 
 static void
@@ -393,40 +292,40 @@ steps_keep_states_errno_names_and_null_tcp_info(void **state)
 	struct fx *f = *state;
 	struct store_args a = { .rep = 1, .scenario = "three-way-close",
 	    .family = "ipv4" };
-	struct rows *r;
+	struct report *r;
 
 	make_case(f, 0, 0);
 	make_case(f, 1, 1);
 	a.run_id = store_run(f, 2);
 	assert_int_equal(store_lookup(f->st, STORE_L_CASE_BY_NAME, &a,
 	    &a.case_id), 1);
-	r = query(f->st, STORE_Q_CASE_STEPS_VERBOSE, &a);
-	assert_int_equal(r->n, 3);
+	r = tu_query(f->st, STORE_Q_CASE_STEPS_VERBOSE, &a);
+	assert_int_equal(report_nrows(r), 3);
 	/* Step 0 ran with both ends open: tcp_info, no errno. */
-	assert_string_equal(col(r, 0, "step"), "send 100");
-	assert_string_equal(col(r, 0, "rc"), "100");
-	assert_null(col(r, 0, "errno"));
-	assert_string_equal(col(r, 0, "client_state"), "ESTABLISHED");
-	assert_string_equal(col(r, 0, "c_total_retrans"), "3");
-	assert_string_equal(col(r, 0, "c_rto_ms"), "204.0");
-	assert_null(col(r, 0, "c_timer_ms"));
+	assert_string_equal(tu_col(r, 0, "step"), "send 100");
+	assert_string_equal(tu_col(r, 0, "rc"), "100");
+	assert_null(tu_col(r, 0, "errno"));
+	assert_string_equal(tu_col(r, 0, "client_state"), "ESTABLISHED");
+	assert_string_equal(tu_col(r, 0, "c_total_retrans"), "3");
+	assert_string_equal(tu_col(r, 0, "c_rto_ms"), "204.0");
+	assert_null(tu_col(r, 0, "c_timer_ms"));
 	/* Step 1 failed; the server was found by sock_diag only. */
-	assert_string_equal(col(r, 1, "status"), "failed");
-	assert_string_equal(col(r, 1, "rc"), "-1");
-	assert_string_equal(col(r, 1, "errno"), "ECONNRESET");
-	assert_string_equal(col(r, 1, "client_state"), "FIN_WAIT1");
-	assert_string_equal(col(r, 1, "server_state"), "TIME_WAIT");
-	assert_null(col(r, 1, "s_retrans"));
-	assert_null(col(r, 1, "s_rto_ms"));
-	assert_string_equal(col(r, 1, "s_timer_ms"), "59000");
-	assert_string_equal(col(r, 1, "message"), "expected eof, got ECONNRESET");
+	assert_string_equal(tu_col(r, 1, "status"), "failed");
+	assert_string_equal(tu_col(r, 1, "rc"), "-1");
+	assert_string_equal(tu_col(r, 1, "errno"), "ECONNRESET");
+	assert_string_equal(tu_col(r, 1, "client_state"), "FIN_WAIT1");
+	assert_string_equal(tu_col(r, 1, "server_state"), "TIME_WAIT");
+	assert_null(tu_col(r, 1, "s_retrans"));
+	assert_null(tu_col(r, 1, "s_rto_ms"));
+	assert_string_equal(tu_col(r, 1, "s_timer_ms"), "59000");
+	assert_string_equal(tu_col(r, 1, "message"), "expected eof, got ECONNRESET");
 	/* Step 2 never ran: its definition only. */
-	assert_string_equal(col(r, 2, "status"), "not_run");
-	assert_string_equal(col(r, 2, "step"), "wait state TIME_WAIT within 1s");
-	assert_null(col(r, 2, "rc"));
-	assert_null(col(r, 2, "t_ms"));
-	assert_null(col(r, 2, "client_state"));
-	free(r);
+	assert_string_equal(tu_col(r, 2, "status"), "not_run");
+	assert_string_equal(tu_col(r, 2, "step"), "wait state TIME_WAIT within 1s");
+	assert_null(tu_col(r, 2, "rc"));
+	assert_null(tu_col(r, 2, "t_ms"));
+	assert_null(tu_col(r, 2, "client_state"));
+	report_free(r);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
 	    "s_source = 'sock_diag_tw' AND s_timer = 3 AND s_segs_out IS NULL"), 1);
 }
@@ -455,7 +354,7 @@ a_batch_that_fails_midway_is_rolled_back_whole(void **state)
 	struct fx *f = *state;
 	struct store_args a = { 0 };
 	struct run_info ri;
-	struct rows *r;
+	struct report *r;
 
 	make_run(&ri);
 	assert_int_equal(store_run_begin(f->st, &ri, &a.run_id), 0);
@@ -469,12 +368,12 @@ a_batch_that_fails_midway_is_rolled_back_whole(void **state)
 	assert_non_null(strstr(store_errmsg(f->st), "UNIQUE constraint failed"));
 	assert_non_null(strstr(store_errmsg(f->st), "three-way-close/ipv4/0"));
 
-	r = query(f->st, STORE_Q_RUN_CASES, &a);
-	assert_int_equal(r->n, 0);
-	free(r);
-	r = query(f->st, STORE_Q_RUN, &a);
-	assert_string_equal(col(r, 0, "n_cases"), "0");
-	free(r);
+	r = tu_query(f->st, STORE_Q_RUN_CASES, &a);
+	assert_int_equal(report_nrows(r), 0);
+	report_free(r);
+	r = tu_query(f->st, STORE_Q_RUN, &a);
+	assert_string_equal(tu_col(r, 0, "n_cases"), "0");
+	report_free(r);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps"), 0);
 
 	/* The connection is fine afterwards: the good cases go in. */
@@ -539,7 +438,7 @@ opening_a_file_that_is_not_a_database_fails_cleanly(void **state)
 	snprintf(path, sizeof(path), "%s/notes.db", f->dir);
 	memset(junk, 'x', sizeof(junk) - 1);
 	junk[sizeof(junk) - 1] = '\0';
-	write_file(path, junk);
+	tu_write_file(path, junk);
 	assert_null(store_open(path, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "file is not a database"));
@@ -569,7 +468,7 @@ a_database_from_a_newer_teardownd_is_refused(void **state)
 	f->st = NULL;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    store_schema_version() + 1);
-	sql_exec(f->path, sql);
+	tu_sql_exec(f->path, sql);
 	assert_null(store_open(f->path, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "newer"));
 	assert_null(store_open(f->path, 1, err, sizeof(err)));
@@ -585,7 +484,7 @@ a_reader_asks_for_teardownd_when_the_schema_is_missing(void **state)
 	char path[160], err[256];
 
 	snprintf(path, sizeof(path), "%s/empty.db", f->dir);
-	write_file(path, "");
+	tu_write_file(path, "");
 	assert_null(store_open(path, 1, err, sizeof(err)));
 	assert_non_null(strstr(err, "run teardownd"));
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"), 0);
@@ -598,13 +497,13 @@ another_programs_database_is_not_migrated(void **state)
 	char path[160], err[256];
 
 	snprintf(path, sizeof(path), "%s/other.db", f->dir);
-	sql_exec(path, "CREATE TABLE notes (t TEXT)");
+	tu_sql_exec(path, "CREATE TABLE notes (t TEXT)");
 	assert_null(store_open(path, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "not a teardownd database"));
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"), 1);
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'delete' "
 	    "FROM pragma_journal_mode"), 1);
-	sql_exec(path, "DROP TABLE notes; PRAGMA application_id = 42");
+	tu_sql_exec(path, "DROP TABLE notes; PRAGMA application_id = 42");
 	assert_null(store_open(path, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "application_id 42"));
 }
@@ -636,7 +535,7 @@ a_reader_sees_a_running_run_while_the_writer_holds_the_database(void **state)
 	struct store_args a = { 0 };
 	struct store *ro;
 	struct run_info ri;
-	struct rows *r;
+	struct report *r;
 	char err[256];
 	int64_t id, last;
 
@@ -648,10 +547,10 @@ a_reader_sees_a_running_run_while_the_writer_holds_the_database(void **state)
 	assert_int_equal(store_lookup(ro, STORE_L_LAST_RUN, &a, &last), 1);
 	assert_int_equal(last, id);
 	a.run_id = id;
-	r = query(ro, STORE_Q_RUN, &a);
-	assert_string_equal(col(r, 0, "status"), "running");
-	assert_null(col(r, 0, "ended_at"));
-	free(r);
+	r = tu_query(ro, STORE_Q_RUN, &a);
+	assert_string_equal(tu_col(r, 0, "status"), "running");
+	assert_null(tu_col(r, 0, "ended_at"));
+	report_free(r);
 	a.run_id = id + 1;
 	assert_int_equal(store_lookup(ro, STORE_L_RUN, &a, &last), 0);
 	a.case_id = 1;
@@ -664,25 +563,25 @@ history_gives_one_verdict_per_run_with_its_kernel(void **state)
 {
 	struct fx *f = *state;
 	struct store_args a = { .scenario = "three-way-close" };
-	struct rows *r;
+	struct report *r;
 
 	make_case(f, 0, 0);
 	make_case(f, 1, 1);
 	store_run(f, 2);
 	make_case(f, 0, 0);
 	store_run(f, 1);
-	r = query(f->st, STORE_Q_HISTORY, &a);
-	assert_int_equal(r->n, 2);
-	assert_string_equal(col(r, 0, "verdict"), "mixed");
-	assert_string_equal(col(r, 0, "pass"), "1");
-	assert_string_equal(col(r, 0, "fail"), "1");
-	assert_string_equal(col(r, 0, "kernel"), "6.1.0-test");
-	assert_string_equal(col(r, 1, "verdict"), "pass");
-	free(r);
+	r = tu_query(f->st, STORE_Q_HISTORY, &a);
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "verdict"), "mixed");
+	assert_string_equal(tu_col(r, 0, "pass"), "1");
+	assert_string_equal(tu_col(r, 0, "fail"), "1");
+	assert_string_equal(tu_col(r, 0, "kernel"), "6.1.0-test");
+	assert_string_equal(tu_col(r, 1, "verdict"), "pass");
+	report_free(r);
 	a.family = "ipv6";
-	r = query(f->st, STORE_Q_HISTORY, &a);
-	assert_int_equal(r->n, 0);
-	free(r);
+	r = tu_query(f->st, STORE_Q_HISTORY, &a);
+	assert_int_equal(report_nrows(r), 0);
+	report_free(r);
 }
 
 static void
