@@ -674,6 +674,25 @@ verb_instant(enum verb v)
 	}
 }
 
+/* Waits (at most ~10 ms) for the next kernel tick: the coarse monotonic
+ * clock moves once per jiffy, as jiffies do. Two FINs sent right after it
+ * arm their retransmission timers in the same jiffy, so the timers fire in
+ * the same timer run and the retransmitted FINs cross; sent across a tick
+ * they would fire a jiffy apart, and the first would be processed before
+ * the second is sent. */
+static void
+tick_align(void)
+{
+	struct timespec a, b;
+	int64_t limit = mono_us() + 10000;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
+	while (b.tv_nsec == a.tv_nsec && b.tv_sec == a.tv_sec &&
+	    mono_us() < limit);
+}
+
 /* Runs the two halves of a "both" action back to back, then observes once:
  * the ends act microseconds apart, so their FINs (and the kernel's
  * retransmission timers) start together, as simultaneous close needs. */
@@ -681,8 +700,11 @@ static void
 step_pair_run(struct tcase *tc, size_t i)
 {
 	struct step_result *a = &tc->res.res[i], *b = &tc->res.res[i + 1];
-	int64_t t0 = mono_us(), t1;
+	int64_t t0, t1;
 
+	if (tc->sc->steps[i].verb == VERB_SHUTDOWN || tc->sc->steps[i].verb == VERB_CLOSE)
+		tick_align();
+	t0 = mono_us();
 	a->t_us = b->t_us = t0 - tc->mono0;
 	step_act(tc, &tc->sc->steps[i], a);
 	t1 = mono_us();

@@ -22,7 +22,7 @@ check "show last --json names run 2 and its one case" \
     [ "$(jq -r '"\(.run.run_id) \(.cases | length)"' "$T/out")" = "2 1" ]
 ctl show 1/simultaneous-close/ipv4
 check "show CASE prints both ends in CLOSING side by side" \
-    grep -q "wait state CLOSING within 5s.*CLOSING *CLOSING" "$T/out"
+    grep -q "wait state CLOSING within 2s.*CLOSING *CLOSING" "$T/out"
 ctl --json show 1/simultaneous-close/ipv4
 check "show CASE --json has 22 steps with states" \
     [ "$(jq '[.steps[] | select(.client_state != null)] | length' "$T/out")" = 22 ]
