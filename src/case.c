@@ -434,6 +434,7 @@ do_sockopt(struct tcase *tc, const struct step *st, struct step_result *r)
 		v = 1;
 		set_rc(r, setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v)));
 		break;
+
 	default:
 		set_rc(r, setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)));
 		break;

@@ -370,17 +370,17 @@ static int
 reload_store(struct daemon *d, const struct setup *ns)
 {
 	struct store *st;
-	char err[512];
-	int n;
+	int rc;
 
 	if (strcmp(ns->cf.database, d->cur->cf.database) == 0)
 		return 0;
-	if ((st = store_open(ns->cf.database, 0, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		return -1;
-	}
-	if (store_mark_stale(st, &n) == -1)
-		log_warnx("%s: %s", ns->cf.database, store_errmsg(st));
+	if (d->running && d->run_st != d->st &&
+	    strcmp(ns->cf.database, d->run.db) == 0) {
+		/* Back to the database of the run in progress: its store
+		 * holds the lock, and its run is not stale. */
+		st = d->run_st;
+	} else if ((st = run_store_open(ns->cf.database, &rc)) == NULL)
+		return -1;		/* logged, e.g. in use by another teardownd */
 	if (!(d->running && d->run_st == d->st))
 		store_close(d->st);
 	d->st = st;
@@ -504,20 +504,11 @@ daemon_open(struct daemon *d)
 {
 	const struct config *cf = &d->cur->cf;
 	struct run_info ri;
-	char err[512];
-	int n;
+	int rc;
 
-	if ((d->st = store_open(cf->database, 0, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		return STORE_EXIT_OPEN;
-	}
-	if (store_mark_stale(d->st, &n) == -1) {
-		log_warnx("%s: %s", cf->database, store_errmsg(d->st));
-		return STORE_EXIT_OPEN;
-	}
-	if (n > 0)
-		log_warnx("%d run%s left running by an earlier teardownd marked "
-		    "aborted", n, n == 1 ? "" : "s");
+	/* The lock first, then the stale runs: see run_store_open. */
+	if ((d->st = run_store_open(cf->database, &rc)) == NULL)
+		return rc;			/* logged; 75: held by another */
 	run_info_collect(&ri);
 	snprintf(d->host, sizeof(d->host), "%s", ri.host);
 	snprintf(d->kernel, sizeof(d->kernel), "%s", ri.kernel_release);

@@ -175,6 +175,32 @@ on_done(void *ctx, const struct run_counts *counts, int abandoned)
 	r->done(r, r->ctx);
 }
 
+/* Opens db under the writer's lock and marks its stale runs aborted. */
+struct store *
+run_store_open(const char *db, int *rc)
+{
+	struct store *st;
+	char err[512];
+	int busy, n;
+
+	if ((st = store_open_writer(db, &busy, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		*rc = busy ? STORE_EXIT_BUSY : STORE_EXIT_OPEN;
+		return NULL;
+	}
+	if (store_mark_stale(st, &n) == -1) {
+		log_warnx("%s: %s", db, store_errmsg(st));
+		store_close(st);
+		*rc = STORE_EXIT_OPEN;
+		return NULL;
+	}
+	if (n > 0)
+		log_warnx("%s: %d run%s left running by an earlier teardownd "
+		    "marked aborted", db, n, n == 1 ? "" : "s");
+	*rc = 0;
+	return st;
+}
+
 /* Begins a run: its row, then the runner. */
 int
 run_start(struct run *r, struct event_base *base, struct store *st,

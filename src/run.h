@@ -58,6 +58,13 @@ void run_describe(struct run_info *ri, const struct config *cf,
 int run_isolate(const struct config *cf, const struct run_info *ri,
     char *where);
 
+/* Opens the database db for runs (store_open_writer): with its lock held,
+ * so any run still 'running' in it was left so by a teardownd that died,
+ * and is marked aborted here (logged). Returns the store, or NULL with
+ * one line logged and *rc set: STORE_EXIT_BUSY when another process holds
+ * the lock, else STORE_EXIT_OPEN. */
+struct store *run_store_open(const char *db, int *rc);
+
 /* Begins a run: the runs row (ri, with start_us and identity filled by
  * the caller), then the runner on base. 0, or an exit code with one line
  * logged: STORE_EXIT_OPEN when the row cannot be written, 70 when the

@@ -8,7 +8,10 @@
  * named queries over the schema's v_* views, on a read-only connection.
  * The fleet merge (store_merge, at the end) copies other databases' rows
  * into one, attached read-only, table by table as merge_tables lists. */
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +52,7 @@ enum stmt {
 struct store {
 	sqlite3 *db;				/* the connection */
 	int readonly;				/* opened SQLITE_OPEN_READONLY */
+	int lock_fd;				/* store_open_writer's lock, or -1 */
 	sqlite3_stmt *stmt[STMT__COUNT];	/* write path; NULL when readonly */
 	char err[512];				/* last error, one line */
 };
@@ -530,6 +534,7 @@ store_open(const char *path, int readonly, char *err, size_t errlen)
 		return NULL;
 	}
 	st->readonly = readonly;
+	st->lock_fd = -1;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		if (st->db != NULL && sqlite3_system_errno(st->db) != 0)
 			store_fail(st, "cannot open: %s",
@@ -554,6 +559,73 @@ fail:
 	return NULL;
 }
 
+/*
+ * The writer's lock. One teardownd (--once or the daemon) writes a
+ * database at a time: a second one would mark the first one's run
+ * 'aborted' as stale (store_mark_stale) and the first could then not
+ * store its cases. So teardownd takes flock(LOCK_EX | LOCK_NB) on a
+ * separate file "DB.lock" next to the database, created 0640 like it and
+ * never removed (removing it would let two processes lock two files),
+ * held as long as the store: the kernel drops it when the process dies,
+ * however it dies, so a run still 'running' once the lock is held is
+ * stale. Not on the database file itself: SQLite takes POSIX locks on
+ * it, and closing any descriptor of that file drops them all. Not on its
+ * directory: several databases may share one (/var/lib/teardownd), and
+ * they are independent. teardownctl takes no lock: it reads, and its
+ * writes (baseline set/clear, merge -o) never touch a run's status;
+ * SQLite's own locking orders them with teardownd's transactions.
+ */
+static int
+store_lock(const char *path, int *busy, char *err, size_t errlen)
+{
+	char lock[4096];
+	int fd;
+
+	*busy = 0;
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >=
+	    sizeof(lock)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY,
+	    0640)) == -1) {
+		snprintf(err, errlen, "%s: cannot open lock %s: %s", path, lock,
+		    strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK) {
+			*busy = 1;
+			snprintf(err, errlen, "%s: in use by another teardownd "
+			    "(lock %s)", path, lock);
+		} else
+			snprintf(err, errlen, "%s: cannot lock %s: %s", path,
+			    lock, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Opens path for teardownd under the writer's lock (above). */
+struct store *
+store_open_writer(const char *path, int *busy, char *err, size_t errlen)
+{
+	struct store *st;
+	int fd;
+
+	if ((fd = store_lock(path, busy, err, errlen)) == -1)
+		return NULL;
+	if ((st = store_open(path, 0, err, errlen)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	st->lock_fd = fd;
+	return st;
+}
+
 /* Closes the database and frees st (NULL is fine). */
 void
 store_close(struct store *st)
@@ -565,6 +637,8 @@ store_close(struct store *st)
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	if (st->lock_fd != -1)
+		close(st->lock_fd);		/* after the database: drops the lock */
 	free(st);
 }
 

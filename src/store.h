@@ -31,10 +31,17 @@ struct run_info {
 
 /* Exit codes for store failures, distinct from the others. */
 #define STORE_EXIT_OPEN		74		/* EX_IOERR: cannot open/write */
+#define STORE_EXIT_BUSY		75		/* EX_TEMPFAIL: another teardownd writes it */
 
 /* Opens (creating and migrating unless readonly) the database at path.
  * On failure returns NULL with a one-line reason in err. */
 struct store *store_open(const char *path, int readonly, char *err, size_t errlen);
+/* Opens the database at path for teardownd, its one writer: first takes
+ * the lock "path.lock" (see store.c), held until store_close. On failure
+ * returns NULL with a one-line reason in err and *busy set to 1 when
+ * another process holds the lock, else 0. */
+struct store *store_open_writer(const char *path, int *busy, char *err,
+    size_t errlen);
 void store_close(struct store *st);
 /* Last error text of st, one line. */
 const char *store_errmsg(struct store *st);
@@ -166,7 +173,8 @@ struct store_last_run {
 };
 
 /* Marks every run still 'running' as 'aborted' (left so by a crash: one
- * teardownd writes a database at a time), its end the end of its last
+ * teardownd writes a database at a time, under store_open_writer's lock,
+ * so call this only on a store opened so), its end the end of its last
  * stored case; *n gets how many. 0 or -1. */
 int store_mark_stale(struct store *st, int *n);
 /* The latest complete run of host: 1 found (*lr set), 0 none, -1 error. */

@@ -301,8 +301,8 @@ once_regressed(struct store *st, const struct run *r)
 	return n > 0;
 }
 
-/* Runs the plan once, storing it; returns the exit code: 74 when it could
- * not be stored, then 2 for a regression against the baseline (the more
+/* Runs the plan once, storing it; returns the exit code: 75 when another
+ * teardownd holds the database, 74 when it could not be stored, then 2 for a regression against the baseline (the more
  * specific news), then 1 when a case did not pass, else 0. */
 static int
 run_once(const struct setup *s)
@@ -316,13 +316,10 @@ run_once(const struct setup *s)
 	struct store *st;
 	struct run_info ri;
 	struct event *sigs[2];
-	char err[512];
 	int i, rc;
 
-	if ((st = store_open(cf->database, 0, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "teardownd: %s\n", err);
-		return STORE_EXIT_OPEN;
-	}
+	if ((st = run_store_open(cf->database, &rc)) == NULL)
+		return rc;		/* logged: 75 when another teardownd has it */
 	run_describe(&ri, cf, &s->cat);
 	if (run_isolate(cf, &ri, ri.isolation) == -1) {
 		store_close(st);
