@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "case.h"
 #include "fault.h"
@@ -66,26 +67,6 @@ struct tcase {
 
 static void case_run(struct tcase *tc);
 static void case_finish(struct tcase *tc);
-
-/* Monotonic clock in microseconds. */
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Wall clock in microseconds. */
-static int64_t
-real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Moves the case to pos; the one place positions change. */
 static void
@@ -290,8 +271,8 @@ case_start(struct event_base *base, struct probe *probe,
 	tc->res.family = fam;
 	tc->res.rep = rep;
 	tc->res.first_fail = -1;
-	tc->res.start_us = real_us();
-	tc->mono0 = mono_us();
+	tc->res.start_us = clock_wall_us();
+	tc->mono0 = clock_mono_us();
 	tc->ev_tick = evtimer_new(base, case_on_tick, tc);
 	tc->ev_deadline = evtimer_new(base, case_on_deadline, tc);
 	if (tc->ev_tick == NULL || tc->ev_deadline == NULL) {
@@ -522,7 +503,7 @@ step_act(struct tcase *tc, const struct step *st, struct step_result *r)
 		do_poll(tc, st, r);
 		return 1;
 	case VERB_SLEEP:
-		return mono_us() >= tc->step_t0 + st->dur_us;
+		return clock_mono_us() >= tc->step_t0 + st->dur_us;
 	case VERB_WAIT_STATE:
 		return do_wait_state(tc, st, r);
 	case VERB_WAIT_INFO:
@@ -590,7 +571,7 @@ step_expired(struct tcase *tc, size_t i)
 	const struct step *st = &tc->sc->steps[i];
 	struct step_result *r = &tc->res.res[i];
 
-	if (mono_us() < tc->step_limit)
+	if (clock_mono_us() < tc->step_limit)
 		return 0;
 	if (st->verb == VERB_SEND || st->verb == VERB_RECV) {
 		r->status = STEP_TIMEOUT;
@@ -640,7 +621,7 @@ step_run(struct tcase *tc, size_t i)
 	int finished;
 
 	if (tc->step_t0 == 0) {
-		tc->step_t0 = mono_us();
+		tc->step_t0 = clock_mono_us();
 		tc->progress = 0;
 		tc->step_limit = tc->step_t0 + (st->verb == VERB_SEND ||
 		    st->verb == VERB_RECV ? IO_LIMIT_US : st->dur_us);
@@ -648,11 +629,11 @@ step_run(struct tcase *tc, size_t i)
 	}
 	if (verb_is_expect(st->verb)) {
 		step_expect(tc, i);
-		r->dur_us = mono_us() - tc->step_t0;
+		r->dur_us = clock_mono_us() - tc->step_t0;
 		return 1;
 	}
 	finished = step_act(tc, st, r);
-	r->dur_us = mono_us() - tc->step_t0;
+	r->dur_us = clock_mono_us() - tc->step_t0;
 	if (!finished && !step_expired(tc, i))
 		return 0;
 	if ((st->verb != VERB_WAIT_STATE && st->verb != VERB_WAIT_INFO) || finished)
@@ -685,13 +666,13 @@ static void
 tick_align(void)
 {
 	struct timespec a, b;
-	int64_t limit = mono_us() + 10000;
+	int64_t limit = clock_mono_us() + 10000;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
 	do
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
 	while (b.tv_nsec == a.tv_nsec && b.tv_sec == a.tv_sec &&
-	    mono_us() < limit);
+	    clock_mono_us() < limit);
 }
 
 /* Runs the two halves of a "both" action back to back, then observes once:
@@ -705,13 +686,13 @@ step_pair_run(struct tcase *tc, size_t i)
 
 	if (tc->sc->steps[i].verb == VERB_SHUTDOWN || tc->sc->steps[i].verb == VERB_CLOSE)
 		tick_align();
-	t0 = mono_us();
+	t0 = clock_mono_us();
 	a->t_us = b->t_us = t0 - tc->mono0;
 	step_act(tc, &tc->sc->steps[i], a);
-	t1 = mono_us();
+	t1 = clock_mono_us();
 	a->dur_us = t1 - t0;
 	step_act(tc, &tc->sc->steps[i + 1], b);
-	b->dur_us = mono_us() - t1;
+	b->dur_us = clock_mono_us() - t1;
 	case_observe(tc, a);
 	memcpy(b->end, a->end, sizeof(b->end));
 	step_settle(tc, i);
@@ -745,7 +726,7 @@ case_run(struct tcase *tc)
 		}
 		if (!step_run(tc, tc->cur)) {
 			case_set_pos(tc, POS_WAITING);
-			int64_t left = tc->step_t0 + st->dur_us - mono_us();
+			int64_t left = tc->step_t0 + st->dur_us - clock_mono_us();
 
 			case_tick_in(tc, st->verb != VERB_SLEEP ? TICK_US :
 			    left > 0 ? left : 0);
@@ -790,7 +771,7 @@ case_finish(struct tcase *tc)
 	capture_remove(tc->cap, &tc->res);
 	end_discard(&tc->fd[SIDE_CLIENT]);
 	end_discard(&tc->fd[SIDE_SERVER]);
-	tc->res.dur_us = mono_us() - tc->mono0;
+	tc->res.dur_us = clock_mono_us() - tc->mono0;
 	verdict_case(&tc->res);
 	verdict_wire(&tc->res);
 	case_set_pos(tc, POS_DONE);
@@ -811,7 +792,7 @@ case_abandon(struct tcase *tc, const char *why)
 	} else if (tc->cur < tc->sc->nsteps) {
 		r = &tc->res.res[tc->cur];
 		r->status = STEP_TIMEOUT;
-		r->dur_us = mono_us() - tc->step_t0;
+		r->dur_us = clock_mono_us() - tc->step_t0;
 		snprintf(r->msg, sizeof(r->msg), "%s", why);
 		case_observe(tc, r);
 	}

@@ -26,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"
@@ -84,16 +85,6 @@ setup_destroy(struct setup *s)
 	free(s);
 }
 
-/* Wall clock in microseconds. */
-static int64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* An instant as ISO-8601 UTC to the second: "2026-01-31T12:00:00Z". */
 static const char *
 iso(int64_t us, char *buf, size_t len)
@@ -141,7 +132,7 @@ status_update(struct daemon *d, int readying)
 static void
 schedule_arm(struct daemon *d)
 {
-	int64_t wait = d->next_us - wall_us();
+	int64_t wait = d->next_us - clock_wall_us();
 	struct timeval tv;
 
 	if (wait < 0)
@@ -168,7 +159,7 @@ static void
 schedule_first(struct daemon *d)
 {
 	char at[32];
-	int64_t now = wall_us();
+	int64_t now = clock_wall_us();
 
 	last_run_load(d);
 	d->next_us = now;
@@ -318,7 +309,7 @@ static void
 on_schedule(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
-	int64_t now = wall_us();
+	int64_t now = clock_wall_us();
 
 	if (d->stopping)
 		return;
@@ -436,15 +427,15 @@ on_hup(struct daemon *d)
 	if (d->stopping)
 		return;
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu",
-	    (unsigned long long)notify_monotonic_us());
+	    (unsigned long long)clock_mono_us());
 	log_info("SIGHUP: reloading %s", d->cur->cf.file[0] != '\0' ?
 	    d->cur->cf.file : "the embedded default");
 	reload(d);
 	last_run_load(d);
 	if (d->last_start_us > 0 && interval_us(d) != was) {
 		d->next_us = d->last_start_us + interval_us(d);
-		if (d->next_us < wall_us())
-			d->next_us = wall_us();
+		if (d->next_us < clock_wall_us())
+			d->next_us = clock_wall_us();
 		schedule_arm(d);
 	}
 	status_update(d, 1);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -130,14 +129,4 @@ notify_watchdog_interval(void)
 		return 0;
 	}
 	return v / 2 > 0 ? v / 2 : 1;
-}
-
-/* CLOCK_MONOTONIC now, us. */
-uint64_t
-notify_monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }

@@ -28,7 +28,5 @@ int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * WATCHDOG=1 messages, half the timeout, in us; 0 when there is none. */
 uint64_t notify_watchdog_interval(void);
 
-/* CLOCK_MONOTONIC now in us, as MONOTONIC_USEC= wants it. */
-uint64_t notify_monotonic_us(void);
 
 #endif

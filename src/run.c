@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "catalog.h"
 #include "config.h"
 #include "isolate.h"
@@ -18,16 +18,6 @@
 #include "run.h"
 
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
-
-/* Wall clock in microseconds. */
-static int64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Fills ri with this run's identity. */
 void
@@ -220,7 +210,7 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 	if ((r->rn = runner_start(base, plan, on_batch, on_done, r)) == NULL) {
 		log_warn("run %lld: cannot start the run (netlink sock_diag)",
 		    (long long)r->id);
-		r->end_us = wall_us();
+		r->end_us = clock_wall_us();
 		if (store_run_end(st, r->id, "aborted", r->end_us) == -1)
 			log_warnx("%s: cannot end run: %s", db, store_errmsg(st));
 		return EXIT_SOFTWARE;
@@ -260,7 +250,7 @@ summary_cmp(const void *a, const void *b)
 int
 run_finish(struct run *r)
 {
-	r->end_us = wall_us();
+	r->end_us = clock_wall_us();
 	if (r->nsum > 0)
 		qsort(r->sum, r->nsum, sizeof(*r->sum), summary_cmp);
 	if (store_run_end(r->st, r->id, run_status(r), r->end_us) == 0)

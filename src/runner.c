@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "case.h"
 #include "log.h"
@@ -290,7 +290,6 @@ void
 run_info_collect(struct run_info *ri)
 {
 	struct utsname un;
-	struct timespec ts;
 	size_t i;
 
 	memset(ri, 0, sizeof(*ri));
@@ -301,8 +300,7 @@ run_info_collect(struct run_info *ri)
 		snprintf(ri->kernel_version, sizeof(ri->kernel_version), "%s", un.version);
 	}
 	snprintf(ri->version, sizeof(ri->version), "%s", TEARDOWND_VERSION);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ri->start_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	ri->start_us = clock_wall_us();
 	for (i = 0; i < sizeof(run_sysctls) / sizeof(run_sysctls[0]) &&
 	    i < sizeof(ri->sysctl) / sizeof(ri->sysctl[0]); i++) {
 		snprintf(ri->sysctl[i].name, sizeof(ri->sysctl[i].name), "%s",

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ladder.h"
 #include "diff.h"
 #include "log.h"
@@ -773,16 +774,13 @@ ctl_reopen_rw(struct ctl *c)
 static int
 baseline_set(struct ctl *c)
 {
-	struct timespec ts;
 	int64_t id;
 	int rc;
 
 	if ((rc = resolve_run(c, c->arg2, &id)) != 0 ||
 	    (rc = ctl_reopen_rw(c)) != 0)
 		return rc;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	switch (store_baseline_set(c->st, id, (int64_t)ts.tv_sec * 1000000 +
-	    ts.tv_nsec / 1000)) {
+	switch (store_baseline_set(c->st, id, clock_wall_us())) {
 	case 0:
 		printf("baseline: run %lld\n", (long long)id);
 		return 0;
