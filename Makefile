@@ -25,8 +25,8 @@ endif
 B       := build
 PKGCFG   = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TD_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) -DTEARDOWND_VERSION='"$(VERSION)"' -Isrc -I$(B) $(PKGCFG) $(CFLAGS)
-TD_LIBS   = $(PKGLIBS) $(LDLIBS)
+TD_CFLAGS = -std=gnu11 -pthread -D_GNU_SOURCE $(WARN) -DTEARDOWND_VERSION='"$(VERSION)"' -Isrc -I$(B) $(PKGCFG) $(CFLAGS)
+TD_LIBS   = $(PKGLIBS) -pthread $(LDLIBS)
 
 MAINS    := src/teardownd.c src/teardownctl.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))

@@ -28,17 +28,19 @@
 #define ETH_IPV6	0x86dd
 #define ETH_VLAN	0x8100
 
-/* One registered case: its connection and where its segments go. */
+/* One registered connection of a case, and where its segments go. */
 struct flow {
 	int af;					/* AF_INET or AF_INET6 */
 	uint8_t addr[2][16];			/* [SIDE_CLIENT], [SIDE_SERVER] */
 	uint16_t port[2];			/* host order */
+	int pair;				/* the case's client/server pair */
 	struct case_result *res;		/* segments are appended to res->seg */
-	size_t alloc;				/* entries allocated in res->seg */
 	uint32_t isn[2];			/* each end's initial sequence number */
 	int known[2];				/* isn[] seen */
 	int lost;				/* a segment could not be kept */
 	uint64_t drops0;			/* the capture's drops when registered */
+	struct flow *hnext;			/* the next in its hash bucket */
+	struct flow *rnext;			/* the case's next connection */
 };
 
 struct capture {
@@ -47,8 +49,9 @@ struct capture {
 	struct event *ev;			/* p's fd readable */
 	int broken;				/* reading failed: nothing is observed */
 	uint64_t drops;				/* frames the kernel dropped so far */
-	struct flow *flows;			/* registered cases, unordered */
-	size_t nflows, alloc;
+	struct flow **bucket;			/* flows by their two ports */
+	size_t nbucket;				/* a power of two, or 0 */
+	size_t nflows;
 };
 
 /* A capture without a device: frames come through capture_feed. */
@@ -229,14 +232,62 @@ addr_key(const struct sockaddr *sa, int *af, uint8_t *addr, uint16_t *port)
 	return -1;
 }
 
-/* Registers a case's connection. */
+/* The hash of a connection between ports a and b, either way round. */
+static uint32_t
+ports_hash(uint16_t a, uint16_t b)
+{
+	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+
+	return (lo * 65536u + hi) * 2654435761u;
+}
+
+/* The bucket of a connection between ports a and b. */
+static size_t
+bucket_of(const struct capture *cap, uint16_t a, uint16_t b)
+{
+	return ports_hash(a, b) & (cap->nbucket - 1);
+}
+
+/* Doubles the hash table (from 256). -1 when memory ran out. */
+static int
+flows_grow(struct capture *cap)
+{
+	size_t n = cap->nbucket ? cap->nbucket * 2 : 256, i, k;
+	struct flow **nb, *fl, *next;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return -1;
+	for (i = 0; i < cap->nbucket; i++)
+		for (fl = cap->bucket[i]; fl != NULL; fl = next) {
+			next = fl->hnext;
+			k = ports_hash(fl->port[0], fl->port[1]) & (n - 1);
+			fl->hnext = nb[k];
+			nb[k] = fl;
+		}
+	free(cap->bucket);
+	cap->bucket = nb;
+	cap->nbucket = n;
+	return 0;
+}
+
+/* Whether fl is the connection client -> server. */
+static int
+flow_is(const struct flow *fl, int af, const uint8_t addr[2][16],
+    const uint16_t port[2])
+{
+	return fl->af == af && fl->port[0] == port[0] && fl->port[1] == port[1] &&
+	    memcmp(fl->addr, addr, sizeof(fl->addr)) == 0;
+}
+
+/* Registers one connection of a case (pair k); again for the same
+ * connection (a reconnect from the same port) is a no-op. */
 int
 capture_add(struct capture *cap, const struct sockaddr *client,
-    const struct sockaddr *server, struct case_result *res)
+    const struct sockaddr *server, struct case_result *res, int pair)
 {
-	struct flow fl, *grown;
+	struct flow fl, *f;
+	size_t b;
 	int af2;
-	size_t n;
 
 	memset(&fl, 0, sizeof(fl));
 	if (addr_key(client, &fl.af, fl.addr[SIDE_CLIENT], &fl.port[SIDE_CLIENT]) == -1 ||
@@ -245,16 +296,23 @@ capture_add(struct capture *cap, const struct sockaddr *client,
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	fl.res = res;
-	fl.drops0 = cap->drops;
-	if (cap->nflows == cap->alloc) {
-		n = cap->alloc ? cap->alloc * 2 : 64;
-		if ((grown = reallocarray(cap->flows, n, sizeof(*grown))) == NULL)
-			return -1;
-		cap->flows = grown;
-		cap->alloc = n;
-	}
-	cap->flows[cap->nflows++] = fl;
+	for (f = res->wire_ctx; f != NULL; f = f->rnext)
+		if (flow_is(f, fl.af, fl.addr, fl.port))
+			return 0;
+	if (cap->nflows >= cap->nbucket && flows_grow(cap) == -1)
+		return -1;
+	if ((f = malloc(sizeof(*f))) == NULL)
+		return -1;
+	*f = fl;
+	f->pair = pair;
+	f->res = res;
+	f->drops0 = cap->drops;
+	b = bucket_of(cap, f->port[0], f->port[1]);
+	f->hnext = cap->bucket[b];
+	cap->bucket[b] = f;
+	f->rnext = res->wire_ctx;
+	res->wire_ctx = f;
+	cap->nflows++;
 	return 0;
 }
 
@@ -263,11 +321,13 @@ static struct flow *
 flow_find(struct capture *cap, const struct frame *f, enum side *from)
 {
 	struct flow *fl;
-	size_t i, alen = f->af == AF_INET ? 4 : 16;
+	size_t alen = f->af == AF_INET ? 4 : 16;
 	int s;
 
-	for (i = 0; i < cap->nflows; i++) {
-		fl = &cap->flows[i];
+	if (cap->nbucket == 0)
+		return NULL;
+	for (fl = cap->bucket[bucket_of(cap, f->sport, f->dport)]; fl != NULL;
+	    fl = fl->hnext) {
 		if (fl->af != f->af)
 			continue;
 		for (s = SIDE_CLIENT; s <= SIDE_SERVER; s++)
@@ -297,27 +357,27 @@ flow_learn(struct flow *fl, enum side from, const struct frame *f)
 	}
 }
 
-/* Makes room for one more segment of fl; -1 (fl lost) when there is none. */
+/* Makes room for one more segment of fl's case, growing its array by
+ * doubling from 16; -1 (fl lost) when there is none. */
 static int
 flow_grow(struct flow *fl)
 {
 	struct case_result *res = fl->res;
 	struct segment *grown;
-	size_t n;
+	size_t n = res->nseg;
 
-	if (res->nseg < fl->alloc)
-		return 0;
-	n = fl->alloc ? fl->alloc * 2 : 16;
+	if (n != 0 && (n < 16 || (n & (n - 1)) != 0))
+		return 0;			/* room left */
+	n = n ? n * 2 : 16;
 	if (n > CAP_MAX_SEGS ||
 	    (grown = reallocarray(res->seg, n, sizeof(*grown))) == NULL) {
 		log_warnx("%s/%s/%d: more than %zu segments: its wire is not "
 		    "observed", res->sc != NULL ? res->sc->name : "?",
-		    family_name(res->family), res->rep, fl->alloc);
+		    family_name(res->family), res->rep, res->nseg);
 		fl->lost = 1;
 		return -1;
 	}
 	res->seg = grown;
-	fl->alloc = n;
 	return 0;
 }
 
@@ -334,6 +394,7 @@ flow_append(struct flow *fl, enum side from, const struct frame *f,
 	g = &fl->res->seg[fl->res->nseg++];
 	g->t_us = ts_us - fl->res->start_us;
 	g->from = from;
+	g->pair = fl->pair;
 	g->flags = f->flags;
 	g->seq = f->seq - fl->isn[from];
 	g->ack = f->flags & TCPF_ACK ? f->ack - fl->isn[!from] : 0;
@@ -406,30 +467,45 @@ capture_on_read(evutil_socket_t fd, short what, void *arg)
 	capture_drain(arg);
 }
 
-/* Reads what was captured, then unregisters res and sets res->wire. */
+/* Unlinks fl from its hash bucket and frees it. */
+static void
+flow_drop(struct capture *cap, struct flow *fl)
+{
+	struct flow **pp = &cap->bucket[bucket_of(cap, fl->port[0], fl->port[1])];
+
+	while (*pp != NULL && *pp != fl)
+		pp = &(*pp)->hnext;
+	if (*pp == fl)
+		*pp = fl->hnext;
+	cap->nflows--;
+	free(fl);
+}
+
+/* Reads what was captured, then unregisters res's connections and sets
+ * res->wire: observed only when none of them lost a segment. */
 void
 capture_remove(struct capture *cap, struct case_result *res)
 {
-	struct flow *fl;
-	size_t i;
+	struct flow *fl, *next;
+	int lost = 0;
 
-	if (cap == NULL)
-		return;
-	for (i = 0; i < cap->nflows && cap->flows[i].res != res; i++)
-		;
-	if (i == cap->nflows)
+	if (cap == NULL || res->wire_ctx == NULL)
 		return;
 	capture_drain(cap);
-	fl = &cap->flows[i];
-	if (cap->drops > fl->drops0 && !fl->lost) {
-		log_warnx("%s/%s/%d: the capture dropped %llu frames: its wire "
-		    "is not observed", res->sc != NULL ? res->sc->name : "?",
-		    family_name(res->family), res->rep,
-		    (unsigned long long)(cap->drops - fl->drops0));
-		fl->lost = 1;
+	for (fl = res->wire_ctx; fl != NULL; fl = next) {
+		next = fl->rnext;
+		if (cap->drops > fl->drops0 && !fl->lost) {
+			log_warnx("%s/%s/%d: the capture dropped %llu frames: its "
+			    "wire is not observed", res->sc != NULL ? res->sc->name :
+			    "?", family_name(res->family), res->rep,
+			    (unsigned long long)(cap->drops - fl->drops0));
+			fl->lost = 1;
+		}
+		lost |= fl->lost;
+		flow_drop(cap, fl);
 	}
-	res->wire = fl->lost || cap->broken ? WIRE_NOT_OBSERVED : WIRE_OBSERVED;
-	cap->flows[i] = cap->flows[--cap->nflows];
+	res->wire_ctx = NULL;
+	res->wire = lost || cap->broken ? WIRE_NOT_OBSERVED : WIRE_OBSERVED;
 }
 
 /* A one-line reason for pcap_activate's error rc. */
@@ -535,12 +611,21 @@ fail:
 void
 capture_close(struct capture *cap)
 {
+	struct flow *fl, *next;
+	size_t i;
+
 	if (cap == NULL)
 		return;
 	if (cap->ev != NULL)
 		event_free(cap->ev);
 	if (cap->p != NULL)
 		pcap_close(cap->p);
-	free(cap->flows);
+	for (i = 0; i < cap->nbucket; i++)
+		for (fl = cap->bucket[i]; fl != NULL; fl = next) {
+			next = fl->hnext;
+			fl->res->wire_ctx = NULL;
+			free(fl);
+		}
+	free(cap->bucket);
 	free(cap);
 }

@@ -34,16 +34,19 @@ struct capture *capture_new(void);
 /* Closes the capture; cases still registered are not observed. */
 void capture_close(struct capture *cap);
 
-/* Registers a case's connection: frames between client and server go to
- * res->seg, times from res->start_us. Register after connect(2) and before
- * control returns to the event loop: the SYN is then still queued in the
- * capture, not yet demultiplexed. 0, or -1 (out of memory). */
+/* Registers a connection of a case, its client/server pair number pair:
+ * frames between client and server go to res->seg, times from
+ * res->start_us. Register after connect(2) and before control returns to
+ * the event loop: the SYN is then still queued in the capture, not yet
+ * demultiplexed. The same connection again (a reconnect from the same
+ * port) is kept once. 0, or -1 (out of memory). */
 int capture_add(struct capture *cap, const struct sockaddr *client,
-    const struct sockaddr *server, struct case_result *res);
-/* Reads every frame captured so far, then unregisters res and sets
- * res->wire: WIRE_OBSERVED only when res->seg holds every segment of it
- * (no frame dropped, no capture failure). Call it before the case's
- * clean-up RST. A NULL cap or an unregistered res is left as it is. */
+    const struct sockaddr *server, struct case_result *res, int pair);
+/* Reads every frame captured so far, then unregisters every connection
+ * of res and sets res->wire: WIRE_OBSERVED only when res->seg holds every
+ * segment of them (no frame dropped, no capture failure). Call it before
+ * the case's clean-up RST. A NULL cap or an unregistered res is left as
+ * it is. */
 void capture_remove(struct capture *cap, struct case_result *res);
 
 /* Parses one captured frame of link type dlt (DLT_EN10MB, DLT_RAW,

@@ -1,8 +1,23 @@
-/* case.c: one client/server pair on loopback stepping through its script.
- * A case is an explicit state machine (enum case_pos) driven by libevent:
- * steps that can complete at once do; waits, sleeps and short reads re-check
- * on a 2 ms tick until they hold or their limit passes. Nothing blocks the
- * loop except close(2) under SO_LINGER, which is measured and recorded. */
+/* case.c: one case stepping through its script on the event loop.
+ *
+ * A case is a listener, its clients (client, client2, ...) and their
+ * accepted ends (server, server2, ...), on loopback. It is an explicit
+ * state machine (enum case_pos): set-up (connects, accepts), running the
+ * steps, waiting for a pending step, waiting for a worker, done. Every
+ * change of position goes through case_set_pos().
+ *
+ * Each verb has a handler (verbs.h names it) that acts and says whether
+ * the step is done, pending, or handed to a worker. A pending step says
+ * what wakes it: the end's fd becoming readable or writable, an instant
+ * (sleep), or a short tick that backs off (states of ends whose fd is
+ * gone, tcp_info counters: the kernel signals neither). One clock reading
+ * decides each evaluation: whether the step is done, and whether its limit
+ * has passed. System calls that can block (close under SO_LINGER, a paired
+ * shutdown that waits for a kernel tick) run on the worker pool; the loop
+ * goes on and the step's times are the worker's. Nothing blocks the loop. */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,42 +38,98 @@
 #include "log.h"
 #include "probe.h"
 #include "verdict.h"
+#include "worker.h"
 
-#define TICK_US		2000		/* re-check period of a pending step */
-#define IO_LIMIT_US	5000000		/* how long send/recv may wait */
+#define TICK_MIN_US	1000		/* first re-check of a pending step */
+#define TICK_MAX_US	16000		/* the re-check period it backs off to */
+#define IO_LIMIT_US	5000000		/* send, recv without 'within' */
+#define CONN_LIMIT_US	1000000		/* connect, accept without 'within' */
+#define LATE_US		5000		/* a wait seen to hold this late still holds */
+#define NAMED_BACKLOG	128		/* a listener that is an end, at set-up */
 #define SCRATCH		65536
 
 enum case_pos {
-	POS_CONNECTING,				/* waiting for the handshake */
+	POS_SETUP,				/* connecting, accepting */
 	POS_RUNNING,				/* executing steps */
-	POS_WAITING,				/* step cur pending: re-checked on ticks */
+	POS_WAITING,				/* step cur pending: an event or a tick */
+	POS_WORKER,				/* step cur on a worker */
 	POS_DONE				/* result complete */
 };
 
 static const char *const pos_names[] = {
-	[POS_CONNECTING] = "connecting", [POS_RUNNING] = "running",
-	[POS_WAITING] = "waiting", [POS_DONE] = "done",
+	[POS_SETUP] = "setup", [POS_RUNNING] = "running",
+	[POS_WAITING] = "waiting", [POS_WORKER] = "worker", [POS_DONE] = "done",
+};
+
+/* What a handler says of its step. */
+enum act {
+	ACT_DONE,				/* finished (ok or not) */
+	ACT_WAIT,				/* pending: see struct pending */
+	ACT_WORKER				/* handed to a worker */
+};
+
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* One socket of the case. */
+struct end {
+	int fd;					/* -1: closed, or not yet open */
+	union addr addr;			/* its own address, once known */
+	int has_addr;				/* addr is valid */
+	int last;				/* its last action step, -1 */
+};
+
+/* What wakes a pending step, besides its limit. */
+struct pending {
+	int fd;					/* watched fd, -1 none */
+	short what;				/* EV_READ / EV_WRITE, maybe EV_ET */
+	int tick;				/* re-check on a backing-off tick */
+	int64_t wake_at;			/* re-check at this instant; 0 none */
+};
+
+/* A step (or a "both" pair of steps) on a worker. */
+struct case_job {
+	struct job j;				/* first: the pool's part */
+	struct tcase *tc;			/* NULL once the case let go */
+	struct case_env *env;
+	int n;					/* calls: 1, or 2 for a pair */
+	int align;				/* wait for the next kernel tick first */
+	enum verb verb[2];			/* VERB_CLOSE or VERB_SHUTDOWN */
+	int fd[2];				/* the fd (close) or a dup of it */
+	int how[2];				/* shutdown's how */
+	long rc[2];
+	int err[2];
+	int64_t t0[2], t1[2];			/* monotonic, around each call */
 };
 
 struct tcase {
 	const struct scenario *sc;		/* the script */
+	struct case_env *env;			/* the run's, shared */
 	struct case_result res;			/* what was seen, handed out */
 	enum case_pos pos;			/* where the case stands */
 	size_t cur;				/* the step in progress */
-	int lfd;				/* listener, until accept */
-	int fd[2];				/* [SIDE_CLIENT], [SIDE_SERVER]; -1 closed */
-	struct sockaddr_storage addr[2];	/* each end's own address */
-	int last[2];				/* each side's last non-expect step, -1 */
+	size_t slot;				/* the runner's index */
+	int nend;				/* 1 + 2 * npairs */
+	struct end *end;			/* [0] listener, [2k-1] client k, [2k] server k */
+	int af;					/* AF_INET or AF_INET6 */
+	socklen_t alen;				/* its sockaddr length */
+	int setup_left;				/* set-up connections still pending */
+	int accepted;				/* server ends the listener gave */
 	int64_t mono0;				/* monotonic start, us */
 	int64_t timeout_us;			/* the case deadline, from start */
-	int64_t step_t0;			/* monotonic start of step cur */
+	int64_t step_t0;			/* monotonic start of step cur; 0 none */
 	int64_t step_limit;			/* monotonic limit of step cur */
-	long progress;				/* bytes sent/read by step cur so far */
-	struct event_base *base;
-	struct probe *probe;
-	struct capture *cap;			/* the run's, or NULL */
-	struct event *ev_accept;		/* listener readable */
-	struct event *ev_tick;			/* next check of a pending step */
+	int tick_us;				/* next re-check period */
+	long progress;				/* bytes moved (or calls made) by step cur */
+	int observed;				/* step cur's handler observed the ends */
+	struct pending pend;			/* what step cur waits for */
+	struct case_job *job;			/* on a worker, or NULL */
+	struct event *ev_io;			/* pend.fd */
+	struct event *ev_accept;		/* implicit accepts on the listener */
+	struct event *ev_tick;			/* pend's tick or instant, the limit */
 	struct event *ev_deadline;		/* the case deadline */
 	case_done_fn done;
 	void *done_arg;
@@ -78,232 +148,140 @@ case_set_pos(struct tcase *tc, enum case_pos pos)
 	tc->pos = pos;
 }
 
+/* Index of an end in tc->end. */
+static int
+end_index(enum side side, int pair)
+{
+	return side == SIDE_LISTENER ? 0 : 2 * pair - 1 + (side == SIDE_SERVER);
+}
+
+/* The end a step acts on. */
+static struct end *
+step_end(struct tcase *tc, const struct step *st)
+{
+	return &tc->end[end_index(st->side, st->pair)];
+}
+
+/* The sockets a case of sc holds at most at once. */
+int
+case_fds(const struct scenario *sc)
+{
+	return 2 * sc->npairs + 1;
+}
+
+/* Opens a non-blocking TCP socket of the case's family, counted. */
+static int
+sock_open(struct tcase *tc)
+{
+	int fd = socket(tc->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd != -1)
+		tc->env->fds++;
+	return fd;
+}
+
+/* Closes *fd (if open) and uncounts it. */
+static void
+sock_close(struct tcase *tc, int *fd)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	tc->env->fds--;
+}
+
+/* Closes an end for good: an RST, so no orphan outlives the case. */
+static void
+end_discard(struct tcase *tc, struct end *e)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (e->fd == -1)
+		return;
+	fault_apply(e->fd, FILTER_NONE);
+	setsockopt(e->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	sock_close(tc, &e->fd);
+}
+
 /* Arms the tick to fire in us microseconds. */
 static void
-case_tick_in(struct tcase *tc, int64_t us)
+tick_in(struct tcase *tc, int64_t us)
 {
-	struct timeval tv = { .tv_sec = us / 1000000, .tv_usec = us % 1000000 };
+	struct timeval tv;
 
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
 	evtimer_add(tc->ev_tick, &tv);
 }
 
 /* Formats a socket address as "127.0.0.1:40000" or "[::1]:40000". */
 static void
-addr_format(const struct sockaddr_storage *ss, char *buf, size_t len)
+addr_format(const union addr *a, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
+	if (a->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &a->in.sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(a->in.sin_port));
 	} else {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+		inet_ntop(AF_INET6, &a->in6.sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(a->in6.sin6_port));
 	}
 }
 
-/* Records the state of both ends into r. */
-static void
-case_observe(struct tcase *tc, struct step_result *r)
-{
-	int s;
-
-	for (s = SIDE_CLIENT; s <= SIDE_SERVER; s++) {
-		if (probe_end(tc->probe, tc->fd[s], (struct sockaddr *)&tc->addr[s],
-		    (struct sockaddr *)&tc->addr[!s], &r->end[s]) == -1)
-			log_warn("%s: probe of the %s end", tc->sc->name,
-			    side_name((enum side)s));
-	}
-}
-
-/* Fails set-up: the case ends with verdict error and why. */
-static void
-case_setup_failed(struct tcase *tc, const char *what)
-{
-	snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s: %s", what,
-	    strerror(errno));
-	tc->res.verdict = VERDICT_ERROR;
-	case_finish(tc);
-}
-
-/* Registers the connection with the capture. Its SYN has been sent but
- * the capture reads it only once control is back in the event loop, so
- * every segment of the case is caught. */
-static void
-case_capture(struct tcase *tc, const struct sockaddr *server)
-{
-	struct sockaddr_storage client;
-	socklen_t len = sizeof(client);
-
-	if (tc->cap == NULL)
-		return;
-	if (getsockname(tc->fd[SIDE_CLIENT], (struct sockaddr *)&client,
-	    &len) == -1 || capture_add(tc->cap, (struct sockaddr *)&client,
-	    server, &tc->res) == -1)
-		log_warn("%s: the wire of this case is not observed",
-		    tc->sc->name);
-}
-
-/* Opens the listener and starts the client's connect. 0 or -1. */
+/* Whether two addresses of the case's family are the same. */
 static int
-case_connect(struct tcase *tc, const char **what)
+addr_eq(const struct tcase *tc, const union addr *a, const union addr *b)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int af = tc->res.family == FAM_IPV6 ? AF_INET6 : AF_INET;
-
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = af;
-	if (af == AF_INET) {
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(struct sockaddr_in);
-	} else {
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-		len = sizeof(struct sockaddr_in6);
-	}
-	*what = "listener";
-	tc->lfd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (tc->lfd == -1 || bind(tc->lfd, (struct sockaddr *)&ss, len) == -1 ||
-	    listen(tc->lfd, 1) == -1 ||
-	    getsockname(tc->lfd, (struct sockaddr *)&ss, &len) == -1)
-		return -1;
-	*what = "connect";
-	tc->fd[SIDE_CLIENT] = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (tc->fd[SIDE_CLIENT] == -1)
-		return -1;
-	if (connect(tc->fd[SIDE_CLIENT], (struct sockaddr *)&ss, len) == -1 &&
-	    errno != EINPROGRESS)
-		return -1;
-	case_capture(tc, (struct sockaddr *)&ss);
-	return 0;
+	if (tc->af == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		    a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	return a->in6.sin6_port == b->in6.sin6_port &&
+	    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
 }
 
-/* The handshake completed: accept the server end and run the script. */
+/* Observes end e (its peer's address is peer's, NULL if unknown). */
 static void
-case_on_accept(evutil_socket_t lfd, short what, void *arg)
+end_observe(struct tcase *tc, const struct end *e, const struct end *peer,
+    struct end_obs *o)
 {
-	struct tcase *tc = arg;
-	socklen_t len = sizeof(tc->addr[SIDE_SERVER]);
-	int fd;
-
-	fd = accept4(lfd, (struct sockaddr *)&tc->addr[SIDE_SERVER], &len,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		case_setup_failed(tc, "accept");
+	if (e == &tc->end[0] && e->fd == -1) {
+		memset(o, 0, sizeof(*o));
+		o->state = STATE_CLOSED;	/* a listener has no orphan */
+		o->source = OBS_GONE;
 		return;
 	}
-	tc->fd[SIDE_SERVER] = fd;
-	len = sizeof(tc->addr[SIDE_CLIENT]);
-	if (getsockname(tc->fd[SIDE_CLIENT], (struct sockaddr *)&tc->addr[SIDE_CLIENT],
-	    &len) == -1 || getsockname(fd, (struct sockaddr *)&tc->addr[SIDE_SERVER],
-	    &(socklen_t){ sizeof(tc->addr[SIDE_SERVER]) }) == -1) {
-		case_setup_failed(tc, "getsockname");
+	if (probe_end(tc->env->probe, e->fd, e->has_addr ? &e->addr.sa : NULL,
+	    peer != NULL && peer->has_addr ? &peer->addr.sa : NULL, o) == -1)
+		log_warn("%s: probe of an end", tc->sc->name);
+}
+
+/* Records the ends of st's pair after it into r: its client and server,
+ * or the listener (as the server; the client not observed). */
+static void
+case_observe(struct tcase *tc, const struct step *st, struct step_result *r)
+{
+	struct end *c, *s;
+
+	if (st->side == SIDE_LISTENER) {
+		memset(&r->end[SIDE_CLIENT], 0, sizeof(r->end[0]));
+		end_observe(tc, &tc->end[0], NULL, &r->end[SIDE_SERVER]);
 		return;
 	}
-	event_del(tc->ev_accept);
-	close(tc->lfd);
-	tc->lfd = -1;
-	addr_format(&tc->addr[SIDE_CLIENT], tc->res.client_addr, sizeof(tc->res.client_addr));
-	addr_format(&tc->addr[SIDE_SERVER], tc->res.server_addr, sizeof(tc->res.server_addr));
-	/* Steps are timed from the case's start, as its segments are. */
-	case_set_pos(tc, POS_RUNNING);
-	case_run(tc);
+	c = &tc->end[end_index(SIDE_CLIENT, st->pair)];
+	s = &tc->end[end_index(SIDE_SERVER, st->pair)];
+	end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
+	end_observe(tc, s, c, &r->end[SIDE_SERVER]);
 }
 
-/* The tick: re-check the pending step, or act on set-up failure. */
-static void
-case_on_tick(evutil_socket_t fd, short what, void *arg)
+/* The observation of st's own end in r. */
+static const struct end_obs *
+own_obs(const struct step *st, const struct step_result *r)
 {
-	struct tcase *tc = arg;
-
-	if (tc->pos == POS_CONNECTING && tc->res.verdict == VERDICT_ERROR) {
-		case_finish(tc);
-		return;
-	}
-	if (tc->pos == POS_WAITING) {
-		case_set_pos(tc, POS_RUNNING);
-		case_run(tc);
-	}
-}
-
-/* The case deadline passed. */
-static void
-case_on_deadline(evutil_socket_t fd, short what, void *arg)
-{
-	struct tcase *tc = arg;
-	char why[96];
-
-	snprintf(why, sizeof(why), "case deadline of %.1f s reached",
-	    tc->timeout_us / 1e6);
-	case_abandon(tc, tc->pos == POS_CONNECTING ? "handshake did not complete" : why);
-}
-
-/* Starts a case on base. */
-struct tcase *
-case_start(struct event_base *base, struct probe *probe,
-    struct capture *cap, const struct scenario *sc, enum family fam, int rep,
-    int64_t timeout_us, case_done_fn done, void *arg)
-{
-	struct tcase *tc;
-	const char *what = "";
-	struct timeval tv;
-
-	if ((tc = calloc(1, sizeof(*tc))) == NULL ||
-	    (tc->res.res = calloc(sc->nsteps ? sc->nsteps : 1, sizeof(*tc->res.res))) == NULL) {
-		free(tc);
-		return NULL;
-	}
-	tc->sc = sc;
-	tc->base = base;
-	tc->probe = probe;
-	tc->cap = cap;
-	tc->done = done;
-	tc->done_arg = arg;
-	tc->lfd = tc->fd[0] = tc->fd[1] = -1;
-	tc->last[0] = tc->last[1] = -1;
-	tc->res.sc = sc;
-	tc->res.family = fam;
-	tc->res.rep = rep;
-	tc->res.first_fail = -1;
-	tc->res.start_us = clock_wall_us();
-	tc->mono0 = clock_mono_us();
-	tc->ev_tick = evtimer_new(base, case_on_tick, tc);
-	tc->ev_deadline = evtimer_new(base, case_on_deadline, tc);
-	if (tc->ev_tick == NULL || tc->ev_deadline == NULL) {
-		case_free(tc);
-		return NULL;
-	}
-	if (sc->timeout_us > 0)
-		timeout_us = sc->timeout_us;
-	tc->timeout_us = timeout_us;
-	tv.tv_sec = timeout_us / 1000000;
-	tv.tv_usec = timeout_us % 1000000;
-	evtimer_add(tc->ev_deadline, &tv);
-	if (case_connect(tc, &what) == -1 ||
-	    (tc->ev_accept = event_new(base, tc->lfd, EV_READ | EV_PERSIST,
-	    case_on_accept, tc)) == NULL || event_add(tc->ev_accept, NULL) == -1) {
-		snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s: %s", what,
-		    strerror(errno));
-		tc->res.verdict = VERDICT_ERROR;
-		case_tick_in(tc, 0);
-	}
-	return tc;
-}
-
-/* Index of the next step of side after step i, or -1. */
-static int
-next_of_side(const struct scenario *sc, size_t i, enum side side)
-{
-	for (i++; i < sc->nsteps; i++)
-		if (sc->steps[i].side == side)
-			return (int)i;
-	return -1;
+	return &r->end[st->side == SIDE_CLIENT ? SIDE_CLIENT : SIDE_SERVER];
 }
 
 /* Sets r's outcome from a system call's return value. */
@@ -314,238 +292,911 @@ set_rc(struct step_result *r, long rc)
 	r->err = rc < 0 ? errno : 0;
 }
 
-/* The end's fd for a step, or -1 with EBADF in r when it is closed. */
+/* The end's fd for a step, or -1 with EBADF in r when it has none. */
 static int
 step_fd(struct tcase *tc, const struct step *st, struct step_result *r)
 {
-	if (tc->fd[st->side] == -1) {
+	int fd = step_end(tc, st)->fd;
+
+	if (fd == -1) {
 		r->rc = -1;
 		r->err = EBADF;
 	}
-	return tc->fd[st->side];
+	return fd;
 }
 
-/* send N: write until N bytes are out; 1 done, 0 pending. */
-static int
-do_send(struct tcase *tc, const struct step *st, struct step_result *r)
+/* Registers pair k's connection with the capture, after its connect(2):
+ * its SYN is read only once control is back in the loop. */
+static void
+case_register(struct tcase *tc, int k)
 {
-	static char pattern[SCRATCH];
-	int fd = step_fd(tc, st, r);
-	ssize_t n;
+	const struct end *c = &tc->end[end_index(SIDE_CLIENT, k)];
 
-	if (fd == -1)
-		return 1;
-	while (tc->progress < st->n) {
-		size_t want = (size_t)(st->n - tc->progress);
+	if (tc->env->cap != NULL && capture_add(tc->env->cap, &c->addr.sa,
+	    &tc->end[0].addr.sa, &tc->res, k) == -1)
+		log_warn("%s: the wire of this case is not observed",
+		    tc->sc->name);
+	if (k == 1)
+		addr_format(&c->addr, tc->res.client_addr,
+		    sizeof(tc->res.client_addr));
+}
 
-		n = send(fd, pattern, want < sizeof(pattern) ? want : sizeof(pattern),
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1 && errno == EAGAIN)
-			return 0;
-		if (n == -1) {
-			set_rc(r, -1);
-			return 1;
-		}
-		tc->progress += n;
+/* Starts client k's connect(2) to the listener: 1 in progress, 0
+ * connected at once, -1 with errno when it failed. */
+static int
+client_connect(struct tcase *tc, int k)
+{
+	struct end *c = &tc->end[end_index(SIDE_CLIENT, k)];
+	socklen_t len = sizeof(c->addr);
+	int rc = 0;
+
+	if (connect(c->fd, &tc->end[0].addr.sa, tc->alen) == -1) {
+		if (errno != EINPROGRESS)
+			return -1;
+		rc = 1;
 	}
-	set_rc(r, tc->progress);
+	if (getsockname(c->fd, &c->addr.sa, &len) == 0) {
+		c->has_addr = 1;
+		case_register(tc, k);
+	}
+	return rc;
+}
+
+/* The pair whose client has address a, or 0. */
+static int
+pair_of(const struct tcase *tc, const union addr *a)
+{
+	int k;
+
+	for (k = 1; 2 * k < tc->nend; k++)
+		if (tc->end[2 * k - 1].has_addr &&
+		    addr_eq(tc, &tc->end[2 * k - 1].addr, a))
+			return k;
+	return 0;
+}
+
+/* Accepts one connection into its server end: its pair, 0 when there was
+ * none (EAGAIN), -1 with errno on a failure. */
+static int
+accept_one(struct tcase *tc)
+{
+	union addr peer;
+	socklen_t len = sizeof(peer);
+	struct end *s;
+	int fd, k;
+
+	fd = accept4(tc->end[0].fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	tc->env->fds++;
+	if ((k = pair_of(tc, &peer)) == 0) {
+		sock_close(tc, &fd);		/* not one of this case's clients */
+		errno = EPROTO;
+		return -1;
+	}
+	s = &tc->end[end_index(SIDE_SERVER, k)];
+	end_discard(tc, s);			/* a reconnect's old end */
+	s->fd = fd;
+	tc->accepted++;
+	if (k == 1)
+		addr_format(&tc->end[0].addr, tc->res.server_addr,
+		    sizeof(tc->res.server_addr));
+	return k;
+}
+
+/* Fails set-up: the case ends with verdict error and why. */
+static void
+case_setup_failed(struct tcase *tc, const char *what, int err)
+{
+	snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s: %s", what,
+	    strerror(err));
+	tc->res.verdict = VERDICT_ERROR;
+	case_finish(tc);
+}
+
+/* Set-up is complete: run the script. */
+static void
+case_setup_done(struct tcase *tc)
+{
+	case_set_pos(tc, POS_RUNNING);
+	case_run(tc);
+}
+
+/* The listener is readable (implicit accepts): take every queued
+ * connection; close the listener once every client has its server end. */
+static void
+case_on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct tcase *tc = arg;
+	int k;
+
+	while ((k = accept_one(tc)) > 0)
+		if (tc->pos == POS_SETUP &&
+		    !(tc->sc->step_connect & (1u << (k - 1))))
+			tc->setup_left--;
+	if (k == -1 && tc->pos == POS_SETUP) {
+		case_setup_failed(tc, "accept", errno);
+		return;
+	}
+	if (tc->accepted >= tc->sc->npairs) {
+		event_del(tc->ev_accept);
+		sock_close(tc, &tc->end[0].fd);
+	}
+	if (tc->pos == POS_SETUP && tc->setup_left == 0)
+		case_setup_done(tc);
+	else if (tc->pos == POS_WAITING &&
+	    tc->sc->steps[tc->cur].verb == VERB_CONNECT) {
+		event_del(tc->ev_tick);
+		event_del(tc->ev_io);
+		case_set_pos(tc, POS_RUNNING);
+		case_run(tc);
+	}
+}
+
+/* Whether client fd's connect(2) is over: 1 connected, 0 not yet, -1
+ * failed (errno set). */
+static int
+connect_over(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLOUT | POLLERR | POLLHUP)))
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
 	return 1;
 }
 
-/* recv N|all|eof: read as the mode says; 1 done, 0 pending. */
-static int
-do_recv(struct tcase *tc, const struct step *st, struct step_result *r)
+/* Set-up with the listener as an end: the set-up clients' connects are
+ * re-checked on ticks until all are over. */
+static void
+case_setup_check(struct tcase *tc)
 {
-	static char buf[SCRATCH];
+	int k, left = 0, rc;
+
+	for (k = 1; k <= tc->sc->npairs; k++) {
+		if (tc->sc->step_connect & (1u << (k - 1)))
+			continue;
+		if ((rc = connect_over(tc->end[end_index(SIDE_CLIENT, k)].fd)) == -1) {
+			case_setup_failed(tc, "connect", errno);
+			return;
+		}
+		left += rc == 0;
+	}
+	if ((tc->setup_left = left) == 0) {
+		case_setup_done(tc);
+		return;
+	}
+	tick_in(tc, tc->tick_us);
+	if (tc->tick_us < TICK_MAX_US)
+		tc->tick_us *= 2;
+}
+
+/* Opens the listener on loopback port 0 and listens. 0 or -1. */
+static int
+listener_open(struct tcase *tc)
+{
+	struct end *l = &tc->end[0];
+	socklen_t len = sizeof(l->addr);
+
+	memset(&l->addr, 0, sizeof(l->addr));
+	l->addr.sa.sa_family = (sa_family_t)tc->af;
+	if (tc->af == AF_INET)
+		l->addr.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		l->addr.in6.sin6_addr = in6addr_loopback;
+	if ((l->fd = sock_open(tc)) == -1 ||
+	    bind(l->fd, &l->addr.sa, tc->alen) == -1 ||
+	    listen(l->fd, tc->sc->listener ? NAMED_BACKLOG : tc->sc->npairs) == -1 ||
+	    getsockname(l->fd, &l->addr.sa, &len) == -1)
+		return -1;
+	l->has_addr = 1;
+	return 0;
+}
+
+/* Opens the listener and every client, and starts the set-up connects.
+ * 0, or -1 with *what naming the call that failed. */
+static int
+case_connect(struct tcase *tc, const char **what)
+{
+	int k;
+
+	*what = "listener";
+	if (listener_open(tc) == -1)
+		return -1;
+	for (k = 1; k <= tc->sc->npairs; k++) {
+		struct end *s = &tc->end[end_index(SIDE_SERVER, k)];
+
+		s->addr = tc->end[0].addr;	/* where a server end lives */
+		s->has_addr = 1;
+		*what = "socket";
+		if ((tc->end[end_index(SIDE_CLIENT, k)].fd = sock_open(tc)) == -1)
+			return -1;
+		if (tc->sc->step_connect & (1u << (k - 1)))
+			continue;
+		*what = "connect";
+		if (client_connect(tc, k) == -1)
+			return -1;
+		tc->setup_left++;
+	}
+	return 0;
+}
+
+/* The tick: re-check set-up, or the pending step. */
+static void
+case_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcase *tc = arg;
+
+	if (tc->pos == POS_SETUP) {
+		if (tc->res.verdict == VERDICT_ERROR ||
+		    tc->res.verdict == VERDICT_SKIPPED)
+			case_finish(tc);
+		else if (tc->setup_left == 0)
+			case_setup_done(tc);
+		else if (tc->sc->listener)
+			case_setup_check(tc);	/* else accepts drive set-up */
+		return;
+	}
+	if (tc->pos == POS_WAITING) {
+		event_del(tc->ev_io);
+		case_set_pos(tc, POS_RUNNING);
+		case_run(tc);
+	}
+}
+
+/* The pending step's fd is ready. */
+static void
+case_on_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcase *tc = arg;
+
+	if (tc->pos != POS_WAITING)
+		return;
+	event_del(tc->ev_tick);
+	event_del(tc->ev_io);
+	case_set_pos(tc, POS_RUNNING);
+	case_run(tc);
+}
+
+/* Ends the case at its deadline: the step in progress timed out. */
+static void
+case_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcase *tc = arg;
+	struct step_result *r;
+
+	if (tc->pos == POS_SETUP) {
+		snprintf(tc->res.msg, sizeof(tc->res.msg),
+		    "set-up: handshake did not complete");
+		tc->res.verdict = VERDICT_ERROR;
+	} else if (tc->cur < tc->sc->nsteps) {
+		r = &tc->res.res[tc->cur];
+		r->status = STEP_TIMEOUT;
+		if (tc->step_t0 != 0)
+			r->dur_us = clock_mono_us() - tc->step_t0;
+		snprintf(r->msg, sizeof(r->msg), "case deadline of %.1f s reached",
+		    tc->timeout_us / 1e6);
+		case_observe(tc, &tc->sc->steps[tc->cur], r);
+	}
+	case_finish(tc);
+}
+
+/* Allocates the case and its events; NULL when memory ran out. */
+static struct tcase *
+case_alloc(struct case_env *env, const struct scenario *sc)
+{
+	struct tcase *tc;
+	int i;
+
+	if ((tc = calloc(1, sizeof(*tc))) == NULL)
+		return NULL;
+	tc->nend = 1 + 2 * sc->npairs;
+	tc->end = calloc((size_t)tc->nend, sizeof(*tc->end));
+	tc->res.res = calloc(sc->nsteps ? sc->nsteps : 1, sizeof(*tc->res.res));
+	tc->ev_tick = evtimer_new(env->base, case_on_tick, tc);
+	tc->ev_deadline = evtimer_new(env->base, case_on_deadline, tc);
+	tc->ev_io = event_new(env->base, -1, 0, case_on_io, tc);
+	tc->sc = sc;
+	tc->env = env;
+	for (i = 0; tc->end != NULL && i < tc->nend; i++) {
+		tc->end[i].fd = -1;
+		tc->end[i].last = -1;
+	}
+	if (tc->end == NULL || tc->res.res == NULL || tc->ev_tick == NULL ||
+	    tc->ev_deadline == NULL || tc->ev_io == NULL) {
+		case_free(tc);
+		return NULL;
+	}
+	return tc;
+}
+
+/* Whether the environment lacks what sc needs to run at all; says why. */
+static int
+case_skipped(struct tcase *tc)
+{
+	if (!(tc->sc->needs & tc->env->lacks & NEED_FILTER))
+		return 0;
+	snprintf(tc->res.msg, sizeof(tc->res.msg), "skipped: %s",
+	    tc->env->lack_why[0]);
+	tc->res.verdict = VERDICT_SKIPPED;
+	return 1;
+}
+
+/* Arms the deadline, opens the sockets and starts the set-up connects;
+ * a failure is left in the result for the first tick to report. */
+static void
+case_arm(struct tcase *tc)
+{
+	struct timeval tv = { tc->timeout_us / 1000000, tc->timeout_us % 1000000 };
+	const char *what = "";
+
+	evtimer_add(tc->ev_deadline, &tv);
+	if (case_connect(tc, &what) == -1)
+		goto fail;
+	if (tc->sc->listener)
+		return;
+	what = "event_new";
+	if ((tc->ev_accept = event_new(tc->env->base, tc->end[0].fd,
+	    EV_READ | EV_PERSIST, case_on_accept, tc)) == NULL ||
+	    event_add(tc->ev_accept, NULL) == -1)
+		goto fail;
+	return;
+fail:
+	snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s: %s", what,
+	    strerror(errno));
+	tc->res.verdict = VERDICT_ERROR;
+}
+
+/* Starts a case. */
+struct tcase *
+case_start(struct case_env *env, const struct scenario *sc, enum family fam,
+    int rep, int64_t timeout_us, case_done_fn done, void *arg)
+{
+	struct tcase *tc;
+
+	if ((tc = case_alloc(env, sc)) == NULL)
+		return NULL;
+	tc->done = done;
+	tc->done_arg = arg;
+	tc->af = fam == FAM_IPV6 ? AF_INET6 : AF_INET;
+	tc->alen = fam == FAM_IPV6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+	tc->tick_us = TICK_MIN_US;
+	tc->res.sc = sc;
+	tc->res.family = fam;
+	tc->res.rep = rep;
+	tc->res.first_fail = -1;
+	tc->res.start_us = clock_wall_us();
+	tc->mono0 = tc->res.mono0_us = clock_mono_us();
+	tc->timeout_us = sc->timeout_us > 0 ? sc->timeout_us : timeout_us;
+	if (!case_skipped(tc))
+		case_arm(tc);
+	tick_in(tc, 0);				/* set-up goes on from the loop */
+	return tc;
+}
+
+/* The case's result. */
+struct case_result *
+case_result(struct tcase *tc)
+{
+	return &tc->res;
+}
+
+/* Where the runner keeps the case. */
+size_t *
+case_slot(struct tcase *tc)
+{
+	return &tc->slot;
+}
+
+/* Index of the next step of st's end after step i, or -1. */
+static int
+next_of_end(const struct scenario *sc, size_t i)
+{
+	const struct step *st = &sc->steps[i];
+
+	for (i++; i < sc->nsteps; i++)
+		if (sc->steps[i].side == st->side && sc->steps[i].pair == st->pair)
+			return (int)i;
+	return -1;
+}
+
+/* Asks for a re-check on the backing-off tick. */
+static enum act
+wait_tick(struct tcase *tc)
+{
+	tc->pend.tick = 1;
+	return ACT_WAIT;
+}
+
+/* Asks for a re-check when fd is ready for what (or at the limit). */
+static enum act
+wait_fd(struct tcase *tc, int fd, short what)
+{
+	tc->pend.fd = fd;
+	tc->pend.what = what;
+	return ACT_WAIT;
+}
+
+/* A step that moves bytes stops: rc is what it moved, or -1 with errno
+ * when it moved nothing; errno is kept either way. */
+static enum act
+io_stopped(struct tcase *tc, struct step_result *r, int err)
+{
+	r->rc = tc->progress > 0 ? tc->progress : -1;
+	r->err = err;
+	return ACT_DONE;
+}
+
+/* send N [nonblock] [within D], send fill. */
+static enum act
+act_send(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	static const char pattern[SCRATCH];
 	int fd = step_fd(tc, st, r);
 	ssize_t n;
 
 	if (fd == -1)
-		return 1;
-	for (;;) {
-		size_t want = sizeof(buf);
+		return ACT_DONE;
+	while (st->a.send.fill || tc->progress < st->a.send.bytes) {
+		size_t want = SCRATCH;
 
-		if (st->mode == RECV_BYTES) {
-			if (tc->progress >= st->n)
-				break;
-			if ((size_t)(st->n - tc->progress) < want)
-				want = (size_t)(st->n - tc->progress);
-		}
-		n = recv(fd, buf, want, MSG_DONTWAIT);
-		if (n == -1 && errno == EAGAIN) {
-			if (st->mode == RECV_ALL && tc->progress > 0)
-				break;
-			return 0;
-		}
-		if (n == -1) {
-			set_rc(r, -1);
-			return 1;
-		}
+		if (!st->a.send.fill && (size_t)(st->a.send.bytes - tc->progress) < want)
+			want = (size_t)(st->a.send.bytes - tc->progress);
+		n = send(fd, pattern, want, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EAGAIN && st->a.send.fill)
+			break;			/* full: the count is the result */
+		if (n == -1 && errno == EAGAIN && !st->a.send.nonblock)
+			return wait_fd(tc, fd, EV_WRITE);
+		if (n == -1)
+			return io_stopped(tc, r, errno);
+		tc->progress += n;
+	}
+	r->rc = tc->progress;
+	return ACT_DONE;
+}
+
+/* Reads once into the scratch buffer, as much as mode allows: bytes, 0
+ * at EOF, -1 with errno. */
+static ssize_t
+recv_once(struct tcase *tc, const struct step *st, int fd)
+{
+	static char buf[SCRATCH];
+	size_t want = sizeof(buf);
+
+	if (st->a.recv.mode == RECV_BYTES &&
+	    (size_t)(st->a.recv.bytes - tc->progress) < want)
+		want = (size_t)(st->a.recv.bytes - tc->progress);
+	return recv(fd, buf, want, MSG_DONTWAIT);
+}
+
+/* recv N|all|eof [nonblock] [within D]. */
+static enum act
+act_recv(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int fd = step_fd(tc, st, r);
+	ssize_t n;
+
+	if (fd == -1)
+		return ACT_DONE;
+	while (st->a.recv.mode != RECV_BYTES || tc->progress < st->a.recv.bytes) {
+		n = recv_once(tc, st, fd);
 		if (n == 0) {
 			r->eof = 1;
 			break;
 		}
+		if (n == -1 && errno == EAGAIN) {
+			if (tc->progress > 0 && st->a.recv.mode != RECV_EOF &&
+			    (st->a.recv.mode == RECV_ALL || st->a.recv.nonblock))
+				break;
+			if (st->a.recv.nonblock)
+				return io_stopped(tc, r, EAGAIN);
+			return wait_fd(tc, fd, EV_READ);
+		}
+		if (n == -1)
+			return io_stopped(tc, r, errno);
 		tc->progress += n;
 	}
-	set_rc(r, tc->progress);
+	r->rc = tc->progress;
+	return ACT_DONE;
+}
+
+/* shutdown rd|wr|rdwr */
+static enum act
+act_shutdown(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int fd = step_fd(tc, st, r);
+
+	if (fd != -1)
+		set_rc(r, shutdown(fd, st->a.shutdown.how));
+	return ACT_DONE;
+}
+
+/* Whether close(2) on fd may block: SO_LINGER on with a time. */
+static int
+close_may_block(int fd)
+{
+	struct linger lg;
+	socklen_t len = sizeof(lg);
+
+	return getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) == 0 &&
+	    lg.l_onoff && lg.l_linger > 0;
+}
+
+static enum act job_start(struct tcase *tc, size_t i, int n, int align);
+
+/* close: at once, or on a worker when it may linger. */
+static enum act
+act_close(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	struct end *e = step_end(tc, st);
+
+	if (step_fd(tc, st, r) == -1)
+		return ACT_DONE;
+	if (st->side != SIDE_LISTENER && close_may_block(e->fd))
+		return job_start(tc, tc->cur, 1, 0);
+	if (e == &tc->end[0] && tc->ev_accept != NULL)
+		event_del(tc->ev_accept);
+	r->rc = close(e->fd);
+	r->err = r->rc < 0 ? errno : 0;
+	e->fd = -1;
+	tc->env->fds--;
+	return ACT_DONE;
+}
+
+/* The setsockopt verbs: linger, linger2, nodelay, quickack, user-timeout,
+ * rcvbuf, sndbuf (whose rc is the size read back). */
+static enum act
+act_sockopt(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	struct linger lg = { .l_onoff = st->a.linger.on, .l_linger = st->a.linger.secs };
+	int fd = step_fd(tc, st, r), v = 1, lvl = IPPROTO_TCP, opt;
+	socklen_t len = sizeof(v);
+	const void *p = &v;
+
+	if (fd == -1)
+		return ACT_DONE;
+	switch (st->verb) {
+	case VERB_LINGER: lvl = SOL_SOCKET; opt = SO_LINGER; p = &lg; len = sizeof(lg); break;
+	case VERB_LINGER2: opt = TCP_LINGER2; v = st->a.linger2.secs; break;
+	case VERB_NODELAY: opt = TCP_NODELAY; v = st->a.nodelay.on; break;
+	case VERB_QUICKACK: opt = TCP_QUICKACK; break;
+	case VERB_USER_TIMEOUT: opt = TCP_USER_TIMEOUT; v = st->a.user_timeout.ms; break;
+	case VERB_RCVBUF: lvl = SOL_SOCKET; opt = SO_RCVBUF; v = st->a.buf.bytes; break;
+	case VERB_SNDBUF: lvl = SOL_SOCKET; opt = SO_SNDBUF; v = st->a.buf.bytes; break;
+	default: errno = EINVAL; set_rc(r, -1); return ACT_DONE;
+	}
+	set_rc(r, setsockopt(fd, lvl, opt, p, len));
+	if (r->rc == 0 && (st->verb == VERB_RCVBUF || st->verb == VERB_SNDBUF))
+		set_rc(r, getsockopt(fd, lvl, opt, &v, &len) == 0 ? v : -1);
+	return ACT_DONE;
+}
+
+/* backlog N: listen(2) again. */
+static enum act
+act_backlog(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int fd = step_fd(tc, st, r);
+
+	if (fd != -1)
+		set_rc(r, listen(fd, st->a.backlog.n));
+	return ACT_DONE;
+}
+
+/* accept [within D]: rc is the pair the connection came from. */
+static enum act
+act_accept(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int fd = step_fd(tc, st, r), k;
+
+	if (fd == -1)
+		return ACT_DONE;
+	if ((k = accept_one(tc)) == 0)
+		return wait_fd(tc, fd, EV_READ);
+	set_rc(r, k);
+	return ACT_DONE;
+}
+
+/* The rest of connect and reconnect, once connect(2) was called
+ * (started: 1 in progress, 0 connected): at once when nonblock; else wait
+ * for the handshake, and (implicit accepts) for the server end. */
+static enum act
+connect_wait(struct tcase *tc, const struct step *st, struct step_result *r,
+    int started)
+{
+	struct end *c = step_end(tc, st);
+	int rc;
+
+	if (st->a.conn.nonblock) {
+		r->rc = started ? -1 : 0;
+		r->err = started ? EINPROGRESS : 0;
+		return ACT_DONE;
+	}
+	if ((rc = connect_over(c->fd)) == -1) {
+		set_rc(r, -1);
+		return ACT_DONE;
+	}
+	if (rc == 0)
+		return wait_fd(tc, c->fd, EV_WRITE);
+	if (!tc->sc->listener &&
+	    tc->end[end_index(SIDE_SERVER, st->pair)].fd == -1)
+		return wait_tick(tc);		/* the accept event re-runs it */
+	r->rc = 0;
+	return ACT_DONE;
+}
+
+/* connect [nonblock] [within D] */
+static enum act
+act_connect(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int rc = 0;
+
+	if (step_fd(tc, st, r) == -1)
+		return ACT_DONE;
+	if (tc->progress++ == 0 && (rc = client_connect(tc, st->pair)) == -1) {
+		set_rc(r, -1);
+		return ACT_DONE;
+	}
+	return connect_wait(tc, st, r, rc);
+}
+
+/* A new client socket on the old address of c, connecting: as
+ * client_connect. */
+static int
+reconnect_open(struct tcase *tc, struct end *c, int pair)
+{
+	int one = 1;
+
+	if ((c->fd = sock_open(tc)) == -1)
+		return -1;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(c->fd, &c->addr.sa, tc->alen) == -1)
+		return -1;
+	return client_connect(tc, pair);
+}
+
+/* reconnect [nonblock] [within D]: the client's fd must be closed. */
+static enum act
+act_reconnect(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	struct end *c = step_end(tc, st);
+	int rc = 0;
+
+	if (tc->progress++ == 0) {
+		if (c->fd != -1 || !c->has_addr) {
+			r->rc = -1;
+			r->err = c->fd != -1 ? EISCONN : EDESTADDRREQ;
+			return ACT_DONE;
+		}
+		if ((rc = reconnect_open(tc, c, st->pair)) == -1) {
+			set_rc(r, -1);
+			return ACT_DONE;
+		}
+	}
+	return connect_wait(tc, st, r, rc);
+}
+
+/* sleep D */
+static enum act
+act_sleep(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	if (now >= tc->step_t0 + st->a.sleep.us)
+		return ACT_DONE;
+	tc->pend.wake_at = tc->step_t0 + st->a.sleep.us;
+	return ACT_WAIT;
+}
+
+/* filter ...: a socket filter on what the end receives. */
+static enum act
+act_filter(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int fd = step_fd(tc, st, r);
+
+	if (fd != -1)
+		set_rc(r, fault_apply(fd, st->a.filter.kind));
+	return ACT_DONE;
+}
+
+/* The end's poll(2) events now, without RDNORM/WRNORM duplicates; -1
+ * with errno on failure. */
+static int
+poll_now(int fd)
+{
+	struct pollfd p = { .fd = fd,
+	    .events = POLLIN | POLLPRI | POLLOUT | POLLRDHUP };
+
+	if (poll(&p, 1, 0) == -1)
+		return -1;
+	return p.revents & ~(POLLRDNORM | POLLWRNORM | POLLRDBAND | POLLWRBAND);
+}
+
+/* poll: rc is the end's events now. */
+static enum act
+act_poll(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	int fd = step_fd(tc, st, r);
+
+	if (fd != -1)
+		set_rc(r, poll_now(fd));
+	return ACT_DONE;
+}
+
+/* Whether a condition seen at now is too late for the step's limit: the
+ * loop came back more than LATE_US after it. Fails the step if so. */
+static int
+seen_late(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	if (now <= tc->step_limit + LATE_US)
+		return 0;
+	r->status = STEP_FAILED;
+	snprintf(r->msg, sizeof(r->msg), "%s held only when checked %.1f ms "
+	    "after its limit", verb_name(st->verb),
+	    (now - tc->step_limit) / 1000.0);
 	return 1;
 }
 
-/* The setsockopt steps: linger, linger2, nodelay, quickack, user-timeout. */
-static void
-do_sockopt(struct tcase *tc, const struct step *st, struct step_result *r)
+/* wait readable|writable|hup within D: events wake it. */
+static enum act
+act_wait_poll(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
 {
-	struct linger lg = { .l_onoff = st->mode, .l_linger = (int)st->n };
-	int fd = step_fd(tc, st, r), v = (int)st->n;
+	int fd = step_fd(tc, st, r), ev, want;
 
 	if (fd == -1)
-		return;
-	switch (st->verb) {
-	case VERB_LINGER:
-		set_rc(r, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
-		break;
-	case VERB_LINGER2:
-		set_rc(r, setsockopt(fd, IPPROTO_TCP, TCP_LINGER2, &v, sizeof(v)));
-		break;
-	case VERB_NODELAY:
-		v = st->mode;
-		set_rc(r, setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)));
-		break;
-	case VERB_QUICKACK:
-		v = 1;
-		set_rc(r, setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof(v)));
-		break;
-
-	default:
-		set_rc(r, setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)));
-		break;
-	}
-}
-
-/* poll: the end's events right now, without RDNORM/WRNORM duplicates. */
-static void
-do_poll(struct tcase *tc, const struct step *st, struct step_result *r)
-{
-	struct pollfd p = { .fd = step_fd(tc, st, r),
-	    .events = POLLIN | POLLPRI | POLLOUT | POLLRDHUP };
-
-	if (p.fd == -1)
-		return;
-	if (poll(&p, 1, 0) == -1) {
+		return ACT_DONE;
+	want = st->verb == VERB_WAIT_HUP ? POLLHUP :
+	    st->verb == VERB_WAIT_WRITABLE ? POLLOUT | POLLERR | POLLHUP :
+	    POLLIN | POLLERR | POLLHUP;
+	if ((ev = poll_now(fd)) == -1) {
 		set_rc(r, -1);
-		return;
+		return ACT_DONE;
 	}
-	r->rc = p.revents & ~(POLLRDNORM | POLLWRNORM | POLLRDBAND | POLLWRBAND);
-}
-
-/* wait readable|hup: 1 when the condition holds (or cannot), 0 pending. */
-static int
-do_wait_poll(struct tcase *tc, const struct step *st, struct step_result *r)
-{
-	struct pollfd p = { .fd = step_fd(tc, st, r), .events = POLLIN | POLLRDHUP };
-	int want = st->verb == VERB_WAIT_HUP ? POLLHUP : POLLIN | POLLERR | POLLHUP;
-
-	if (p.fd == -1)
-		return 1;
-	if (poll(&p, 1, 0) == -1) {
-		set_rc(r, -1);
-		return 1;
+	r->rc = ev;
+	if (ev & want) {
+		seen_late(tc, st, r, now);
+		return ACT_DONE;
 	}
-	r->rc = p.revents & ~(POLLRDNORM | POLLWRNORM | POLLRDBAND | POLLWRBAND);
-	return (p.revents & want) != 0;
+	/* Edge-triggered: a readable fd waiting for HUP would wake at once
+	 * and again forever; an edge comes with each new event. */
+	return wait_fd(tc, fd, st->verb == VERB_WAIT_WRITABLE ? EV_WRITE :
+	    EV_READ | EV_ET);
 }
 
-/* wait state S: 1 when the end is in S, 0 pending. */
-static int
-do_wait_state(struct tcase *tc, const struct step *st, struct step_result *r)
+/* Wakes a state or info wait: the end's fd when it has one (the kernel
+ * wakes it on most changes), and the tick either way. */
+static enum act
+wait_end(struct tcase *tc, const struct step *st)
 {
-	case_observe(tc, r);
-	return r->end[st->side].state == (enum tcp_state)st->n;
+	int fd = step_end(tc, st)->fd;
+
+	if (fd != -1) {
+		tc->pend.fd = fd;
+		tc->pend.what = EV_READ | EV_ET;
+	}
+	return wait_tick(tc);
 }
 
-/* wait info F OP N: 1 when the end's field holds, 0 pending. */
-static int
-do_wait_info(struct tcase *tc, const struct step *st, struct step_result *r)
+/* wait state S within D */
+static enum act
+act_wait_state(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	case_observe(tc, st, r);
+	tc->observed = 1;
+	if (own_obs(st, r)->state != st->a.wait_state.state)
+		return wait_end(tc, st);
+	seen_late(tc, st, r, now);
+	return ACT_DONE;
+}
+
+/* wait info FIELD OP N within D */
+static enum act
+act_wait_info(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
 {
 	long v;
 
-	case_observe(tc, r);
-	v = info_value(&r->end[st->side], (enum info_field)st->mode);
-	return v >= 0 && op_holds(v, (enum cmp_op)st->op, st->n);
+	case_observe(tc, st, r);
+	tc->observed = 1;
+	v = info_value(own_obs(st, r), st->a.info.field);
+	if (v < 0 || !op_holds(v, st->a.info.op, st->a.info.value))
+		return wait_end(tc, st);
+	seen_late(tc, st, r, now);
+	return ACT_DONE;
 }
 
-/* Runs the action of step i (not an expectation); 1 done, 0 pending. */
+/* The end's pending SO_ERROR, or -1 when it has no fd. */
 static int
-step_act(struct tcase *tc, const struct step *st, struct step_result *r)
-{
-	int fd;
-
-	switch (st->verb) {
-	case VERB_SEND:
-		return do_send(tc, st, r);
-	case VERB_RECV:
-		return do_recv(tc, st, r);
-	case VERB_SHUTDOWN:
-		if ((fd = step_fd(tc, st, r)) != -1)
-			set_rc(r, shutdown(fd, st->mode));
-		return 1;
-	case VERB_CLOSE:
-		if ((fd = step_fd(tc, st, r)) != -1) {
-			tc->fd[st->side] = -1;
-			set_rc(r, close(fd));
-		}
-		return 1;
-	case VERB_FILTER:
-		if ((fd = step_fd(tc, st, r)) != -1)
-			set_rc(r, fault_apply(fd, (enum filter_kind)st->mode));
-		return 1;
-	case VERB_POLL:
-		do_poll(tc, st, r);
-		return 1;
-	case VERB_SLEEP:
-		return clock_mono_us() >= tc->step_t0 + st->dur_us;
-	case VERB_WAIT_STATE:
-		return do_wait_state(tc, st, r);
-	case VERB_WAIT_INFO:
-		return do_wait_info(tc, st, r);
-	case VERB_WAIT_READABLE:
-	case VERB_WAIT_HUP:
-		return do_wait_poll(tc, st, r);
-	default:
-		do_sockopt(tc, st, r);
-		return 1;
-	}
-}
-
-/* The end's pending SO_ERROR, or -1 when the fd is closed. */
-static int
-end_so_error(struct tcase *tc, enum side side)
+end_so_error(const struct end *e)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (tc->fd[side] == -1 ||
-	    getsockopt(tc->fd[side], SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+	if (e->fd == -1 ||
+	    getsockopt(e->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		return -1;
 	return err;
 }
 
-/* Checks expectation step i; sets the result's status. */
-static void
-step_expect(struct tcase *tc, size_t i)
+/* Whether st's end entered its state: 1, 0, or -1 when transitions are
+ * not observed (they are not yet wired into cases). */
+static int
+end_passed(struct tcase *tc, const struct step *st)
 {
-	const struct step *st = &tc->sc->steps[i];
-	struct step_result *r = &tc->res.res[i];
-	int l = tc->last[st->side];
-	int so_error = st->verb == VERB_EXPECT_SOERROR ? end_so_error(tc, st->side) : 0;
+	return -1;
+}
 
-	case_observe(tc, r);
-	if (verdict_expect(st, l >= 0 ? &tc->sc->steps[l] : NULL,
-	    l >= 0 ? &tc->res.res[l] : NULL, &r->end[st->side], so_error,
-	    r->msg, sizeof(r->msg)))
-		r->status = STEP_OK;
-	else
-		r->status = STEP_FAILED;
+/* Every expect verb: checked against the end's last action and now. */
+static enum act
+act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	struct end *e = step_end(tc, st);
+	struct expect_ctx x = { 0 };
+	int rc;
+
+	case_observe(tc, st, r);
+	tc->observed = 1;
+	x.last_step = e->last >= 0 ? &tc->sc->steps[e->last] : NULL;
+	x.last = e->last >= 0 ? &tc->res.res[e->last] : NULL;
+	x.now = own_obs(st, r);
+	x.so_error = st->verb == VERB_EXPECT_SOERROR ? end_so_error(e) : 0;
+	x.passed = st->verb == VERB_EXPECT_PASSED ? end_passed(tc, st) : 0;
+	rc = verdict_expect(st, &x, r->msg, sizeof(r->msg));
+	r->status = rc > 0 ? STEP_OK : rc == 0 ? STEP_FAILED : STEP_SKIPPED;
+	return ACT_DONE;
+}
+
+typedef enum act act_fn(struct tcase *, const struct step *,
+    struct step_result *, int64_t);
+
+/* Each verb's handler, as verbs.h names it. */
+#define VERB_ACT(id, name, f, mn, mx, what, parse, act, doc) [VERB_##id] = act,
+static act_fn *const acts[VERB__COUNT] = {
+	VERBS(VERB_ACT)
+};
+#undef VERB_ACT
+
+/* How long step st may stay pending, from its start. */
+static int64_t
+step_span(const struct step *st)
+{
+	switch (st->verb) {
+	case VERB_SEND:
+		return st->a.send.within_us ? st->a.send.within_us : IO_LIMIT_US;
+	case VERB_RECV:
+		return st->a.recv.within_us ? st->a.recv.within_us : IO_LIMIT_US;
+	case VERB_CONNECT: case VERB_RECONNECT: case VERB_ACCEPT:
+		return st->a.conn.within_us ? st->a.conn.within_us : CONN_LIMIT_US;
+	case VERB_SLEEP:
+		return st->a.sleep.us;
+	case VERB_WAIT_STATE:
+		return st->a.wait_state.within_us;
+	case VERB_WAIT_INFO:
+		return st->a.info.within_us;
+	default:
+		return st->a.wait_poll.within_us;	/* readable, writable, hup */
+	}
 }
 
 /* Why a wait info step did not hold. */
@@ -553,115 +1204,240 @@ static void
 wait_info_failed(const struct step *st, const struct end_obs *o, char *msg,
     size_t len)
 {
-	enum info_field f = (enum info_field)st->mode;
+	enum info_field f = st->a.info.field;
 	long v = info_value(o, f);
 
 	if (v < 0)
 		snprintf(msg, len, "%s: no value for this end (source %s) after %.0f ms",
-		    info_name(f), source_name(o->source), st->dur_us / 1000.0);
+		    info_name(f), source_name(o->source), st->a.info.within_us / 1000.0);
 	else
 		snprintf(msg, len, "%s is %ld, not %s %ld, after %.0f ms", info_name(f),
-		    v, op_name((enum cmp_op)st->op), st->n, st->dur_us / 1000.0);
+		    v, op_name(st->a.info.op), st->a.info.value,
+		    st->a.info.within_us / 1000.0);
 }
 
-/* Whether step i's wait ran past its limit: fills status and msg if so. */
-static int
-step_expired(struct tcase *tc, size_t i)
+/* Step i stayed pending past its limit: what it did, and why it failed
+ * (an unfinished send/recv is settled by step_settle). */
+static void
+step_expire(struct tcase *tc, size_t i)
 {
 	const struct step *st = &tc->sc->steps[i];
 	struct step_result *r = &tc->res.res[i];
+	const struct end_obs *o = own_obs(st, r);
+	double ms = (tc->step_limit - tc->step_t0) / 1000.0;
 
-	if (clock_mono_us() < tc->step_limit)
-		return 0;
-	if (st->verb == VERB_SEND || st->verb == VERB_RECV) {
-		r->status = STEP_TIMEOUT;
-		r->rc = tc->progress;
-		snprintf(r->msg, sizeof(r->msg), "%s %s: still blocked after %d s",
-		    verb_name(st->verb), st->args, IO_LIMIT_US / 1000000);
-		return 1;
-	}
-	r->status = STEP_FAILED;
-	if (st->verb == VERB_WAIT_INFO)
-		wait_info_failed(st, &r->end[st->side], r->msg, sizeof(r->msg));
-	else if (st->verb == VERB_WAIT_STATE)
+	switch (st->verb) {
+	case VERB_SEND: case VERB_RECV:
+		io_stopped(tc, r, EAGAIN);
+		return;
+	case VERB_CONNECT: case VERB_RECONNECT: case VERB_ACCEPT:
+		r->rc = -1;
+		r->err = ETIMEDOUT;
+		return;
+	case VERB_WAIT_INFO:
+		r->status = STEP_FAILED;
+		wait_info_failed(st, o, r->msg, sizeof(r->msg));
+		return;
+	case VERB_WAIT_STATE:
+		r->status = STEP_FAILED;
 		snprintf(r->msg, sizeof(r->msg), "state %s, not %s, after %.0f ms",
-		    state_name(r->end[st->side].state), state_name((enum tcp_state)st->n),
-		    st->dur_us / 1000.0);
-	else
+		    state_name(o->state), state_name(st->a.wait_state.state), ms);
+		return;
+	default:
+		r->status = STEP_FAILED;
 		snprintf(r->msg, sizeof(r->msg), "not %s after %.0f ms",
-		    st->verb == VERB_WAIT_HUP ? "hung up" : "readable", st->dur_us / 1000.0);
-	return 1;
+		    st->verb == VERB_WAIT_HUP ? "hung up" :
+		    st->verb == VERB_WAIT_WRITABLE ? "writable" : "readable", ms);
+	}
 }
 
-/* Settles an action step that returned: an unexpected errno fails it. */
+/* Whether the end's next step expects what step i returned. */
+static int
+next_expects(const struct tcase *tc, size_t i)
+{
+	int next = next_of_end(tc->sc, i);
+	enum verb v = next >= 0 ? tc->sc->steps[next].verb : VERB__COUNT;
+
+	return v == VERB_EXPECT_ERRNO || v == VERB_EXPECT_RC;
+}
+
+/* Whether a send/recv moved fewer bytes than it was asked to. */
+static int
+step_unfinished(const struct step *st, const struct step_result *r)
+{
+	long want = st->verb == VERB_SEND && !st->a.send.fill ? st->a.send.bytes :
+	    st->verb == VERB_RECV && st->a.recv.mode == RECV_BYTES ?
+	    st->a.recv.bytes : 0;
+
+	return want > 0 && r->rc < want && !r->eof;
+}
+
+/* Settles an action step that returned: an errno, or an unfinished
+ * send/recv, fails it unless the end's next step expects it. */
 static void
 step_settle(struct tcase *tc, size_t i)
 {
 	const struct step *st = &tc->sc->steps[i];
 	struct step_result *r = &tc->res.res[i];
-	int next = next_of_side(tc->sc, i, st->side);
+	int unfinished = step_unfinished(st, r);
 
 	if (r->status == STEP_NOT_RUN)
 		r->status = STEP_OK;
-	if (r->status == STEP_OK && r->err != 0 && (next < 0 ||
-	    tc->sc->steps[next].verb != VERB_EXPECT_ERRNO)) {
+	if (r->status == STEP_OK && (r->err != 0 || unfinished) &&
+	    !next_expects(tc, i)) {
 		r->status = STEP_FAILED;
-		snprintf(r->msg, sizeof(r->msg), "%s failed with %s (not expected)",
-		    verb_name(st->verb), errno_name(r->err));
+		if (unfinished)
+			snprintf(r->msg, sizeof(r->msg), "%s %s: %ld bytes in %.0f ms "
+			    "(%s), unfinished and not expected", verb_name(st->verb),
+			    st->args, r->rc < 0 ? 0 : r->rc, r->dur_us / 1000.0,
+			    errno_name(r->err));
+		else
+			snprintf(r->msg, sizeof(r->msg), "%s failed with %s (not "
+			    "expected)", verb_name(st->verb), errno_name(r->err));
 	}
-	tc->last[st->side] = (int)i;
+	if (!verb_is_expect(st->verb))
+		step_end(tc, st)->last = (int)i;
 }
 
-/* Starts or continues step i; 1 when it is finished, 0 when pending. */
+/* Begins step i at now. */
+static void
+step_begin(struct tcase *tc, size_t i, int64_t now)
+{
+	const struct step *st = &tc->sc->steps[i];
+
+	tc->step_t0 = now;
+	tc->step_limit = now + step_span(st);
+	tc->progress = 0;
+	tc->tick_us = TICK_MIN_US;
+	tc->res.res[i].t_us = now - tc->mono0;
+}
+
+/* Starts or continues step i; 1 when it is finished, 0 when pending or
+ * on a worker. One clock reading decides: done, or past its limit. */
 static int
 step_run(struct tcase *tc, size_t i)
 {
 	const struct step *st = &tc->sc->steps[i];
 	struct step_result *r = &tc->res.res[i];
-	int finished;
+	int64_t now = clock_mono_us();
+	enum act a;
 
-	if (tc->step_t0 == 0) {
-		tc->step_t0 = clock_mono_us();
-		tc->progress = 0;
-		tc->step_limit = tc->step_t0 + (st->verb == VERB_SEND ||
-		    st->verb == VERB_RECV ? IO_LIMIT_US : st->dur_us);
-		r->t_us = tc->step_t0 - tc->mono0;
-	}
-	if (verb_is_expect(st->verb)) {
-		step_expect(tc, i);
-		r->dur_us = clock_mono_us() - tc->step_t0;
-		return 1;
-	}
-	finished = step_act(tc, st, r);
-	r->dur_us = clock_mono_us() - tc->step_t0;
-	if (!finished && !step_expired(tc, i))
+	if (tc->step_t0 == 0)
+		step_begin(tc, i, now);
+	memset(&tc->pend, 0, sizeof(tc->pend));
+	tc->pend.fd = -1;
+	tc->observed = 0;
+	if ((a = acts[st->verb](tc, st, r, now)) == ACT_WORKER)
 		return 0;
-	if ((st->verb != VERB_WAIT_STATE && st->verb != VERB_WAIT_INFO) || finished)
-		case_observe(tc, r);
-	step_settle(tc, i);
+	if (a == ACT_WAIT) {
+		if (now < tc->step_limit)
+			return 0;
+		step_expire(tc, i);
+	}
+	r->dur_us = clock_mono_us() - tc->step_t0;
+	if (!tc->observed)
+		case_observe(tc, st, r);
+	if (!verb_is_expect(st->verb))
+		step_settle(tc, i);
 	return 1;
 }
 
-/* Whether a verb acts at once, without waiting. */
-static int
-verb_instant(enum verb v)
+/* Arms what wakes the pending step: its fd, its instant or tick, and
+ * always its limit. */
+static void
+case_wait(struct tcase *tc)
 {
-	switch (v) {
-	case VERB_SHUTDOWN: case VERB_CLOSE: case VERB_LINGER: case VERB_LINGER2:
-	case VERB_NODELAY: case VERB_QUICKACK: case VERB_USER_TIMEOUT:
-	case VERB_FILTER: case VERB_POLL:
-		return 1;
-	default:
-		return 0;
+	int64_t now = clock_mono_us(), at = tc->step_limit;
+
+	case_set_pos(tc, POS_WAITING);
+	if (tc->pend.fd != -1) {
+		event_assign(tc->ev_io, tc->env->base, tc->pend.fd, tc->pend.what,
+		    case_on_io, tc);
+		event_add(tc->ev_io, NULL);
 	}
+	if (tc->pend.wake_at != 0 && tc->pend.wake_at < at)
+		at = tc->pend.wake_at;
+	if (tc->pend.tick && now + tc->tick_us < at) {
+		at = now + tc->tick_us;
+		if (tc->tick_us < TICK_MAX_US)
+			tc->tick_us *= 2;
+	}
+	tick_in(tc, at - now);
+}
+
+/* Whether steps i and i+1 are the halves of one "both" instant action. */
+static int
+step_is_pair(const struct scenario *sc, size_t i)
+{
+	return sc->steps[i].paired && i + 1 < sc->nsteps &&
+	    (verb_flags(sc->steps[i].verb) & VF_INSTANT);
+}
+
+/* Runs the two halves of a "both" action back to back, then observes
+ * once. Shutdowns and closes go to a worker, which starts them right
+ * after a kernel tick (see job_run); 1 when done here, 0 on a worker. */
+static int
+pair_run(struct tcase *tc, size_t i)
+{
+	struct step_result *a = &tc->res.res[i], *b = &tc->res.res[i + 1];
+	enum verb v = tc->sc->steps[i].verb;
+	int64_t t0, t1;
+
+	if (v == VERB_SHUTDOWN || v == VERB_CLOSE)
+		return job_start(tc, i, 2, 1) == ACT_DONE;
+	t0 = clock_mono_us();
+	a->t_us = b->t_us = t0 - tc->mono0;
+	acts[v](tc, &tc->sc->steps[i], a, t0);
+	t1 = clock_mono_us();
+	a->dur_us = t1 - t0;
+	acts[v](tc, &tc->sc->steps[i + 1], b, t1);
+	b->dur_us = clock_mono_us() - t1;
+	case_observe(tc, &tc->sc->steps[i], a);
+	memcpy(b->end, a->end, sizeof(b->end));
+	step_settle(tc, i);
+	step_settle(tc, i + 1);
+	return 1;
+}
+
+/* Runs steps from cur until one is pending, one fails, or the script
+ * ends. */
+static void
+case_run(struct tcase *tc)
+{
+	while (tc->cur < tc->sc->nsteps) {
+		size_t n = 1;
+
+		if (step_is_pair(tc->sc, tc->cur) && tc->step_t0 == 0) {
+			n = 2;
+			if (!pair_run(tc, tc->cur)) {
+				case_set_pos(tc, POS_WORKER);
+				return;
+			}
+		} else if (!step_run(tc, tc->cur)) {
+			if (tc->job != NULL)
+				case_set_pos(tc, POS_WORKER);
+			else
+				case_wait(tc);
+			return;
+		}
+		tc->step_t0 = 0;
+		while (n-- > 0) {
+			enum step_status s = tc->res.res[tc->cur].status;
+
+			if (s != STEP_OK && s != STEP_SKIPPED) {
+				case_finish(tc);
+				return;
+			}
+			tc->cur++;
+		}
+	}
+	case_finish(tc);
 }
 
 /* Waits (at most ~10 ms) for the next kernel tick: the coarse monotonic
  * clock moves once per jiffy, as jiffies do. Two FINs sent right after it
  * arm their retransmission timers in the same jiffy, so the timers fire in
- * the same timer run and the retransmitted FINs cross; sent across a tick
- * they would fire a jiffy apart, and the first would be processed before
- * the second is sent. */
+ * the same timer run and the retransmitted FINs cross. On a worker. */
 static void
 tick_align(void)
 {
@@ -675,102 +1451,143 @@ tick_align(void)
 	    clock_mono_us() < limit);
 }
 
-/* Runs the two halves of a "both" action back to back, then observes once:
- * the ends act microseconds apart, so their FINs (and the kernel's
- * retransmission timers) start together, as simultaneous close needs. */
+/* On a worker: the job's calls, back to back, each timed. */
 static void
-step_pair_run(struct tcase *tc, size_t i)
+job_run(struct job *j)
 {
-	struct step_result *a = &tc->res.res[i], *b = &tc->res.res[i + 1];
-	int64_t t0, t1;
+	struct case_job *cj = (struct case_job *)j;
+	int k;
 
-	if (tc->sc->steps[i].verb == VERB_SHUTDOWN || tc->sc->steps[i].verb == VERB_CLOSE)
+	if (cj->align)
 		tick_align();
-	t0 = clock_mono_us();
-	a->t_us = b->t_us = t0 - tc->mono0;
-	step_act(tc, &tc->sc->steps[i], a);
-	t1 = clock_mono_us();
-	a->dur_us = t1 - t0;
-	step_act(tc, &tc->sc->steps[i + 1], b);
-	b->dur_us = clock_mono_us() - t1;
-	case_observe(tc, a);
-	memcpy(b->end, a->end, sizeof(b->end));
-	step_settle(tc, i);
-	step_settle(tc, i + 1);
+	for (k = 0; k < cj->n; k++) {
+		cj->t0[k] = clock_mono_us();
+		if (cj->verb[k] == VERB_CLOSE)
+			cj->rc[k] = close(cj->fd[k]);
+		else
+			cj->rc[k] = shutdown(cj->fd[k], cj->how[k]);
+		cj->err[k] = cj->rc[k] < 0 ? errno : 0;
+		cj->t1[k] = clock_mono_us();
+	}
+	for (k = 0; k < cj->n; k++)
+		if (cj->verb[k] != VERB_CLOSE)
+			close(cj->fd[k]);	/* the dup */
 }
 
-/* Whether steps i and i+1 are the halves of one "both" instant action. */
-static int
-step_is_pair(const struct scenario *sc, size_t i)
-{
-	return sc->steps[i].paired && i + 1 < sc->nsteps &&
-	    verb_instant(sc->steps[i].verb);
-}
-
-/* Runs steps from cur until one is pending, one fails, or the script ends. */
+/* The n steps from cur came back from a worker: observe, settle, and go
+ * on unless one failed. */
 static void
-case_run(struct tcase *tc)
+job_settle(struct tcase *tc, int n)
 {
-	while (tc->cur < tc->sc->nsteps) {
-		const struct step *st = &tc->sc->steps[tc->cur];
+	struct step_result *r = &tc->res.res[tc->cur];
+	int k;
 
-		if (step_is_pair(tc->sc, tc->cur)) {
-			step_pair_run(tc, tc->cur);
-			if (tc->res.res[tc->cur].status != STEP_OK)
-				break;
-			tc->cur++;
-			if (tc->res.res[tc->cur].status != STEP_OK)
-				break;
-			tc->cur++;
-			continue;
-		}
-		if (!step_run(tc, tc->cur)) {
-			case_set_pos(tc, POS_WAITING);
-			int64_t left = tc->step_t0 + st->dur_us - clock_mono_us();
-
-			case_tick_in(tc, st->verb != VERB_SLEEP ? TICK_US :
-			    left > 0 ? left : 0);
+	case_observe(tc, &tc->sc->steps[tc->cur], r);
+	if (n == 2)
+		memcpy(r[1].end, r[0].end, sizeof(r->end));
+	for (k = 0; k < n; k++)
+		step_settle(tc, tc->cur + (size_t)k);
+	tc->step_t0 = 0;
+	case_set_pos(tc, POS_RUNNING);
+	for (k = 0; k < n; k++, tc->cur++)
+		if (tc->res.res[tc->cur].status != STEP_OK) {
+			case_finish(tc);
 			return;
 		}
-		tc->step_t0 = 0;
-		if (tc->res.res[tc->cur].status != STEP_OK)
-			break;
-		tc->cur++;
-	}
-	case_finish(tc);
+	case_run(tc);
 }
 
-/* Closes an end for good: an RST, so no orphan outlives the case. */
+/* Back on the loop: the job's results become its steps', and the case
+ * goes on; a case that let go of it (ended meanwhile) is not touched. */
 static void
-end_discard(int *fd)
+job_done(struct job *j)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct case_job *cj = (struct case_job *)j;
+	struct tcase *tc = cj->tc;
+	int k;
 
-	if (*fd == -1)
-		return;
-	fault_apply(*fd, FILTER_NONE);
-	setsockopt(*fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(*fd);
-	*fd = -1;
+	cj->env->fds -= cj->n;			/* closed, or the dups */
+	if (!j->cancelled && tc != NULL) {
+		tc->job = NULL;
+		for (k = 0; k < cj->n; k++) {
+			struct step_result *r = &tc->res.res[tc->cur + (size_t)k];
+
+			r->t_us = cj->t0[k] - tc->mono0;
+			r->dur_us = cj->t1[k] - cj->t0[k];
+			r->rc = cj->rc[k];
+			r->err = cj->err[k];
+		}
+		job_settle(tc, cj->n);
+	}
+	free(cj);
+}
+
+/* Hands the close or shutdown of steps i (..i+n-1) to a worker: closes
+ * give it the fd, shutdowns a dup. ACT_WORKER, or ACT_DONE with the
+ * failure in step i's result. */
+static enum act
+job_start(struct tcase *tc, size_t i, int n, int align)
+{
+	struct case_job *cj;
+	int k;
+
+	if ((cj = calloc(1, sizeof(*cj))) == NULL)
+		goto fail;
+	cj->j.run = job_run;
+	cj->j.done = job_done;
+	cj->tc = tc;
+	cj->env = tc->env;
+	cj->n = n;
+	cj->align = align;
+	for (k = 0; k < n; k++) {
+		const struct step *st = &tc->sc->steps[i + (size_t)k];
+		struct end *e = step_end(tc, st);
+
+		cj->verb[k] = st->verb;
+		cj->how[k] = st->a.shutdown.how;
+		if (st->verb == VERB_CLOSE) {
+			cj->fd[k] = e->fd;	/* counted until the job is done */
+			e->fd = -1;
+		} else if (e->fd == -1 || (cj->fd[k] = dup(e->fd)) == -1) {
+			cj->fd[k] = -1;
+		}
+		if (cj->fd[k] != -1)
+			tc->env->fds += st->verb != VERB_CLOSE;
+	}
+	tc->res.res[i].t_us = clock_mono_us() - tc->mono0;
+	if (workers_submit(tc->env->workers, &cj->j) == -1)
+		goto fail;
+	tc->job = cj;
+	return ACT_WORKER;
+fail:
+	log_warn("%s: no worker for a blocking call", tc->sc->name);
+	free(cj);
+	set_rc(&tc->res.res[i], -1);
+	return ACT_DONE;
 }
 
 /* Ends the case: sockets closed, verdict set, done called. */
 static void
 case_finish(struct tcase *tc)
 {
+	int k;
+
 	if (tc->pos == POS_DONE)
 		return;
 	event_del(tc->ev_tick);
+	event_del(tc->ev_io);
 	event_del(tc->ev_deadline);
 	if (tc->ev_accept != NULL)
 		event_del(tc->ev_accept);
-	if (tc->lfd != -1)
-		close(tc->lfd);
-	tc->lfd = -1;
+	if (tc->job != NULL) {
+		tc->job->j.cancelled = 1;	/* it finishes on its own */
+		tc->job->tc = NULL;
+		tc->job = NULL;
+	}
 	/* Every segment of the case is in; the clean-up RSTs are not its. */
-	capture_remove(tc->cap, &tc->res);
-	end_discard(&tc->fd[SIDE_CLIENT]);
-	end_discard(&tc->fd[SIDE_SERVER]);
+	capture_remove(tc->env->cap, &tc->res);
+	for (k = tc->nend - 1; k >= 0; k--)
+		end_discard(tc, &tc->end[k]);
 	tc->res.dur_us = clock_mono_us() - tc->mono0;
 	verdict_case(&tc->res);
 	verdict_wire(&tc->res);
@@ -778,7 +1595,7 @@ case_finish(struct tcase *tc)
 	tc->done(tc, tc->done_arg);
 }
 
-/* Ends a running case now, recording why at the step in progress. */
+/* Ends a running case now because the run was stopped. */
 void
 case_abandon(struct tcase *tc, const char *why)
 {
@@ -786,43 +1603,47 @@ case_abandon(struct tcase *tc, const char *why)
 
 	if (tc->pos == POS_DONE)
 		return;
-	if (tc->pos == POS_CONNECTING) {
-		snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s", why);
-		tc->res.verdict = VERDICT_ERROR;
-	} else if (tc->cur < tc->sc->nsteps) {
+	if (tc->pos == POS_SETUP || tc->cur >= tc->sc->nsteps) {
+		if (tc->res.verdict != VERDICT_SKIPPED)
+			tc->res.verdict = VERDICT_ABANDONED;
+		if (tc->res.msg[0] == '\0')
+			snprintf(tc->res.msg, sizeof(tc->res.msg), "%s", why);
+	} else {
 		r = &tc->res.res[tc->cur];
-		r->status = STEP_TIMEOUT;
-		r->dur_us = clock_mono_us() - tc->step_t0;
+		r->status = STEP_ABANDONED;
+		if (tc->step_t0 != 0)
+			r->dur_us = clock_mono_us() - tc->step_t0;
 		snprintf(r->msg, sizeof(r->msg), "%s", why);
-		case_observe(tc, r);
+		case_observe(tc, &tc->sc->steps[tc->cur], r);
 	}
 	case_finish(tc);
-}
-
-/* The case's result. */
-struct case_result *
-case_result(struct tcase *tc)
-{
-	return &tc->res;
 }
 
 /* Frees the case and its result. */
 void
 case_free(struct tcase *tc)
 {
+	int k;
+
 	if (tc == NULL)
 		return;
+	if (tc->job != NULL) {
+		tc->job->j.cancelled = 1;
+		tc->job->tc = NULL;
+	}
 	if (tc->ev_accept != NULL)
 		event_free(tc->ev_accept);
 	if (tc->ev_tick != NULL)
 		event_free(tc->ev_tick);
 	if (tc->ev_deadline != NULL)
 		event_free(tc->ev_deadline);
-	if (tc->lfd != -1)
-		close(tc->lfd);
-	capture_remove(tc->cap, &tc->res);
-	end_discard(&tc->fd[SIDE_CLIENT]);
-	end_discard(&tc->fd[SIDE_SERVER]);
+	if (tc->ev_io != NULL)
+		event_free(tc->ev_io);
+	if (tc->env != NULL)
+		capture_remove(tc->env->cap, &tc->res);
+	for (k = 0; tc->end != NULL && k < tc->nend; k++)
+		end_discard(tc, &tc->end[k]);
+	free(tc->end);
 	free(tc->res.res);
 	free(tc->res.seg);
 	free(tc);

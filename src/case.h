@@ -1,5 +1,6 @@
-/* case.h: one client/server socket pair stepping through a scenario's
- * script on the runner's event loop, observed at both ends after each step. */
+/* case.h: one case: a listener, its clients and their accepted ends,
+ * stepping through a scenario's script on the runner's event loop,
+ * observed after each step. */
 #ifndef TEARDOWND_CASE_H
 #define TEARDOWND_CASE_H
 
@@ -11,22 +12,40 @@ struct capture;
 struct event_base;
 struct probe;
 struct tcase;
+struct trans;
+struct workers;
+
+/* What every case of a run shares; the runner's. */
+struct case_env {
+	struct event_base *base;
+	struct probe *probe;			/* sock_diag */
+	struct capture *cap;			/* the wire, or NULL: not observed */
+	struct trans *trans;			/* transitions, or NULL: not observed */
+	struct workers *workers;		/* for the calls that may block */
+	int fds;				/* sockets the cases hold now */
+	unsigned lacks;				/* NEED_*: what this environment cannot do */
+	char lack_why[2][160];			/* why, for NEED_FILTER and NEED_TRANS */
+};
 
 /* Called once when the case has ended (passed, failed, timed out). */
 typedef void (*case_done_fn)(struct tcase *tc, void *arg);
 
-/* Starts a case on base; it reports through done, never from inside
- * case_start. Its segments come from cap (NULL: the wire is not
- * observed). NULL only when memory ran out. */
-struct tcase *case_start(struct event_base *base, struct probe *probe,
-    struct capture *cap, const struct scenario *sc, enum family fam, int rep,
-    int64_t timeout_us, case_done_fn done, void *arg);
+/* Starts a case; it reports through done, never from inside case_start.
+ * NULL only when memory ran out. */
+struct tcase *case_start(struct case_env *env, const struct scenario *sc,
+    enum family fam, int rep, int64_t timeout_us, case_done_fn done,
+    void *arg);
 /* The case's result; complete once done has been called. */
 struct case_result *case_result(struct tcase *tc);
-/* Ends a running case now: its sockets are closed, the step in progress is
- * recorded as timed out with why; done is called. */
+/* Where the runner keeps the case (its plan index); set and read by it. */
+size_t *case_slot(struct tcase *tc);
+/* Ends a running case now, because the run was stopped: its sockets are
+ * closed, the step in progress is recorded as abandoned with why, its
+ * verdict is abandoned; done is called. */
 void case_abandon(struct tcase *tc, const char *why);
 /* Frees the case and its result. */
 void case_free(struct tcase *tc);
+/* The sockets a case of sc holds at most at once. */
+int case_fds(const struct scenario *sc);
 
 #endif

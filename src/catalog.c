@@ -69,11 +69,11 @@ struct verb_spec;
 typedef int args_fn(struct cparse *, const struct verb_spec *, struct step *,
     char **, size_t);
 
-/* One verb of the step grammar. */
+/* One verb of the step grammar: a row of verbs.h. */
 struct verb_spec {
-	const char *word;			/* the verb's first word */
-	const char *sub;			/* its second word, or NULL */
+	const char *name;			/* "send", "wait state" */
 	enum verb verb;
+	int flags;				/* VF_*: the ends it acts on */
 	size_t min, max;			/* argument words allowed */
 	const char *what;			/* the arguments, for messages */
 	args_fn *args;				/* checks and stores them */
@@ -101,6 +101,19 @@ arg_long(struct cparse *cp, const struct verb_spec *vs, const char *word,
 	return -1;
 }
 
+/* A whole number in min..max, as an int. */
+static int
+arg_int(struct cparse *cp, const struct verb_spec *vs, const char *word,
+    int min, int max, int *out)
+{
+	long v;
+
+	if (arg_long(cp, vs, word, min, max, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 /* A duration in min..max. */
 static int
 arg_duration(struct cparse *cp, const struct verb_spec *vs, const char *word,
@@ -124,7 +137,7 @@ arg_duration(struct cparse *cp, const struct verb_spec *vs, const char *word,
 
 /* A TCP state name, as state_name() prints it. */
 static int
-arg_state(struct cparse *cp, const char *word, long *out)
+arg_state(struct cparse *cp, const char *word, enum tcp_state *out)
 {
 	int s = state_from_name(word);
 
@@ -132,21 +145,56 @@ arg_state(struct cparse *cp, const char *word, long *out)
 		CERR(cp, "'%s' is not a TCP state", word);
 		return -1;
 	}
-	*out = s;
+	*out = (enum tcp_state)s;
 	return 0;
 }
 
 /* "within D", D in 1ms..10m. */
 static int
 arg_within(struct cparse *cp, const struct verb_spec *vs, char **a,
-    struct step *st)
+    int64_t *out)
 {
 	if (strcmp(a[0], "within") != 0) {
 		CERR(cp, "%s needs 'within', got '%s'", verb_name(vs->verb),
 		    a[0]);
 		return -1;
 	}
-	return arg_duration(cp, vs, a[1], 1000, US(600), &st->dur_us);
+	return arg_duration(cp, vs, a[1], 1000, US(600), out);
+}
+
+/* The options after an I/O verb's first word: "nonblock" (when nonblock
+ * is not NULL) or "within D". */
+static int
+arg_io_opts(struct cparse *cp, const struct verb_spec *vs, char **a, size_t n,
+    int *nonblock, int64_t *within)
+{
+	const char *opts = nonblock != NULL ? "nonblock or 'within' and a "
+	    "duration" : "'within' and a duration";
+
+	if (n == 0)
+		return 0;
+	if (nonblock != NULL && strcmp(a[0], "nonblock") == 0) {
+		*nonblock = 1;
+		if (n == 1)
+			return 0;
+		CERR(cp, "%s takes only %s, got extra '%s'", verb_name(vs->verb),
+		    opts, a[1]);
+		return -1;
+	}
+	if (strcmp(a[0], "within") != 0) {
+		CERR(cp, "%s takes %s, got '%s'", verb_name(vs->verb), opts, a[0]);
+		return -1;
+	}
+	if (n == 1) {
+		CERR(cp, "%s needs a duration after 'within'", verb_name(vs->verb));
+		return -1;
+	}
+	if (n > 2) {
+		CERR(cp, "%s takes only %s, got extra '%s'", verb_name(vs->verb),
+		    opts, a[2]);
+		return -1;
+	}
+	return arg_within(cp, vs, a, within);
 }
 
 /* The name of info field k, for word_index() and names_join(). */
@@ -188,24 +236,39 @@ names_join(char *buf, size_t len, const char *(*name)(int), int count)
 		    k ? ", " : "", name(k));
 }
 
-/* "FIELD OP N" of expect/wait info: into mode, op and n. */
+/* A comparison operator word. */
+static int
+arg_op(struct cparse *cp, const char *word, enum cmp_op *out)
+{
+	char list[64];
+	int k;
+
+	if ((k = word_index(word, op_word, OP_COUNT)) >= 0) {
+		*out = (enum cmp_op)k;
+		return 0;
+	}
+	names_join(list, sizeof(list), op_word, OP_COUNT);
+	CERR(cp, "'%s' is not an operator (%s)", word, list);
+	return -1;
+}
+
+/* "FIELD OP N" of expect/wait info. */
 static int
 arg_info(struct cparse *cp, const struct verb_spec *vs, char **a,
     struct step *st)
 {
 	char list[256];
+	int k;
 
-	if ((st->mode = word_index(a[0], field_word, INFO__COUNT)) < 0) {
+	if ((k = word_index(a[0], field_word, INFO__COUNT)) < 0) {
 		names_join(list, sizeof(list), field_word, INFO__COUNT);
 		CERR(cp, "'%s' is not an info field (%s)", a[0], list);
 		return -1;
 	}
-	if ((st->op = word_index(a[1], op_word, OP_COUNT)) < 0) {
-		names_join(list, sizeof(list), op_word, OP_COUNT);
-		CERR(cp, "'%s' is not an operator (%s)", a[1], list);
+	st->a.info.field = (enum info_field)k;
+	if (arg_op(cp, a[1], &st->a.info.op) < 0)
 		return -1;
-	}
-	if (parse_long(a[2], 0, INFO_MAX, &st->n) == 0)
+	if (parse_long(a[2], 0, INFO_MAX, &st->a.info.value) == 0)
 		return 0;
 	if (errno == ERANGE)
 		CERR(cp, "'%s' is out of range for %s (0..%ld)", a[2],
@@ -224,26 +287,44 @@ args_none(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 	return 0;
 }
 
-/* send N */
+/* send N [nonblock | within D], send fill */
 static int
 args_send(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	return arg_long(cp, vs, a[0], 1, MAX_BYTES, &st->n);
+	if (strcmp(a[0], "fill") == 0) {
+		st->a.send.fill = 1;
+		if (n == 1)
+			return 0;
+		CERR(cp, "send fill takes nothing more, got '%s'", a[1]);
+		return -1;
+	}
+	if (arg_long(cp, vs, a[0], 1, MAX_BYTES, &st->a.send.bytes) < 0)
+		return -1;
+	return arg_io_opts(cp, vs, a + 1, n - 1, &st->a.send.nonblock,
+	    &st->a.send.within_us);
 }
 
-/* recv N|all|eof */
+/* recv N|all|eof [nonblock | within D] */
 static int
 args_recv(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
 	if (strcmp(a[0], "all") == 0)
-		st->mode = RECV_ALL;
+		st->a.recv.mode = RECV_ALL;
 	else if (strcmp(a[0], "eof") == 0)
-		st->mode = RECV_EOF;
+		st->a.recv.mode = RECV_EOF;
 	else {
-		st->mode = RECV_BYTES;
-		return arg_long(cp, vs, a[0], 1, MAX_BYTES, &st->n);
+		st->a.recv.mode = RECV_BYTES;
+		if (arg_long(cp, vs, a[0], 1, MAX_BYTES, &st->a.recv.bytes) < 0)
+			return -1;
+	}
+	if (arg_io_opts(cp, vs, a + 1, n - 1, &st->a.recv.nonblock,
+	    &st->a.recv.within_us) < 0)
+		return -1;
+	if (st->a.recv.mode == RECV_EOF && st->a.recv.nonblock) {
+		CERR(cp, "recv eof reads until EOF: it cannot be nonblock");
+		return -1;
 	}
 	return 0;
 }
@@ -254,27 +335,25 @@ args_shutdown(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
 	if (strcmp(a[0], "rd") == 0)
-		st->mode = SHUT_RD;
+		st->a.shutdown.how = SHUT_RD;
 	else if (strcmp(a[0], "wr") == 0)
-		st->mode = SHUT_WR;
+		st->a.shutdown.how = SHUT_WR;
 	else if (strcmp(a[0], "rdwr") == 0)
-		st->mode = SHUT_RDWR;
+		st->a.shutdown.how = SHUT_RDWR;
 	else
 		return bad_word(cp, vs, a[0]);
 	return 0;
 }
 
-/* linger off|N: mode 0 off, 1 on for n seconds. */
+/* linger off|N */
 static int
 args_linger(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	if (strcmp(a[0], "off") == 0) {
-		st->mode = 0;
+	if (strcmp(a[0], "off") == 0)
 		return 0;
-	}
-	st->mode = 1;
-	return arg_long(cp, vs, a[0], 0, 3600, &st->n);
+	st->a.linger.on = 1;
+	return arg_int(cp, vs, a[0], 0, 3600, &st->a.linger.secs);
 }
 
 /* linger2 N: seconds, -1 aborts at FIN_WAIT2. */
@@ -282,7 +361,7 @@ static int
 args_linger2(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	return arg_long(cp, vs, a[0], -1, 3600, &st->n);
+	return arg_int(cp, vs, a[0], -1, 3600, &st->a.linger2.secs);
 }
 
 /* nodelay on|off */
@@ -290,7 +369,7 @@ static int
 args_nodelay(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	if (parse_onoff(a[0], &st->mode) < 0)
+	if (parse_onoff(a[0], &st->a.nodelay.on) < 0)
 		return bad_word(cp, vs, a[0]);
 	return 0;
 }
@@ -301,16 +380,19 @@ args_user_timeout(struct cparse *cp, const struct verb_spec *vs,
     struct step *st, char **a, size_t n)
 {
 	int64_t us;
+	long ms;
 
-	if (parse_long(a[0], 0, 3600000, &st->n) == 0)
+	if (parse_long(a[0], 0, 3600000, &ms) == 0) {
+		st->a.user_timeout.ms = (int)ms;
 		return 0;
+	}
 	if (errno == ERANGE) {
 		CERR(cp, "'%s' is out of range for %s (0..3600000 ms)", a[0],
 		    verb_name(vs->verb));
 		return -1;
 	}
 	if (parse_duration(a[0], 0, US(3600), &us) == 0 && us % 1000 == 0) {
-		st->n = (long)(us / 1000);
+		st->a.user_timeout.ms = (int)(us / 1000);
 		return 0;
 	}
 	if (errno == ERANGE) {
@@ -321,12 +403,45 @@ args_user_timeout(struct cparse *cp, const struct verb_spec *vs,
 	return bad_word(cp, vs, a[0]);
 }
 
+/* rcvbuf N, sndbuf N: bytes, 1..1 GiB. */
+static int
+args_bufsize(struct cparse *cp, const struct verb_spec *vs, struct step *st,
+    char **a, size_t n)
+{
+	return arg_int(cp, vs, a[0], 1, 1 << 30, &st->a.buf.bytes);
+}
+
+/* backlog N, 0..65535 */
+static int
+args_backlog(struct cparse *cp, const struct verb_spec *vs, struct step *st,
+    char **a, size_t n)
+{
+	return arg_int(cp, vs, a[0], 0, 65535, &st->a.backlog.n);
+}
+
+/* accept [within D] */
+static int
+args_accept(struct cparse *cp, const struct verb_spec *vs, struct step *st,
+    char **a, size_t n)
+{
+	return arg_io_opts(cp, vs, a, n, NULL, &st->a.conn.within_us);
+}
+
+/* connect, reconnect: [nonblock | within D] */
+static int
+args_connect(struct cparse *cp, const struct verb_spec *vs, struct step *st,
+    char **a, size_t n)
+{
+	return arg_io_opts(cp, vs, a, n, &st->a.conn.nonblock,
+	    &st->a.conn.within_us);
+}
+
 /* sleep D, 0..10m */
 static int
 args_sleep(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	return arg_duration(cp, vs, a[0], 0, US(600), &st->dur_us);
+	return arg_duration(cp, vs, a[0], 0, US(600), &st->a.sleep.us);
 }
 
 /* Joins n words with single spaces into buf; -1 if they do not fit. */
@@ -357,7 +472,7 @@ args_filter(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 	if (words_join(buf, sizeof(buf), a, n) == 0)
 		for (k = 0; k < FILTER__COUNT; k++)
 			if (strcmp(buf, filter_name(k)) == 0) {
-				st->mode = k;
+				st->a.filter.kind = (enum filter_kind)k;
 				return 0;
 			}
 	return bad_word(cp, vs, n == 1 ? a[0] : buf);
@@ -368,17 +483,17 @@ static int
 args_wait_state(struct cparse *cp, const struct verb_spec *vs,
     struct step *st, char **a, size_t n)
 {
-	if (arg_state(cp, a[0], &st->n) < 0)
+	if (arg_state(cp, a[0], &st->a.wait_state.state) < 0)
 		return -1;
-	return arg_within(cp, vs, a + 1, st);
+	return arg_within(cp, vs, a + 1, &st->a.wait_state.within_us);
 }
 
-/* wait readable|hup within D */
+/* wait readable|writable|hup within D */
 static int
 args_wait(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	return arg_within(cp, vs, a, st);
+	return arg_within(cp, vs, a, &st->a.wait_poll.within_us);
 }
 
 /* wait info FIELD OP N within D */
@@ -388,7 +503,7 @@ args_wait_info(struct cparse *cp, const struct verb_spec *vs,
 {
 	if (arg_info(cp, vs, a, st) < 0)
 		return -1;
-	return arg_within(cp, vs, a + 3, st);
+	return arg_within(cp, vs, a + 3, &st->a.info.within_us);
 }
 
 /* expect info FIELD OP N */
@@ -399,12 +514,12 @@ args_expect_info(struct cparse *cp, const struct verb_spec *vs,
 	return arg_info(cp, vs, a, st);
 }
 
-/* expect state S */
+/* expect state S, expect passed S */
 static int
 args_expect_state(struct cparse *cp, const struct verb_spec *vs,
     struct step *st, char **a, size_t n)
 {
-	return arg_state(cp, a[0], &st->n);
+	return arg_state(cp, a[0], &st->a.state.state);
 }
 
 /* expect errno E, expect so-error E: an errno name, or none. */
@@ -419,16 +534,19 @@ args_errno(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 		    a[0]);
 		return -1;
 	}
-	st->n = e;
+	st->a.err.err = e;
 	return 0;
 }
 
-/* expect rc N */
+/* expect rc [OP] N */
 static int
 args_rc(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
-	return arg_long(cp, vs, a[0], INT_MIN, INT_MAX, &st->n);
+	st->a.rc.op = OP_EQ;
+	if (n == 2 && arg_op(cp, a[0], &st->a.rc.op) < 0)
+		return -1;
+	return arg_long(cp, vs, a[n - 1], INT_MIN, INT_MAX, &st->a.rc.value);
 }
 
 /* expect events IN|OUT|...: poll bits; 0 or none for no event. */
@@ -440,11 +558,11 @@ args_events(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 	int m;
 
 	if (strcmp(a[0], "0") == 0 || strcmp(a[0], "none") == 0) {
-		st->n = 0;
+		st->a.events.mask = 0;
 		return 0;
 	}
 	if ((m = events_parse(a[0])) >= 0) {
-		st->n = m;
+		st->a.events.mask = m;
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", a[0]);
@@ -462,75 +580,73 @@ args_events(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 	return -1;
 }
 
-/* expect duration under|over D: mode 0 under, 1 over. */
+/* expect duration under|over D */
 static int
 args_duration(struct cparse *cp, const struct verb_spec *vs, struct step *st,
     char **a, size_t n)
 {
 	if (strcmp(a[0], "under") == 0)
-		st->mode = 0;
+		st->a.duration.over = 0;
 	else if (strcmp(a[0], "over") == 0)
-		st->mode = 1;
+		st->a.duration.over = 1;
 	else
 		return bad_word(cp, vs, a[0]);
-	return arg_duration(cp, vs, a[1], 0, US(600), &st->dur_us);
+	return arg_duration(cp, vs, a[1], 0, US(600), &st->a.duration.us);
 }
 
-/* The step grammar: "SIDE " then one of these. */
+/* The step grammar, "SIDE " then one of these: verbs.h, row by row. */
+#define VERB_SPEC(id, name, f, mn, mx, what, parse, act, doc) \
+	{ name, VERB_##id, f, mn, mx, what, parse },
 static const struct verb_spec verbs[] = {
-	{ "send", NULL, VERB_SEND, 1, 1, "a byte count", args_send },
-	{ "recv", NULL, VERB_RECV, 1, 1, "a byte count, all or eof", args_recv },
-	{ "shutdown", NULL, VERB_SHUTDOWN, 1, 1, "rd, wr or rdwr",
-	    args_shutdown },
-	{ "close", NULL, VERB_CLOSE, 0, 0, NULL, args_none },
-	{ "linger", NULL, VERB_LINGER, 1, 1, "off or seconds", args_linger },
-	{ "linger2", NULL, VERB_LINGER2, 1, 1, "seconds", args_linger2 },
-	{ "nodelay", NULL, VERB_NODELAY, 1, 1, "on or off", args_nodelay },
-	{ "quickack", NULL, VERB_QUICKACK, 0, 0, NULL, args_none },
-	{ "user-timeout", NULL, VERB_USER_TIMEOUT, 1, 1,
-	    "milliseconds or a duration", args_user_timeout },
-	{ "sleep", NULL, VERB_SLEEP, 1, 1, DURATION_HINT, args_sleep },
-	{ "filter", NULL, VERB_FILTER, 1, 2,
-	    "drop all|fin|ack|rst, pass fin or none", args_filter },
-	{ "poll", NULL, VERB_POLL, 0, 0, NULL, args_none },
-	{ "wait", "state", VERB_WAIT_STATE, 3, 3,
-	    "a TCP state, 'within' and a duration", args_wait_state },
-	{ "wait", "readable", VERB_WAIT_READABLE, 2, 2,
-	    "'within' and a duration", args_wait },
-	{ "wait", "hup", VERB_WAIT_HUP, 2, 2, "'within' and a duration",
-	    args_wait },
-	{ "wait", "info", VERB_WAIT_INFO, 5, 5, "a field, an operator, a "
-	    "number, 'within' and a duration", args_wait_info },
-	{ "expect", "state", VERB_EXPECT_STATE, 1, 1, "a TCP state",
-	    args_expect_state },
-	{ "expect", "errno", VERB_EXPECT_ERRNO, 1, 1, "an errno name or none",
-	    args_errno },
-	{ "expect", "eof", VERB_EXPECT_EOF, 0, 0, NULL, args_none },
-	{ "expect", "rc", VERB_EXPECT_RC, 1, 1, "a number", args_rc },
-	{ "expect", "events", VERB_EXPECT_EVENTS, 1, 1,
-	    "poll events like IN|HUP", args_events },
-	{ "expect", "so-error", VERB_EXPECT_SOERROR, 1, 1,
-	    "an errno name or none", args_errno },
-	{ "expect", "duration", VERB_EXPECT_DURATION, 2, 2,
-	    "under or over and a duration", args_duration },
-	{ "expect", "info", VERB_EXPECT_INFO, 3, 3,
-	    "a field, an operator and a number", args_expect_info },
+	VERBS(VERB_SPEC)
 };
+#undef VERB_SPEC
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
-/* The second words a two-word verb takes, for messages. */
-static const char *
-sub_words(const char *word)
+/* The length of a verb name's first word. */
+static size_t
+first_len(const char *name)
 {
-	if (strcmp(word, "wait") == 0)
-		return "state, readable, hup or info";
-	return "state, errno, eof, rc, events, so-error, duration or info";
+	return strcspn(name, " ");
+}
+
+/* Whether vs's first word is word; *sub gets its second word or NULL. */
+static int
+verb_word_is(const struct verb_spec *vs, const char *word, const char **sub)
+{
+	size_t n = first_len(vs->name);
+
+	if (strncmp(vs->name, word, n) != 0 || word[n] != '\0')
+		return 0;
+	*sub = vs->name[n] == ' ' ? vs->name + n + 1 : NULL;
+	return 1;
+}
+
+/* The second words a two-word verb takes, for messages: from the table. */
+static void
+sub_words(const char *word, char *buf, size_t len)
+{
+	const char *sub;
+	size_t i, off = 0, n = 0, k = 0;
+
+	for (i = 0; i < NVERBS; i++)
+		n += verb_word_is(&verbs[i], word, &sub) && sub != NULL;
+	buf[0] = '\0';
+	for (i = 0; i < NVERBS && off < len; i++) {
+		if (!verb_word_is(&verbs[i], word, &sub) || sub == NULL)
+			continue;
+		k++;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    k == 1 ? "" : k == n ? " or " : ", ", sub);
+	}
 }
 
 /* Finds the verb at w[1] (and w[2]); *nwords = words it used with the side. */
 static const struct verb_spec *
 verb_find(struct cparse *cp, char **w, size_t n, size_t *nwords)
 {
+	const char *sub;
+	char subs[160];
 	size_t i;
 	int known = 0;
 
@@ -539,33 +655,72 @@ verb_find(struct cparse *cp, char **w, size_t n, size_t *nwords)
 		return NULL;
 	}
 	for (i = 0; i < NVERBS; i++) {
-		if (strcmp(verbs[i].word, w[1]) != 0)
+		if (!verb_word_is(&verbs[i], w[1], &sub))
 			continue;
 		known = 1;
-		*nwords = verbs[i].sub != NULL ? 3 : 2;
-		if (verbs[i].sub == NULL || (n > 2 &&
-		    strcmp(verbs[i].sub, w[2]) == 0))
+		*nwords = sub != NULL ? 3 : 2;
+		if (sub == NULL || (n > 2 && strcmp(sub, w[2]) == 0))
 			return &verbs[i];
 	}
+	sub_words(w[1], subs, sizeof(subs));
 	if (!known)
 		CERR(cp, "unknown verb '%s'", w[1]);
 	else if (n < 3)
-		CERR(cp, "%s needs %s", w[1], sub_words(w[1]));
+		CERR(cp, "%s needs %s", w[1], subs);
 	else
-		CERR(cp, "%s needs %s, got '%s'", w[1], sub_words(w[1]), w[2]);
+		CERR(cp, "%s needs %s, got '%s'", w[1], subs, w[2]);
 	return NULL;
 }
 
-/* The side word: client, server or both. */
+/* The side word: client, server, both, listener, or clientN/serverN for
+ * N in 2..MAX_PAIRS; *pair gets N (1 for the first pair, 0 listener). */
 static int
-side_parse(struct cparse *cp, const char *word)
+side_parse(struct cparse *cp, const char *word, int *pair)
 {
-	int s;
+	static const char *const names[] = { "client", "server" };
+	size_t i, len;
+	long n;
 
-	for (s = SIDE_CLIENT; s <= SIDE_BOTH; s++)
-		if (strcmp(word, side_name(s)) == 0)
-			return s;
-	CERR(cp, "unknown side '%s' (client, server or both)", word);
+	*pair = 1;
+	if (strcmp(word, "both") == 0)
+		return SIDE_BOTH;
+	if (strcmp(word, "listener") == 0) {
+		*pair = 0;
+		return SIDE_LISTENER;
+	}
+	for (i = 0; i < 2; i++) {
+		len = strlen(names[i]);
+		if (strncmp(word, names[i], len) != 0)
+			continue;
+		if (word[len] == '\0')
+			return (int)i;
+		if (parse_long(word + len, 2, MAX_PAIRS, &n) == 0 &&
+		    word[len] != '0' && word[len] != '+') {
+			*pair = (int)n;
+			return (int)i;
+		}
+	}
+	CERR(cp, "unknown side '%s' (client, server, both, listener, or "
+	    "client2..client%d, server2..server%d)", word, MAX_PAIRS, MAX_PAIRS);
+	return -1;
+}
+
+/* Whether vs acts on side; reports it when not. */
+static int
+side_allowed(struct cparse *cp, const struct verb_spec *vs, int side,
+    const char *word)
+{
+	int need = side == SIDE_BOTH ? VF_PAIR : side == SIDE_LISTENER ?
+	    VF_LISTENER : side == SIDE_CLIENT ? VF_CLIENT : VF_SERVER;
+	const char *ok = (vs->flags & VF_ANY) == VF_LISTENER ? "the listener" :
+	    (vs->flags & VF_ANY) == VF_CLIENT ? "a client" :
+	    (vs->flags & VF_ANY) == VF_PAIR ? "a client or a server" :
+	    "a client, a server or the listener";
+
+	if ((vs->flags & need) == need)
+		return 0;
+	CERR(cp, "%s is not for '%s': it acts on %s", verb_name(vs->verb),
+	    word, ok);
 	return -1;
 }
 
@@ -609,6 +764,20 @@ step_add(struct cparse *cp, const struct step *st)
 	return 0;
 }
 
+/* The arguments as stored: as written, an errno alias by its canonical
+ * name (expect errno EWOULDBLOCK reads back as EAGAIN). */
+static int
+args_normalise(const struct step *st, char *buf, size_t len, char **a,
+    size_t n)
+{
+	if ((st->verb == VERB_EXPECT_ERRNO || st->verb == VERB_EXPECT_SOERROR) &&
+	    st->a.err.err != 0) {
+		snprintf(buf, len, "%s", errno_name(st->a.err.err));
+		return 0;
+	}
+	return words_join(buf, len, a, n);
+}
+
 /* Parses one step line; "both" adds the step for the client, then the server. */
 static void
 step_parse(struct cparse *cp, const char *value)
@@ -617,7 +786,7 @@ step_parse(struct cparse *cp, const char *value)
 	const struct verb_spec *vs;
 	struct step st;
 	size_t n, k = 0;
-	int side;
+	int side, pair;
 
 	snprintf(buf, sizeof(buf), "%s", value);
 	if ((n = parse_words(buf, w, STEP_MAX_WORDS)) == 0)
@@ -625,21 +794,23 @@ step_parse(struct cparse *cp, const char *value)
 	cp->step_lines++;
 	if (n > STEP_MAX_WORDS)
 		n = STEP_MAX_WORDS;	/* the extra words are past any max */
-	if ((side = side_parse(cp, w[0])) < 0 ||
-	    (vs = verb_find(cp, w, n, &k)) == NULL)
+	if ((side = side_parse(cp, w[0], &pair)) < 0 ||
+	    (vs = verb_find(cp, w, n, &k)) == NULL ||
+	    side_allowed(cp, vs, side, w[0]) < 0)
 		return;
 	memset(&st, 0, sizeof(st));
 	st.line = cp->ini.line;
 	st.verb = vs->verb;
+	st.pair = pair;
 	if (args_count(cp, vs, w + k, n - k) < 0 ||
 	    vs->args(cp, vs, &st, w + k, n - k) < 0)
 		return;
-	if (words_join(st.args, sizeof(st.args), w + k, n - k) < 0) {
+	if (args_normalise(&st, st.args, sizeof(st.args), w + k, n - k) < 0) {
 		CERR(cp, "arguments of %s are too long (at most %zu bytes)",
 		    verb_name(vs->verb), sizeof(st.args) - 1);
 		return;
 	}
-	st.side = side == SIDE_BOTH ? SIDE_CLIENT : side;
+	st.side = side == SIDE_BOTH ? SIDE_CLIENT : (enum side)side;
 	st.paired = side == SIDE_BOTH;
 	if (step_add(cp, &st) == 0 && side == SIDE_BOTH) {
 		st.side = SIDE_SERVER;
@@ -850,6 +1021,30 @@ catalog_add(struct cparse *cp)
 	return 0;
 }
 
+/* Derives what the runner needs to know of the script: its pairs, whether
+ * the listener is an end, which clients connect in a step, its needs. */
+static void
+section_shape(struct scenario *sc)
+{
+	size_t i;
+
+	sc->npairs = 1;
+	for (i = 0; i < sc->nsteps; i++) {
+		const struct step *st = &sc->steps[i];
+
+		if (st->pair > sc->npairs)
+			sc->npairs = st->pair;
+		if (st->side == SIDE_LISTENER)
+			sc->listener = 1;
+		if (st->verb == VERB_CONNECT)
+			sc->step_connect |= 1u << (st->pair - 1);
+		if (st->verb == VERB_FILTER)
+			sc->needs |= NEED_FILTER;
+		if (st->verb == VERB_EXPECT_PASSED)
+			sc->needs |= NEED_TRANS;
+	}
+}
+
 /* Ends the open section: checks required keys, keeps it if it had no error. */
 static void
 section_end(struct cparse *cp)
@@ -872,6 +1067,7 @@ section_end(struct cparse *cp)
 	else if (cp->step_lines == 0)
 		parse_error(&cp->ini, cp->key_line[KEY_STEPS],
 		    "steps of '%s' is empty", sc->name);
+	section_shape(sc);
 	if (cp->ini.nerr == cp->nerr0 && catalog_add(cp) == 0)
 		return;
 	scenario_free(sc);
@@ -1023,6 +1219,36 @@ catalog_find(const struct catalog *c, const char *name)
 		if (strcmp(c->sc[i].name, name) == 0)
 			return &c->sc[i];
 	return NULL;
+}
+
+/* Reports each linger N at or beyond its scenario's case deadline (its
+ * timeout, else default_us): a lingering close would outlive the case. */
+int
+catalog_check_linger(const struct catalog *c, int64_t default_us, FILE *errs)
+{
+	char lim[32];
+	size_t i, k;
+	int nerr = 0;
+
+	for (i = 0; i < c->n; i++) {
+		const struct scenario *sc = &c->sc[i];
+		int64_t t = sc->timeout_us > 0 ? sc->timeout_us : default_us;
+
+		for (k = 0; k < sc->nsteps; k++) {
+			const struct step *st = &sc->steps[k];
+
+			if (st->verb != VERB_LINGER || !st->a.linger.on ||
+			    US(st->a.linger.secs) < t)
+				continue;
+			parse_format_duration(t, lim, sizeof(lim));
+			fprintf(errs, "%s:%d: linger %d is not under the case "
+			    "deadline of '%s' (%s): a lingering close would "
+			    "outlive the case\n", sc->file, st->line,
+			    st->a.linger.secs, sc->name, lim);
+			nerr++;
+		}
+	}
+	return nerr;
 }
 
 /* Frees every scenario and zeroes c. */

@@ -31,6 +31,11 @@ int catalog_load_path(struct catalog *c, const char *path, FILE *errs);
 /* The scenario called name, or NULL. */
 const struct scenario *catalog_find(const struct catalog *c,
     const char *name);
+/* Reports, as "file:line: message" lines, each `linger N` step whose N
+ * is not under its scenario's case deadline (its timeout, else
+ * default_us). Returns the number of such errors. */
+int catalog_check_linger(const struct catalog *c, int64_t default_us,
+    FILE *errs);
 /* Frees every scenario and zeroes c. */
 void catalog_free(struct catalog *c);
 

@@ -188,10 +188,11 @@ run_log(const struct run *r)
 	size_t i;
 
 	log_info("run %lld %s in %.2f s: %d cases: %d pass, %d fail, "
-	    "%d timeout, %d error", (long long)r->id, run_status(r),
-	    (double)(r->end_us - r->ri.start_us) / 1e6, r->counts.total,
-	    r->counts.n[VERDICT_PASS], r->counts.n[VERDICT_FAIL],
-	    r->counts.n[VERDICT_TIMEOUT], r->counts.n[VERDICT_ERROR]);
+	    "%d timeout, %d error, %d skipped, %d abandoned", (long long)r->id,
+	    run_status(r), (double)(r->end_us - r->ri.start_us) / 1e6,
+	    r->counts.total, r->counts.n[VERDICT_PASS], r->counts.n[VERDICT_FAIL],
+	    r->counts.n[VERDICT_TIMEOUT], r->counts.n[VERDICT_ERROR],
+	    r->counts.n[VERDICT_SKIPPED], r->counts.n[VERDICT_ABANDONED]);
 	for (i = 0; i < r->nsum; i++) {
 		const struct run_summary *s = &r->sum[i];
 		int bad = s->n[VERDICT_FAIL] + s->n[VERDICT_TIMEOUT] +
@@ -284,8 +285,8 @@ run_begin(struct daemon *d)
 	d->run_setup = s;
 	d->run_st = d->st;
 	log_info("run %lld: %zu scenarios, %d cases at once, %s network "
-	    "namespace", (long long)d->run.id, s->nsc, plan.concurrency > 0 ?
-	    plan.concurrency : runner_default_concurrency(),
+	    "namespace", (long long)d->run.id, s->nsc,
+	    runner_concurrency(d->run.rn),
 	    strcmp(d->isolation, "netns") == 0 ? "a private" : "the host's");
 }
 

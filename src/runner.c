@@ -1,13 +1,17 @@
 /* runner.c: one libevent loop running many cases at once. The plan is
- * walked in order (repetition, scenario, family); up to `concurrency` cases
- * are in flight; finished cases go to the batch callback in groups, so the
- * store writes one transaction per batch. */
+ * walked in order (repetition, scenario, family); up to `concurrency`
+ * cases are in flight, as many as the open-file limit allows; finished
+ * cases go to the batch callback in groups. The runner owns what its
+ * cases share: the sock_diag probe, the capture, the worker pool. */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -15,29 +19,29 @@
 #include "clock.h"
 #include "capture.h"
 #include "case.h"
+#include "fault.h"
 #include "log.h"
 #include "probe.h"
 #include "runner.h"
 #include "store.h"
+#include "worker.h"
 
-/* Finished cases per store transaction. The write blocks the loop: a
- * 32-case batch under ASan held it past simultaneous-close's ~200 ms
- * CLOSING window; 8 did not. */
-#define BATCH		8
-#define MAX_CONC	64		/* more adds timing noise, not speed */
+#define BATCH		8		/* finished cases handed out together */
+#define FD_RESERVE	64		/* open files kept for all but sockets */
+#define DEFAULT_CONC	256		/* cases at once when not asked */
+#define WORKERS_MAX	64		/* threads for blocking calls */
 
 struct runner {
 	struct runner_plan plan;
-	struct event_base *base;
-	struct probe *probe;			/* shared netlink socket */
-	struct capture *cap;			/* the wire on lo, or NULL */
+	struct case_env env;			/* what the cases share */
+	int fd_budget;				/* sockets the cases may hold at once */
 	size_t next;				/* next plan index to start */
 	size_t total;				/* plan size */
-	int inflight;				/* cases running */
 	int abandoned;				/* no more starts */
-	struct tcase **cases;			/* [total]: running or finished-unflushed */
-	struct tcase *pending[BATCH + MAX_CONC]; /* finished, not yet handed out */
-	size_t npending;
+	struct tcase **running;			/* [concurrency]: in flight */
+	int inflight;
+	struct tcase **pending;			/* finished, not yet handed out */
+	size_t npending, apending;
 	struct run_counts counts;
 	struct event *ev_kick;			/* deferred start/finish */
 	runner_batch_fn batch;
@@ -47,18 +51,86 @@ struct runner {
 
 static void runner_fill(struct runner *rn);
 
-/* The concurrency used when the plan says 0: sized to RLIMIT_NOFILE. */
-int
-runner_default_concurrency(void)
+/* Open files of this process now. */
+static int
+fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return 16;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : n;		/* ., .. and the DIR's own */
+}
+
+/* The plan's largest case, in sockets. */
+static int
+plan_fds_max(const struct runner_plan *p)
+{
+	int m = 3, f;
+	size_t i;
+
+	for (i = 0; i < p->nsc; i++)
+		if ((f = case_fds(p->sc[i])) > m)
+			m = f;
+	return m;
+}
+
+/* Raises the soft open-file limit towards the hard one when want files
+ * are more than it allows; returns the soft limit then in force. */
+static long
+nofile_raise(long want)
 {
 	struct rlimit rl;
-	long n = 256;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		n = ((long)rl.rlim_cur - 32) / 3;	/* 3 fds a case */
-	if (n > MAX_CONC)
-		n = MAX_CONC;
-	return n < 1 ? 1 : (int)n;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 1024;
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)want > rl.rlim_cur &&
+	    rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && (rlim_t)want >
+		    rl.rlim_max ? rl.rlim_max : (rlim_t)want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("cannot raise the open-file limit to %ld",
+			    (long)rl.rlim_cur);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)rl.rlim_cur;
+}
+
+/* Sets the run's concurrency and socket budget: what the plan asks (0:
+ * DEFAULT_CONC), as far as the open-file limit allows (raised to the hard
+ * limit when needed); one warning when it allows less than asked. */
+static void
+runner_size(struct runner *rn)
+{
+	int asked = rn->plan.concurrency, fmax = plan_fds_max(&rn->plan);
+	long want = (long)(asked > 0 ? asked : DEFAULT_CONC) * fmax +
+	    FD_RESERVE + fds_open(), limit = nofile_raise(want), fit;
+
+	rn->fd_budget = (int)(limit - FD_RESERVE - fds_open());
+	if (rn->fd_budget < fmax)
+		rn->fd_budget = fmax;
+	fit = rn->fd_budget / 2;		/* a pair at least */
+	if (asked <= 0)
+		rn->plan.concurrency = (int)(fit < DEFAULT_CONC ? fit : DEFAULT_CONC);
+	else if (asked > fit) {
+		log_warnx("concurrency %d: the open-file limit (%ld) allows %ld "
+		    "cases at once (2 sockets each); using %ld", asked, limit,
+		    fit, fit);
+		rn->plan.concurrency = (int)fit;
+	}
+	if ((size_t)rn->plan.concurrency > rn->total && rn->total > 0)
+		rn->plan.concurrency = (int)rn->total;
+}
+
+/* The cases the run keeps in flight at most. */
+int
+runner_concurrency(const struct runner *rn)
+{
+	return rn->plan.concurrency;
 }
 
 /* Families in the plan, in order. */
@@ -78,21 +150,46 @@ plan_families(const struct runner_plan *p, enum family *fam)
 static void
 runner_flush(struct runner *rn)
 {
-	struct tcase *tcs[BATCH + MAX_CONC];
-	struct case_result *res[BATCH + MAX_CONC];
+	struct case_result **res;
+	struct tcase **tcs = rn->pending;
 	size_t i, n = rn->npending;
 
 	if (n == 0)
 		return;
 	/* Taken off the queue first: abandoning re-fills it. */
-	memcpy(tcs, rn->pending, n * sizeof(tcs[0]));
-	rn->npending = 0;
-	for (i = 0; i < n; i++)
-		res[i] = case_result(tcs[i]);
-	if (rn->batch(rn->ctx, res, n) == -1 && !rn->abandoned)
-		runner_abandon(rn, "the results could not be stored");
+	rn->pending = NULL;
+	rn->npending = rn->apending = 0;
+	if ((res = calloc(n, sizeof(*res))) == NULL) {
+		log_warnx("out of memory handing out %zu cases", n);
+		runner_abandon(rn, "out of memory");
+	} else {
+		for (i = 0; i < n; i++)
+			res[i] = case_result(tcs[i]);
+		if (rn->batch(rn->ctx, res, n) == -1 && !rn->abandoned)
+			runner_abandon(rn, "the results could not be stored");
+	}
 	for (i = 0; i < n; i++)
 		case_free(tcs[i]);
+	free(res);
+	free(tcs);
+}
+
+/* Queues a finished case for the next batch; 0 or -1 (no memory). */
+static int
+pending_add(struct runner *rn, struct tcase *tc)
+{
+	struct tcase **grown;
+	size_t n;
+
+	if (rn->npending == rn->apending) {
+		n = rn->apending ? rn->apending * 2 : BATCH * 2;
+		if ((grown = reallocarray(rn->pending, n, sizeof(*grown))) == NULL)
+			return -1;
+		rn->pending = grown;
+		rn->apending = n;
+	}
+	rn->pending[rn->npending++] = tc;
+	return 0;
 }
 
 /* A case ended: count it, queue it, start the next. */
@@ -101,17 +198,18 @@ runner_case_done(struct tcase *tc, void *arg)
 {
 	struct runner *rn = arg;
 	struct case_result *cr = case_result(tc);
-	size_t i;
+	size_t slot = *case_slot(tc);
 
-	for (i = 0; i < rn->total; i++)
-		if (rn->cases[i] == tc)
-			rn->cases[i] = NULL;
+	rn->running[slot] = rn->running[--rn->inflight];
+	*case_slot(rn->running[slot]) = slot;
 	rn->counts.n[cr->verdict]++;
 	rn->counts.total++;
-	rn->inflight--;
 	log_debug("%s/%s/%d: %s %s", cr->sc->name, family_name(cr->family),
 	    cr->rep, verdict_name(cr->verdict), cr->msg);
-	rn->pending[rn->npending++] = tc;
+	if (pending_add(rn, tc) == -1) {
+		log_warnx("out of memory keeping a finished case");
+		case_free(tc);
+	}
 	/* Starting or finishing from inside a case callback would re-enter
 	 * it; defer to the kick event. */
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
@@ -133,37 +231,43 @@ runner_on_kick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Starts plan entry i. */
-static int
-runner_start_one(struct runner *rn, size_t i)
+/* The scenario and family of plan entry i. */
+static const struct scenario *
+plan_entry(const struct runner *rn, size_t i, enum family *fam, int *rep)
 {
-	enum family fam[FAM__COUNT];
-	int nfam = plan_families(&rn->plan, fam);
-	size_t per_rep = rn->plan.nsc * (size_t)nfam;
-	size_t rep = i / per_rep, k = i % per_rep;
-	struct tcase *tc;
+	enum family fams[FAM__COUNT];
+	size_t nfam = (size_t)plan_families(&rn->plan, fams);
+	size_t per_rep = rn->plan.nsc * nfam, k = i % per_rep;
 
-	tc = case_start(rn->base, rn->probe, rn->cap, rn->plan.sc[k / (size_t)nfam],
-	    fam[k % (size_t)nfam], (int)rep, rn->plan.case_timeout_us,
-	    runner_case_done, rn);
-	if (tc == NULL)
-		return -1;
-	rn->cases[i] = tc;
-	rn->inflight++;
-	return 0;
+	*rep = (int)(i / per_rep);
+	*fam = fams[k % nfam];
+	return rn->plan.sc[k / nfam];
 }
 
-/* Starts cases until the concurrency is reached or the plan is done. */
+/* Starts cases until the concurrency or the socket budget is reached, or
+ * the plan is done. */
 static void
 runner_fill(struct runner *rn)
 {
+	const struct scenario *sc;
+	struct tcase *tc;
+	enum family fam;
+	int rep;
+
 	while (!rn->abandoned && rn->next < rn->total &&
 	    rn->inflight < rn->plan.concurrency) {
-		if (runner_start_one(rn, rn->next) == -1) {
+		sc = plan_entry(rn, rn->next, &fam, &rep);
+		if (rn->inflight > 0 && rn->env.fds + case_fds(sc) > rn->fd_budget)
+			return;			/* a finished case makes room */
+		tc = case_start(&rn->env, sc, fam, rep, rn->plan.case_timeout_us,
+		    runner_case_done, rn);
+		if (tc == NULL) {
 			log_warnx("out of memory starting a case");
 			runner_abandon(rn, "out of memory");
 			return;
 		}
+		*case_slot(tc) = (size_t)rn->inflight;
+		rn->running[rn->inflight++] = tc;
 		rn->next++;
 	}
 }
@@ -179,8 +283,46 @@ runner_capture(struct runner *rn)
 		log_info("capture off: the wire of this run is not observed");
 		return;
 	}
-	if ((rn->cap = capture_open(rn->base, why, sizeof(why))) == NULL)
+	if ((rn->env.cap = capture_open(rn->env.base, why, sizeof(why))) == NULL)
 		log_warnx("the wire of this run is not observed: %s", why);
+}
+
+/* Whether the plan has a scenario that needs what need names. */
+static size_t
+plan_needs(const struct runner_plan *p, unsigned need)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nsc; i++)
+		n += (p->sc[i]->needs & need) != 0;
+	return n;
+}
+
+/* Finds out whether socket filters can be attached here (Linux 6.18 asks
+ * for CAP_NET_ADMIN over the socket's network namespace); when not, the
+ * scenarios that use them are skipped, and start-up says so once. */
+static void
+runner_check_filters(struct runner *rn)
+{
+	size_t n = plan_needs(&rn->plan, NEED_FILTER);
+	int fd, rc, err;
+
+	if (n == 0 || (fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	rc = fault_apply(fd, FILTER_DROP_ALL);
+	err = errno;
+	close(fd);
+	if (rc == 0)
+		return;
+	rn->env.lacks |= NEED_FILTER;
+	snprintf(rn->env.lack_why[0], sizeof(rn->env.lack_why[0]),
+	    "socket filters are refused here (%s)", errno_name(err));
+	log_warnx("%zu scenario%s use%s socket filters, which this environment "
+	    "refuses (%s): their cases are skipped. Grant CAP_NET_ADMIN (in a "
+	    "container: --cap-add NET_ADMIN), or let teardownd isolate the run "
+	    "in a user namespace of its own (isolation = auto, with user "
+	    "namespaces allowed)", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+	    errno_name(err));
 }
 
 /* Starts a run on base. */
@@ -194,24 +336,23 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 	if ((rn = calloc(1, sizeof(*rn))) == NULL)
 		return NULL;
 	rn->plan = *plan;
-	if (rn->plan.concurrency <= 0)
-		rn->plan.concurrency = runner_default_concurrency();
-	if (rn->plan.concurrency > MAX_CONC)
-		rn->plan.concurrency = MAX_CONC;
-	rn->base = base;
+	rn->env.base = base;
 	rn->batch = batch;
 	rn->done = done;
 	rn->ctx = ctx;
 	rn->total = plan->nsc * (size_t)plan_families(plan, fam) *
 	    (size_t)(plan->repeat > 0 ? plan->repeat : 1);
-	rn->cases = calloc(rn->total ? rn->total : 1, sizeof(*rn->cases));
+	runner_size(rn);
+	rn->running = calloc((size_t)rn->plan.concurrency + 1, sizeof(*rn->running));
 	rn->ev_kick = event_new(base, -1, 0, runner_on_kick, rn);
-	if ((rn->probe = probe_open()) == NULL || rn->cases == NULL ||
-	    rn->ev_kick == NULL) {
+	rn->env.workers = workers_new(base, WORKERS_MAX);
+	if ((rn->env.probe = probe_open()) == NULL || rn->running == NULL ||
+	    rn->ev_kick == NULL || rn->env.workers == NULL) {
 		runner_free(rn);
 		return NULL;
 	}
 	runner_capture(rn);
+	runner_check_filters(rn);
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
 	return rn;
 }
@@ -220,12 +361,9 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 void
 runner_abandon(struct runner *rn, const char *why)
 {
-	size_t i;
-
 	rn->abandoned = 1;
-	for (i = 0; i < rn->total; i++)
-		if (rn->cases[i] != NULL)
-			case_abandon(rn->cases[i], why);
+	while (rn->inflight > 0)
+		case_abandon(rn->running[rn->inflight - 1], why);
 }
 
 /* Frees the runner and any case it still holds. */
@@ -233,19 +371,22 @@ void
 runner_free(struct runner *rn)
 {
 	size_t i;
+	int k;
 
 	if (rn == NULL)
 		return;
-	for (i = 0; rn->cases != NULL && i < rn->total; i++)
-		case_free(rn->cases[i]);
+	for (k = 0; rn->running != NULL && k < rn->inflight; k++)
+		case_free(rn->running[k]);
 	for (i = 0; i < rn->npending; i++)
 		case_free(rn->pending[i]);
+	workers_free(rn->env.workers);		/* before env goes: jobs use it */
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
-	capture_close(rn->cap);
-	if (rn->probe != NULL)
-		probe_close(rn->probe);
-	free(rn->cases);
+	capture_close(rn->env.cap);
+	if (rn->env.probe != NULL)
+		probe_close(rn->env.probe);
+	free(rn->running);
+	free(rn->pending);
 	free(rn);
 }
 

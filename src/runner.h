@@ -17,7 +17,7 @@ struct runner_plan {
 	size_t nsc;
 	unsigned families;			/* bits 1u << FAM_IPV4 | 1u << FAM_IPV6 */
 	int repeat;				/* repetitions of each, >= 1 */
-	int concurrency;			/* cases at once; 0 = from the fd limit */
+	int concurrency;			/* cases at once; 0 = the default */
 	int64_t case_timeout_us;		/* deadline of a case without its own */
 	int no_capture;				/* 1: do not observe the wire */
 };
@@ -33,17 +33,19 @@ typedef int (*runner_batch_fn)(void *ctx, struct case_result *const *res, size_t
 typedef void (*runner_done_fn)(void *ctx, const struct run_counts *counts,
     int abandoned);
 
-/* Starts a run on base. NULL when the netlink socket or memory fails.
- * The wire is captured on lo in the calling thread's network namespace;
- * when it cannot be (no CAP_NET_RAW), one warning, and every case's wire
- * is WIRE_NOT_OBSERVED. */
+/* Starts a run on base. NULL when the netlink socket, the worker pool or
+ * memory fails. The wire is captured on lo in the calling thread's
+ * network namespace; when it cannot be (no CAP_NET_RAW), one warning, and
+ * every case's wire is WIRE_NOT_OBSERVED. Scenarios that need socket
+ * filters where they are refused are skipped (one warning). */
 struct runner *runner_start(struct event_base *base, const struct runner_plan *plan,
     runner_batch_fn batch, runner_done_fn done, void *ctx);
 /* Ends every case in flight now and starts no more; done follows. */
 void runner_abandon(struct runner *rn, const char *why);
 void runner_free(struct runner *rn);
-/* The concurrency used when the plan says 0: sized to RLIMIT_NOFILE. */
-int runner_default_concurrency(void);
+/* The cases the run keeps in flight at most: what the plan asked, as far
+ * as the open-file limit allows (said once in a warning when it is less). */
+int runner_concurrency(const struct runner *rn);
 
 /* Fills ri with what identifies this machine and kernel now. */
 void run_info_collect(struct run_info *ri);

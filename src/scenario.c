@@ -12,23 +12,21 @@
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const side_names[] = {
-	[SIDE_CLIENT] = "client", [SIDE_SERVER] = "server", [SIDE_BOTH] = "both",
+	[SIDE_CLIENT] = "client", [SIDE_SERVER] = "server",
+	[SIDE_LISTENER] = "listener", [SIDE_BOTH] = "both",
 };
 
-static const char *const verb_names[] = {
-	[VERB_SEND] = "send", [VERB_RECV] = "recv", [VERB_SHUTDOWN] = "shutdown",
-	[VERB_CLOSE] = "close", [VERB_LINGER] = "linger", [VERB_LINGER2] = "linger2",
-	[VERB_NODELAY] = "nodelay", [VERB_QUICKACK] = "quickack",
-	[VERB_USER_TIMEOUT] = "user-timeout", [VERB_SLEEP] = "sleep",
-	[VERB_FILTER] = "filter", [VERB_POLL] = "poll",
-	[VERB_WAIT_STATE] = "wait state", [VERB_WAIT_READABLE] = "wait readable",
-	[VERB_WAIT_HUP] = "wait hup", [VERB_EXPECT_STATE] = "expect state",
-	[VERB_EXPECT_ERRNO] = "expect errno", [VERB_EXPECT_EOF] = "expect eof",
-	[VERB_EXPECT_RC] = "expect rc", [VERB_EXPECT_EVENTS] = "expect events",
-	[VERB_EXPECT_SOERROR] = "expect so-error",
-	[VERB_EXPECT_DURATION] = "expect duration",
-	[VERB_EXPECT_INFO] = "expect info", [VERB_WAIT_INFO] = "wait info",
+/* Each verb's name ("send", "wait state"), flags and documentation line. */
+#define VERB_ROW(id, name, f, mn, mx, what, parse, act, doc) \
+	[VERB_##id] = { name, f, doc },
+static const struct {
+	const char *name;
+	int flags;
+	const char *doc;
+} verb_table[] = {
+	VERBS(VERB_ROW)
 };
+#undef VERB_ROW
 
 static const char *const info_names[] = {
 	[INFO_RETRANSMITS] = "retransmits", [INFO_PROBES] = "probes",
@@ -69,12 +67,14 @@ static const char *const source_names[] = {
 
 static const char *const status_names[] = {
 	[STEP_NOT_RUN] = "not_run", [STEP_OK] = "ok", [STEP_FAILED] = "failed",
-	[STEP_TIMEOUT] = "timeout",
+	[STEP_TIMEOUT] = "timeout", [STEP_ABANDONED] = "abandoned",
+	[STEP_SKIPPED] = "skipped",
 };
 
 static const char *const verdict_names[] = {
 	[VERDICT_PASS] = "pass", [VERDICT_FAIL] = "fail",
 	[VERDICT_TIMEOUT] = "timeout", [VERDICT_ERROR] = "error",
+	[VERDICT_ABANDONED] = "abandoned", [VERDICT_SKIPPED] = "skipped",
 };
 
 static const char *const family_names[] = {
@@ -95,6 +95,7 @@ static const struct { int err; const char *name; } errno_table[] = {
 	{ ENOPROTOOPT, "ENOPROTOOPT" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ EPERM, "EPERM" }, { EACCES, "EACCES" }, { EMFILE, "EMFILE" },
 	{ ENFILE, "ENFILE" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
+	{ EDEADLK, "EDEADLK" }, { EPROTO, "EPROTO" },
 };
 
 /* Poll event bits by name. */
@@ -116,7 +117,6 @@ table_name(const char *const *names, size_t n, int i)
 }
 
 const char *side_name(enum side s) { return table_name(side_names, NITEMS(side_names), s); }
-const char *verb_name(enum verb v) { return table_name(verb_names, NITEMS(verb_names), v); }
 const char *filter_name(enum filter_kind f) { return table_name(filter_names, NITEMS(filter_names), f); }
 const char *state_name(enum tcp_state s) { return table_name(state_names, NITEMS(state_names), s); }
 const char *source_name(enum obs_source s) { return table_name(source_names, NITEMS(source_names), s); }
@@ -169,25 +169,50 @@ op_holds(long a, enum cmp_op op, long b)
 	}
 }
 
+/* The verb's name: "send", "wait state"; "?" out of range. */
+const char *
+verb_name(enum verb v)
+{
+	return (unsigned)v < VERB__COUNT ? verb_table[v].name : "?";
+}
+
+/* The verb's VF_* flags; 0 out of range. */
+int
+verb_flags(enum verb v)
+{
+	return (unsigned)v < VERB__COUNT ? verb_table[v].flags : 0;
+}
+
+/* The verb's documentation line; "" out of range. */
+const char *
+verb_doc(enum verb v)
+{
+	return (unsigned)v < VERB__COUNT ? verb_table[v].doc : "";
+}
+
 /* Whether a verb is an expectation: checked, never acts. */
 int
 verb_is_expect(enum verb v)
 {
-	switch (v) {
-	case VERB_EXPECT_STATE: case VERB_EXPECT_ERRNO: case VERB_EXPECT_EOF:
-	case VERB_EXPECT_RC: case VERB_EXPECT_EVENTS: case VERB_EXPECT_SOERROR:
-	case VERB_EXPECT_DURATION: case VERB_EXPECT_INFO:
-		return 1;
-	default:
-		return 0;
-	}
+	return (verb_flags(v) & VF_EXPECT) != 0;
 }
 
 /* Whether a verb's rc is a poll revents mask. */
 int
 verb_reports_events(enum verb v)
 {
-	return v == VERB_POLL || v == VERB_WAIT_READABLE || v == VERB_WAIT_HUP;
+	return (verb_flags(v) & VF_EVENTS) != 0;
+}
+
+/* The name of an end: the side's name, with the pair's number past 1. */
+const char *
+end_name(enum side s, int pair, char buf[END_NAME_LEN])
+{
+	if (s == SIDE_LISTENER || pair <= 1)
+		snprintf(buf, END_NAME_LEN, "%s", side_name(s));
+	else
+		snprintf(buf, END_NAME_LEN, "%s%d", side_name(s), pair);
+	return buf;
 }
 
 /* The state named name (as state_name prints it), or -1. */
@@ -202,7 +227,14 @@ state_from_name(const char *name)
 	return -1;
 }
 
-/* The errno named name ("ECONNRESET"; "none" or "0" is 0), or -1. */
+/* Other names of errno values, as <errno.h> defines them on Linux. */
+static const struct { int err; const char *name; } errno_aliases[] = {
+	{ EWOULDBLOCK, "EWOULDBLOCK" }, { EOPNOTSUPP, "ENOTSUP" },
+	{ EDEADLK, "EDEADLOCK" },
+};
+
+/* The errno named name ("ECONNRESET"; "none" or "0" is 0; an alias such
+ * as EWOULDBLOCK is its canonical value), or -1. */
 int
 errno_from_name(const char *name)
 {
@@ -210,6 +242,9 @@ errno_from_name(const char *name)
 
 	if (strcmp(name, "none") == 0 || strcmp(name, "0") == 0)
 		return 0;
+	for (i = 0; i < NITEMS(errno_aliases); i++)
+		if (strcmp(errno_aliases[i].name, name) == 0)
+			return errno_aliases[i].err;
 	for (i = 0; i < NITEMS(errno_table); i++)
 		if (strcmp(errno_table[i].name, name) == 0)
 			return errno_table[i].err;

@@ -7,39 +7,24 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "verbs.h"
+
+#define MAX_PAIRS	8			/* clients (client .. client8) in a case */
+#define END_NAME_LEN	12			/* "listener", "client8" and the NUL */
+
 enum side {
-	SIDE_CLIENT = 0,			/* the connecting end */
-	SIDE_SERVER = 1,			/* the accepted end */
-	SIDE_BOTH = 2				/* parse-time only: expanded to both */
+	SIDE_CLIENT = 0,			/* a connecting end */
+	SIDE_SERVER = 1,			/* an accepted end */
+	SIDE_LISTENER = 2,			/* the listening socket */
+	SIDE_BOTH = 3				/* parse-time only: expanded to both */
 };
 
+#define VERB_ENUM(id, name, f, mn, mx, what, parse, act, doc) VERB_##id,
 enum verb {
-	VERB_SEND,				/* send N: write N bytes */
-	VERB_RECV,				/* recv N|all|eof */
-	VERB_SHUTDOWN,				/* shutdown rd|wr|rdwr */
-	VERB_CLOSE,				/* close(2) the fd */
-	VERB_LINGER,				/* linger off|N: SO_LINGER */
-	VERB_LINGER2,				/* linger2 N: TCP_LINGER2 seconds */
-	VERB_NODELAY,				/* nodelay on|off: TCP_NODELAY */
-	VERB_QUICKACK,				/* quickack: TCP_QUICKACK 1 */
-	VERB_USER_TIMEOUT,			/* user-timeout MS */
-	VERB_SLEEP,				/* sleep DURATION */
-	VERB_FILTER,				/* filter drop all|fin|ack|rst, pass fin, none */
-	VERB_POLL,				/* poll: rc = revents at this moment */
-	VERB_WAIT_STATE,			/* wait state S within D */
-	VERB_WAIT_READABLE,			/* wait readable within D */
-	VERB_WAIT_HUP,				/* wait hup within D */
-	VERB_EXPECT_STATE,			/* expect state S */
-	VERB_EXPECT_ERRNO,			/* expect errno E: of this side's previous step */
-	VERB_EXPECT_EOF,			/* expect eof: previous recv ended at EOF */
-	VERB_EXPECT_RC,				/* expect rc N: previous step's return */
-	VERB_EXPECT_EVENTS,			/* expect events IN|OUT|...: previous poll */
-	VERB_EXPECT_SOERROR,			/* expect so-error E: SO_ERROR now */
-	VERB_EXPECT_DURATION,			/* expect duration under|over D */
-	VERB_EXPECT_INFO,			/* expect info FIELD OP N */
-	VERB_WAIT_INFO,				/* wait info FIELD OP N within D */
+	VERBS(VERB_ENUM)
 	VERB__COUNT
 };
+#undef VERB_ENUM
 
 enum recv_mode {
 	RECV_BYTES,				/* exactly n bytes, or less at EOF/error */
@@ -89,17 +74,61 @@ enum tcp_state {
 	STATE__COUNT
 };
 
+/* The arguments of a step, one member per kind of verb (see verbs.h). */
+union step_args {
+	struct {
+		long bytes;			/* send N; 0 with fill */
+		int fill;			/* send fill: until EAGAIN */
+		int nonblock;			/* one call, MSG_DONTWAIT */
+		int64_t within_us;		/* how long it may wait; 0 = default */
+	} send;
+	struct {
+		long bytes;			/* recv N (RECV_BYTES) */
+		enum recv_mode mode;
+		int nonblock;			/* one call, MSG_DONTWAIT */
+		int64_t within_us;		/* 0 = default */
+	} recv;
+	struct { int how; } shutdown;		/* SHUT_RD, SHUT_WR, SHUT_RDWR */
+	struct { int on, secs; } linger;	/* SO_LINGER */
+	struct { int secs; } linger2;		/* TCP_LINGER2, -1 aborts */
+	struct { int on; } nodelay;		/* TCP_NODELAY */
+	struct { int ms; } user_timeout;	/* TCP_USER_TIMEOUT */
+	struct { int bytes; } buf;		/* rcvbuf, sndbuf */
+	struct { int n; } backlog;		/* listen(2) backlog */
+	struct {
+		int nonblock;			/* connect, reconnect: return at once */
+		int64_t within_us;		/* how long it may wait; 0 = default */
+	} conn;					/* connect, reconnect, accept */
+	struct { int64_t us; } sleep;
+	struct { enum filter_kind kind; } filter;
+	struct { enum tcp_state state; int64_t within_us; } wait_state;
+	struct { int64_t within_us; } wait_poll;	/* readable, writable, hup */
+	struct {
+		enum info_field field;
+		enum cmp_op op;
+		long value;
+		int64_t within_us;		/* wait info only */
+	} info;					/* wait info, expect info */
+	struct { enum tcp_state state; } state;	/* expect state, expect passed */
+	struct { int err; } err;		/* expect errno, expect so-error */
+	struct { enum cmp_op op; long value; } rc;	/* expect rc */
+	struct { int mask; } events;		/* expect events */
+	struct { int over; int64_t us; } duration;	/* expect duration */
+};
+
 struct step {
 	int line;				/* line in the scenario file */
-	enum side side;				/* client or server (never both) */
+	enum side side;				/* client, server or listener (never both) */
+	int pair;				/* client/server pair, 1..MAX_PAIRS; 0 listener */
 	enum verb verb;
 	char args[64];				/* the arguments as written, normalised */
-	long n;					/* bytes, seconds, ms, errno, state, rc, events mask */
-	int mode;				/* recv_mode, filter_kind, shutdown how, on/off, under/over, info_field */
-	int op;					/* enum cmp_op, for expect/wait info */
 	int paired;				/* client half of a "both" line: the server half follows */
-	int64_t dur_us;				/* durations: sleep, within, under/over */
+	union step_args a;			/* the arguments, by verb */
 };
+
+/* What a scenario needs of the environment (struct scenario's needs). */
+#define NEED_FILTER	0x01			/* socket filters: CAP_NET_ADMIN */
+#define NEED_TRANS	0x02			/* state transitions: CAP_BPF */
 
 struct scenario {
 	char name[64];				/* section name, unique in the catalogue */
@@ -109,6 +138,10 @@ struct scenario {
 	char file[256];				/* where it was defined */
 	int line;				/* line of its [section] header */
 	int64_t timeout_us;			/* case deadline; 0 = the configured default */
+	int npairs;				/* client/server pairs: the highest named */
+	int listener;				/* the listener is an end: named in a step */
+	unsigned step_connect;			/* bit k-1: client k connects in a step */
+	unsigned needs;				/* NEED_*: what its cases need here */
 	size_t nsteps;
 	struct step *steps;			/* malloc'd, owned */
 };
@@ -146,7 +179,9 @@ enum step_status {
 	STEP_NOT_RUN,				/* the case ended before this step */
 	STEP_OK,
 	STEP_FAILED,				/* an expectation did not hold */
-	STEP_TIMEOUT				/* a wait or the case deadline ran out */
+	STEP_TIMEOUT,				/* a wait or the case deadline ran out */
+	STEP_ABANDONED,				/* in progress when the run was abandoned */
+	STEP_SKIPPED				/* could not be checked here (not observed) */
 };
 
 struct step_result {
@@ -165,6 +200,8 @@ enum verdict {
 	VERDICT_FAIL,				/* an expectation did not hold */
 	VERDICT_TIMEOUT,			/* the case deadline ran out */
 	VERDICT_ERROR,				/* set-up failed: no socket pair */
+	VERDICT_ABANDONED,			/* the run was stopped (SIGTERM) first */
+	VERDICT_SKIPPED,			/* this environment cannot run it: msg says why */
 	VERDICT__COUNT
 };
 
@@ -189,6 +226,7 @@ struct segment {
 	uint32_t ack;				/* relative to the receiver's ISN; 0 without ACK */
 	uint32_t len;				/* payload bytes */
 	uint16_t win;				/* window field as sent (unscaled) */
+	int pair;				/* the client/server pair, from 1 */
 };
 
 enum wire_status {
@@ -205,15 +243,19 @@ struct case_result {
 	char msg[256];				/* failure or error text */
 	char client_addr[64], server_addr[64];	/* "127.0.0.1:40000" */
 	int64_t start_us;			/* CLOCK_REALTIME at start, us */
+	int64_t mono0_us;			/* CLOCK_MONOTONIC at start, us */
 	int64_t dur_us;
 	struct step_result *res;		/* sc->nsteps entries, malloc'd */
 	enum wire_status wire;			/* whether segs below is the wire */
 	size_t nseg;
 	struct segment *seg;			/* malloc'd, in capture order */
+	void *wire_ctx;				/* the capture's, while registered */
 };
 
 /* Name tables; each returns "?" for a value out of range. */
 const char *side_name(enum side s);
+/* The name of an end: "client", "server", "listener", "client2", ... */
+const char *end_name(enum side s, int pair, char buf[END_NAME_LEN]);
 const char *verb_name(enum verb v);
 const char *filter_name(enum filter_kind f);
 const char *state_name(enum tcp_state s);
@@ -230,14 +272,18 @@ long info_value(const struct end_obs *o, enum info_field f);
 /* Whether a op b holds. */
 int op_holds(long a, enum cmp_op op, long b);
 
+/* The verb's VF_* flags (verbs.h). */
+int verb_flags(enum verb v);
 /* Whether a verb is an expectation (checked, never acts). */
 int verb_is_expect(enum verb v);
 /* Whether a verb's rc is a poll revents mask. */
 int verb_reports_events(enum verb v);
+/* The verb's documentation line (verbs.h). */
+const char *verb_doc(enum verb v);
 
 /* Lookups by name; return -1 when the name is unknown. */
 int state_from_name(const char *name);
-int errno_from_name(const char *name);
+int errno_from_name(const char *name);		/* aliases too: EWOULDBLOCK */
 const char *errno_name(int err);		/* "ECONNRESET", "0" for none */
 
 /* Poll events as "IN|OUT|RDHUP"; parse returns -1 on an unknown word. */

@@ -635,3 +635,487 @@ FROM (
 	WHERE run_status = 'complete'
 	GROUP BY kernel_release, scenario, family, sig_hash
 ) AS k;
+
+-- migration 5: verdicts abandoned and skipped; ends beyond one pair (listener, client2, ...); segments by pair; runs count abandoned and skipped cases apart.
+
+-- cases and steps are rebuilt for their wider CHECKs (SQLite cannot alter a
+-- CHECK): each copied into a new table, dropped, and the new one renamed,
+-- keeping every row and key. store.c runs migrations with foreign keys off
+-- and checks them (PRAGMA foreign_key_check) before the commit. The views
+-- over them are dropped first and made again at the end.
+DROP VIEW v_run;
+DROP VIEW v_case;
+DROP VIEW v_step;
+DROP VIEW v_latest;
+DROP VIEW v_history;
+DROP VIEW v_failure;
+DROP VIEW v_segment;
+DROP VIEW v_signature;
+DROP VIEW v_signature_count;
+DROP VIEW v_stability;
+DROP VIEW v_regression;
+DROP VIEW v_kernel_signature;
+
+-- A case's verdict may now also be 'abandoned' (the run was stopped,
+-- SIGTERM or shutdown, while it ran: never a failure) or 'skipped' (this
+-- environment cannot run it, e.g. socket filters refused; message says why).
+CREATE TABLE cases_new (
+	id		INTEGER PRIMARY KEY,
+	run_id		INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	scenario	TEXT NOT NULL,		-- the catalogue's section name
+	family		TEXT NOT NULL,		-- "ipv4", "ipv6"
+	rep		INTEGER NOT NULL CHECK (rep >= 0),	-- repetition, from 0
+	verdict		TEXT NOT NULL
+			CHECK (verdict IN ('pass', 'fail', 'timeout', 'error',
+			    'abandoned', 'skipped')),
+	first_fail	INTEGER CHECK (first_fail >= 0),	-- steps.idx; NULL if none failed
+	message		TEXT,			-- failure, error or skip text; NULL if none
+	client_addr	TEXT,			-- the first client's: "127.0.0.1:40000", "[::1]:40000"; NULL if never bound
+	server_addr	TEXT,			-- the listener's
+	started_us	INTEGER NOT NULL,	-- wall clock at start, us since the epoch
+	duration_us	INTEGER NOT NULL,
+	wire		TEXT CHECK (wire IN ('observed', 'not_observed')),	-- see migration 2
+	signature	TEXT,			-- see migration 4
+	sig_hash	TEXT CHECK (sig_hash IS NULL OR length(sig_hash) = 16),
+	steps_hash	TEXT CHECK (steps_hash IS NULL OR length(steps_hash) = 16),
+	UNIQUE (run_id, scenario, family, rep)	-- also: a run's cases, in order
+) STRICT;
+INSERT INTO cases_new (id, run_id, scenario, family, rep, verdict, first_fail,
+    message, client_addr, server_addr, started_us, duration_us, wire,
+    signature, sig_hash, steps_hash)
+SELECT id, run_id, scenario, family, rep, verdict, first_fail, message,
+    client_addr, server_addr, started_us, duration_us, wire, signature,
+    sig_hash, steps_hash
+FROM cases;
+DROP TABLE cases;
+ALTER TABLE cases_new RENAME TO cases;
+CREATE INDEX cases_by_scenario ON cases (scenario, family, run_id);
+CREATE INDEX cases_failing ON cases (run_id) WHERE verdict <> 'pass';
+CREATE INDEX cases_by_signature ON cases (run_id, scenario, family, sig_hash);
+
+-- A step's side is its end: 'client', 'server' (the first pair),
+-- 'client2'..'client8' and 'server2'..'server8' (further pairs), or
+-- 'listener'; c_* then describe the client of the step's pair and s_* its
+-- server, or, for a listener step, s_* the listener (c_* NULL). Its status
+-- may now be 'abandoned' (in progress when the run was stopped) or
+-- 'skipped' (it could not be checked here, e.g. expect passed without
+-- state transitions).
+CREATE TABLE steps_new (
+	case_id		INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	idx		INTEGER NOT NULL CHECK (idx >= 0),	-- position in the script, from 0
+	line		INTEGER,		-- line in the scenario file
+	side		TEXT NOT NULL CHECK (side IN ('client', 'server', 'listener')
+			    OR side GLOB 'client[2-8]' OR side GLOB 'server[2-8]'),
+	verb		TEXT NOT NULL,		-- "send", "wait state", "expect errno", ...
+	args		TEXT NOT NULL DEFAULT '',	-- as written, normalised: "TIME_WAIT within 1s"
+	status		TEXT NOT NULL
+			CHECK (status IN ('ok', 'failed', 'timeout', 'not_run',
+			    'abandoned', 'skipped')),
+	-- What the step returned; all NULL when status is 'not_run'.
+	rc		INTEGER,		-- return value (-1 with errno); send/recv: bytes; poll: revents; NULL for expect
+	errno		TEXT,			-- "ECONNRESET"; NULL when the step set none
+	events		TEXT,			-- poll, wait readable|writable|hup: revents as "IN|OUT|RDHUP"
+	eof		INTEGER CHECK (eof IN (0, 1)),	-- recv ended at EOF
+	t_us		INTEGER,		-- start, from the case's start (monotonic)
+	dur_us		INTEGER,		-- how long it took
+	message		TEXT,			-- why it failed; NULL if it did not
+	-- The client end after the step: as in migration 1.
+	c_state		TEXT,
+	c_source	TEXT,
+	c_timer		INTEGER,
+	c_timer_ms	INTEGER,
+	c_ca_state	INTEGER,
+	c_retransmits	INTEGER,
+	c_probes	INTEGER,
+	c_backoff	INTEGER,
+	c_rto		INTEGER,
+	c_unacked	INTEGER,
+	c_lost		INTEGER,
+	c_retrans	INTEGER,
+	c_total_retrans	INTEGER,
+	c_segs_in	INTEGER,
+	c_segs_out	INTEGER,
+	c_last_data_sent INTEGER,
+	c_last_data_recv INTEGER,
+	c_notsent_bytes	INTEGER,
+	c_snd_wnd	INTEGER,
+	c_rcv_wnd	INTEGER,
+	-- The server end (or the listener) after the step.
+	s_state		TEXT,
+	s_source	TEXT,
+	s_timer		INTEGER,
+	s_timer_ms	INTEGER,
+	s_ca_state	INTEGER,
+	s_retransmits	INTEGER,
+	s_probes	INTEGER,
+	s_backoff	INTEGER,
+	s_rto		INTEGER,
+	s_unacked	INTEGER,
+	s_lost		INTEGER,
+	s_retrans	INTEGER,
+	s_total_retrans	INTEGER,
+	s_segs_in	INTEGER,
+	s_segs_out	INTEGER,
+	s_last_data_sent INTEGER,
+	s_last_data_recv INTEGER,
+	s_notsent_bytes	INTEGER,
+	s_snd_wnd	INTEGER,
+	s_rcv_wnd	INTEGER,
+	PRIMARY KEY (case_id, idx)
+) STRICT;
+INSERT INTO steps_new (case_id, idx, line, side, verb, args, status, rc,
+    errno, events, eof, t_us, dur_us, message, c_state, c_source, c_timer,
+    c_timer_ms, c_ca_state, c_retransmits, c_probes, c_backoff, c_rto,
+    c_unacked, c_lost, c_retrans, c_total_retrans, c_segs_in, c_segs_out,
+    c_last_data_sent, c_last_data_recv, c_notsent_bytes, c_snd_wnd,
+    c_rcv_wnd, s_state, s_source, s_timer, s_timer_ms, s_ca_state,
+    s_retransmits, s_probes, s_backoff, s_rto, s_unacked, s_lost, s_retrans,
+    s_total_retrans, s_segs_in, s_segs_out, s_last_data_sent,
+    s_last_data_recv, s_notsent_bytes, s_snd_wnd, s_rcv_wnd)
+SELECT case_id, idx, line, side, verb, args, status, rc, errno, events, eof,
+    t_us, dur_us, message, c_state, c_source, c_timer, c_timer_ms,
+    c_ca_state, c_retransmits, c_probes, c_backoff, c_rto, c_unacked,
+    c_lost, c_retrans, c_total_retrans, c_segs_in, c_segs_out,
+    c_last_data_sent, c_last_data_recv, c_notsent_bytes, c_snd_wnd,
+    c_rcv_wnd, s_state, s_source, s_timer, s_timer_ms, s_ca_state,
+    s_retransmits, s_probes, s_backoff, s_rto, s_unacked, s_lost, s_retrans,
+    s_total_retrans, s_segs_in, s_segs_out, s_last_data_sent,
+    s_last_data_recv, s_notsent_bytes, s_snd_wnd, s_rcv_wnd
+FROM steps;
+DROP TABLE steps;
+ALTER TABLE steps_new RENAME TO steps;
+
+-- Which client/server pair a segment belongs to (1 = client and server).
+ALTER TABLE segments ADD COLUMN pair INTEGER NOT NULL DEFAULT 1 CHECK (pair >= 1);
+
+-- Abandoned and skipped cases, counted apart from the others.
+ALTER TABLE runs ADD COLUMN n_abandoned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN n_skipped INTEGER NOT NULL DEFAULT 0;
+
+-- v_run gains n_abandoned and n_skipped (n_cases counts them too).
+CREATE VIEW v_run AS
+SELECT
+	r.id AS run_id,
+	r.status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS started_at,
+	strftime('%Y-%m-%dT%H:%M:%S', r.ended_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.ended_us % 1000000) AS ended_at,	-- NULL while running
+	r.started_us,
+	r.ended_us,
+	r.ended_us - r.started_us AS duration_us,	-- NULL while running
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.config_hash,
+	r.version,
+	r.families,
+	r.isolation,
+	r.repeat,
+	r.n_pass + r.n_fail + r.n_timeout + r.n_error + r.n_abandoned
+	    + r.n_skipped AS n_cases,
+	r.n_pass,
+	r.n_fail,
+	r.n_timeout,
+	r.n_error,
+	r.wire,
+	r.n_abandoned,
+	r.n_skipped
+FROM runs AS r;
+
+CREATE VIEW v_case AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.first_fail,
+	c.message,
+	c.client_addr,
+	c.server_addr,
+	strftime('%Y-%m-%dT%H:%M:%S', c.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', c.started_us % 1000000) AS started_at,
+	c.started_us,
+	c.duration_us,
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.status AS run_status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	c.wire
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_step: every step with its case and run, both ends' states side by side
+-- (client_state, server_state), then each end's full observation.
+CREATE VIEW v_step AS
+SELECT
+	s.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	s.idx,
+	s.line,
+	s.side,
+	s.verb,
+	s.args,
+	s.status,
+	s.rc,
+	s.errno,
+	s.events,
+	s.eof,
+	s.t_us,
+	s.dur_us,
+	s.message,
+	s.c_state AS client_state,
+	s.s_state AS server_state,
+	s.c_source, s.c_timer, s.c_timer_ms, s.c_ca_state, s.c_retransmits,
+	s.c_probes, s.c_backoff, s.c_rto, s.c_unacked, s.c_lost, s.c_retrans,
+	s.c_total_retrans, s.c_segs_in, s.c_segs_out, s.c_last_data_sent,
+	s.c_last_data_recv, s.c_notsent_bytes, s.c_snd_wnd, s.c_rcv_wnd,
+	s.s_source, s.s_timer, s.s_timer_ms, s.s_ca_state, s.s_retransmits,
+	s.s_probes, s.s_backoff, s.s_rto, s.s_unacked, s.s_lost, s.s_retrans,
+	s.s_total_retrans, s.s_segs_in, s.s_segs_out, s.s_last_data_sent,
+	s.s_last_data_recv, s.s_notsent_bytes, s.s_snd_wnd, s.s_rcv_wnd
+FROM steps AS s
+JOIN cases AS c ON c.id = s.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_latest: the cases of the latest run (by start; it may still be
+-- running, see run_status). Its columns are v_case's.
+CREATE VIEW v_latest AS
+SELECT *
+FROM v_case
+WHERE run_id = (SELECT id FROM runs ORDER BY started_us DESC, id DESC LIMIT 1);
+
+-- v_history: as before; abandoned cases are counted apart (n_abandoned)
+-- and do not make a verdict 'mixed'; skipped ones are counted (n_skipped).
+CREATE VIEW v_history AS
+SELECT
+	c.scenario,
+	c.family,
+	r.id AS run_id,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	r.kernel_release,
+	r.host,
+	CASE WHEN count(*) = sum(c.verdict = 'abandoned') THEN 'abandoned'
+	    WHEN min(nullif(c.verdict, 'abandoned'))
+	    = max(nullif(c.verdict, 'abandoned'))
+	    THEN min(nullif(c.verdict, 'abandoned'))
+	    ELSE 'mixed' END AS verdict,
+	count(*) AS n_reps,
+	sum(c.verdict = 'pass') AS n_pass,
+	sum(c.verdict = 'fail') AS n_fail,
+	sum(c.verdict = 'timeout') AS n_timeout,
+	sum(c.verdict = 'error') AS n_error,
+	sum(c.verdict = 'abandoned') AS n_abandoned,
+	sum(c.verdict = 'skipped') AS n_skipped
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id
+GROUP BY c.scenario, c.family, r.id;
+
+-- v_failure: every case that failed, timed out or could not be set up
+-- (abandoned and skipped cases are not failures), with its first failing
+-- step (fail_* columns; NULL when the case failed before any step).
+CREATE VIEW v_failure AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	r.host,
+	r.kernel_release,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.message,
+	c.first_fail AS fail_idx,
+	s.line AS fail_line,
+	s.side AS fail_side,
+	s.verb AS fail_verb,
+	s.args AS fail_args,
+	s.status AS fail_status,
+	s.rc AS fail_rc,
+	s.errno AS fail_errno,
+	s.message AS fail_message,
+	s.c_state AS fail_client_state,
+	s.s_state AS fail_server_state
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id
+LEFT JOIN steps AS s ON s.case_id = c.id AND s.idx = c.first_fail
+WHERE c.verdict IN ('fail', 'timeout', 'error');
+
+-- v_segment gains pair.
+CREATE VIEW v_segment AS
+SELECT
+	g.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	g.idx,
+	g.t_us,
+	g.dir,
+	g.flags,
+	g.flag_bits,
+	g.seq,
+	g.ack,
+	g.len,
+	g.win,
+	g.dir || ' ' || g.flags AS token,
+	g.pair
+FROM segments AS g
+JOIN cases AS c ON c.id = g.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_signature: every case with its signature, run, host and kernel.
+CREATE VIEW v_signature AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	r.host,
+	r.kernel_release,
+	r.status AS run_status,
+	r.started_us AS run_started_us,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.sig_hash,
+	c.steps_hash,
+	c.wire,
+	c.signature
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_signature_count: as before; abandoned cases are left out (their
+-- signature says where the run was stopped, not what the kernel did).
+CREATE VIEW v_signature_count AS
+SELECT
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.sig_hash,
+	count(*) AS n_cases,
+	group_concat(c.rep, ',') AS reps,
+	min(c.rep) AS first_rep,
+	min(c.id) AS case_id,
+	min(c.verdict) AS verdict,		-- the signature's first line: one verdict
+	min(c.steps_hash) AS steps_hash,
+	min(c.wire) AS wire
+FROM (SELECT * FROM cases WHERE sig_hash IS NOT NULL AND verdict <> 'abandoned'
+    ORDER BY run_id, scenario, family, rep) AS c
+GROUP BY c.run_id, c.scenario, c.family, c.sig_hash;
+
+-- v_stability: per run, scenario and family, how its repetitions behaved:
+-- n_signatures distinct signatures among n_cases cases, 'stable' when
+-- there is one, 'flaky' when there are several; sig_hash is the majority
+-- signature (on a tie, the one of the lowest repetition), n_majority the
+-- cases that gave it, case_id one of them, verdict its verdict, steps_hash
+-- and wire as in v_signature_count.
+CREATE VIEW v_stability AS
+SELECT
+	s.run_id,
+	r.host,
+	r.kernel_release,
+	r.status AS run_status,
+	r.started_us AS run_started_us,
+	s.scenario,
+	s.family,
+	s.n_total AS n_cases,
+	s.n_signatures,
+	CASE WHEN s.n_signatures = 1 THEN 'stable' ELSE 'flaky' END AS stability,
+	s.sig_hash,
+	s.n_cases AS n_majority,
+	s.case_id,
+	s.verdict,
+	s.steps_hash,
+	s.wire
+FROM (
+	SELECT
+		v.*,
+		sum(v.n_cases) OVER w AS n_total,
+		count(*) OVER w AS n_signatures,
+		row_number() OVER (PARTITION BY v.run_id, v.scenario, v.family
+		    ORDER BY v.n_cases DESC, v.first_rep) AS pos
+	FROM v_signature_count AS v
+	WINDOW w AS (PARTITION BY v.run_id, v.scenario, v.family)
+) AS s
+JOIN runs AS r ON r.id = s.run_id
+WHERE s.pos = 1;
+
+-- v_regression: every run of a host that has a baseline (other than the
+-- baseline run itself) against that baseline: one row per scenario and
+-- family, present in both, whose majority signature differs (by its
+-- steps alone when the wire was observed on one side only). The
+-- baseline_* columns describe the baseline's side.
+CREATE VIEW v_regression AS
+SELECT
+	n.run_id,
+	n.host,
+	n.kernel_release,
+	n.run_status,
+	n.scenario,
+	n.family,
+	b.run_id AS baseline_run_id,
+	o.kernel_release AS baseline_kernel_release,
+	o.sig_hash AS baseline_sig_hash,
+	o.case_id AS baseline_case_id,
+	o.verdict AS baseline_verdict,
+	n.sig_hash,
+	n.case_id,
+	n.verdict
+FROM baselines AS b
+JOIN v_stability AS o ON o.run_id = b.run_id
+JOIN v_stability AS n ON n.host = b.host AND n.run_id <> b.run_id
+	AND n.scenario = o.scenario AND n.family = o.family
+WHERE n.sig_hash <> o.sig_hash
+	AND NOT (n.wire IS NOT o.wire AND n.steps_hash = o.steps_hash);
+
+-- v_kernel_signature: per kernel release, scenario and family, each
+-- majority signature of its complete runs, with how many runs (n_runs) and
+-- hosts (n_hosts) gave it; majority is 1 for the most common one (on a
+-- tie, the one seen first); steps_hash to compare a kernel whose runs saw
+-- the wire with one whose runs did not. Works on a merged fleet database
+-- as on one host's.
+CREATE VIEW v_kernel_signature AS
+SELECT
+	k.kernel_release,
+	k.scenario,
+	k.family,
+	k.sig_hash,
+	k.n_runs,
+	k.n_hosts,
+	k.first_run_id,
+	k.last_run_id,
+	k.case_id,
+	k.steps_hash,
+	(row_number() OVER (PARTITION BY k.kernel_release, k.scenario, k.family
+	    ORDER BY k.n_runs DESC, k.first_started_us) = 1) AS majority
+FROM (
+	SELECT
+		kernel_release,
+		scenario,
+		family,
+		sig_hash,
+		count(*) AS n_runs,
+		count(DISTINCT host) AS n_hosts,
+		min(run_id) AS first_run_id,
+		max(run_id) AS last_run_id,
+		max(case_id) AS case_id,
+		min(steps_hash) AS steps_hash,
+		min(run_started_us) AS first_started_us
+	FROM v_stability
+	WHERE run_status = 'complete'
+	GROUP BY kernel_release, scenario, family, sig_hash
+) AS k;

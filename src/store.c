@@ -100,14 +100,16 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " :events, :eof, :t_us, :dur_us, :message)",
 	[STMT_INSERT_SEGMENT] =
 	    "INSERT INTO segments (case_id, idx, t_us, dir, flags, flag_bits,"
-	    " seq, ack, len, win)"
+	    " seq, ack, len, win, pair)"
 	    " VALUES (:case_id, :idx, :t_us, :dir, :flags, :flag_bits, :seq,"
-	    " :ack, :len, :win)",
+	    " :ack, :len, :win, :pair)",
 	/* The run's wire: the batch's (:wire), or 'partial' once batches
 	 * differ; a batch of no cases (:wire NULL) leaves it. */
 	[STMT_ADD_RUN_COUNTS] =
 	    "UPDATE runs SET n_pass = n_pass + :pass, n_fail = n_fail + :fail,"
 	    " n_timeout = n_timeout + :timeout, n_error = n_error + :error,"
+	    " n_abandoned = n_abandoned + :abandoned,"
+	    " n_skipped = n_skipped + :skipped,"
 	    " wire = CASE WHEN :wire IS NULL THEN wire"
 	    "  WHEN wire IS NULL OR wire = :wire THEN :wire ELSE 'partial' END"
 	    " WHERE id = :run_id AND status = 'running'",
@@ -153,21 +155,25 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	"strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
 
 /* The fleet matrix (STORE_Q_MATRIX): per scenario and kernel release (and
- * host: part), the cases of the latest run that ran the scenario; a family
- * whose repetitions differ between pass and not makes the cell 'flaky'. */
+ * host: part), the cases of the latest run that ran the scenario to an
+ * end (abandoned cases are counted apart and decide nothing); a family
+ * whose repetitions differ between pass and not makes the cell 'flaky';
+ * a cell whose cases were all skipped is 'skipped'. */
 #define MATRIX_SQL(part, by)						\
 	"WITH ranked AS (SELECT r.host, c.scenario, r.kernel_release,"	\
 	" c.run_id, c.family, c.verdict, c.sig_hash, dense_rank() OVER"	\
 	" (PARTITION BY c.scenario, r.kernel_release" part		\
 	" ORDER BY r.started_us DESC, r.id DESC) AS k"			\
 	" FROM cases AS c JOIN runs AS r ON r.id = c.run_id"		\
-	" WHERE :family IS NULL OR c.family = :family),"		\
-	" latest AS (SELECT *, min(verdict = 'pass') OVER fam"		\
-	" <> max(verdict = 'pass') OVER fam AS flaky FROM ranked"	\
-	" WHERE k = 1 WINDOW fam AS (PARTITION BY scenario,"		\
+	" WHERE (:family IS NULL OR c.family = :family)"		\
+	" AND c.verdict <> 'abandoned'),"				\
+	" latest AS (SELECT *, min(verdict IN ('pass', 'skipped')) OVER fam" \
+	" <> max(verdict IN ('pass', 'skipped')) OVER fam AS flaky"	\
+	" FROM ranked WHERE k = 1 WINDOW fam AS (PARTITION BY scenario,"	\
 	" kernel_release, host, family))"				\
 	" SELECT host, scenario, kernel_release AS kernel, run_id,"	\
-	" CASE WHEN min(verdict = 'pass') THEN 'pass'"			\
+	" CASE WHEN min(verdict = 'skipped') THEN 'skipped'"		\
+	"  WHEN min(verdict IN ('pass', 'skipped')) THEN 'pass'"		\
 	"  WHEN max(flaky) THEN 'flaky'"				\
 	"  WHEN max(verdict = 'pass') THEN 'mixed'"			\
 	"  WHEN min(verdict = 'timeout') THEN 'timeout'"		\
@@ -177,6 +183,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	" sum(verdict = 'fail') AS fail,"				\
 	" sum(verdict = 'timeout') AS timeout,"				\
 	" sum(verdict = 'error') AS error,"				\
+	" sum(verdict = 'skipped') AS skipped,"				\
+	" (SELECT count(*) FROM cases AS a WHERE a.run_id = max(latest.run_id)" \
+	"  AND a.scenario = latest.scenario AND a.verdict = 'abandoned'"	\
+	"  AND (:family IS NULL OR a.family = :family)) AS abandoned,"	\
 	" count(DISTINCT sig_hash) AS signatures"			\
 	" FROM latest GROUP BY " by "scenario, kernel_release"		\
 	" ORDER BY " by "scenario, kernel_release"
@@ -187,6 +197,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    "SELECT run_id, " ISO_SECONDS("started_us") " AS started,"
 	    " kernel_release AS kernel, host, status, n_pass AS pass,"
 	    " n_fail AS fail, n_timeout AS timeout, n_error AS error,"
+	    " n_abandoned AS abandoned, n_skipped AS skipped,"
 	    " round(duration_us / 1e6, 1) AS duration_s"
 	    " FROM v_run ORDER BY started_us DESC, run_id DESC LIMIT :limit",
 	[STORE_Q_RUN] =
@@ -194,7 +205,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " round(duration_us / 1e6, 3) AS duration_s, host, kernel_release,"
 	    " kernel_version, version, config_hash, families, isolation, repeat,"
 	    " n_cases,"
-	    " n_pass, n_fail, n_timeout, n_error,"
+	    " n_pass, n_fail, n_timeout, n_error, n_abandoned, n_skipped,"
 	    " wire"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
@@ -247,7 +258,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	[STORE_Q_HISTORY] =
 	    "SELECT run_id, " ISO_SECONDS("run_started_us") " AS started,"
 	    " kernel_release AS kernel, host, family, verdict, n_pass AS pass,"
-	    " n_fail AS fail, n_timeout AS timeout, n_error AS error"
+	    " n_fail AS fail, n_timeout AS timeout, n_error AS error,"
+	    " n_abandoned AS abandoned, n_skipped AS skipped"
 	    " FROM v_history WHERE scenario = :scenario"
 	    " AND (:family IS NULL OR family = :family)"
 	    " ORDER BY run_started_us, run_id, family",
@@ -380,10 +392,48 @@ fail:
 	return -1;
 }
 
+static int store_migrate_steps(struct store *st);
+
+/* Fails unless every foreign key holds (PRAGMA foreign_key_check). */
+static int
+store_check_keys(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s,
+	    NULL) != SQLITE_OK)
+		return store_fail_db(st, "foreign_key_check");
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return store_fail(st, "migration: a foreign key no longer holds");
+	if (rc != SQLITE_DONE)
+		return store_fail_db(st, "foreign_key_check");
+	return 0;
+}
+
 /* Applies every migration step above the database's version, in one
- * transaction, and sets user_version to the last. */
+ * transaction, and sets user_version to the last. Foreign keys are off
+ * meanwhile, so a step may rebuild a table (copy, drop, rename: SQLite's
+ * way of changing a CHECK) without cascading deletes; they are checked
+ * before the commit. */
 static int
 store_migrate(struct store *st)
+{
+	int rc;
+
+	if (store_exec(st, "PRAGMA foreign_keys = OFF", "foreign_keys") == -1)
+		return -1;
+	rc = store_migrate_steps(st);
+	if (store_exec(st, "PRAGMA foreign_keys = ON", "foreign_keys") == -1)
+		rc = -1;
+	return rc;
+}
+
+/* store_migrate's transaction. */
+static int
+store_migrate_steps(struct store *st)
 {
 	char sql[64], what[32];
 	int64_t from;
@@ -400,7 +450,8 @@ store_migrate(struct store *st)
 			goto fail;
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", schema_version);
-	if (from < schema_version && store_exec(st, sql, "set version") == -1)
+	if (from < schema_version && (store_check_keys(st) == -1 ||
+	    store_exec(st, sql, "set version") == -1))
 		goto fail;
 	if (store_exec(st, "COMMIT", "commit migration") == -1)
 		goto fail;
@@ -866,14 +917,14 @@ insert_step(struct store *st, int64_t case_id, size_t idx,
 {
 	sqlite3_stmt *s = st->stmt[STMT_INSERT_STEP];
 	enum step_status status = r != NULL ? r->status : STEP_NOT_RUN;
-	char what[64], ev[64];
+	char what[64], ev[64], end[END_NAME_LEN];
 	int bad = 0;
 
 	snprintf(what, sizeof(what), "insert step %zu", idx);
 	bad |= bind_int(s, ":case_id", case_id);
 	bad |= bind_int(s, ":idx", (int64_t)idx);
 	bad |= bind_int(s, ":line", sp->line);
-	bad |= bind_str(s, ":side", side_name(sp->side));
+	bad |= bind_str(s, ":side", end_name(sp->side, sp->pair, end));
 	bad |= bind_str(s, ":verb", verb_name(sp->verb));
 	bad |= bind_text(s, ":args", sp->args, sizeof(sp->args), 0);
 	bad |= bind_str(s, ":status", status_name(status));
@@ -946,6 +997,7 @@ insert_segment(struct store *st, int64_t case_id, size_t idx,
 		bad |= bind_int(s, ":ack", g->ack);
 	bad |= bind_int(s, ":len", g->len);
 	bad |= bind_int(s, ":win", g->win);
+	bad |= bind_int(s, ":pair", g->pair > 0 ? g->pair : 1);
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);
 	return stmt_run(st, STMT_INSERT_SEGMENT, what);
@@ -1024,6 +1076,8 @@ add_run_counts(struct store *st, int64_t run_id, const int64_t *count,
 	bad |= bind_int(s, ":fail", count[VERDICT_FAIL]);
 	bad |= bind_int(s, ":timeout", count[VERDICT_TIMEOUT]);
 	bad |= bind_int(s, ":error", count[VERDICT_ERROR]);
+	bad |= bind_int(s, ":abandoned", count[VERDICT_ABANDONED]);
+	bad |= bind_int(s, ":skipped", count[VERDICT_SKIPPED]);
 	bad |= bind_int(s, ":run_id", run_id);
 	if (bad)
 		return stmt_bind_failed(st, STMT_ADD_RUN_COUNTS, "count cases");

@@ -228,6 +228,7 @@ setup_load(void *ctx, struct setup *s, FILE *errs)
 	errs_n += catalog_load_embedded(&s->cat, errs);
 	if (s->cf.scenarios[0] != '\0')
 		errs_n += catalog_load_path(&s->cat, s->cf.scenarios, errs);
+	errs_n += catalog_check_linger(&s->cat, s->cf.case_timeout_us, errs);
 	if (errs_n > 0)
 		rc = EXIT_CONFIG;
 	else if ((rc = opts_family(o, &s->cf, errs)) == 0)
@@ -237,26 +238,51 @@ setup_load(void *ctx, struct setup *s, FILE *errs)
 	return rc;
 }
 
+/* The word for a scenario and family's cases in the summary. */
+static const char *
+summary_word(const struct run_summary *s)
+{
+	if (s->n[VERDICT_FAIL] + s->n[VERDICT_TIMEOUT] + s->n[VERDICT_ERROR] > 0)
+		return "FAIL";
+	if (s->n[VERDICT_PASS] > 0)
+		return "pass";
+	return s->n[VERDICT_SKIPPED] > 0 ? "skipped" : "abandoned";
+}
+
 /* Prints the run's results, a line per scenario and family. */
 static void
 summary_print(const struct run *r)
 {
+	const int *n = r->counts.n;
 	size_t i;
 
-	printf("%-28s %-6s %-8s %5s %5s %5s %5s  %s\n", "SCENARIO", "FAMILY",
+	printf("%-28s %-6s %-9s %5s %5s %5s %5s  %s\n", "SCENARIO", "FAMILY",
 	    "VERDICT", "PASS", "FAIL", "TIME", "ERR", "FIRST FAILURE");
 	for (i = 0; i < r->nsum; i++) {
 		const struct run_summary *s = &r->sum[i];
-		int bad = s->n[VERDICT_FAIL] + s->n[VERDICT_TIMEOUT] + s->n[VERDICT_ERROR];
 
-		printf("%-28s %-6s %-8s %5d %5d %5d %5d  %s\n", s->sc->name,
-		    family_name(s->family), bad ? "FAIL" : "pass", s->n[VERDICT_PASS],
-		    s->n[VERDICT_FAIL], s->n[VERDICT_TIMEOUT], s->n[VERDICT_ERROR], s->msg);
+		printf("%-28s %-6s %-9s %5d %5d %5d %5d  %s\n", s->sc->name,
+		    family_name(s->family), summary_word(s), s->n[VERDICT_PASS],
+		    s->n[VERDICT_FAIL], s->n[VERDICT_TIMEOUT], s->n[VERDICT_ERROR],
+		    s->msg);
 	}
-	printf("run %lld: %d cases: %d pass, %d fail, %d timeout, %d error%s\n",
-	    (long long)r->id, r->counts.total, r->counts.n[VERDICT_PASS],
-	    r->counts.n[VERDICT_FAIL], r->counts.n[VERDICT_TIMEOUT],
-	    r->counts.n[VERDICT_ERROR], r->interrupted ? " (interrupted)" : "");
+	printf("run %lld: %d cases: %d pass, %d fail, %d timeout, %d error",
+	    (long long)r->id, r->counts.total, n[VERDICT_PASS], n[VERDICT_FAIL],
+	    n[VERDICT_TIMEOUT], n[VERDICT_ERROR]);
+	if (n[VERDICT_SKIPPED] > 0)
+		printf(", %d skipped", n[VERDICT_SKIPPED]);
+	if (n[VERDICT_ABANDONED] > 0)
+		printf(", %d abandoned", n[VERDICT_ABANDONED]);
+	printf("%s\n", r->interrupted ? " (interrupted)" : "");
+}
+
+/* Whether a case of the run failed, timed out or could not be set up
+ * (skipped and abandoned cases did not). */
+static int
+run_failed(const struct run *r)
+{
+	return r->counts.n[VERDICT_FAIL] + r->counts.n[VERDICT_TIMEOUT] +
+	    r->counts.n[VERDICT_ERROR] > 0;
 }
 
 /* --once: every case has ended; leave the loop. */
@@ -334,8 +360,8 @@ run_once(const struct setup *s)
 	rc = run_start(&on.run, on.base, st, cf->database, &ri, &plan, once_done, &on);
 	if (rc == 0) {
 		log_info("run %lld: %zu scenarios, %d cases at once, %s network "
-		    "namespace", (long long)on.run.id, s->nsc, plan.concurrency > 0 ?
-		    plan.concurrency : runner_default_concurrency(),
+		    "namespace", (long long)on.run.id, s->nsc,
+		    runner_concurrency(on.run.rn),
 		    strcmp(ri.isolation, "netns") == 0 ? "a private" : "the host's");
 		event_base_dispatch(on.base);
 		run_finish(&on.run);
@@ -348,8 +374,8 @@ run_once(const struct setup *s)
 		else if (once_regressed(st, &on.run))
 			rc = EXIT_REGRESSED;
 		else
-			rc = on.run.counts.n[VERDICT_PASS] == on.run.counts.total &&
-			    !on.run.interrupted ? 0 : EXIT_FAILED;
+			rc = run_failed(&on.run) || on.run.interrupted ?
+			    EXIT_FAILED : 0;
 	}
 	run_free(&on.run);
 	for (i = 0; i < 2; i++)

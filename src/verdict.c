@@ -9,7 +9,7 @@
 
 #define WIRE_SHOWN	100			/* of a pattern, in a message */
 
-/* Checks an expectation about the previous action of the same side. */
+/* Checks an expectation about the previous action of the same end. */
 static int
 expect_previous(const struct step *st, const struct step *ls,
     const struct step_result *last, char *msg, size_t len)
@@ -17,21 +17,21 @@ expect_previous(const struct step *st, const struct step *ls,
 	char want[64], got[64];
 
 	if (last == NULL || ls == NULL) {
-		snprintf(msg, len, "expect %s: no earlier step of this side",
-		    verb_name(st->verb) + 7);
+		snprintf(msg, len, "%s: no earlier step of this end",
+		    verb_name(st->verb));
 		return 0;
 	}
 	switch (st->verb) {
 	case VERB_EXPECT_ERRNO:
-		if (last->err == st->n)
+		if (last->err == st->a.err.err)
 			return 1;
 		snprintf(got, sizeof(got), "%s", errno_name(last->err));
 		if (last->err == 0)
 			snprintf(msg, len, "%s succeeded (rc %ld), expected errno %s",
-			    verb_name(ls->verb), last->rc, errno_name((int)st->n));
+			    verb_name(ls->verb), last->rc, errno_name(st->a.err.err));
 		else
 			snprintf(msg, len, "%s gave errno %s, expected %s",
-			    verb_name(ls->verb), got, errno_name((int)st->n));
+			    verb_name(ls->verb), got, errno_name(st->a.err.err));
 		return 0;
 	case VERB_EXPECT_EOF:
 		if (ls->verb == VERB_RECV && last->eof)
@@ -40,25 +40,31 @@ expect_previous(const struct step *st, const struct step *ls,
 		    verb_name(ls->verb), last->rc, errno_name(last->err));
 		return 0;
 	case VERB_EXPECT_RC:
-		if (last->rc == st->n)
+		if (op_holds(last->rc, st->a.rc.op, st->a.rc.value))
 			return 1;
-		snprintf(msg, len, "%s returned %ld, expected %ld",
-		    verb_name(ls->verb), last->rc, st->n);
+		snprintf(msg, len, "%s returned %ld, expected %s%s%ld",
+		    verb_name(ls->verb), last->rc, st->a.rc.op == OP_EQ ? "" :
+		    op_name(st->a.rc.op), st->a.rc.op == OP_EQ ? "" : " ",
+		    st->a.rc.value);
 		return 0;
 	case VERB_EXPECT_EVENTS:
-		if (ls->verb == VERB_POLL && last->rc == st->n)
+		if (verb_reports_events(ls->verb) && last->err == 0 &&
+		    last->rc == st->a.events.mask)
 			return 1;
-		events_format((int)st->n, want, sizeof(want));
+		events_format(st->a.events.mask, want, sizeof(want));
 		events_format(last->rc < 0 ? 0 : (int)last->rc, got, sizeof(got));
 		snprintf(msg, len, "%s gave events %s, expected %s",
-		    verb_name(ls->verb), ls->verb == VERB_POLL ? got : "none", want);
+		    verb_name(ls->verb), verb_reports_events(ls->verb) ? got :
+		    "none", want);
 		return 0;
 	case VERB_EXPECT_DURATION:
-		if (st->mode == 0 ? last->dur_us < st->dur_us : last->dur_us > st->dur_us)
+		if (st->a.duration.over ? last->dur_us > st->a.duration.us :
+		    last->dur_us < st->a.duration.us)
 			return 1;
 		snprintf(msg, len, "%s took %.1f ms, expected %s %.1f ms",
 		    verb_name(ls->verb), last->dur_us / 1000.0,
-		    st->mode == 0 ? "under" : "over", st->dur_us / 1000.0);
+		    st->a.duration.over ? "over" : "under",
+		    st->a.duration.us / 1000.0);
 		return 0;
 	default:
 		snprintf(msg, len, "not an expectation about a previous step");
@@ -71,14 +77,14 @@ static int
 expect_info(const struct step *st, const struct end_obs *now, char *msg,
     size_t len)
 {
-	enum info_field f = (enum info_field)st->mode;
+	enum info_field f = st->a.info.field;
 	long v = info_value(now, f);
 
-	if (v >= 0 && op_holds(v, (enum cmp_op)st->op, st->n))
+	if (v >= 0 && op_holds(v, st->a.info.op, st->a.info.value))
 		return 1;
 	if (v >= 0)
 		snprintf(msg, len, "%s is %ld, expected %s %ld", info_name(f), v,
-		    op_name((enum cmp_op)st->op), st->n);
+		    op_name(st->a.info.op), st->a.info.value);
 	else
 		snprintf(msg, len, "%s: no %s for this end (source %s)",
 		    info_name(f), f == INFO_TIMER_MS ? "sock_diag timer" :
@@ -86,36 +92,54 @@ expect_info(const struct step *st, const struct end_obs *now, char *msg,
 	return 0;
 }
 
-/* Checks expectation st; 1 if it holds, else 0 with the reason in msg. */
+/* expect passed S: whether the end entered S (x->passed). */
+static int
+expect_passed(const struct step *st, const struct expect_ctx *x, char *msg,
+    size_t len)
+{
+	if (x->passed < 0) {
+		snprintf(msg, len, "transitions not observed: cannot tell "
+		    "whether it passed %s", state_name(st->a.state.state));
+		return -1;
+	}
+	if (x->passed)
+		return 1;
+	snprintf(msg, len, "never entered %s", state_name(st->a.state.state));
+	return 0;
+}
+
+/* Checks expectation st; 1 if it holds, 0 (reason in msg) if not, -1
+ * (reason in msg) if it cannot be checked here. */
 int
-verdict_expect(const struct step *st, const struct step *last_step,
-    const struct step_result *last, const struct end_obs *now, int so_error,
-    char *msg, size_t len)
+verdict_expect(const struct step *st, const struct expect_ctx *x, char *msg,
+    size_t len)
 {
 	char got[32];
 
 	msg[0] = '\0';
 	switch (st->verb) {
 	case VERB_EXPECT_STATE:
-		if (now->state == (enum tcp_state)st->n)
+		if (x->now->state == st->a.state.state)
 			return 1;
-		snprintf(msg, len, "state %s, expected %s", state_name(now->state),
-		    state_name((enum tcp_state)st->n));
+		snprintf(msg, len, "state %s, expected %s",
+		    state_name(x->now->state), state_name(st->a.state.state));
 		return 0;
 	case VERB_EXPECT_SOERROR:
-		if (so_error == st->n)
+		if (x->so_error == st->a.err.err)
 			return 1;
-		snprintf(got, sizeof(got), "%s", errno_name(so_error));
-		if (so_error < 0)
+		snprintf(got, sizeof(got), "%s", errno_name(x->so_error));
+		if (x->so_error < 0)
 			snprintf(msg, len, "no SO_ERROR: this end's fd is closed");
 		else
 			snprintf(msg, len, "SO_ERROR %s, expected %s", got,
-			    errno_name((int)st->n));
+			    errno_name(st->a.err.err));
 		return 0;
 	case VERB_EXPECT_INFO:
-		return expect_info(st, now, msg, len);
+		return expect_info(st, x->now, msg, len);
+	case VERB_EXPECT_PASSED:
+		return expect_passed(st, x, msg, len);
 	default:
-		return expect_previous(st, last_step, last, msg, len);
+		return expect_previous(st, x->last_step, x->last, msg, len);
 	}
 }
 
@@ -125,16 +149,18 @@ verdict_case(struct case_result *cr)
 {
 	size_t i;
 
-	if (cr->verdict == VERDICT_ERROR)
+	if (cr->verdict == VERDICT_ERROR || cr->verdict == VERDICT_SKIPPED)
 		return;
 	cr->verdict = VERDICT_PASS;
 	cr->first_fail = -1;
 	for (i = 0; i < cr->sc->nsteps; i++) {
 		const struct step_result *r = &cr->res[i];
 
-		if (r->status != STEP_FAILED && r->status != STEP_TIMEOUT)
+		if (r->status != STEP_FAILED && r->status != STEP_TIMEOUT &&
+		    r->status != STEP_ABANDONED)
 			continue;
-		cr->verdict = r->status == STEP_TIMEOUT ? VERDICT_TIMEOUT : VERDICT_FAIL;
+		cr->verdict = r->status == STEP_TIMEOUT ? VERDICT_TIMEOUT :
+		    r->status == STEP_ABANDONED ? VERDICT_ABANDONED : VERDICT_FAIL;
 		cr->first_fail = (int)i;
 		snprintf(cr->msg, sizeof(cr->msg), "line %d: %s",
 		    cr->sc->steps[i].line, r->msg);

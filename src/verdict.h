@@ -7,16 +7,24 @@
 
 #include "scenario.h"
 
-/* Checks expectation st against: last, the result of this side's previous
- * action step (NULL if none); now, this end's state at this moment; so_error,
- * the end's SO_ERROR (for expect so-error). Returns 1 if it holds, else 0
- * with the reason in msg. */
-int verdict_expect(const struct step *st, const struct step *last_step,
-    const struct step_result *last, const struct end_obs *now, int so_error,
+/* What an expectation is checked against. */
+struct expect_ctx {
+	const struct step *last_step;		/* this end's previous action, or NULL */
+	const struct step_result *last;		/* its result, or NULL */
+	const struct end_obs *now;		/* this end at this moment */
+	int so_error;				/* its SO_ERROR; -1 when its fd is closed */
+	int passed;				/* expect passed: 1 entered, 0 not, -1 unknown */
+};
+
+/* Checks expectation st against x. Returns 1 if it holds, 0 if not, -1
+ * if it cannot be checked here (transitions not observed); msg says why
+ * unless it holds. */
+int verdict_expect(const struct step *st, const struct expect_ctx *x,
     char *msg, size_t len);
 
-/* Sets cr->verdict, first_fail and msg from the step results. Keeps
- * VERDICT_ERROR if set-up had already failed. */
+/* Sets cr->verdict, first_fail and msg from the step results: the first
+ * step that failed, timed out or was abandoned decides. Keeps
+ * VERDICT_ERROR and VERDICT_SKIPPED set before the steps ran. */
 void verdict_case(struct case_result *cr);
 
 /* Checks the case's teardown segments (wire_teardown) against its

@@ -32,7 +32,10 @@ check "SIGTERM mid-run: exit 0 (got $rc)" [ "$rc" -eq 0 ]
 check "... at once, not after the 20 s sleep ($((t1 - t0)) s)" [ $((t1 - t0)) -le 3 ]
 eq "... the run is stored as interrupted" "$DB" "select status from runs" interrupted
 eq "... its case abandoned at the step in progress" "$DB" \
-    "select fail_verb || ': ' || fail_message from v_failure" "sleep: interrupted (SIGTERM)"
+    "select distinct c.verdict || ' ' || s.verb || ' ' || s.status || ': ' || s.message
+     from cases c join steps s on s.case_id = c.id and s.idx = c.first_fail" \
+    "abandoned sleep abandoned: interrupted (SIGTERM)"
+eq "... not a failure: v_failure has none" "$DB" "select count(*) from v_failure" 0
 last_is_stopping() { [ "$(messages "$T/notify" | tail -n 1)" = STOPPING=1 ]; }
 upto 20 last_is_stopping
 check "... and STOPPING=1 was sent" [ $? -eq 0 ]

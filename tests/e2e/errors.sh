@@ -85,5 +85,8 @@ rc=$?
 check "SIGTERM ends a run at once with exit 1 (got $rc)" [ "$rc" -eq 1 ]
 eq "the run is stored as interrupted" "$DB" "select status from runs" interrupted
 eq "its cases are stored, abandoned at the step in progress" "$DB" \
-    "select distinct fail_verb || ': ' || fail_message from v_failure" "sleep: interrupted (SIGTERM)"
+    "select distinct c.verdict || ' ' || s.verb || ' ' || s.status || ': ' || s.message
+     from cases c join steps s on s.case_id = c.id and s.idx = c.first_fail" \
+    "abandoned sleep abandoned: interrupted (SIGTERM)"
+eq "... not a failure: v_failure has none" "$DB" "select count(*) from v_failure" 0
 finish

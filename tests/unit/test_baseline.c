@@ -18,7 +18,8 @@
 static struct step two_steps[2] = {
 	{ .line = 3, .side = SIDE_CLIENT, .verb = VERB_CLOSE },
 	{ .line = 4, .side = SIDE_CLIENT, .verb = VERB_WAIT_STATE,
-	    .args = "CLOSED within 3s", .n = STATE_CLOSED },
+	    .args = "CLOSED within 3s",
+	    .a.wait_state = { STATE_CLOSED, 3000000 } },
 };
 
 static struct scenario sc_a = { .name = "alpha", .nsteps = 2, .steps = two_steps };

@@ -134,7 +134,7 @@ add_case(struct capture *cap, const struct end *c, const struct end *s,
 	end_addr(c, &a);
 	end_addr(s, &b);
 	assert_int_equal(capture_add(cap, (struct sockaddr *)&a,
-	    (struct sockaddr *)&b, res), 0);
+	    (struct sockaddr *)&b, res, 1), 0);
 }
 
 /* Feeds cap one lo frame from one end to the other at ts_us. */

@@ -39,12 +39,10 @@ parse_text(struct catalog *c, const char *text, char **errs)
 struct want {
 	int line;				/* source line */
 	enum side side;
+	int pair;				/* 1.., 0 for the listener */
 	enum verb verb;
 	const char *args;			/* normalised arguments */
-	long n;
-	int mode;
-	int64_t dur_us;
-	int op;					/* enum cmp_op, info verbs only */
+	union step_args a;			/* every other byte zero */
 };
 
 static const char every_verb[] =
@@ -98,65 +96,116 @@ static const char every_verb[] =
 	"          client expect info timer_ms < 200\n"		/* 48 */
 	"          client expect info rto <= 0\n"		/* 49 */
 	"          client wait info backoff > 0 within 3s\n"	/* 50 */
-	"          server wait info  retransmits >=  1 within 1500ms # c\n"; /* 51 */
+	"          server wait info  retransmits >=  1 within 1500ms # c\n" /* 51 */
+	"          client send 5000 nonblock\n"			/* 52 */
+	"          client send 5000 within 2s\n"		/* 53 */
+	"          client send fill\n"				/* 54 */
+	"          server recv 10 nonblock\n"			/* 55 */
+	"          server recv all within 300ms\n"		/* 56 */
+	"          client rcvbuf 4096\n"			/* 57 */
+	"          listener sndbuf 8192\n"			/* 58 */
+	"          listener backlog 1\n"			/* 59 */
+	"          listener accept\n"				/* 60 */
+	"          listener accept within 2s\n"			/* 61 */
+	"          client2 connect\n"				/* 62 */
+	"          client3 connect nonblock\n"			/* 63 */
+	"          client connect within 500ms\n"		/* 64 */
+	"          client reconnect\n"				/* 65 */
+	"          server2 wait writable within 1s\n"		/* 66 */
+	"          client expect errno EWOULDBLOCK\n"		/* 67 */
+	"          client expect rc >= 1000\n"			/* 68 */
+	"          server8 expect passed LAST_ACK\n"		/* 69 */
+	"          listener close\n"				/* 70 */
+	"          listener expect state LISTEN\n";		/* 71 */
 
+#define A(m, ...)	{ .m = { __VA_ARGS__ } }
 static const struct want every_verb_steps[] = {
-	{ 7, SIDE_CLIENT, VERB_SEND, "100", 100, 0, 0, 0 },
-	{ 8, SIDE_SERVER, VERB_RECV, "100", 100, RECV_BYTES, 0, 0 },
-	{ 9, SIDE_SERVER, VERB_RECV, "all", 0, RECV_ALL, 0, 0 },
-	{ 10, SIDE_CLIENT, VERB_RECV, "eof", 0, RECV_EOF, 0, 0 },
-	{ 11, SIDE_CLIENT, VERB_SHUTDOWN, "wr", 0, SHUT_WR, 0, 0 },
-	{ 12, SIDE_SERVER, VERB_SHUTDOWN, "rd", 0, SHUT_RD, 0, 0 },
-	{ 13, SIDE_SERVER, VERB_SHUTDOWN, "rdwr", 0, SHUT_RDWR, 0, 0 },
-	{ 14, SIDE_CLIENT, VERB_CLOSE, "", 0, 0, 0, 0 },
-	{ 15, SIDE_CLIENT, VERB_LINGER, "off", 0, 0, 0, 0 },
-	{ 16, SIDE_CLIENT, VERB_LINGER, "0", 0, 1, 0, 0 },
-	{ 17, SIDE_CLIENT, VERB_LINGER2, "-1", -1, 0, 0, 0 },
-	{ 17, SIDE_SERVER, VERB_LINGER2, "-1", -1, 0, 0, 0 },
-	{ 18, SIDE_CLIENT, VERB_NODELAY, "on", 0, 1, 0, 0 },
-	{ 19, SIDE_SERVER, VERB_NODELAY, "off", 0, 0, 0, 0 },
-	{ 20, SIDE_CLIENT, VERB_QUICKACK, "", 0, 0, 0, 0 },
-	{ 21, SIDE_CLIENT, VERB_USER_TIMEOUT, "1000", 1000, 0, 0, 0 },
-	{ 22, SIDE_CLIENT, VERB_USER_TIMEOUT, "2s", 2000, 0, 0, 0 },
-	{ 23, SIDE_CLIENT, VERB_SLEEP, "250us", 0, 0, 250, 0 },
-	{ 24, SIDE_CLIENT, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0, 0 },
-	{ 24, SIDE_SERVER, VERB_FILTER, "drop all", 0, FILTER_DROP_ALL, 0, 0 },
-	{ 25, SIDE_CLIENT, VERB_FILTER, "drop fin", 0, FILTER_DROP_FIN, 0, 0 },
-	{ 26, SIDE_CLIENT, VERB_FILTER, "drop ack", 0, FILTER_DROP_ACK, 0, 0 },
-	{ 27, SIDE_CLIENT, VERB_FILTER, "drop rst", 0, FILTER_DROP_RST, 0, 0 },
-	{ 28, SIDE_CLIENT, VERB_FILTER, "pass fin", 0, FILTER_PASS_FIN, 0, 0 },
-	{ 29, SIDE_CLIENT, VERB_FILTER, "none", 0, FILTER_NONE, 0, 0 },
-	{ 30, SIDE_CLIENT, VERB_POLL, "", 0, 0, 0, 0 },
-	{ 33, SIDE_CLIENT, VERB_WAIT_STATE, "TIME_WAIT within 1s",
-	    STATE_TIME_WAIT, 0, 1000000, 0 },
-	{ 34, SIDE_SERVER, VERB_WAIT_READABLE, "within 100ms", 0, 0, 100000, 0 },
-	{ 35, SIDE_SERVER, VERB_WAIT_HUP, "within 2m", 0, 0, 120000000, 0 },
-	{ 36, SIDE_CLIENT, VERB_EXPECT_STATE, "FIN_WAIT1", STATE_FIN_WAIT1, 0, 0, 0 },
-	{ 37, SIDE_CLIENT, VERB_EXPECT_ERRNO, "ECONNRESET", ECONNRESET, 0, 0, 0 },
-	{ 38, SIDE_CLIENT, VERB_EXPECT_ERRNO, "none", 0, 0, 0, 0 },
-	{ 39, SIDE_CLIENT, VERB_EXPECT_EOF, "", 0, 0, 0, 0 },
-	{ 40, SIDE_CLIENT, VERB_EXPECT_RC, "-1", -1, 0, 0, 0 },
-	{ 41, SIDE_CLIENT, VERB_EXPECT_EVENTS, "IN|OUT|RDHUP",
-	    POLLIN | POLLOUT | POLLRDHUP, 0, 0, 0 },
-	{ 42, SIDE_CLIENT, VERB_EXPECT_SOERROR, "EPIPE", EPIPE, 0, 0, 0 },
-	{ 43, SIDE_CLIENT, VERB_EXPECT_DURATION, "under 50ms", 0, 0, 50000, 0 },
-	{ 44, SIDE_CLIENT, VERB_EXPECT_DURATION, "over 1.5s", 0, 1, 1500000, 0 },
-	{ 45, SIDE_CLIENT, VERB_EXPECT_INFO, "total_retrans >= 1", 1,
-	    INFO_TOTAL_RETRANS, 0, OP_GE },
-	{ 46, SIDE_CLIENT, VERB_EXPECT_INFO, "unacked = 0", 0, INFO_UNACKED, 0,
-	    OP_EQ },
-	{ 46, SIDE_SERVER, VERB_EXPECT_INFO, "unacked = 0", 0, INFO_UNACKED, 0,
-	    OP_EQ },
-	{ 47, SIDE_SERVER, VERB_EXPECT_INFO, "notsent_bytes != 4294967295",
-	    4294967295L, INFO_NOTSENT_BYTES, 0, OP_NE },
-	{ 48, SIDE_CLIENT, VERB_EXPECT_INFO, "timer_ms < 200", 200,
-	    INFO_TIMER_MS, 0, OP_LT },
-	{ 49, SIDE_CLIENT, VERB_EXPECT_INFO, "rto <= 0", 0, INFO_RTO, 0, OP_LE },
-	{ 50, SIDE_CLIENT, VERB_WAIT_INFO, "backoff > 0 within 3s", 0,
-	    INFO_BACKOFF, 3000000, OP_GT },
-	{ 51, SIDE_SERVER, VERB_WAIT_INFO, "retransmits >= 1 within 1500ms", 1,
-	    INFO_RETRANSMITS, 1500000, OP_GE },
+	{ 7, SIDE_CLIENT, 1, VERB_SEND, "100", A(send, .bytes = 100) },
+	{ 8, SIDE_SERVER, 1, VERB_RECV, "100", A(recv, .bytes = 100, .mode = RECV_BYTES) },
+	{ 9, SIDE_SERVER, 1, VERB_RECV, "all", A(recv, .mode = RECV_ALL) },
+	{ 10, SIDE_CLIENT, 1, VERB_RECV, "eof", A(recv, .mode = RECV_EOF) },
+	{ 11, SIDE_CLIENT, 1, VERB_SHUTDOWN, "wr", A(shutdown, .how = SHUT_WR) },
+	{ 12, SIDE_SERVER, 1, VERB_SHUTDOWN, "rd", A(shutdown, .how = SHUT_RD) },
+	{ 13, SIDE_SERVER, 1, VERB_SHUTDOWN, "rdwr", A(shutdown, .how = SHUT_RDWR) },
+	{ 14, SIDE_CLIENT, 1, VERB_CLOSE, "", { 0 } },
+	{ 15, SIDE_CLIENT, 1, VERB_LINGER, "off", { 0 } },
+	{ 16, SIDE_CLIENT, 1, VERB_LINGER, "0", A(linger, .on = 1) },
+	{ 17, SIDE_CLIENT, 1, VERB_LINGER2, "-1", A(linger2, .secs = -1) },
+	{ 17, SIDE_SERVER, 1, VERB_LINGER2, "-1", A(linger2, .secs = -1) },
+	{ 18, SIDE_CLIENT, 1, VERB_NODELAY, "on", A(nodelay, .on = 1) },
+	{ 19, SIDE_SERVER, 1, VERB_NODELAY, "off", { 0 } },
+	{ 20, SIDE_CLIENT, 1, VERB_QUICKACK, "", { 0 } },
+	{ 21, SIDE_CLIENT, 1, VERB_USER_TIMEOUT, "1000", A(user_timeout, .ms = 1000) },
+	{ 22, SIDE_CLIENT, 1, VERB_USER_TIMEOUT, "2s", A(user_timeout, .ms = 2000) },
+	{ 23, SIDE_CLIENT, 1, VERB_SLEEP, "250us", A(sleep, .us = 250) },
+	{ 24, SIDE_CLIENT, 1, VERB_FILTER, "drop all", A(filter, .kind = FILTER_DROP_ALL) },
+	{ 24, SIDE_SERVER, 1, VERB_FILTER, "drop all", A(filter, .kind = FILTER_DROP_ALL) },
+	{ 25, SIDE_CLIENT, 1, VERB_FILTER, "drop fin", A(filter, .kind = FILTER_DROP_FIN) },
+	{ 26, SIDE_CLIENT, 1, VERB_FILTER, "drop ack", A(filter, .kind = FILTER_DROP_ACK) },
+	{ 27, SIDE_CLIENT, 1, VERB_FILTER, "drop rst", A(filter, .kind = FILTER_DROP_RST) },
+	{ 28, SIDE_CLIENT, 1, VERB_FILTER, "pass fin", A(filter, .kind = FILTER_PASS_FIN) },
+	{ 29, SIDE_CLIENT, 1, VERB_FILTER, "none", A(filter, .kind = FILTER_NONE) },
+	{ 30, SIDE_CLIENT, 1, VERB_POLL, "", { 0 } },
+	{ 33, SIDE_CLIENT, 1, VERB_WAIT_STATE, "TIME_WAIT within 1s",
+	    A(wait_state, .state = STATE_TIME_WAIT, .within_us = 1000000) },
+	{ 34, SIDE_SERVER, 1, VERB_WAIT_READABLE, "within 100ms",
+	    A(wait_poll, .within_us = 100000) },
+	{ 35, SIDE_SERVER, 1, VERB_WAIT_HUP, "within 2m",
+	    A(wait_poll, .within_us = 120000000) },
+	{ 36, SIDE_CLIENT, 1, VERB_EXPECT_STATE, "FIN_WAIT1",
+	    A(state, .state = STATE_FIN_WAIT1) },
+	{ 37, SIDE_CLIENT, 1, VERB_EXPECT_ERRNO, "ECONNRESET", A(err, .err = ECONNRESET) },
+	{ 38, SIDE_CLIENT, 1, VERB_EXPECT_ERRNO, "none", { 0 } },
+	{ 39, SIDE_CLIENT, 1, VERB_EXPECT_EOF, "", { 0 } },
+	{ 40, SIDE_CLIENT, 1, VERB_EXPECT_RC, "-1", A(rc, .op = OP_EQ, .value = -1) },
+	{ 41, SIDE_CLIENT, 1, VERB_EXPECT_EVENTS, "IN|OUT|RDHUP",
+	    A(events, .mask = POLLIN | POLLOUT | POLLRDHUP) },
+	{ 42, SIDE_CLIENT, 1, VERB_EXPECT_SOERROR, "EPIPE", A(err, .err = EPIPE) },
+	{ 43, SIDE_CLIENT, 1, VERB_EXPECT_DURATION, "under 50ms", A(duration, .us = 50000) },
+	{ 44, SIDE_CLIENT, 1, VERB_EXPECT_DURATION, "over 1.5s",
+	    A(duration, .over = 1, .us = 1500000) },
+	{ 45, SIDE_CLIENT, 1, VERB_EXPECT_INFO, "total_retrans >= 1",
+	    A(info, .field = INFO_TOTAL_RETRANS, .op = OP_GE, .value = 1) },
+	{ 46, SIDE_CLIENT, 1, VERB_EXPECT_INFO, "unacked = 0",
+	    A(info, .field = INFO_UNACKED, .op = OP_EQ) },
+	{ 46, SIDE_SERVER, 1, VERB_EXPECT_INFO, "unacked = 0",
+	    A(info, .field = INFO_UNACKED, .op = OP_EQ) },
+	{ 47, SIDE_SERVER, 1, VERB_EXPECT_INFO, "notsent_bytes != 4294967295",
+	    A(info, .field = INFO_NOTSENT_BYTES, .op = OP_NE, .value = 4294967295L) },
+	{ 48, SIDE_CLIENT, 1, VERB_EXPECT_INFO, "timer_ms < 200",
+	    A(info, .field = INFO_TIMER_MS, .op = OP_LT, .value = 200) },
+	{ 49, SIDE_CLIENT, 1, VERB_EXPECT_INFO, "rto <= 0",
+	    A(info, .field = INFO_RTO, .op = OP_LE) },
+	{ 50, SIDE_CLIENT, 1, VERB_WAIT_INFO, "backoff > 0 within 3s",
+	    A(info, .field = INFO_BACKOFF, .op = OP_GT, .within_us = 3000000) },
+	{ 51, SIDE_SERVER, 1, VERB_WAIT_INFO, "retransmits >= 1 within 1500ms",
+	    A(info, .field = INFO_RETRANSMITS, .op = OP_GE, .value = 1,
+	    .within_us = 1500000) },
+	{ 52, SIDE_CLIENT, 1, VERB_SEND, "5000 nonblock", A(send, .bytes = 5000, .nonblock = 1) },
+	{ 53, SIDE_CLIENT, 1, VERB_SEND, "5000 within 2s",
+	    A(send, .bytes = 5000, .within_us = 2000000) },
+	{ 54, SIDE_CLIENT, 1, VERB_SEND, "fill", A(send, .fill = 1) },
+	{ 55, SIDE_SERVER, 1, VERB_RECV, "10 nonblock",
+	    A(recv, .bytes = 10, .mode = RECV_BYTES, .nonblock = 1) },
+	{ 56, SIDE_SERVER, 1, VERB_RECV, "all within 300ms",
+	    A(recv, .mode = RECV_ALL, .within_us = 300000) },
+	{ 57, SIDE_CLIENT, 1, VERB_RCVBUF, "4096", A(buf, .bytes = 4096) },
+	{ 58, SIDE_LISTENER, 0, VERB_SNDBUF, "8192", A(buf, .bytes = 8192) },
+	{ 59, SIDE_LISTENER, 0, VERB_BACKLOG, "1", A(backlog, .n = 1) },
+	{ 60, SIDE_LISTENER, 0, VERB_ACCEPT, "", { 0 } },
+	{ 61, SIDE_LISTENER, 0, VERB_ACCEPT, "within 2s", A(conn, .within_us = 2000000) },
+	{ 62, SIDE_CLIENT, 2, VERB_CONNECT, "", { 0 } },
+	{ 63, SIDE_CLIENT, 3, VERB_CONNECT, "nonblock", A(conn, .nonblock = 1) },
+	{ 64, SIDE_CLIENT, 1, VERB_CONNECT, "within 500ms", A(conn, .within_us = 500000) },
+	{ 65, SIDE_CLIENT, 1, VERB_RECONNECT, "", { 0 } },
+	{ 66, SIDE_SERVER, 2, VERB_WAIT_WRITABLE, "within 1s", A(wait_poll, .within_us = 1000000) },
+	{ 67, SIDE_CLIENT, 1, VERB_EXPECT_ERRNO, "EAGAIN", A(err, .err = EAGAIN) },
+	{ 68, SIDE_CLIENT, 1, VERB_EXPECT_RC, ">= 1000", A(rc, .op = OP_GE, .value = 1000) },
+	{ 69, SIDE_SERVER, 8, VERB_EXPECT_PASSED, "LAST_ACK", A(state, .state = STATE_LAST_ACK) },
+	{ 70, SIDE_LISTENER, 0, VERB_CLOSE, "", { 0 } },
+	{ 71, SIDE_LISTENER, 0, VERB_EXPECT_STATE, "LISTEN", A(state, .state = STATE_LISTEN) },
 };
+#undef A
 
 /* Every verb parses to exactly its fields; "both" gives client then server. */
 static void
@@ -181,6 +230,10 @@ every_verb_parses_to_its_exact_step(void **state)
 	assert_int_equal(sc->line, 2);
 	assert_int_equal(sc->timeout_us, 1500000);
 	assert_int_equal(sc->nsteps, n);
+	assert_int_equal(sc->npairs, 8);
+	assert_int_equal(sc->listener, 1);
+	assert_int_equal(sc->step_connect, 1u | 2u | 4u);
+	assert_int_equal(sc->needs, NEED_FILTER | NEED_TRANS);
 	for (i = 0; i < n; i++) {
 		st = &sc->steps[i];
 		w = &every_verb_steps[i];
@@ -189,10 +242,8 @@ every_verb_parses_to_its_exact_step(void **state)
 		assert_int_equal(st->side, w->side);
 		assert_int_equal(st->verb, w->verb);
 		assert_string_equal(st->args, w->args);
-		assert_int_equal(st->n, w->n);
-		assert_int_equal(st->mode, w->mode);
-		assert_int_equal(st->dur_us, w->dur_us);
-		assert_int_equal(st->op, w->op);
+		assert_int_equal(st->pair, w->pair);
+		assert_memory_equal(&st->a, &w->a, sizeof(st->a));
 	}
 	free(errs);
 	catalog_free(&c);
@@ -218,9 +269,9 @@ every_info_field_and_operator_parses_by_name(void **state)
 			assert_int_equal(parse_text(&c, text, &errs), 0);
 			assert_string_equal(errs, "");
 			assert_int_equal(c.sc[0].steps[0].verb, VERB_EXPECT_INFO);
-			assert_int_equal(c.sc[0].steps[0].mode, f);
-			assert_int_equal(c.sc[0].steps[0].op, op);
-			assert_int_equal(c.sc[0].steps[0].n, 7);
+			assert_int_equal(c.sc[0].steps[0].a.info.field, f);
+			assert_int_equal(c.sc[0].steps[0].a.info.op, op);
+			assert_int_equal(c.sc[0].steps[0].a.info.value, 7);
 			assert_string_equal(c.sc[0].steps[0].args, want);
 			free(errs);
 			catalog_free(&c);
@@ -240,10 +291,10 @@ an_equals_operator_is_not_a_key_separator(void **state)
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.sc[0].nsteps, 2);
 	assert_string_equal(c.sc[0].steps[0].args, "rto = 0");
-	assert_int_equal(c.sc[0].steps[0].op, OP_EQ);
+	assert_int_equal(c.sc[0].steps[0].a.info.op, OP_EQ);
 	assert_string_equal(c.sc[0].steps[1].args, "snd_wnd = 0 within 1s");
-	assert_int_equal(c.sc[0].steps[1].mode, INFO_SND_WND);
-	assert_int_equal(c.sc[0].steps[1].dur_us, 1000000);
+	assert_int_equal(c.sc[0].steps[1].a.info.field, INFO_SND_WND);
+	assert_int_equal(c.sc[0].steps[1].a.info.within_us, 1000000);
 	free(errs);
 	catalog_free(&c);
 }
@@ -295,23 +346,40 @@ static const struct bad bad_inputs[] = {
 	    "x.ini:5: unexpected '2s': timeout takes one line\n" },
 	/* sides and verbs */
 	{ HDR "steps = clinet send 1\n",
-	    "x.ini:3: unknown side 'clinet' (client, server or both)\n" },
+	    "x.ini:3: unknown side 'clinet' (client, server, both, listener, or client2..client8, server2..server8)\n" },
 	{ HDR "steps = client sned 1\n", "x.ini:3: unknown verb 'sned'\n" },
 	{ HDR "steps = client\n", "x.ini:3: missing verb after 'client'\n" },
 	{ HDR "steps = client wait\n",
-	    "x.ini:3: wait needs state, readable, hup or info\n" },
+	    "x.ini:3: wait needs state, readable, writable, hup or info\n" },
 	{ HDR "steps = client wait infos rto > 1 within 1s\n",
-	    "x.ini:3: wait needs state, readable, hup or info, got 'infos'\n" },
+	    "x.ini:3: wait needs state, readable, writable, hup or info, got 'infos'\n" },
 	{ HDR "steps = client expect\n",
 	    "x.ini:3: expect needs state, errno, eof, rc, events, so-error, "
-	    "duration or info\n" },
+	    "duration, info or passed\n" },
 	{ HDR "steps = client expect fin\n",
 	    "x.ini:3: expect needs state, errno, eof, rc, events, so-error, "
-	    "duration or info, got 'fin'\n" },
+	    "duration, info or passed, got 'fin'\n" },
 	/* arity */
-	{ HDR "steps = client send\n", "x.ini:3: send needs a byte count\n" },
+	{ HDR "steps = client send\n", "x.ini:3: send needs a byte count or fill\n" },
 	{ HDR "steps = client send 1 2\n",
-	    "x.ini:3: send takes only a byte count, got extra '2'\n" },
+	    "x.ini:3: send takes nonblock or 'within' and a duration, got '2'\n" },
+	{ HDR "steps = client send 1 nonblock now\n",
+	    "x.ini:3: send takes only nonblock or 'within' and a duration, "
+	    "got extra 'now'\n" },
+	{ HDR "steps = client send 1 within\n",
+	    "x.ini:3: send needs a duration after 'within'\n" },
+	{ HDR "steps = client send 1 within 1s 2\n",
+	    "x.ini:3: send takes only nonblock or 'within' and a duration, "
+	    "got extra '2'\n" },
+	{ HDR "steps = client send fill 10\n",
+	    "x.ini:3: send fill takes nothing more, got '10'\n" },
+	{ HDR "steps = client recv eof nonblock\n",
+	    "x.ini:3: recv eof reads until EOF: it cannot be nonblock\n" },
+	{ HDR "steps = listener accept nonblock\n",
+	    "x.ini:3: accept takes 'within' and a duration, got 'nonblock'\n" },
+	{ HDR "steps = client connect soon\n",
+	    "x.ini:3: connect takes nonblock or 'within' and a duration, "
+	    "got 'soon'\n" },
 	{ HDR "steps = client close now\n",
 	    "x.ini:3: close takes no arguments, got 'now'\n" },
 	{ HDR "steps = client wait state CLOSED within\n",
@@ -339,9 +407,40 @@ static const struct bad bad_inputs[] = {
 	    "'within' and a duration, got extra 'now'\n" },
 	/* argument words */
 	{ HDR "steps = client send lots\n",
-	    "x.ini:3: send needs a byte count, got 'lots'\n" },
+	    "x.ini:3: send needs a byte count or fill, got 'lots'\n" },
 	{ HDR "steps = client send 0x10\n",
-	    "x.ini:3: send needs a byte count, got '0x10'\n" },
+	    "x.ini:3: send needs a byte count or fill, got '0x10'\n" },
+	{ HDR "steps = client rcvbuf big\n",
+	    "x.ini:3: rcvbuf needs a byte count, got 'big'\n" },
+	{ HDR "steps = listener backlog -1\n",
+	    "x.ini:3: '-1' is out of range for backlog (0..65535)\n" },
+	{ HDR "steps = client expect passed FIN_WAIT3\n",
+	    "x.ini:3: 'FIN_WAIT3' is not a TCP state\n" },
+	{ HDR "steps = client expect rc >= many\n",
+	    "x.ini:3: expect rc needs a number, or an operator and a number, "
+	    "got 'many'\n" },
+	{ HDR "steps = client expect rc => 1\n",
+	    "x.ini:3: '=>' is not an operator (=, !=, <, <=, >, >=)\n" },
+	/* ends */
+	{ HDR "steps = client9 close\n",
+	    "x.ini:3: unknown side 'client9' (client, server, both, listener, "
+	    "or client2..client8, server2..server8)\n" },
+	{ HDR "steps = client1 close\n",
+	    "x.ini:3: unknown side 'client1' (client, server, both, listener, "
+	    "or client2..client8, server2..server8)\n" },
+	{ HDR "steps = server02 close\n",
+	    "x.ini:3: unknown side 'server02' (client, server, both, listener, "
+	    "or client2..client8, server2..server8)\n" },
+	{ HDR "steps = listener send 1\n",
+	    "x.ini:3: send is not for 'listener': it acts on a client or a "
+	    "server\n" },
+	{ HDR "steps = server connect\n",
+	    "x.ini:3: connect is not for 'server': it acts on a client\n" },
+	{ HDR "steps = both accept\n",
+	    "x.ini:3: accept is not for 'both': it acts on the listener\n" },
+	{ HDR "steps = listener expect eof\n",
+	    "x.ini:3: expect eof is not for 'listener': it acts on a client "
+	    "or a server\n" },
 	{ HDR "steps = client recv some\n",
 	    "x.ini:3: recv needs a byte count, all or eof, got 'some'\n" },
 	{ HDR "steps = client shutdown both\n",
@@ -378,7 +477,8 @@ static const struct bad bad_inputs[] = {
 	{ HDR "steps = client expect events IN||OUT\n",
 	    "x.ini:3: 'IN||OUT' is not a list of poll events like IN|HUP\n" },
 	{ HDR "steps = client expect rc one\n",
-	    "x.ini:3: expect rc needs a number, got 'one'\n" },
+	    "x.ini:3: expect rc needs a number, or an operator and a number, "
+	    "got 'one'\n" },
 	{ HDR "steps = client expect duration within 1s\n",
 	    "x.ini:3: expect duration needs under or over and a duration, "
 	    "got 'within'\n" },
@@ -536,7 +636,7 @@ all_errors_of_a_text_are_reported(void **state)
 	    "x.ini:8: 'FIN_WAIT3' is not a TCP state\n"
 	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout)\n"
 	    "x.ini:13: expected 'key = value', got 'no equals sign here'\n"
-	    "x.ini:15: send needs a byte count, got 'lots'\n"
+	    "x.ini:15: send needs a byte count or fill, got 'lots'\n"
 	    "x.ini:14: scenario 'no-summary' has no summary\n");
 	assert_int_equal(c.n, 1);		/* ok-two holds line 13 */
 	assert_string_equal(c.sc[0].name, "ok-one");

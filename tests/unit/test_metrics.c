@@ -230,7 +230,9 @@ the_textfile_is_strict_exposition_format(void **state)
 	    "family=\"ipv6\",verdict=\"fail\"}") == 1);
 	assert_true(value_of(&ps, "teardownd_scenario_pass{scenario=\"odd\\\"name\\\\x\","
 	    "family=\"ipv4\"}") == 0);
-	assert_int_equal(ps.n, 3 + 4 + 1 + 3 * 4 + 3);
+	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"skipped\"}") == 0);
+	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"abandoned\"}") == 0);
+	assert_int_equal(ps.n, 3 + VERDICT__COUNT + 1 + 3 * VERDICT__COUNT + 3);
 	assert_null(strstr(text, "42"));	/* never the run id */
 	free(text);
 }

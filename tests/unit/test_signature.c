@@ -14,12 +14,13 @@
 #include "signature.h"
 
 static struct step steps[4] = {
-	{ .line = 2, .side = SIDE_CLIENT, .verb = VERB_SEND, .args = "100", .n = 100 },
+	{ .line = 2, .side = SIDE_CLIENT, .verb = VERB_SEND, .args = "100",
+	    .a.send.bytes = 100 },
 	{ .line = 3, .side = SIDE_CLIENT, .verb = VERB_CLOSE },
 	{ .line = 4, .side = SIDE_SERVER, .verb = VERB_POLL },
 	{ .line = 5, .side = SIDE_CLIENT, .verb = VERB_WAIT_STATE,
-	    .args = "TIME_WAIT within 1s", .n = STATE_TIME_WAIT,
-	    .dur_us = 1000000 },
+	    .args = "TIME_WAIT within 1s",
+	    .a.wait_state = { STATE_TIME_WAIT, 1000000 } },
 };
 
 static struct scenario sc = {

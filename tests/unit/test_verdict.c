@@ -14,7 +14,9 @@
 
 #define MSGLEN	160				/* as struct step_result.msg */
 
-/* An expectation step: verb and its parsed fields. */
+/* An expectation step: verb and its parsed fields, given as the number
+ * n (state, errno, rc, events mask, value), mode (info field, or 1 for
+ * duration over), op and a duration, put where the verb keeps them. */
 static struct step
 expect_step(enum verb v, long n, int mode, int op, int64_t dur_us)
 {
@@ -23,10 +25,30 @@ expect_step(enum verb v, long n, int mode, int op, int64_t dur_us)
 	memset(&st, 0, sizeof(st));
 	st.line = 9;
 	st.verb = v;
-	st.n = n;
-	st.mode = mode;
-	st.op = op;
-	st.dur_us = dur_us;
+	switch (v) {
+	case VERB_EXPECT_STATE: case VERB_EXPECT_PASSED:
+		st.a.state.state = (enum tcp_state)n;
+		break;
+	case VERB_EXPECT_ERRNO: case VERB_EXPECT_SOERROR:
+		st.a.err.err = (int)n;
+		break;
+	case VERB_EXPECT_RC:
+		st.a.rc.op = (enum cmp_op)op;
+		st.a.rc.value = n;
+		break;
+	case VERB_EXPECT_EVENTS:
+		st.a.events.mask = (int)n;
+		break;
+	case VERB_EXPECT_DURATION:
+		st.a.duration.over = mode;
+		st.a.duration.us = dur_us;
+		break;
+	default:
+		st.a.info.field = (enum info_field)mode;
+		st.a.info.op = (enum cmp_op)op;
+		st.a.info.value = n;
+		st.a.info.within_us = dur_us;
+	}
 	return st;
 }
 
@@ -76,9 +98,10 @@ check_prev(const struct step *st, const struct step *ls,
     const struct step_result *last, char *msg)
 {
 	struct end_obs now = info_end(STATE_ESTABLISHED);
+	struct expect_ctx x = { .last_step = ls, .last = last, .now = &now };
 
 	memset(msg, 'x', MSGLEN);			/* must be overwritten */
-	return verdict_expect(st, ls, last, &now, 0, msg, MSGLEN);
+	return verdict_expect(st, &x, msg, MSGLEN);
 }
 
 /* Checks st about this end now (now, so_error). */
@@ -86,8 +109,10 @@ static int
 check_now(const struct step *st, const struct end_obs *now, int so_error,
     char *msg)
 {
+	struct expect_ctx x = { .now = now, .so_error = so_error };
+
 	memset(msg, 'x', MSGLEN);
-	return verdict_expect(st, NULL, NULL, now, so_error, msg, MSGLEN);
+	return verdict_expect(st, &x, msg, MSGLEN);
 }
 
 /* Exactly the expect verbs are expectations; wait info is not. */
@@ -260,11 +285,11 @@ expectations_about_a_previous_step_need_one(void **state)
 	static const enum verb verbs[] = { VERB_EXPECT_ERRNO, VERB_EXPECT_EOF,
 	    VERB_EXPECT_RC, VERB_EXPECT_EVENTS, VERB_EXPECT_DURATION };
 	static const char *const msgs[] = {
-	    "expect errno: no earlier step of this side",
-	    "expect eof: no earlier step of this side",
-	    "expect rc: no earlier step of this side",
-	    "expect events: no earlier step of this side",
-	    "expect duration: no earlier step of this side" };
+	    "expect errno: no earlier step of this end",
+	    "expect eof: no earlier step of this end",
+	    "expect rc: no earlier step of this end",
+	    "expect events: no earlier step of this end",
+	    "expect duration: no earlier step of this end" };
 	struct step st;
 	char msg[MSGLEN];
 	size_t i;
@@ -393,10 +418,11 @@ a_failure_message_is_cut_to_the_buffer(void **state)
 	struct step st = expect_step(VERB_EXPECT_INFO, 1, INFO_TOTAL_RETRANS,
 	    OP_GE, 0);
 	struct end_obs now = info_end(STATE_ESTABLISHED);
+	struct expect_ctx x = { .now = &now };
 	char msg[16];
 
 	msg[15] = 'x';
-	assert_false(verdict_expect(&st, NULL, NULL, &now, 0, msg, 14));
+	assert_false(verdict_expect(&st, &x, msg, 14));
 	assert_string_equal(msg, "total_retrans");
 	assert_int_equal(msg[15], 'x');
 }
