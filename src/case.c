@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@
 #define LATE_US		5000		/* a wait seen to hold this late still holds */
 #define NAMED_BACKLOG	128		/* a listener that is an end, at set-up */
 #define SCRATCH		65536
+#define JIFFY_EARLY_NS	300000		/* jiffy_align wakes this long before an edge */
+#define JIFFY_LATE_NS	200000		/* and goes if it saw the edge this soon */
+#define JIFFY_LIMIT_US	20000		/* how long it tries at most */
 
 enum case_pos {
 	POS_SETUP,				/* connecting, accepting */
@@ -126,6 +130,8 @@ struct tcase {
 	long progress;				/* bytes moved (or calls made) by step cur */
 	int observed;				/* step cur's handler observed the ends */
 	struct pending pend;			/* what step cur waits for */
+	int io_fd;				/* ev_io's fd while it is added, else -1 */
+	short io_what;				/* and its events */
 	struct case_job *job;			/* on a worker, or NULL */
 	struct event *ev_io;			/* pend.fd */
 	struct event *ev_accept;		/* implicit accepts on the listener */
@@ -427,7 +433,6 @@ case_on_accept(evutil_socket_t lfd, short what, void *arg)
 	else if (tc->pos == POS_WAITING &&
 	    tc->sc->steps[tc->cur].verb == VERB_CONNECT) {
 		event_del(tc->ev_tick);
-		event_del(tc->ev_io);
 		case_set_pos(tc, POS_RUNNING);
 		case_run(tc);
 	}
@@ -545,7 +550,6 @@ case_on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (tc->pos == POS_WAITING) {
-		event_del(tc->ev_io);
 		case_set_pos(tc, POS_RUNNING);
 		case_run(tc);
 	}
@@ -560,7 +564,6 @@ case_on_io(evutil_socket_t fd, short what, void *arg)
 	if (tc->pos != POS_WAITING)
 		return;
 	event_del(tc->ev_tick);
-	event_del(tc->ev_io);
 	case_set_pos(tc, POS_RUNNING);
 	case_run(tc);
 }
@@ -669,6 +672,7 @@ case_start(struct case_env *env, const struct scenario *sc, enum family fam,
 	tc->alen = fam == FAM_IPV6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 	tc->tick_us = TICK_MIN_US;
+	tc->io_fd = -1;
 	tc->res.sc = sc;
 	tc->res.family = fam;
 	tc->res.rep = rep;
@@ -1342,6 +1346,32 @@ step_run(struct tcase *tc, size_t i)
 	return 1;
 }
 
+/* Stops watching the fd of the last pending step. */
+static void
+io_stop(struct tcase *tc)
+{
+	if (tc->io_fd == -1)
+		return;
+	event_del(tc->ev_io);
+	tc->io_fd = -1;
+}
+
+/* Watches fd for what, persistently: an edge-triggered event added again
+ * would fire at once for a readiness it already reported. */
+static void
+io_watch(struct tcase *tc, int fd, short what)
+{
+	if (tc->io_fd == fd && tc->io_what == what)
+		return;
+	io_stop(tc);
+	event_assign(tc->ev_io, tc->env->base, fd, what | EV_PERSIST,
+	    case_on_io, tc);
+	if (event_add(tc->ev_io, NULL) == 0) {
+		tc->io_fd = fd;
+		tc->io_what = what;
+	}
+}
+
 /* Arms what wakes the pending step: its fd, its instant or tick, and
  * always its limit. */
 static void
@@ -1350,11 +1380,10 @@ case_wait(struct tcase *tc)
 	int64_t now = clock_mono_us(), at = tc->step_limit;
 
 	case_set_pos(tc, POS_WAITING);
-	if (tc->pend.fd != -1) {
-		event_assign(tc->ev_io, tc->env->base, tc->pend.fd, tc->pend.what,
-		    case_on_io, tc);
-		event_add(tc->ev_io, NULL);
-	}
+	if (tc->pend.fd != -1)
+		io_watch(tc, tc->pend.fd, tc->pend.what);
+	else
+		io_stop(tc);
 	if (tc->pend.wake_at != 0 && tc->pend.wake_at < at)
 		at = tc->pend.wake_at;
 	if (tc->pend.tick && now + tc->tick_us < at) {
@@ -1420,6 +1449,7 @@ case_run(struct tcase *tc)
 				case_wait(tc);
 			return;
 		}
+		io_stop(tc);
 		tc->step_t0 = 0;
 		while (n-- > 0) {
 			enum step_status s = tc->res.res[tc->cur].status;
@@ -1434,21 +1464,61 @@ case_run(struct tcase *tc)
 	case_finish(tc);
 }
 
-/* Waits (at most ~10 ms) for the next kernel tick: the coarse monotonic
- * clock moves once per jiffy, as jiffies do. Two FINs sent right after it
- * arm their retransmission timers in the same jiffy, so the timers fire in
- * the same timer run and the retransmitted FINs cross. On a worker. */
-static void
-tick_align(void)
+/* The kernel's jiffies, as far as fd shows them: tcpi_last_data_sent is
+ * jiffies minus the jiffy of the socket's last data (or its handshake),
+ * in ms, so it moves exactly when jiffies does. -1 when unreadable. */
+static long
+fd_jiffies(int fd)
 {
-	struct timespec a, b;
-	int64_t limit = clock_mono_us() + 10000;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
-	do
-		clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
-	while (b.tv_nsec == a.tv_nsec && b.tv_sec == a.tv_sec &&
-	    clock_mono_us() < limit);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_last_data_sent) + sizeof(ti.tcpi_last_data_sent))
+		return -1;
+	return (long)ti.tcpi_last_data_sent;
+}
+
+/* Where the last jiffy began, on the monotonic clock (ns; 0 unknown),
+ * shared by the workers: jiffies advance on a fixed grid, so the next
+ * edge can be slept to and only the last moments spun. */
+static int64_t jiffy_edge_ns;
+
+/* Returns right after jiffies advanced, seen on fd (see fd_jiffies): it
+ * sleeps to just before the next edge the grid predicts, then polls
+ * until the value moves. Waking after the edge, it waits for the next.
+ * A kernel tick's length is the coarse clock's resolution. Two FINs sent
+ * right after it arm their retransmission timers in the same jiffy, so
+ * the timers fire in the same timer run and the retransmitted FINs cross.
+ * On a worker. */
+static void
+jiffy_align(int fd)
+{
+	struct timespec res, until;
+	int64_t edge, tick, now, next, limit = clock_mono_us() + JIFFY_LIMIT_US;
+	long j0, j;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == -1 || res.tv_sec != 0)
+		return;
+	tick = res.tv_nsec;
+	while (clock_mono_us() < limit) {
+		edge = __atomic_load_n(&jiffy_edge_ns, __ATOMIC_RELAXED);
+		now = clock_mono_us() * 1000;
+		if (edge > 0) {
+			next = edge + ((now - edge) / tick + 1) * tick - JIFFY_EARLY_NS;
+			until.tv_sec = next / 1000000000;
+			until.tv_nsec = next % 1000000000;
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+		}
+		if ((j0 = fd_jiffies(fd)) < 0)
+			return;
+		while ((j = fd_jiffies(fd)) == j0 && clock_mono_us() < limit)
+			;
+		now = clock_mono_us() * 1000;
+		__atomic_store_n(&jiffy_edge_ns, now, __ATOMIC_RELAXED);
+		if (j != j0 && (edge <= 0 || now - next < JIFFY_EARLY_NS + JIFFY_LATE_NS))
+			return;			/* right after the edge */
+	}
 }
 
 /* On a worker: the job's calls, back to back, each timed. */
@@ -1458,8 +1528,8 @@ job_run(struct job *j)
 	struct case_job *cj = (struct case_job *)j;
 	int k;
 
-	if (cj->align)
-		tick_align();
+	if (cj->align && cj->fd[0] != -1)
+		jiffy_align(cj->fd[0]);
 	for (k = 0; k < cj->n; k++) {
 		cj->t0[k] = clock_mono_us();
 		if (cj->verb[k] == VERB_CLOSE)
@@ -1575,7 +1645,7 @@ case_finish(struct tcase *tc)
 	if (tc->pos == POS_DONE)
 		return;
 	event_del(tc->ev_tick);
-	event_del(tc->ev_io);
+	io_stop(tc);
 	event_del(tc->ev_deadline);
 	if (tc->ev_accept != NULL)
 		event_del(tc->ev_accept);
@@ -1617,6 +1687,32 @@ case_abandon(struct tcase *tc, const char *why)
 		case_observe(tc, &tc->sc->steps[tc->cur], r);
 	}
 	case_finish(tc);
+}
+
+/* Frees the case but keeps its result, handed out (it must have ended). */
+struct case_result *
+case_detach(struct tcase *tc)
+{
+	struct case_result *cr = malloc(sizeof(*cr));
+
+	if (cr != NULL) {
+		*cr = tc->res;
+		tc->res.res = NULL;
+		tc->res.seg = NULL;
+	}
+	case_free(tc);
+	return cr;
+}
+
+/* Frees a result that case_detach handed out; NULL is a no-op. */
+void
+case_result_free(struct case_result *cr)
+{
+	if (cr == NULL)
+		return;
+	free(cr->res);
+	free(cr->seg);
+	free(cr);
 }
 
 /* Frees the case and its result. */

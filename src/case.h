@@ -45,6 +45,12 @@ size_t *case_slot(struct tcase *tc);
 void case_abandon(struct tcase *tc, const char *why);
 /* Frees the case and its result. */
 void case_free(struct tcase *tc);
+/* Frees an ended case but keeps its result, which the caller then owns
+ * (plain data: any thread may read and free it); NULL when memory ran
+ * out (the result is lost with the case). */
+struct case_result *case_detach(struct tcase *tc);
+/* Frees a result case_detach handed out; NULL is a no-op. */
+void case_result_free(struct case_result *cr);
 /* The sockets a case of sc holds at most at once. */
 int case_fds(const struct scenario *sc);
 

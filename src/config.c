@@ -34,7 +34,7 @@ static const struct ckey {
 	{ "scenarios", T_PATH_OPT, offsetof(struct config, scenarios), 0, 0 },
 	{ "families", T_FAMILIES, offsetof(struct config, families), 0, 0 },
 	{ "repeat", T_INT, offsetof(struct config, repeat), 1, 10000 },
-	{ "concurrency", T_INT, offsetof(struct config, concurrency), 0, 4096 },
+	{ "concurrency", T_INT, offsetof(struct config, concurrency), 0, 1000000 },
 	{ "case_timeout", T_DURATION, offsetof(struct config, case_timeout_us),
 	    US(1), US(600) },
 	{ "interval", T_DURATION, offsetof(struct config, interval_us),

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "case.h"
 #include "clock.h"
 #include "catalog.h"
 #include "config.h"
 #include "isolate.h"
 #include "log.h"
 #include "run.h"
+#include "writer.h"
 
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
 
@@ -136,23 +138,71 @@ summary_add(struct run *r, const struct case_result *cr)
 		snprintf(r->sum[i].msg, sizeof(r->sum[i].msg), "%s", cr->msg);
 }
 
-/* Batch callback: store the cases in one transaction. */
+/* Frees n results. */
+static void
+results_free(struct case_result **res, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		case_result_free(res[i]);
+}
+
+/* Batch callback: count the cases, then hand them to the writer thread
+ * (or, without one, store them here in one transaction). */
 static int
-on_batch(void *ctx, struct case_result *const *res, size_t n)
+on_batch(void *ctx, struct case_result **res, size_t n)
 {
 	struct run *r = ctx;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		summary_add(r, res[i]);
-	if (r->store_failed)
+	if (r->store_failed) {
+		results_free(res, n);
 		return -1;
+	}
+	if (r->w != NULL) {
+		if (writer_put(r->w, res, n) == -1) {
+			log_warnx("%s: out of memory queueing results", r->db);
+			r->store_failed = 1;
+			return -1;
+		}
+		r->batches_out++;
+		return 0;
+	}
 	if (store_cases(r->st, r->id, res, n) == -1) {
 		log_warnx("%s: cannot store results: %s", r->db, store_errmsg(r->st));
 		r->store_failed = 1;
-		return -1;
 	}
-	return 0;
+	results_free(res, n);
+	return r->store_failed ? -1 : 0;
+}
+
+/* Calls the run's done once every case has ended and every batch has
+ * been stored. */
+static void
+run_maybe_done(struct run *r)
+{
+	if (!r->cases_done || r->batches_out > 0 || r->done == NULL)
+		return;
+	writer_stop(r->w);
+	r->w = NULL;
+	r->done(r, r->ctx);
+}
+
+/* The writer stored (or failed to store) a batch. */
+static void
+on_stored(void *ctx, int failed, size_t backlog)
+{
+	struct run *r = ctx;
+
+	r->batches_out--;
+	if (failed && !r->store_failed) {
+		r->store_failed = 1;
+		runner_abandon(r->rn, "the results could not be stored");
+	}
+	run_maybe_done(r);
 }
 
 /* Done callback: every case has ended. */
@@ -162,7 +212,8 @@ on_done(void *ctx, const struct run_counts *counts, int abandoned)
 	struct run *r = ctx;
 
 	r->counts = *counts;
-	r->done(r, r->ctx);
+	r->cases_done = 1;
+	run_maybe_done(r);
 }
 
 /* Opens db under the writer's lock and marks its stale runs aborted. */
@@ -197,6 +248,8 @@ run_start(struct run *r, struct event_base *base, struct store *st,
     const char *db, const struct run_info *ri, const struct runner_plan *plan,
     run_done_fn done, void *ctx)
 {
+	char err[512];
+
 	memset(r, 0, sizeof(*r));
 	r->st = st;
 	r->db = db;
@@ -207,6 +260,9 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 		log_warnx("%s: %s", db, store_errmsg(st));
 		return STORE_EXIT_OPEN;
 	}
+	if ((r->w = writer_start(base, db, r->id, on_stored, r, err,
+	    sizeof(err))) == NULL)
+		log_info("results are stored on the event loop: %s", err);
 	if ((r->rn = runner_start(base, plan, on_batch, on_done, r)) == NULL) {
 		log_warn("run %lld: cannot start the run (netlink sock_diag)",
 		    (long long)r->id);
@@ -265,6 +321,8 @@ void
 run_free(struct run *r)
 {
 	runner_free(r->rn);
+	writer_stop(r->w);			/* stores what it still holds */
+	r->w = NULL;
 	r->rn = NULL;
 	free(r->sum);
 	r->sum = NULL;

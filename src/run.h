@@ -16,9 +16,10 @@ struct catalog;
 struct config;
 struct event_base;
 struct run;
+struct writer;
 
-/* Called once when every case has ended (or was abandoned); call
- * run_finish() then, from this callback or later. */
+/* Called once when every case has ended (or was abandoned) and every
+ * result is stored; call run_finish() then, from this callback or later. */
 typedef void (*run_done_fn)(struct run *r, void *ctx);
 
 /* The results of one scenario and family in a run. */
@@ -39,6 +40,9 @@ struct run {
 	int end_failed;				/* the run's end could not be written */
 	int interrupted;			/* run_abandon() was called */
 	struct runner *rn;
+	struct writer *w;			/* stores batches off the loop, or NULL */
+	size_t batches_out;			/* handed to w, not yet stored */
+	int cases_done;				/* every case has ended */
 	struct run_counts counts;		/* every case that ended */
 	struct run_summary *sum;		/* sorted by run_finish */
 	size_t nsum;

@@ -146,32 +146,34 @@ plan_families(const struct runner_plan *p, enum family *fam)
 	return n;
 }
 
-/* Hands the pending finished cases to the batch callback, frees them. */
+/* Hands the pending finished cases' results to the batch callback, which
+ * owns them from then on; the cases themselves are freed. */
 static void
 runner_flush(struct runner *rn)
 {
 	struct case_result **res;
 	struct tcase **tcs = rn->pending;
-	size_t i, n = rn->npending;
+	size_t i, k = 0, n = rn->npending;
 
 	if (n == 0)
 		return;
 	/* Taken off the queue first: abandoning re-fills it. */
 	rn->pending = NULL;
 	rn->npending = rn->apending = 0;
-	if ((res = calloc(n, sizeof(*res))) == NULL) {
+	if ((res = calloc(n, sizeof(*res))) == NULL)
 		log_warnx("out of memory handing out %zu cases", n);
-		runner_abandon(rn, "out of memory");
-	} else {
-		for (i = 0; i < n; i++)
-			res[i] = case_result(tcs[i]);
-		if (rn->batch(rn->ctx, res, n) == -1 && !rn->abandoned)
-			runner_abandon(rn, "the results could not be stored");
+	for (i = 0; i < n; i++) {
+		if (res == NULL)
+			case_free(tcs[i]);
+		else if ((res[k] = case_detach(tcs[i])) != NULL)
+			k++;
 	}
-	for (i = 0; i < n; i++)
-		case_free(tcs[i]);
-	free(res);
 	free(tcs);
+	if (k < n && !rn->abandoned)
+		runner_abandon(rn, "out of memory");
+	if (k > 0 && rn->batch(rn->ctx, res, k) == -1 && !rn->abandoned)
+		runner_abandon(rn, "the results could not be stored");
+	free(res);
 }
 
 /* Queues a finished case for the next batch; 0 or -1 (no memory). */

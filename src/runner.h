@@ -27,8 +27,9 @@ struct run_counts {
 	int total;				/* cases run */
 };
 
-/* Receives finished cases; returns 0, or -1 to abandon the run. */
-typedef int (*runner_batch_fn)(void *ctx, struct case_result *const *res, size_t n);
+/* Receives finished cases' results, which it then owns (free each with
+ * case_result_free); returns 0, or -1 to abandon the run. */
+typedef int (*runner_batch_fn)(void *ctx, struct case_result **res, size_t n);
 /* Called once when every case has ended (or the run was abandoned). */
 typedef void (*runner_done_fn)(void *ctx, const struct run_counts *counts,
     int abandoned);

@@ -255,7 +255,7 @@ errno_from_name(const char *name)
 const char *
 errno_name(int err)
 {
-	static char buf[16];
+	static __thread char buf[16];
 	size_t i;
 
 	if (err == 0)

@@ -124,7 +124,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 'I': o->interval_us = opt_interval(optarg); break;
 		case 'P': o->no_capture = 1; break;
 		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000); break;
-		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 4096); break;
+		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 1000000); break;
 		case 'V': printf("teardownd %s\n", TEARDOWND_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_USAGE);

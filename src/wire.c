@@ -3,12 +3,13 @@
  *   pattern := seq ('|' seq)*
  *   seq     := item (';' item)*
  *   item    := atom ('+' | '?' | '*')*
- *   atom    := DIR FLAGS | '(' pattern ')' | '*'
+ *   atom    := DIR FLAGS | '(' pattern ')' | '*' | 'none'
  *
  * DIR is C>S or S>C; FLAGS is what tcpdump prints (F S R P . U E W in
  * that order, '.' is ACK; "none" for no flag): one token matches one
  * segment with exactly those flags. X+ is one or more X, X? zero or one, X* zero or more; the
- * atom '*' is any run of segments, none included. The text is parsed into
+ * atom '*' is any run of segments, none included; 'none' is no segment
+ * at all (wire = none: no FIN and no RST). The text is parsed into
  * a tree, the tree compiled into a little program (Thompson's
  * construction), and the program run over the segments with a set of
  * threads (a Pike VM): time and memory grow with segments x pattern,
@@ -36,7 +37,7 @@ static const struct {
 
 enum lexeme { LX_END, LX_WORD, LX_CHAR };
 
-enum node_kind { N_SEG, N_ANY, N_CAT, N_ALT, N_PLUS, N_OPT, N_STAR };
+enum node_kind { N_SEG, N_ANY, N_NONE, N_CAT, N_ALT, N_PLUS, N_OPT, N_STAR };
 
 /* A node of the parsed pattern. */
 struct node {
@@ -203,13 +204,18 @@ parse_token(struct wparse *wp)
 	return k;
 }
 
-/* atom := DIR FLAGS | '(' pattern ')' | '*' */
+/* atom := DIR FLAGS | '(' pattern ')' | '*' | 'none' */
 static int
 parse_atom(struct wparse *wp)
 {
 	const char *open;
 	int k;
 
+	if (wp->lx == LX_WORD && wp->toklen == 4 &&
+	    strncmp(wp->tok, "none", 4) == 0) {
+		lex_next(wp);
+		return node_new(wp, N_NONE, -1, -1);
+	}
 	if (wp->lx == LX_WORD)
 		return parse_token(wp);
 	if (lex_is(wp, '*')) {
@@ -309,6 +315,8 @@ emit(const struct wparse *wp, int k, struct inst *prog, int pc)
 	case N_ANY:
 		prog[pc] = (struct inst){ .op = I_ANY };
 		return pc + 1;
+	case N_NONE:
+		return pc;
 	case N_CAT:
 		return emit(wp, nd->b, prog, emit(wp, nd->a, prog, pc));
 	case N_ALT:			/* split L1 L2; L1: a; jmp L3; L2: b; L3: */

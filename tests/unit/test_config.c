@@ -158,8 +158,8 @@ static const struct bad bad_confs[] = {
 	    "2: '0' is out of range for repeat (1..10000)\n" },
 	{ "[teardownd]\nrepeat = two\n",
 	    "2: repeat needs a whole number, got 'two'\n" },
-	{ "[teardownd]\nconcurrency = 4097\n",
-	    "2: '4097' is out of range for concurrency (0..4096)\n" },
+	{ "[teardownd]\nconcurrency = 1000001\n",
+	    "2: '1000001' is out of range for concurrency (0..1000000)\n" },
 	{ "[teardownd]\ncase_timeout = 30\n",
 	    "2: case_timeout needs a duration with a unit (250us, 100ms, 1.5s, "
 	    "2m, 6h, 1d), got '30'\n" },
