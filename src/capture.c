@@ -17,6 +17,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "tuple.h"
 
 #define CAP_DEVICE	"lo"
 #define CAP_SNAPLEN	128		/* link + IPv6 + TCP with options */
@@ -30,9 +31,7 @@
 
 /* One registered case: its connection and where its segments go. */
 struct flow {
-	int af;					/* AF_INET or AF_INET6 */
-	uint8_t addr[2][16];			/* [SIDE_CLIENT], [SIDE_SERVER] */
-	uint16_t port[2];			/* host order */
+	struct tuple ends;			/* the connection */
 	struct case_result *res;		/* segments are appended to res->seg */
 	size_t alloc;				/* entries allocated in res->seg */
 	uint32_t isn[2];			/* each end's initial sequence number */
@@ -206,45 +205,17 @@ capture_parse(int dlt, const uint8_t *p, size_t caplen, struct frame *f)
 	return 0;
 }
 
-/* Copies a socket address into an address slot and a port. */
-static int
-addr_key(const struct sockaddr *sa, int *af, uint8_t *addr, uint16_t *port)
-{
-	memset(addr, 0, 16);
-	*af = sa->sa_family;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		memcpy(addr, &in->sin_addr, 4);
-		*port = ntohs(in->sin_port);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		memcpy(addr, &in6->sin6_addr, 16);
-		*port = ntohs(in6->sin6_port);
-		return 0;
-	}
-	return -1;
-}
-
 /* Registers a case's connection. */
 int
 capture_add(struct capture *cap, const struct sockaddr *client,
     const struct sockaddr *server, struct case_result *res)
 {
 	struct flow fl, *grown;
-	int af2;
 	size_t n;
 
 	memset(&fl, 0, sizeof(fl));
-	if (addr_key(client, &fl.af, fl.addr[SIDE_CLIENT], &fl.port[SIDE_CLIENT]) == -1 ||
-	    addr_key(server, &af2, fl.addr[SIDE_SERVER], &fl.port[SIDE_SERVER]) == -1 ||
-	    af2 != fl.af) {
-		errno = EAFNOSUPPORT;
+	if (tuple_set(&fl.ends, client, server) == -1)
 		return -1;
-	}
 	fl.res = res;
 	fl.drops0 = cap->drops;
 	if (cap->nflows == cap->alloc) {
@@ -262,22 +233,12 @@ capture_add(struct capture *cap, const struct sockaddr *client,
 static struct flow *
 flow_find(struct capture *cap, const struct frame *f, enum side *from)
 {
-	struct flow *fl;
-	size_t i, alen = f->af == AF_INET ? 4 : 16;
-	int s;
+	size_t i;
 
-	for (i = 0; i < cap->nflows; i++) {
-		fl = &cap->flows[i];
-		if (fl->af != f->af)
-			continue;
-		for (s = SIDE_CLIENT; s <= SIDE_SERVER; s++)
-			if (f->sport == fl->port[s] && f->dport == fl->port[!s] &&
-			    memcmp(f->src, fl->addr[s], alen) == 0 &&
-			    memcmp(f->dst, fl->addr[!s], alen) == 0) {
-				*from = (enum side)s;
-				return fl;
-			}
-	}
+	for (i = 0; i < cap->nflows; i++)
+		if (tuple_match(&cap->flows[i].ends, f->af, f->src, f->sport,
+		    f->dst, f->dport, from))
+			return &cap->flows[i];
 	return NULL;
 }
 

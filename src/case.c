@@ -23,6 +23,7 @@
 #include "fault.h"
 #include "log.h"
 #include "probe.h"
+#include "trans.h"
 #include "verdict.h"
 
 #define TICK_US		2000		/* re-check period of a pending step */
@@ -58,6 +59,7 @@ struct tcase {
 	struct event_base *base;
 	struct probe *probe;
 	struct capture *cap;			/* the run's, or NULL */
+	struct trans *trans;			/* the run's, or NULL */
 	struct event *ev_accept;		/* listener readable */
 	struct event *ev_tick;			/* next check of a pending step */
 	struct event *ev_deadline;		/* the case deadline */
@@ -130,21 +132,31 @@ case_setup_failed(struct tcase *tc, const char *what)
 	case_finish(tc);
 }
 
-/* Registers the connection with the capture. Its SYN has been sent but
- * the capture reads it only once control is back in the event loop, so
- * every segment of the case is caught. */
+/* Registers the connection with the capture and the transitions. Its SYN
+ * has been sent but the capture reads it only once control is back in the
+ * event loop, so every segment of the case is caught; so are its state
+ * changes, pending in the ring buffer. */
 static void
 case_capture(struct tcase *tc, const struct sockaddr *server)
 {
 	struct sockaddr_storage client;
 	socklen_t len = sizeof(client);
 
-	if (tc->cap == NULL)
+	if (tc->cap == NULL && tc->trans == NULL)
 		return;
 	if (getsockname(tc->fd[SIDE_CLIENT], (struct sockaddr *)&client,
-	    &len) == -1 || capture_add(tc->cap, (struct sockaddr *)&client,
+	    &len) == -1) {
+		log_warn("%s: getsockname: the wire and transitions of this case "
+		    "are not observed", tc->sc->name);
+		return;
+	}
+	if (tc->cap != NULL && capture_add(tc->cap, (struct sockaddr *)&client,
 	    server, &tc->res) == -1)
 		log_warn("%s: the wire of this case is not observed",
+		    tc->sc->name);
+	if (tc->trans != NULL && trans_add(tc->trans, (struct sockaddr *)&client,
+	    server, &tc->res) == -1)
+		log_warn("%s: the transitions of this case are not observed",
 		    tc->sc->name);
 }
 
@@ -247,8 +259,8 @@ case_on_deadline(evutil_socket_t fd, short what, void *arg)
 /* Starts a case on base. */
 struct tcase *
 case_start(struct event_base *base, struct probe *probe,
-    struct capture *cap, const struct scenario *sc, enum family fam, int rep,
-    int64_t timeout_us, case_done_fn done, void *arg)
+    struct capture *cap, struct trans *trans, const struct scenario *sc,
+    enum family fam, int rep, int64_t timeout_us, case_done_fn done, void *arg)
 {
 	struct tcase *tc;
 	const char *what = "";
@@ -263,6 +275,7 @@ case_start(struct event_base *base, struct probe *probe,
 	tc->base = base;
 	tc->probe = probe;
 	tc->cap = cap;
+	tc->trans = trans;
 	tc->done = done;
 	tc->done_arg = arg;
 	tc->lfd = tc->fd[0] = tc->fd[1] = -1;
@@ -273,6 +286,7 @@ case_start(struct event_base *base, struct probe *probe,
 	tc->res.first_fail = -1;
 	tc->res.start_us = clock_wall_us();
 	tc->mono0 = clock_mono_us();
+	tc->res.mono0_us = tc->mono0;
 	tc->ev_tick = evtimer_new(base, case_on_tick, tc);
 	tc->ev_deadline = evtimer_new(base, case_on_deadline, tc);
 	if (tc->ev_tick == NULL || tc->ev_deadline == NULL) {
@@ -769,6 +783,7 @@ case_finish(struct tcase *tc)
 	tc->lfd = -1;
 	/* Every segment of the case is in; the clean-up RSTs are not its. */
 	capture_remove(tc->cap, &tc->res);
+	trans_remove(tc->trans, &tc->res);
 	end_discard(&tc->fd[SIDE_CLIENT]);
 	end_discard(&tc->fd[SIDE_SERVER]);
 	tc->res.dur_us = clock_mono_us() - tc->mono0;
@@ -821,9 +836,11 @@ case_free(struct tcase *tc)
 	if (tc->lfd != -1)
 		close(tc->lfd);
 	capture_remove(tc->cap, &tc->res);
+	trans_remove(tc->trans, &tc->res);
 	end_discard(&tc->fd[SIDE_CLIENT]);
 	end_discard(&tc->fd[SIDE_SERVER]);
 	free(tc->res.res);
 	free(tc->res.seg);
+	free(tc->res.tr);
 	free(tc);
 }

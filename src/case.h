@@ -11,16 +11,19 @@ struct capture;
 struct event_base;
 struct probe;
 struct tcase;
+struct trans;
 
 /* Called once when the case has ended (passed, failed, timed out). */
 typedef void (*case_done_fn)(struct tcase *tc, void *arg);
 
 /* Starts a case on base; it reports through done, never from inside
  * case_start. Its segments come from cap (NULL: the wire is not
- * observed). NULL only when memory ran out. */
+ * observed), its state transitions from trans (NULL: not observed). NULL
+ * only when memory ran out. */
 struct tcase *case_start(struct event_base *base, struct probe *probe,
-    struct capture *cap, const struct scenario *sc, enum family fam, int rep,
-    int64_t timeout_us, case_done_fn done, void *arg);
+    struct capture *cap, struct trans *trans, const struct scenario *sc,
+    enum family fam, int rep, int64_t timeout_us, case_done_fn done,
+    void *arg);
 /* The case's result; complete once done has been called. */
 struct case_result *case_result(struct tcase *tc);
 /* Ends a running case now: its sockets are closed, the step in progress is

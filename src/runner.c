@@ -19,6 +19,7 @@
 #include "probe.h"
 #include "runner.h"
 #include "store.h"
+#include "trans.h"
 
 /* Finished cases per store transaction. The write blocks the loop: a
  * 32-case batch under ASan held it past simultaneous-close's ~200 ms
@@ -31,6 +32,7 @@ struct runner {
 	struct event_base *base;
 	struct probe *probe;			/* shared netlink socket */
 	struct capture *cap;			/* the wire on lo, or NULL */
+	struct trans *trans;			/* state transitions, or NULL */
 	size_t next;				/* next plan index to start */
 	size_t total;				/* plan size */
 	int inflight;				/* cases running */
@@ -143,9 +145,9 @@ runner_start_one(struct runner *rn, size_t i)
 	size_t rep = i / per_rep, k = i % per_rep;
 	struct tcase *tc;
 
-	tc = case_start(rn->base, rn->probe, rn->cap, rn->plan.sc[k / (size_t)nfam],
-	    fam[k % (size_t)nfam], (int)rep, rn->plan.case_timeout_us,
-	    runner_case_done, rn);
+	tc = case_start(rn->base, rn->probe, rn->cap, rn->trans,
+	    rn->plan.sc[k / (size_t)nfam], fam[k % (size_t)nfam], (int)rep,
+	    rn->plan.case_timeout_us, runner_case_done, rn);
 	if (tc == NULL)
 		return -1;
 	rn->cases[i] = tc;
@@ -183,6 +185,17 @@ runner_capture(struct runner *rn)
 		log_warnx("the wire of this run is not observed: %s", why);
 }
 
+/* Opens the state transitions' tracepoint; without it (no CAP_BPF and
+ * CAP_PERFMON), the run goes on and says once why. */
+static void
+runner_trans(struct runner *rn)
+{
+	char why[512];
+
+	if ((rn->trans = trans_open(rn->base, why, sizeof(why))) == NULL)
+		log_warnx("transitions not observed: %s", why);
+}
+
 /* Starts a run on base. */
 struct runner *
 runner_start(struct event_base *base, const struct runner_plan *plan,
@@ -212,6 +225,7 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 		return NULL;
 	}
 	runner_capture(rn);
+	runner_trans(rn);
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
 	return rn;
 }
@@ -243,6 +257,7 @@ runner_free(struct runner *rn)
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
 	capture_close(rn->cap);
+	trans_close(rn->trans);
 	if (rn->probe != NULL)
 		probe_close(rn->probe);
 	free(rn->cases);

@@ -196,6 +196,19 @@ enum wire_status {
 	WIRE_OBSERVED				/* segs holds every segment of the case */
 };
 
+enum trans_status {
+	TRANS_NOT_OBSERVED,			/* no BPF (CAP_BPF, CAP_PERFMON), or a record lost */
+	TRANS_OBSERVED				/* tr holds every state change of both ends */
+};
+
+/* A state change of one end, as the tracepoint sock:inet_sock_set_state
+ * reported it (src/trans.c). */
+struct transition {
+	int64_t t_ns;				/* from the case's mono0_us (monotonic), ns */
+	enum side end;				/* the end whose state changed */
+	enum tcp_state from, to;		/* as the kernel numbers them */
+};
+
 struct case_result {
 	const struct scenario *sc;		/* borrowed from the catalogue */
 	enum family family;
@@ -210,6 +223,10 @@ struct case_result {
 	enum wire_status wire;			/* whether segs below is the wire */
 	size_t nseg;
 	struct segment *seg;			/* malloc'd, in capture order */
+	int64_t mono0_us;			/* CLOCK_MONOTONIC at start, us: zero of t_us, t_ns */
+	enum trans_status trans;		/* whether tr below is every state change */
+	size_t ntrans;
+	struct transition *tr;			/* malloc'd, in time order */
 };
 
 /* Name tables; each returns "?" for a value out of range. */
