@@ -14,7 +14,7 @@ struct trans_event {
 	__u64 cookie;				/* the socket's cookie (SO_COOKIE) */
 	__u8 family;				/* AF_INET or AF_INET6 */
 	__u8 oldstate, newstate;		/* TCP_* as the kernel numbers them */
-	__u8 pad;
+	__u8 pad;				/* zero */
 	__u16 sport, dport;			/* local and remote port, host order */
 	__u8 saddr[16], daddr[16];		/* local and remote; IPv4 in the first 4 */
 };
