@@ -15,7 +15,7 @@ DESTDIR ?=
 
 VERSION := 0.1.0
 CC      ?= cc
-PKGS    := libevent inih sqlite3 libpcap
+PKGS    := libevent inih sqlite3 libpcap libbpf
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
@@ -27,10 +27,16 @@ PKGCFG   = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TD_CFLAGS = -std=gnu11 -pthread -D_GNU_SOURCE $(WARN) -DTEARDOWND_VERSION='"$(VERSION)"' -Isrc -I$(B) $(PKGCFG) $(CFLAGS)
 TD_LIBS   = $(PKGLIBS) -pthread $(LDLIBS)
+# The BPF program of src/trans.c: clang for the BPF target, with BTF (-g)
+# for libbpf's CO-RE relocations; <asm/types.h> from the multiarch path.
+BPF_CC  ?= clang
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Isrc \
+           -I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
 
 MAINS    := src/teardownd.c src/teardownctl.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o) $(B)/catalog_embed.o $(B)/schema_sql.o
+LIB_SRCS := $(filter-out $(MAINS) src/%.bpf.c,$(wildcard src/*.c))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o) $(B)/catalog_embed.o $(B)/schema_sql.o \
+            $(B)/trans_bpf_embed.o
 HDRS     := $(wildcard src/*.h)
 SCEN     := $(sort $(wildcard etc/scenarios/*.ini))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -45,7 +51,7 @@ SITE_SED := -e 's|^\#database = ./teardownd.db$$|\# make install: the state dire
 
 # Debian packages for building and testing; installed when missing.
 APT_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
-            libpcap-dev libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
+            libpcap-dev libbpf-dev clang libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
             tshark tcpdump perl groff-base man-db
 
 .PHONY: all deps run check check-asan unit e2e clean install uninstall bench
@@ -84,6 +90,22 @@ $(B)/schema_sql.c: src/schema.sql tests/embed_sql.awk | $(B)
 	awk -f tests/embed_sql.awk src/schema.sql > $@.tmp && mv $@.tmp $@
 
 $(B)/schema_sql.o: $(B)/schema_sql.c
+	$(CC) $(TD_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+# The BPF program, compiled for the kernel, then embedded as a byte array
+# (aligned for libelf) that trans.c loads with bpf_object__open_mem.
+$(B)/trans.bpf.o: src/trans.bpf.c src/trans.bpf.h | $(B)
+	$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
+
+$(B)/trans_bpf_embed.c: $(B)/trans.bpf.o
+	{ echo '/* generated from src/trans.bpf.c by the Makefile */'; \
+	  echo '#include <stddef.h>'; \
+	  echo 'const unsigned char trans_bpf_obj[] __attribute__((aligned(8))) = {'; \
+	  od -An -v -tx1 $< | awk '{ for (i = 1; i <= NF; i++) printf "0x%s,", $$i; print "" }'; \
+	  echo '};'; \
+	  echo 'const size_t trans_bpf_len = sizeof(trans_bpf_obj);'; } > $@.tmp && mv $@.tmp $@
+
+$(B)/trans_bpf_embed.o: $(B)/trans_bpf_embed.c
 	$(CC) $(TD_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(B)/libtd.a: $(LIB_OBJS)

@@ -16,6 +16,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "flowtab.h"
 #include "log.h"
 
 #define CAP_DEVICE	"lo"
@@ -30,17 +31,13 @@
 
 /* One registered connection of a case, and where its segments go. */
 struct flow {
-	int af;					/* AF_INET or AF_INET6 */
-	uint8_t addr[2][16];			/* [SIDE_CLIENT], [SIDE_SERVER] */
-	uint16_t port[2];			/* host order */
+	struct flow_link link;			/* first: the table's part */
 	int pair;				/* the case's client/server pair */
 	struct case_result *res;		/* segments are appended to res->seg */
 	uint32_t isn[2];			/* each end's initial sequence number */
 	int known[2];				/* isn[] seen */
 	int lost;				/* a segment could not be kept */
 	uint64_t drops0;			/* the capture's drops when registered */
-	struct flow *hnext;			/* the next in its hash bucket */
-	struct flow *rnext;			/* the case's next connection */
 };
 
 struct capture {
@@ -49,9 +46,7 @@ struct capture {
 	struct event *ev;			/* p's fd readable */
 	int broken;				/* reading failed: nothing is observed */
 	uint64_t drops;				/* frames the kernel dropped so far */
-	struct flow **bucket;			/* flows by their two ports */
-	size_t nbucket;				/* a power of two, or 0 */
-	size_t nflows;
+	struct flowtab flows;			/* registered connections */
 };
 
 /* A capture without a device: frames come through capture_feed. */
@@ -209,136 +204,31 @@ capture_parse(int dlt, const uint8_t *p, size_t caplen, struct frame *f)
 	return 0;
 }
 
-/* Copies a socket address into an address slot and a port. */
-static int
-addr_key(const struct sockaddr *sa, int *af, uint8_t *addr, uint16_t *port)
-{
-	memset(addr, 0, 16);
-	*af = sa->sa_family;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		memcpy(addr, &in->sin_addr, 4);
-		*port = ntohs(in->sin_port);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		memcpy(addr, &in6->sin6_addr, 16);
-		*port = ntohs(in6->sin6_port);
-		return 0;
-	}
-	return -1;
-}
-
-/* The hash of a connection between ports a and b, either way round. */
-static uint32_t
-ports_hash(uint16_t a, uint16_t b)
-{
-	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-
-	return (lo * 65536u + hi) * 2654435761u;
-}
-
-/* The bucket of a connection between ports a and b. */
-static size_t
-bucket_of(const struct capture *cap, uint16_t a, uint16_t b)
-{
-	return ports_hash(a, b) & (cap->nbucket - 1);
-}
-
-/* Doubles the hash table (from 256). -1 when memory ran out. */
-static int
-flows_grow(struct capture *cap)
-{
-	size_t n = cap->nbucket ? cap->nbucket * 2 : 256, i, k;
-	struct flow **nb, *fl, *next;
-
-	if ((nb = calloc(n, sizeof(*nb))) == NULL)
-		return -1;
-	for (i = 0; i < cap->nbucket; i++)
-		for (fl = cap->bucket[i]; fl != NULL; fl = next) {
-			next = fl->hnext;
-			k = ports_hash(fl->port[0], fl->port[1]) & (n - 1);
-			fl->hnext = nb[k];
-			nb[k] = fl;
-		}
-	free(cap->bucket);
-	cap->bucket = nb;
-	cap->nbucket = n;
-	return 0;
-}
-
-/* Whether fl is the connection client -> server. */
-static int
-flow_is(const struct flow *fl, int af, const uint8_t addr[2][16],
-    const uint16_t port[2])
-{
-	return fl->af == af && fl->port[0] == port[0] && fl->port[1] == port[1] &&
-	    memcmp(fl->addr, addr, sizeof(fl->addr)) == 0;
-}
-
 /* Registers one connection of a case (pair k); again for the same
  * connection (a reconnect from the same port) is a no-op. */
 int
 capture_add(struct capture *cap, const struct sockaddr *client,
     const struct sockaddr *server, struct case_result *res, int pair)
 {
-	struct flow fl, *f;
-	size_t b;
-	int af2;
+	struct flow_link **owner = (struct flow_link **)&res->wire_ctx;
+	struct tuple t;
+	struct flow *f;
 
-	memset(&fl, 0, sizeof(fl));
-	if (addr_key(client, &fl.af, fl.addr[SIDE_CLIENT], &fl.port[SIDE_CLIENT]) == -1 ||
-	    addr_key(server, &af2, fl.addr[SIDE_SERVER], &fl.port[SIDE_SERVER]) == -1 ||
-	    af2 != fl.af) {
-		errno = EAFNOSUPPORT;
+	if (tuple_set(&t, client, server) == -1)
 		return -1;
-	}
-	for (f = res->wire_ctx; f != NULL; f = f->rnext)
-		if (flow_is(f, fl.af, fl.addr, fl.port))
-			return 0;
-	if (cap->nflows >= cap->nbucket && flows_grow(cap) == -1)
+	if (flowtab_owned(*owner, &t) != NULL)
+		return 0;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
-	if ((f = malloc(sizeof(*f))) == NULL)
-		return -1;
-	*f = fl;
+	f->link.t = t;
 	f->pair = pair;
 	f->res = res;
 	f->drops0 = cap->drops;
-	b = bucket_of(cap, f->port[0], f->port[1]);
-	f->hnext = cap->bucket[b];
-	cap->bucket[b] = f;
-	f->rnext = res->wire_ctx;
-	res->wire_ctx = f;
-	cap->nflows++;
-	return 0;
-}
-
-/* The flow a frame belongs to and the side that sent it; NULL if none. */
-static struct flow *
-flow_find(struct capture *cap, const struct frame *f, enum side *from)
-{
-	struct flow *fl;
-	size_t alen = f->af == AF_INET ? 4 : 16;
-	int s;
-
-	if (cap->nbucket == 0)
-		return NULL;
-	for (fl = cap->bucket[bucket_of(cap, f->sport, f->dport)]; fl != NULL;
-	    fl = fl->hnext) {
-		if (fl->af != f->af)
-			continue;
-		for (s = SIDE_CLIENT; s <= SIDE_SERVER; s++)
-			if (f->sport == fl->port[s] && f->dport == fl->port[!s] &&
-			    memcmp(f->src, fl->addr[s], alen) == 0 &&
-			    memcmp(f->dst, fl->addr[!s], alen) == 0) {
-				*from = (enum side)s;
-				return fl;
-			}
+	if (flowtab_add(&cap->flows, &f->link, owner) == -1) {
+		free(f);
+		return -1;
 	}
-	return NULL;
+	return 0;
 }
 
 /* Learns each end's initial sequence number: from its SYN, else (a
@@ -413,7 +303,8 @@ capture_feed(struct capture *cap, int dlt, const uint8_t *p, size_t caplen,
 
 	if (capture_parse(dlt, p, caplen, &f) == -1)
 		return;
-	if ((fl = flow_find(cap, &f, &from)) != NULL)
+	if ((fl = (struct flow *)flowtab_find(&cap->flows, f.af, f.src, f.sport,
+	    f.dst, f.dport, &from)) != NULL)
 		flow_append(fl, from, &f, ts_us);
 }
 
@@ -467,20 +358,6 @@ capture_on_read(evutil_socket_t fd, short what, void *arg)
 	capture_drain(arg);
 }
 
-/* Unlinks fl from its hash bucket and frees it. */
-static void
-flow_drop(struct capture *cap, struct flow *fl)
-{
-	struct flow **pp = &cap->bucket[bucket_of(cap, fl->port[0], fl->port[1])];
-
-	while (*pp != NULL && *pp != fl)
-		pp = &(*pp)->hnext;
-	if (*pp == fl)
-		*pp = fl->hnext;
-	cap->nflows--;
-	free(fl);
-}
-
 /* Reads what was captured, then unregisters res's connections and sets
  * res->wire: observed only when none of them lost a segment. */
 void
@@ -493,7 +370,7 @@ capture_remove(struct capture *cap, struct case_result *res)
 		return;
 	capture_drain(cap);
 	for (fl = res->wire_ctx; fl != NULL; fl = next) {
-		next = fl->rnext;
+		next = (struct flow *)fl->link.onext;
 		if (cap->drops > fl->drops0 && !fl->lost) {
 			log_warnx("%s/%s/%d: the capture dropped %llu frames: its "
 			    "wire is not observed", res->sc != NULL ? res->sc->name :
@@ -502,7 +379,8 @@ capture_remove(struct capture *cap, struct case_result *res)
 			fl->lost = 1;
 		}
 		lost |= fl->lost;
-		flow_drop(cap, fl);
+		flowtab_del(&cap->flows, &fl->link);
+		free(fl);
 	}
 	res->wire_ctx = NULL;
 	res->wire = lost || cap->broken ? WIRE_NOT_OBSERVED : WIRE_OBSERVED;
@@ -611,7 +489,7 @@ fail:
 void
 capture_close(struct capture *cap)
 {
-	struct flow *fl, *next;
+	struct flow_link *fl, *next;
 	size_t i;
 
 	if (cap == NULL)
@@ -620,12 +498,12 @@ capture_close(struct capture *cap)
 		event_free(cap->ev);
 	if (cap->p != NULL)
 		pcap_close(cap->p);
-	for (i = 0; i < cap->nbucket; i++)
-		for (fl = cap->bucket[i]; fl != NULL; fl = next) {
+	for (i = 0; i < cap->flows.nbucket; i++)
+		for (fl = cap->flows.bucket[i]; fl != NULL; fl = next) {
 			next = fl->hnext;
-			fl->res->wire_ctx = NULL;
+			((struct flow *)fl)->res->wire_ctx = NULL;
 			free(fl);
 		}
-	free(cap->bucket);
+	flowtab_free(&cap->flows);
 	free(cap);
 }

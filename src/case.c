@@ -38,6 +38,7 @@
 #include "fault.h"
 #include "log.h"
 #include "probe.h"
+#include "trans.h"
 #include "verdict.h"
 #include "worker.h"
 
@@ -311,8 +312,9 @@ step_fd(struct tcase *tc, const struct step *st, struct step_result *r)
 	return fd;
 }
 
-/* Registers pair k's connection with the capture, after its connect(2):
- * its SYN is read only once control is back in the loop. */
+/* Registers pair k's connection with the capture and the transitions,
+ * after its connect(2): its SYN and its first state changes are read only
+ * once control is back in the loop. */
 static void
 case_register(struct tcase *tc, int k)
 {
@@ -321,6 +323,10 @@ case_register(struct tcase *tc, int k)
 	if (tc->env->cap != NULL && capture_add(tc->env->cap, &c->addr.sa,
 	    &tc->end[0].addr.sa, &tc->res, k) == -1)
 		log_warn("%s: the wire of this case is not observed",
+		    tc->sc->name);
+	if (tc->env->trans != NULL && trans_add(tc->env->trans, &c->addr.sa,
+	    &tc->end[0].addr.sa, &tc->res, k) == -1)
+		log_warn("%s: the transitions of this case are not observed",
 		    tc->sc->name);
 	if (k == 1)
 		addr_format(&c->addr, tc->res.client_addr,
@@ -1142,12 +1148,22 @@ end_so_error(const struct end *e)
 	return err;
 }
 
-/* Whether st's end entered its state: 1, 0, or -1 when transitions are
- * not observed (they are not yet wired into cases). */
+/* Whether st's end entered its state since the case began: 1, 0, or -1
+ * when transitions are not observed. Every change made before now is in
+ * the result after trans_sync. */
 static int
 end_passed(struct tcase *tc, const struct step *st)
 {
-	return -1;
+	size_t i;
+
+	if (tc->env->trans == NULL || tc->res.trans_lost)
+		return -1;
+	trans_sync(tc->env->trans);
+	for (i = 0; i < tc->res.ntrans; i++)
+		if (tc->res.tr[i].end == st->side && tc->res.tr[i].pair == st->pair &&
+		    tc->res.tr[i].to == st->a.state.state)
+			return 1;
+	return 0;
 }
 
 /* Every expect verb: checked against the end's last action and now. */
@@ -1654,8 +1670,10 @@ case_finish(struct tcase *tc)
 		tc->job->tc = NULL;
 		tc->job = NULL;
 	}
-	/* Every segment of the case is in; the clean-up RSTs are not its. */
+	/* Every segment and state change of the case is in; the clean-up
+	 * RSTs are not its. */
 	capture_remove(tc->env->cap, &tc->res);
+	trans_remove(tc->env->trans, &tc->res);
 	for (k = tc->nend - 1; k >= 0; k--)
 		end_discard(tc, &tc->end[k]);
 	tc->res.dur_us = clock_mono_us() - tc->mono0;
@@ -1699,6 +1717,7 @@ case_detach(struct tcase *tc)
 		*cr = tc->res;
 		tc->res.res = NULL;
 		tc->res.seg = NULL;
+		tc->res.tr = NULL;
 	}
 	case_free(tc);
 	return cr;
@@ -1712,6 +1731,7 @@ case_result_free(struct case_result *cr)
 		return;
 	free(cr->res);
 	free(cr->seg);
+	free(cr->tr);
 	free(cr);
 }
 
@@ -1735,12 +1755,15 @@ case_free(struct tcase *tc)
 		event_free(tc->ev_deadline);
 	if (tc->ev_io != NULL)
 		event_free(tc->ev_io);
-	if (tc->env != NULL)
+	if (tc->env != NULL) {
 		capture_remove(tc->env->cap, &tc->res);
+		trans_remove(tc->env->trans, &tc->res);
+	}
 	for (k = 0; tc->end != NULL && k < tc->nend; k++)
 		end_discard(tc, &tc->end[k]);
 	free(tc->end);
 	free(tc->res.res);
 	free(tc->res.seg);
+	free(tc->res.tr);
 	free(tc);
 }

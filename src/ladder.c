@@ -2,7 +2,9 @@
  * changes are merged into rows in time order (a segment before a state
  * change seen at the same microsecond: the segment is what changed it);
  * state changes of both ends seen together share a row. Rows are evenly
- * spaced, not to scale: the time column says when. */
+ * spaced, not to scale: the time column says when. State changes are the
+ * traced transitions when the case has them (at their moment), else the
+ * states each step saw (at the step's end). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,12 @@
 #define SVG_MSG_COLS	112			/* a line of the message, about */
 #define SVG_MSG_LEAD	15			/* their spacing */
 #define MSG_LINES	3			/* lines of a message, at most */
+#define SVG_NOTE_LEAD	18			/* spacing of the notes under it */
+
+static const char *const note_wire = "the wire of this case was not "
+    "observed: its states only";
+static const char *const note_trans = "transitions not observed: each "
+    "state is written when a step saw it";
 
 /* One row of the diagram: a segment, or the state changes seen at t_us. */
 struct row {
@@ -72,27 +80,87 @@ last_state(const struct ladder *l, enum side side)
 	return "";
 }
 
+/* Adds a state change, keeping st in time order (after those of the
+ * same time). */
+static int
+state_insert(struct ladder *l, int64_t t_us, enum side side, const char *name)
+{
+	size_t i;
+
+	if (grow((void **)&l->st, &l->stcap, l->nst, sizeof(*l->st)) == -1)
+		return -1;
+	for (i = l->nst; i > 0 && l->st[i - 1].t_us > t_us; i--)
+		l->st[i] = l->st[i - 1];
+	l->st[i].t_us = t_us;
+	l->st[i].side = side;
+	snprintf(l->st[i].name, sizeof(l->st[i].name), "%s", name);
+	l->nst++;
+	return 0;
+}
+
 /* Records both ends' states at t_us; a change is appended when new. */
 int
 ladder_observe(struct ladder *l, int64_t t_us, const char *client,
     const char *server)
 {
 	const char *now[2] = { client, server };
-	struct ladder_state *st;
 	int s;
 
 	for (s = SIDE_CLIENT; s <= SIDE_SERVER; s++) {
 		if (now[s] == NULL || now[s][0] == '\0' ||
 		    strcmp(now[s], last_state(l, s)) == 0)
 			continue;
-		if (grow((void **)&l->st, &l->stcap, l->nst, sizeof(*st)) == -1)
+		if (state_insert(l, t_us, (enum side)s, now[s]) == -1)
 			return -1;
-		st = &l->st[l->nst++];
-		st->t_us = t_us;
-		st->side = s;
-		snprintf(st->name, sizeof(st->name), "%s", now[s]);
 	}
 	return 0;
+}
+
+/* Records a traced transition. */
+int
+ladder_transition(struct ladder *l, int64_t t_us, enum side side,
+    const char *state)
+{
+	return state_insert(l, t_us, side, state);
+}
+
+/* The state change of side at or before t_us, or NULL. */
+static struct ladder_state *
+state_at(struct ladder *l, enum side side, int64_t t_us)
+{
+	size_t i;
+
+	for (i = l->nst; i > 0; i--)
+		if (l->st[i - 1].side == side && l->st[i - 1].t_us <= t_us)
+			return &l->st[i - 1];
+	return NULL;
+}
+
+/* With transitions traced, what a step saw of an end adds only what has
+ * no tracepoint: the TIME_WAIT mini-socket (source sock_diag_tw), which
+ * took over at the full socket's change to CLOSE and is written there
+ * instead, and its end (gone; not after a CLOSE). 0 or -1. */
+static int
+observe_untraced(struct ladder *l, int64_t t_us, enum side side,
+    const char *state, const char *source)
+{
+	struct ladder_state *prev;
+	int tw;
+
+	if (state == NULL || source == NULL)
+		return 0;
+	tw = strcmp(source, "sock_diag_tw") == 0;
+	if (!tw && strcmp(source, "gone") != 0)
+		return 0;
+	prev = state_at(l, side, t_us);
+	if (prev != NULL && (strcmp(prev->name, state) == 0 ||
+	    (!tw && strcmp(prev->name, "CLOSE") == 0)))
+		return 0;
+	if (prev != NULL && tw && strcmp(prev->name, "CLOSE") == 0) {
+		snprintf(prev->name, sizeof(prev->name), "%s", state);
+		return 0;
+	}
+	return state_insert(l, t_us, side, state);
 }
 
 /* Frees the arrays. */
@@ -280,8 +348,9 @@ ladder_text(const struct ladder *l, FILE *fp)
 	for (i = 0; i < n; i++)
 		text_row(fp, line, &rows[i]);
 	if (!l->wire_observed)
-		fprintf(fp, "%*s the wire of this case was not observed: its "
-		    "states only\n", T_W, "");
+		fprintf(fp, "%*s %s\n", T_W, "", note_wire);
+	if (!l->trans_observed)
+		fprintf(fp, "%*s %s\n", T_W, "", note_trans);
 	free(rows);
 }
 
@@ -434,26 +503,30 @@ void
 ladder_svg(const struct ladder *l, FILE *fp)
 {
 	size_t off[MSG_LINES], len[MSG_LINES], n, i;
+	const char *notes[2];
 	struct row *rows;
-	int height, bottom, top, nmsg;
+	int height, bottom, top, nmsg, nnotes = 0, k;
 
 	if ((rows = calloc(l->nseg + l->nst + 1, sizeof(*rows))) == NULL)
 		return;
 	n = rows_build(l, rows);
 	nmsg = wrap(l->message, SVG_MSG_COLS, off, len);
+	if (!l->wire_observed)
+		notes[nnotes++] = note_wire;
+	if (!l->trans_observed)
+		notes[nnotes++] = note_trans;
 	top = SVG_TOP + (nmsg > 1 ? (nmsg - 1) * SVG_MSG_LEAD : 0);
 	bottom = top + (int)n * SVG_ROW;
-	height = bottom + (l->wire_observed ? 16 : 40);
+	height = bottom + 16 + (nnotes > 0 ? 24 + (nnotes - 1) * SVG_NOTE_LEAD : 0);
 	svg_head(l, fp, height, top - SVG_TOP);
 	fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"bar\"/>\n"
 	    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"bar\"/>\n",
 	    SVG_XC, top - 10, SVG_XC, bottom, SVG_XS, top - 10, SVG_XS, bottom);
 	for (i = 0; i < n; i++)
 		svg_row(fp, &rows[i], top + (int)i * SVG_ROW);
-	if (!l->wire_observed)
-		svg_text(fp, (SVG_XC + SVG_XS) / 2, bottom + 24, "class=\"note\" "
-		    "text-anchor=\"middle\"", "the wire of this case was not "
-		    "observed: its states only");
+	for (k = 0; k < nnotes; k++)
+		svg_text(fp, (SVG_XC + SVG_XS) / 2, bottom + 24 + k * SVG_NOTE_LEAD,
+		    "class=\"note\" text-anchor=\"middle\"", notes[k]);
 	fputs("</svg>\n", fp);
 	free(rows);
 }
@@ -517,11 +590,30 @@ ladder_row_case(void *ctx, int ncols, const char *const *names,
 	    OR_EMPTY(VAL("server_addr")));
 	wire = VAL("wire");
 	l->wire_observed = wire != NULL && strcmp(wire, "observed") == 0;
+	wire = VAL("transitions");
+	l->trans_observed = wire != NULL && strcmp(wire, "observed") == 0;
 	return 0;
 }
 
+/* STORE_Q_CASE_TRANSITIONS: one traced transition, at its moment. */
+int
+ladder_row_transitions(void *ctx, int ncols, const char *const *names,
+    const struct store_value *vals)
+{
+	struct ladder *l = ctx;
+	const char *side;
+
+	if (vals == NULL || VAL("to_state") == NULL)
+		return 0;
+	side = VAL("side");
+	return ladder_transition(l, VAL_INT("t_us", 0), side != NULL &&
+	    strcmp(side, "server") == 0 ? SIDE_SERVER : SIDE_CLIENT,
+	    VAL("to_state")) == -1;
+}
+
 /* STORE_Q_CASE_STATES: both ends' states after each step that ran, seen
- * at its end (t_us + dur_us). */
+ * at its end (t_us + dur_us); with transitions traced, only what they
+ * cannot show. */
 int
 ladder_row_states(void *ctx, int ncols, const char *const *names,
     const struct store_value *vals)
@@ -532,6 +624,10 @@ ladder_row_states(void *ctx, int ncols, const char *const *names,
 	if (vals == NULL || VAL("t_us") == NULL)
 		return 0;
 	t = VAL_INT("t_us", 0) + VAL_INT("dur_us", 0);
+	if (l->trans_observed)
+		return observe_untraced(l, t, SIDE_CLIENT, VAL("client_state"),
+		    VAL("c_source")) == -1 || observe_untraced(l, t, SIDE_SERVER,
+		    VAL("server_state"), VAL("s_source")) == -1;
 	return ladder_observe(l, t, VAL("client_state"),
 	    VAL("server_state")) == -1;
 }

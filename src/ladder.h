@@ -1,8 +1,9 @@
 /* ladder.h: the seed-style ladder diagram of one case. The client's column
  * is on the left, the server's on the right; one arrow per segment in time
  * order, labelled with its flags, relative seq/ack and length; each end's
- * state changes written beside its column when they were observed; time
- * offsets in ms on the left. As text for a terminal, or as SVG.
+ * state changes written beside its column when they happened (traced
+ * transitions) or else when a step observed them; time offsets in ms on
+ * the left. As text for a terminal, or as SVG.
  *
  * The renderers read plain arrays, so they are testable without a
  * database; the ladder_row_* functions (store_row_fn) fill them from the
@@ -31,6 +32,7 @@ struct ladder {
 	char message[256];			/* the case's message, or "" */
 	char addr[2][64];			/* each end's address, or "" */
 	int wire_observed;			/* seg is the case's whole wire */
+	int trans_observed;			/* st comes from traced transitions */
 	struct segment *seg;			/* in time order */
 	size_t nseg;
 	struct ladder_state *st;		/* in time order */
@@ -44,6 +46,10 @@ int ladder_add_segment(struct ladder *l, const struct segment *s);
  * appending a change for each end whose state is new. 0 or -1. */
 int ladder_observe(struct ladder *l, int64_t t_us, const char *client,
     const char *server);
+/* Records a traced transition of side to state at t_us (in time order).
+ * 0 or -1. */
+int ladder_transition(struct ladder *l, int64_t t_us, enum side side,
+    const char *state);
 /* Frees the arrays the ladder_add_* and ladder_row_* allocated. */
 void ladder_free(struct ladder *l);
 
@@ -53,9 +59,14 @@ void ladder_text(const struct ladder *l, FILE *fp);
 void ladder_svg(const struct ladder *l, FILE *fp);
 
 /* store_row_fn with ctx a struct ladder, for STORE_Q_CASE (title,
- * addresses, wire), STORE_Q_CASE_STATES and STORE_Q_CASE_SEGMENTS. Each
- * returns 1 (stopping the query) when memory ran out. */
+ * addresses, wire, transitions), STORE_Q_CASE_TRANSITIONS,
+ * STORE_Q_CASE_STATES (after the transitions: with them, a step's states
+ * add only what the tracepoint cannot see, the TIME_WAIT mini-socket and
+ * its end) and STORE_Q_CASE_SEGMENTS. Each returns 1 (stopping the query)
+ * when memory ran out. */
 int ladder_row_case(void *ctx, int ncols, const char *const *names,
+    const struct store_value *vals);
+int ladder_row_transitions(void *ctx, int ncols, const char *const *names,
     const struct store_value *vals);
 int ladder_row_states(void *ctx, int ncols, const char *const *names,
     const struct store_value *vals);

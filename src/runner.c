@@ -24,6 +24,7 @@
 #include "probe.h"
 #include "runner.h"
 #include "store.h"
+#include "trans.h"
 #include "worker.h"
 
 #define BATCH		8		/* finished cases handed out together */
@@ -289,6 +290,22 @@ runner_capture(struct runner *rn)
 		log_warnx("the wire of this run is not observed: %s", why);
 }
 
+/* Opens the state transitions' tracepoint; without it (no CAP_BPF and
+ * CAP_PERFMON), the run goes on and says once why: transitions are not
+ * observed, and `expect passed` steps are skipped. */
+static void
+runner_trans(struct runner *rn)
+{
+	char why[512];
+
+	if ((rn->env.trans = trans_open(rn->env.base, why, sizeof(why))) != NULL)
+		return;
+	log_warnx("transitions not observed: %s", why);
+	rn->env.lacks |= NEED_TRANS;
+	snprintf(rn->env.lack_why[1], sizeof(rn->env.lack_why[1]),
+	    "transitions not observed");
+}
+
 /* Whether the plan has a scenario that needs what need names. */
 static size_t
 plan_needs(const struct runner_plan *p, unsigned need)
@@ -354,6 +371,7 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 		return NULL;
 	}
 	runner_capture(rn);
+	runner_trans(rn);
 	runner_check_filters(rn);
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
 	return rn;
@@ -385,6 +403,7 @@ runner_free(struct runner *rn)
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
 	capture_close(rn->env.cap);
+	trans_close(rn->env.trans);
 	if (rn->env.probe != NULL)
 		probe_close(rn->env.probe);
 	free(rn->running);

@@ -234,6 +234,20 @@ enum wire_status {
 	WIRE_OBSERVED				/* segs holds every segment of the case */
 };
 
+enum trans_status {
+	TRANS_NOT_OBSERVED,			/* no BPF (CAP_BPF, CAP_PERFMON), or a record lost */
+	TRANS_OBSERVED				/* tr holds every state change of both ends */
+};
+
+/* A state change of one end, as the tracepoint sock:inet_sock_set_state
+ * reported it (src/trans.c). */
+struct transition {
+	int64_t t_ns;				/* from the case's mono0_us (monotonic), ns */
+	enum side end;				/* the end whose state changed */
+	int pair;				/* its client/server pair, from 1 */
+	enum tcp_state from, to;		/* as the kernel numbers them */
+};
+
 struct case_result {
 	const struct scenario *sc;		/* borrowed from the catalogue */
 	enum family family;
@@ -243,13 +257,18 @@ struct case_result {
 	char msg[256];				/* failure or error text */
 	char client_addr[64], server_addr[64];	/* "127.0.0.1:40000" */
 	int64_t start_us;			/* CLOCK_REALTIME at start, us */
-	int64_t mono0_us;			/* CLOCK_MONOTONIC at start, us */
+	int64_t mono0_us;			/* CLOCK_MONOTONIC at start, us: zero of t_us, t_ns */
 	int64_t dur_us;
 	struct step_result *res;		/* sc->nsteps entries, malloc'd */
 	enum wire_status wire;			/* whether segs below is the wire */
 	size_t nseg;
 	struct segment *seg;			/* malloc'd, in capture order */
 	void *wire_ctx;				/* the capture's, while registered */
+	enum trans_status trans;		/* whether tr below is every state change */
+	size_t ntrans;
+	struct transition *tr;			/* malloc'd, in time order */
+	int trans_lost;				/* a transition could not be kept */
+	void *trans_ctx;			/* the trans's, while registered */
 };
 
 /* Name tables; each returns "?" for a value out of range. */

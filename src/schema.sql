@@ -1119,3 +1119,120 @@ FROM (
 	WHERE run_status = 'complete'
 	GROUP BY kernel_release, scenario, family, sig_hash
 ) AS k;
+
+-- migration 6: transitions: each end's state changes, from the tracepoint sock:inet_sock_set_state when teardownd may load BPF; whether they were observed; v_transition.
+
+-- Whether the run's state transitions were traced: 'observed' (those of
+-- all its cases), 'not_observed' (none: teardownd lacked CAP_BPF and
+-- CAP_PERFMON, or the kernel BTF), 'partial' (some cases lost records).
+-- NULL until a case is stored, and for runs stored before this migration.
+ALTER TABLE runs ADD COLUMN transitions TEXT
+	CHECK (transitions IN ('observed', 'not_observed', 'partial'));
+
+-- Whether this case's transitions were traced: 'observed' means the
+-- transitions table holds every state change of both its ends, from the
+-- client's connect to the last one before the clean-up RST; 'not_observed'
+-- means none are known. NULL for cases stored before this migration.
+ALTER TABLE cases ADD COLUMN transitions TEXT
+	CHECK (transitions IN ('observed', 'not_observed'));
+
+-- One state change of one end of a case, as the kernel traced it: every
+-- call of tcp_set_state and inet_sk_state_store on the end's socket. The
+-- TIME_WAIT mini-socket has no tracepoint: an end that enters TIME_WAIT
+-- is seen leaving its full socket as 'FIN_WAIT2' -> 'CLOSE' (or
+-- 'CLOSING' -> 'CLOSE'); the steps' c_state/s_state show the mini-socket.
+CREATE TABLE transitions (
+	case_id		INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	idx		INTEGER NOT NULL CHECK (idx >= 0),	-- time order, from 0
+	t_ns		INTEGER NOT NULL,	-- when, ns from the case's start (monotonic), as steps' t_us
+	side		TEXT NOT NULL CHECK (side IN ('client', 'server')
+			    OR side GLOB 'client[2-8]' OR side GLOB 'server[2-8]'),	-- the end that changed, as steps.side
+	from_state	TEXT NOT NULL,		-- the kernel's names: 'CLOSE_WAIT', 'CLOSE' (TCP_CLOSE)
+	to_state	TEXT NOT NULL,		-- 'LAST_ACK'
+	PRIMARY KEY (case_id, idx)
+) STRICT, WITHOUT ROWID;
+
+-- v_transition: every state change with its case and run; t_us is t_ns
+-- in microseconds (rounded down), to compare with v_step's t_us and
+-- t_us + dur_us: a change at t_us in [t_us, t_us + dur_us) of a step
+-- happened during it.
+CREATE VIEW v_transition AS
+SELECT
+	t.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	t.idx,
+	t.t_ns,
+	t.t_ns / 1000 AS t_us,
+	t.side,
+	t.from_state,
+	t.to_state
+FROM transitions AS t
+JOIN cases AS c ON c.id = t.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_run and v_case gain the transitions column (at the end, as views may
+-- grow).
+DROP VIEW v_run;
+CREATE VIEW v_run AS
+SELECT
+	r.id AS run_id,
+	r.status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS started_at,
+	strftime('%Y-%m-%dT%H:%M:%S', r.ended_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.ended_us % 1000000) AS ended_at,	-- NULL while running
+	r.started_us,
+	r.ended_us,
+	r.ended_us - r.started_us AS duration_us,	-- NULL while running
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.config_hash,
+	r.version,
+	r.families,
+	r.isolation,
+	r.repeat,
+	r.n_pass + r.n_fail + r.n_timeout + r.n_error + r.n_abandoned
+	    + r.n_skipped AS n_cases,
+	r.n_pass,
+	r.n_fail,
+	r.n_timeout,
+	r.n_error,
+	r.wire,
+	r.n_abandoned,
+	r.n_skipped,
+	r.transitions
+FROM runs AS r;
+
+DROP VIEW v_case;
+CREATE VIEW v_case AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.first_fail,
+	c.message,
+	c.client_addr,
+	c.server_addr,
+	strftime('%Y-%m-%dT%H:%M:%S', c.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', c.started_us % 1000000) AS started_at,
+	c.started_us,
+	c.duration_us,
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.status AS run_status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	c.wire,
+	c.transitions
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;

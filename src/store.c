@@ -44,6 +44,7 @@ enum stmt {
 	STMT_INSERT_CASE,
 	STMT_INSERT_STEP,
 	STMT_INSERT_SEGMENT,
+	STMT_INSERT_TRANSITION,
 	STMT_ADD_RUN_COUNTS,
 	STMT_END_RUN,
 	STMT__COUNT
@@ -87,10 +88,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
-	    " duration_us, wire, signature, sig_hash, steps_hash)"
+	    " duration_us, wire, signature, sig_hash, steps_hash, transitions)"
 	    " VALUES (:run_id, :scenario, :family, :rep, :verdict, :first_fail,"
 	    " :message, :client_addr, :server_addr, :started_us, :duration_us,"
-	    " :wire, :signature, :sig_hash, :steps_hash)",
+	    " :wire, :signature, :sig_hash, :steps_hash, :transitions)",
 	[STMT_INSERT_STEP] =
 	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
 	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
@@ -103,15 +104,23 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " seq, ack, len, win, pair)"
 	    " VALUES (:case_id, :idx, :t_us, :dir, :flags, :flag_bits, :seq,"
 	    " :ack, :len, :win, :pair)",
-	/* The run's wire: the batch's (:wire), or 'partial' once batches
-	 * differ; a batch of no cases (:wire NULL) leaves it. */
+	[STMT_INSERT_TRANSITION] =
+	    "INSERT INTO transitions (case_id, idx, t_ns, side, from_state,"
+	    " to_state) VALUES (:case_id, :idx, :t_ns, :side, :from_state,"
+	    " :to_state)",
+	/* The run's wire and transitions: the batch's (:wire,
+	 * :transitions), or 'partial' once batches differ; a batch of no
+	 * cases (NULL) leaves them. */
 	[STMT_ADD_RUN_COUNTS] =
 	    "UPDATE runs SET n_pass = n_pass + :pass, n_fail = n_fail + :fail,"
 	    " n_timeout = n_timeout + :timeout, n_error = n_error + :error,"
 	    " n_abandoned = n_abandoned + :abandoned,"
 	    " n_skipped = n_skipped + :skipped,"
 	    " wire = CASE WHEN :wire IS NULL THEN wire"
-	    "  WHEN wire IS NULL OR wire = :wire THEN :wire ELSE 'partial' END"
+	    "  WHEN wire IS NULL OR wire = :wire THEN :wire ELSE 'partial' END,"
+	    " transitions = CASE WHEN :transitions IS NULL THEN transitions"
+	    "  WHEN transitions IS NULL OR transitions = :transitions"
+	    "  THEN :transitions ELSE 'partial' END"
 	    " WHERE id = :run_id AND status = 'running'",
 	[STMT_END_RUN] =
 	    "UPDATE runs SET status = :status, ended_us = :ended_us"
@@ -150,6 +159,40 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	"  AS after_signature"						\
 	" FROM d LEFT JOIN cases AS ca ON ca.id = d.before_case"		\
 	" LEFT JOIN cases AS cb ON cb.id = d.after_case"
+
+/* The -v columns of a case's steps after status (STORE_Q_CASE_STEPS_VERBOSE),
+ * as expressions over v_step and as the names they get. */
+#define STEP_VERBOSE_SQL						\
+	"round(dur_us / 1000.0, 1) AS dur_ms,"				\
+	" c_retrans, c_total_retrans, round(c_rto / 1000.0, 1) AS c_rto_ms,"	\
+	" c_backoff, c_timer_ms,"					\
+	" s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"	\
+	" s_backoff, s_timer_ms"
+#define STEP_VERBOSE_NAMES						\
+	"dur_ms, c_retrans, c_total_retrans, c_rto_ms, c_backoff, c_timer_ms,"	\
+	" s_retrans, s_total_retrans, s_rto_ms, s_backoff, s_timer_ms"
+#define STEP_VERBOSE_NULLS						\
+	"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+
+/* A case's steps with its state transitions between them, in time order
+ * (STORE_Q_CASE_TIMELINE): a transition is a row of its end with no idx,
+ * "FROM -> TO" as its step and its end's new state in that end's state
+ * column. Steps that did not run come last. mid is the step columns
+ * between status and message (STEP_VERBOSE_*), or nothing. */
+#define TIMELINE_SQL(mid_sql, mid_names, mid_nulls)			\
+	"WITH t AS (SELECT idx, round(t_us / 1000.0, 3) AS t_ms, side,"	\
+	" trim(verb || ' ' || args) AS step, coalesce(events, rc) AS rc,"	\
+	" errno, client_state, server_state, status, " mid_sql		\
+	" message, t_us * 1000 AS k_ns, 0 AS k_tr, idx AS k_idx"		\
+	" FROM v_step WHERE case_id = :case_id"				\
+	" UNION ALL SELECT NULL, round(t_ns / 1e6, 3), side,"		\
+	" from_state || ' -> ' || to_state, NULL, NULL,"		\
+	" CASE side WHEN 'client' THEN to_state END,"			\
+	" CASE side WHEN 'server' THEN to_state END, NULL, " mid_nulls	\
+	" NULL, t_ns, 1, idx FROM v_transition WHERE case_id = :case_id)"	\
+	" SELECT idx, t_ms, side, step, rc, errno, client_state,"	\
+	" server_state, status, " mid_names " message FROM t"		\
+	" ORDER BY k_ns IS NULL, k_ns, k_tr, k_idx"
 
 #define ISO_SECONDS(col) \
 	"strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
@@ -225,7 +268,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " verdict, first_fail, message, client_addr, server_addr,"
 	    " started_at, round(duration_us / 1000.0, 1) AS duration_ms,"
 	    " host, kernel_release, run_status,"
-	    " wire"
+	    " wire, transitions"
 	    " FROM v_case WHERE case_id = :case_id",
 	[STORE_Q_CASE_STEPS] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
@@ -235,13 +278,14 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	[STORE_Q_CASE_STEPS_VERBOSE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
 	    " trim(verb || ' ' || args) AS step, coalesce(events, rc) AS rc,"
-	    " errno, client_state, server_state, status,"
-	    " round(dur_us / 1000.0, 1) AS dur_ms,"
-	    " c_retrans, c_total_retrans, round(c_rto / 1000.0, 1) AS c_rto_ms,"
-	    " c_backoff, c_timer_ms,"
-	    " s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"
-	    " s_backoff, s_timer_ms, message"
-	    " FROM v_step WHERE case_id = :case_id ORDER BY idx",
+	    " errno, client_state, server_state, status, " STEP_VERBOSE_SQL
+	    ", message FROM v_step WHERE case_id = :case_id ORDER BY idx",
+	[STORE_Q_CASE_TIMELINE] = TIMELINE_SQL("", "", ""),
+	[STORE_Q_CASE_TIMELINE_VERBOSE] = TIMELINE_SQL(STEP_VERBOSE_SQL ",",
+	    STEP_VERBOSE_NAMES ",", STEP_VERBOSE_NULLS ","),
+	[STORE_Q_CASE_TRANSITIONS] =
+	    "SELECT idx, t_ns, t_us, side, from_state, to_state"
+	    " FROM v_transition WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_SEGMENTS] =
 	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits"
 	    " FROM v_segment WHERE case_id = :case_id ORDER BY idx",
@@ -252,9 +296,9 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    "SELECT family, client_addr, server_addr, started_us, wire"
 	    " FROM v_case WHERE case_id = :case_id",
 	[STORE_Q_CASE_STATES] =
-	    "SELECT idx, t_us, dur_us, client_state, server_state"
-	    " FROM v_step WHERE case_id = :case_id AND status <> 'not_run'"
-	    " ORDER BY idx",
+	    "SELECT idx, t_us, dur_us, client_state, server_state, c_source,"
+	    " s_source FROM v_step WHERE case_id = :case_id"
+	    " AND status <> 'not_run' ORDER BY idx",
 	[STORE_Q_HISTORY] =
 	    "SELECT run_id, " ISO_SECONDS("run_started_us") " AS started,"
 	    " kernel_release AS kernel, host, family, verdict, n_pass AS pass,"
@@ -972,6 +1016,8 @@ bind_case(sqlite3_stmt *s, int64_t run_id, const struct case_result *cr)
 	bad |= bind_int(s, ":duration_us", cr->dur_us);
 	bad |= bind_str(s, ":wire", cr->wire == WIRE_OBSERVED ? "observed" :
 	    "not_observed");
+	bad |= bind_str(s, ":transitions", cr->trans == TRANS_OBSERVED ?
+	    "observed" : "not_observed");
 	return bad;
 }
 
@@ -1001,6 +1047,27 @@ insert_segment(struct store *st, int64_t case_id, size_t idx,
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);
 	return stmt_run(st, STMT_INSERT_SEGMENT, what);
+}
+
+/* Inserts transition idx of a case. */
+static int
+insert_transition(struct store *st, int64_t case_id, size_t idx,
+    const struct transition *t)
+{
+	sqlite3_stmt *s = st->stmt[STMT_INSERT_TRANSITION];
+	char what[64], end[END_NAME_LEN];
+	int bad = 0;
+
+	snprintf(what, sizeof(what), "insert transition %zu", idx);
+	bad |= bind_int(s, ":case_id", case_id);
+	bad |= bind_int(s, ":idx", (int64_t)idx);
+	bad |= bind_int(s, ":t_ns", t->t_ns);
+	bad |= bind_str(s, ":side", end_name(t->end, t->pair, end));
+	bad |= bind_str(s, ":from_state", state_name(t->from));
+	bad |= bind_str(s, ":to_state", state_name(t->to));
+	if (bad)
+		return stmt_bind_failed(st, STMT_INSERT_TRANSITION, what);
+	return stmt_run(st, STMT_INSERT_TRANSITION, what);
 }
 
 /* Inserts a case's row with its signature (src/signature.h) and hash. */
@@ -1054,24 +1121,37 @@ insert_case(struct store *st, int64_t run_id, const struct case_result *cr)
 	for (i = 0; cr->wire == WIRE_OBSERVED && i < cr->nseg; i++)
 		if (insert_segment(st, case_id, i, &cr->seg[i]) == -1)
 			goto fail;
+	for (i = 0; cr->trans == TRANS_OBSERVED && i < cr->ntrans; i++)
+		if (insert_transition(st, case_id, i, &cr->tr[i]) == -1)
+			goto fail;
 	return 0;
 fail:
 	memcpy(why, st->err, sizeof(why));
 	return store_fail(st, "%s: %s", what + strlen("insert "), why);
 }
 
+/* How many of n cases were observed, as the runs table says it. */
+static const char *
+observed_word(size_t observed, size_t n)
+{
+	return observed == n ? "observed" : observed == 0 ? "not_observed" :
+	    "partial";
+}
+
 /* Adds a batch's verdict counts to its run, which must still be running,
- * and its wire: observed is how many of its n cases had theirs observed. */
+ * its wire and its transitions: observed[0] and [1] are how many of its n
+ * cases had theirs observed. */
 static int
 add_run_counts(struct store *st, int64_t run_id, const int64_t *count,
-    size_t observed, size_t n)
+    const size_t *observed, size_t n)
 {
 	sqlite3_stmt *s = st->stmt[STMT_ADD_RUN_COUNTS];
 	int bad = 0;
 
-	if (n > 0)
-		bad |= bind_str(s, ":wire", observed == n ? "observed" :
-		    observed == 0 ? "not_observed" : "partial");
+	if (n > 0) {
+		bad |= bind_str(s, ":wire", observed_word(observed[0], n));
+		bad |= bind_str(s, ":transitions", observed_word(observed[1], n));
+	}
 	bad |= bind_int(s, ":pass", count[VERDICT_PASS]);
 	bad |= bind_int(s, ":fail", count[VERDICT_FAIL]);
 	bad |= bind_int(s, ":timeout", count[VERDICT_TIMEOUT]);
@@ -1096,7 +1176,7 @@ store_cases(struct store *st, int64_t run_id,
     struct case_result *const *cases, size_t n)
 {
 	int64_t count[VERDICT__COUNT] = { 0 };
-	size_t i, observed = 0;
+	size_t i, observed[2] = { 0, 0 };	/* wire, transitions */
 
 	if (store_begin(st) == -1)
 		return -1;
@@ -1104,7 +1184,8 @@ store_cases(struct store *st, int64_t run_id,
 		if (insert_case(st, run_id, cases[i]) == -1)
 			goto fail;
 		count[cases[i]->verdict]++;
-		observed += cases[i]->wire == WIRE_OBSERVED;
+		observed[0] += cases[i]->wire == WIRE_OBSERVED;
+		observed[1] += cases[i]->trans == TRANS_OBSERVED;
 	}
 	if (add_run_counts(st, run_id, count, observed, n) == -1)
 		goto fail;
@@ -1451,6 +1532,7 @@ static const struct merge_table {
 	{ "cases",		"id",	"run_id",	"runs",		0 },
 	{ "steps",		NULL,	"case_id",	"cases",	0 },
 	{ "segments",		NULL,	"case_id",	"cases",	0 },
+	{ "transitions",	NULL,	"case_id",	"cases",	0 },
 };
 
 #define MERGE_NTABLES	(sizeof(merge_tables) / sizeof(merge_tables[0]))

@@ -71,6 +71,16 @@ enum store_query {
 	STORE_Q_CASE,				/* one case's header: case_id */
 	STORE_Q_CASE_STEPS,			/* its steps, both ends side by side: case_id */
 	STORE_Q_CASE_STEPS_VERBOSE,		/* the same with key tcp_info: case_id */
+	/* Its steps with its state transitions between them in time order,
+	 * as STORE_Q_CASE_STEPS's columns (t_ms to the us): a transition
+	 * has no idx, its end as side, "FROM -> TO" as step and its new
+	 * state in its end's state column. */
+	STORE_Q_CASE_TIMELINE,			/* case_id */
+	STORE_Q_CASE_TIMELINE_VERBOSE,		/* the same with the -v columns: case_id */
+	/* Its state transitions in time order (none when they were not
+	 * observed, see STORE_Q_CASE's transitions): idx, t_ns, t_us, side,
+	 * from_state, to_state. */
+	STORE_Q_CASE_TRANSITIONS,		/* case_id */
 	/* Its segments in capture order (none when the wire was not observed,
 	 * see STORE_Q_CASE's wire): idx, t_us, dir ('C>S', 'S>C'), flags
 	 * (tcpdump's letters), seq, ack (NULL without ACK), len, win,
@@ -81,7 +91,7 @@ enum store_query {
 	 * server_addr, started_us, wire ('observed', 'not_observed', NULL). */
 	STORE_Q_CASE_ENDS,			/* case_id */
 	/* Both ends' states after each step that ran, for a ladder diagram:
-	 * idx, t_us, dur_us, client_state, server_state. */
+	 * idx, t_us, dur_us, client_state, server_state, c_source, s_source. */
 	STORE_Q_CASE_STATES,			/* case_id */
 	STORE_Q_HISTORY,			/* verdict per run: scenario [, family] */
 	/* Signatures (src/signature.h): */

@@ -488,27 +488,43 @@ done:
 	return rc;
 }
 
-/* show CASE: the case's header (with whether its wire was observed),
- * its steps as a ladder, then its segments. */
+/* Whether the case's transitions were observed, from its header. */
+static int
+transitions_observed(const struct report *header)
+{
+	const char *v = report_text(header, 0, report_column(header,
+	    "transitions"));
+
+	return v != NULL && strcmp(v, "observed") == 0;
+}
+
+/* show CASE: the case's header (with whether its wire and transitions
+ * were observed), its steps as a ladder with its state transitions
+ * between them, then its segments; in JSON the transitions are an array
+ * of their own. */
 static int
 show_case(struct ctl *c, int64_t case_id)
 {
-	static const char *const keys[] = { "case", "steps", "segments" };
+	static const char *const keys[] = { "case", "steps", "segments",
+	    "transitions" };
 	struct store_args a = { .case_id = case_id };
-	struct report *r[3] = { NULL, NULL, NULL };
+	struct report *r[4] = { NULL, NULL, NULL, NULL };
+	enum store_query steps = c->json ? STORE_Q_CASE_STEPS_VERBOSE :
+	    c->verbose ? STORE_Q_CASE_TIMELINE_VERBOSE : STORE_Q_CASE_TIMELINE;
 	int i, rc = EX_IOERR;
 
-	if ((r[0] = ctl_query(c, STORE_Q_CASE, &a)) == NULL)
+	if ((r[0] = ctl_query(c, STORE_Q_CASE, &a)) == NULL ||
+	    (r[1] = ctl_query(c, steps, &a)) == NULL ||
+	    (r[2] = ctl_query(c, STORE_Q_CASE_WIRE, &a)) == NULL ||
+	    (r[3] = ctl_query(c, STORE_Q_CASE_TRANSITIONS, &a)) == NULL)
 		goto done;
-	if ((r[1] = ctl_query(c, c->verbose || c->json ?
-	    STORE_Q_CASE_STEPS_VERBOSE : STORE_Q_CASE_STEPS, &a)) == NULL)
-		goto done;
-	if ((r[2] = ctl_query(c, STORE_Q_CASE_WIRE, &a)) == NULL)
-		goto done;
-	print_document(c, keys, r, 3);
+	print_document(c, keys, r, c->json ? 4 : 3);
+	if (!c->json && !transitions_observed(r[0]))
+		puts("\ntransitions not observed: each state is as seen after "
+		    "its step");
 	rc = 0;
 done:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		report_free(r[i]);
 	return rc;
 }
@@ -671,9 +687,9 @@ static int
 cmd_ladder(struct ctl *c)
 {
 	static const enum store_query qs[] = { STORE_Q_CASE,
-	    STORE_Q_CASE_STATES, STORE_Q_CASE_SEGMENTS };
-	static const store_row_fn fns[] = { ladder_row_case, ladder_row_states,
-	    ladder_row_segments };
+	    STORE_Q_CASE_TRANSITIONS, STORE_Q_CASE_STATES, STORE_Q_CASE_SEGMENTS };
+	static const store_row_fn fns[] = { ladder_row_case,
+	    ladder_row_transitions, ladder_row_states, ladder_row_segments };
 	struct store_args a = { 0 };
 	struct ladder l;
 	size_t i;

@@ -2,9 +2,11 @@
 # teardownctl ladder draws a stored case: with its wire observed, one arrow
 # per stored segment between the client's and the server's bars, in lines
 # that fit a terminal, and the states each end went through beside its
-# bar; --svg is a well-formed SVG document (xmllint) with an arrow per
-# segment. A case whose wire was not observed (teardownd without
-# CAP_NET_RAW) is drawn from its states and says so. Bad arguments exit 64.
+# bar (at their traced moment when teardownd may load BPF, else as the
+# steps saw them, and it says so); --svg is a well-formed SVG document
+# (xmllint) with an arrow per segment. A case whose wire was not observed
+# (teardownd without CAP_NET_RAW) is drawn from its states and says so.
+# Bad arguments exit 64.
 . "$(dirname "$0")/lib.inc"
 DB="$T/t.db"
 "$TD" --once --db "$DB" --only four-way-close,abort-linger0 > /dev/null 2>&1
@@ -17,8 +19,16 @@ ctl ladder 1/four-way-close/ipv4
 check "ladder CASE exits 0" [ "$rc" -eq 0 ]
 check "ladder CASE names the case on its first line" \
     grep -q "^c[0-9]* four-way-close ipv4 rep 0: pass (run 1, kernel " "$T/out"
-check "ladder CASE writes both ends' states beside their bars" \
-    grep -q "TIME_WAIT |  *| CLOSED$" "$T/out"
+if [ "$(sqlite3 "$DB" "select transitions from runs")" = observed ]; then
+	check "ladder CASE writes the traced states beside their bars: the server's LAST_ACK" \
+	    grep -q "|  *| LAST_ACK$" "$T/out"
+	check "... the client's TIME_WAIT" grep -q "TIME_WAIT |  *|$" "$T/out"
+else
+	check "ladder CASE writes both ends' states beside their bars" \
+	    grep -q "TIME_WAIT |  *| CLOSED$" "$T/out"
+	check "... and says its transitions were not observed" \
+	    grep -q "transitions not observed" "$T/out"
+fi
 check "ladder CASE lines fit 96 columns" [ "$(awk 'length > 96' "$T/out" | wc -l)" -eq 0 ]
 if [ "$wire" = observed ]; then
 	nseg=$(sqlite3 "$DB" "select count(*) from v_segment
