@@ -49,6 +49,9 @@
 #define LATE_US		5000		/* a wait seen to hold this late still holds */
 #define NAMED_BACKLOG	128		/* a listener that is an end, at set-up */
 #define SCRATCH		65536
+#define RESERVED_LO	20000		/* client_reserve's ports: below the */
+#define RESERVED_HI	32768		/* default ephemeral range */
+#define RESERVED_TRIES	64
 #define JIFFY_EARLY_NS	300000		/* jiffy_align wakes this long before an edge */
 #define JIFFY_LATE_NS	200000		/* and goes if it saw the edge this soon */
 #define JIFFY_LIMIT_US	20000		/* how long it tries at most */
@@ -511,6 +514,34 @@ listener_open(struct tcase *tc)
 	return 0;
 }
 
+/* Binds client c to a loopback port below the ephemeral range, one no
+ * other case holds: it will reconnect from it, and connect(2) elsewhere
+ * could take a port of that range as soon as it is free. 0 or -1. */
+static int
+client_reserve(struct tcase *tc, struct end *c)
+{
+	static unsigned next;			/* the loop's, one thread */
+	union addr a = tc->end[0].addr;
+	int one = 1, i;
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+		return -1;
+	for (i = 0; i < RESERVED_TRIES; i++) {
+		uint16_t port = htons((uint16_t)(RESERVED_LO +
+		    next++ % (RESERVED_HI - RESERVED_LO)));
+
+		if (tc->af == AF_INET)
+			a.in.sin_port = port;
+		else
+			a.in6.sin6_port = port;
+		if (bind(c->fd, &a.sa, tc->alen) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	return -1;
+}
+
 /* Opens the listener and every client, and starts the set-up connects.
  * 0, or -1 with *what naming the call that failed. */
 static int
@@ -523,11 +554,16 @@ case_connect(struct tcase *tc, const char **what)
 		return -1;
 	for (k = 1; k <= tc->sc->npairs; k++) {
 		struct end *s = &tc->end[end_index(SIDE_SERVER, k)];
+		struct end *c = &tc->end[end_index(SIDE_CLIENT, k)];
 
 		s->addr = tc->end[0].addr;	/* where a server end lives */
 		s->has_addr = 1;
 		*what = "socket";
-		if ((tc->end[end_index(SIDE_CLIENT, k)].fd = sock_open(tc)) == -1)
+		if ((c->fd = sock_open(tc)) == -1)
+			return -1;
+		*what = "bind";
+		if ((tc->sc->reconnects & (1u << (k - 1))) &&
+		    client_reserve(tc, c) == -1)
 			return -1;
 		if (tc->sc->step_connect & (1u << (k - 1)))
 			continue;

@@ -1038,6 +1038,8 @@ section_shape(struct scenario *sc)
 			sc->listener = 1;
 		if (st->verb == VERB_CONNECT)
 			sc->step_connect |= 1u << (st->pair - 1);
+		if (st->verb == VERB_RECONNECT)
+			sc->reconnects |= 1u << (st->pair - 1);
 		if (st->verb == VERB_FILTER)
 			sc->needs |= NEED_FILTER;
 		if (st->verb == VERB_EXPECT_PASSED)

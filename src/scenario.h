@@ -141,6 +141,7 @@ struct scenario {
 	int npairs;				/* client/server pairs: the highest named */
 	int listener;				/* the listener is an end: named in a step */
 	unsigned step_connect;			/* bit k-1: client k connects in a step */
+	unsigned reconnects;			/* bit k-1: client k reconnects */
 	unsigned needs;				/* NEED_*: what its cases need here */
 	size_t nsteps;
 	struct step *steps;			/* malloc'd, owned */
