@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "run.h"
 #include "runner.h"
+#include "scenario.h"
 #include "store.h"
 
 #define EXIT_FAILED	1		/* some case did not pass */
@@ -56,7 +57,24 @@ usage(FILE *f)
 	    "usage: teardownd [-nvV] [-c FILE] [--once] [--db PATH] [--scenarios PATH]\n"
 	    "                 [--only NAME,...] [--family ipv4|ipv6|all] [--repeat N]\n"
 	    "                 [--concurrency N] [--isolation auto|netns|host]\n"
-	    "                 [--interval DURATION] [--no-capture]\n");
+	    "                 [--interval DURATION] [--no-capture]\n"
+	    "       teardownd --verbs\n");
+}
+
+/* Prints every verb of the scenario language: its name, the ends it acts
+ * on and its documentation line, from the table the parser is built of. */
+static void
+verbs_print(FILE *f)
+{
+	int v, fl;
+
+	for (v = 0; v < VERB__COUNT; v++) {
+		fl = verb_flags((enum verb)v);
+		fprintf(f, "%-16s %-24s %s\n", verb_name((enum verb)v),
+		    (fl & VF_ANY) == VF_ANY ? "client, server, listener" :
+		    (fl & VF_ANY) == VF_PAIR ? "client, server" :
+		    fl & VF_LISTENER ? "listener" : "client", verb_doc((enum verb)v));
+	}
 }
 
 /* Parses a positive int option; exits 64 on a bad value. */
@@ -104,6 +122,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		{ "interval", required_argument, NULL, 'I' },
 		{ "no-capture", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "verbs", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -127,6 +146,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 1000000); break;
 		case 'V': printf("teardownd %s\n", TEARDOWND_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
+		case 'B': verbs_print(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_USAGE);
 		}
 	}

@@ -24,11 +24,11 @@
 X(SEND, "send", VF_PAIR, 1, 4, \
   "a byte count or fill", args_send, act_send, \
   "send N: write N bytes, waiting while the buffer is full (within 5s unless said); " \
-  "send N nonblock: one send(2); send fill: send until EAGAIN, rc the bytes taken") \
+  "send N nonblock: what fits now, not waiting; send fill: until EAGAIN, rc the bytes taken") \
 X(RECV, "recv", VF_PAIR, 1, 4, \
   "a byte count, all or eof", args_recv, act_recv, \
   "recv N|all|eof: read N bytes, what is queued, or up to EOF, waiting (within 5s " \
-  "unless said); nonblock: one recv(2)") \
+  "unless said); nonblock: what is queued now, not waiting") \
 X(SHUTDOWN, "shutdown", VF_PAIR | VF_INSTANT, 1, 1, "rd, wr or rdwr", \
   args_shutdown, act_shutdown, "shutdown rd|wr|rdwr: shutdown(2)") \
 X(CLOSE, "close", VF_ANY | VF_INSTANT, 0, 0, NULL, args_none, act_close, \
