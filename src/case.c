@@ -555,11 +555,13 @@ wait_info_failed(const struct step *st, const struct end_obs *o, char *msg,
 {
 	enum info_field f = (enum info_field)st->mode;
 	long v = info_value(o, f);
+	size_t n;
 
-	if (v < 0)
-		snprintf(msg, len, "%s: no value for this end (source %s) after %.0f ms",
-		    info_name(f), source_name(o->source), st->dur_us / 1000.0);
-	else
+	if (v < 0) {
+		verdict_info_absent(f, o, msg, len);
+		n = strnlen(msg, len);
+		snprintf(msg + n, len - n, ", after %.0f ms", st->dur_us / 1000.0);
+	} else
 		snprintf(msg, len, "%s is %ld, not %s %ld, after %.0f ms", info_name(f),
 		    v, op_name((enum cmp_op)st->op), st->n, st->dur_us / 1000.0);
 }

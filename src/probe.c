@@ -8,11 +8,19 @@
  *    mini-sockets with their remaining timer.
  * 3. Nothing found: CLOSED.
  *
+ * With each: the queue lengths (rqueue, wqueue), from SIOCINQ/SIOCOUTQ on
+ * an open fd, else from the inet_diag_msg.
+ *
  * struct tcp_info is read defensively: into a zeroed buffer, each field
- * copied only if the length the kernel returned covers it. */
+ * copied only if the length the kernel returned covers it (getsockopt's
+ * length, or the INET_DIAG_INFO attribute's), and marked present; a field
+ * the running kernel does not fill stays absent, never a 0. */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <netinet/in.h>
+
+#include <linux/sockios.h>
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -39,8 +47,13 @@
 /* Does a kernel tcp_info of len bytes cover field f? */
 #define TI_HAS(len, f) (offsetof(struct tcp_info, f) + \
 	sizeof(((struct tcp_info *)0)->f) <= (len))
-/* Field f of buffer b if the kernel returned it, else 0. */
-#define TI_GET(b, len, f) (TI_HAS(len, f) ? (b)->ti.f : 0)
+/* Copies tcpi_<f> of buffer b into s->f, marking it, if len covers it. */
+#define TI_PUT(s, b, len, f, bit) do {					\
+	if (TI_HAS(len, tcpi_##f)) {					\
+		(s)->f = (b)->ti.tcpi_##f;				\
+		(s)->has |= 1u << (bit);				\
+	}								\
+} while (0)
 
 union tcpi_buf {
 	struct tcp_info ti;			/* the fields this build knows */
@@ -70,9 +83,10 @@ state_known(int state)
 	return (enum tcp_state)state;
 }
 
-/* Copies what teardownd keeps of a kernel tcp_info of len bytes at src. */
-static void
-snap_from_info(struct tcp_snap *s, const void *src, size_t len)
+/* Copies what teardownd keeps of a kernel tcp_info of len bytes at src
+ * into *s, marking each field len covers; see probe.h. */
+void
+probe_snap_info(struct tcp_snap *s, const void *src, size_t len)
 {
 	union tcpi_buf b;
 
@@ -81,26 +95,57 @@ snap_from_info(struct tcp_snap *s, const void *src, size_t len)
 		len = sizeof(b);
 	memcpy(&b, src, len);
 	memset(s, 0, sizeof(*s));
-	s->ca_state = TI_GET(&b, len, tcpi_ca_state);
-	s->retransmits = TI_GET(&b, len, tcpi_retransmits);
-	s->probes = TI_GET(&b, len, tcpi_probes);
-	s->backoff = TI_GET(&b, len, tcpi_backoff);
-	s->rto = TI_GET(&b, len, tcpi_rto);
-	s->unacked = TI_GET(&b, len, tcpi_unacked);
-	s->lost = TI_GET(&b, len, tcpi_lost);
-	s->retrans = TI_GET(&b, len, tcpi_retrans);
-	s->total_retrans = TI_GET(&b, len, tcpi_total_retrans);
-	s->segs_in = TI_GET(&b, len, tcpi_segs_in);
-	s->segs_out = TI_GET(&b, len, tcpi_segs_out);
-	s->last_data_sent = TI_GET(&b, len, tcpi_last_data_sent);
-	s->last_data_recv = TI_GET(&b, len, tcpi_last_data_recv);
-	s->notsent_bytes = TI_GET(&b, len, tcpi_notsent_bytes);
-	s->snd_wnd = TI_GET(&b, len, tcpi_snd_wnd);
-	if (len >= TCPI_RCV_WND_OFF + sizeof(uint32_t))
+	TI_PUT(s, &b, len, ca_state, SNAP_CA_STATE);
+	TI_PUT(s, &b, len, retransmits, SNAP_RETRANSMITS);
+	TI_PUT(s, &b, len, probes, SNAP_PROBES);
+	TI_PUT(s, &b, len, backoff, SNAP_BACKOFF);
+	TI_PUT(s, &b, len, rto, SNAP_RTO);
+	TI_PUT(s, &b, len, unacked, SNAP_UNACKED);
+	TI_PUT(s, &b, len, lost, SNAP_LOST);
+	TI_PUT(s, &b, len, retrans, SNAP_RETRANS);
+	TI_PUT(s, &b, len, total_retrans, SNAP_TOTAL_RETRANS);
+	TI_PUT(s, &b, len, segs_in, SNAP_SEGS_IN);
+	TI_PUT(s, &b, len, segs_out, SNAP_SEGS_OUT);
+	TI_PUT(s, &b, len, last_data_sent, SNAP_LAST_DATA_SENT);
+	TI_PUT(s, &b, len, last_data_recv, SNAP_LAST_DATA_RECV);
+	TI_PUT(s, &b, len, notsent_bytes, SNAP_NOTSENT_BYTES);
+	TI_PUT(s, &b, len, snd_wnd, SNAP_SND_WND);
+	if (len >= TCPI_RCV_WND_OFF + sizeof(uint32_t)) {
 		memcpy(&s->rcv_wnd, b.raw + TCPI_RCV_WND_OFF, sizeof(uint32_t));
+		s->has |= 1u << SNAP_RCV_WND;
+	}
 }
 
-/* TCP_INFO on fd into *s and *state; -1 if the fd gives none. */
+/* The queue lengths of an open fd whose tcp_info (b, len) says state:
+ * SIOCINQ and SIOCOUTQ; for a listener, where SIOCINQ is EINVAL, its
+ * accept queue and backlog, which tcp_info gives as tcpi_unacked and
+ * tcpi_sacked, the meaning sock_diag gives a listener's queues. */
+static void
+queues_by_fd(int fd, int state, const union tcpi_buf *b, socklen_t len,
+    struct tcp_snap *s)
+{
+	int n;
+
+	if (state == STATE_LISTEN) {
+		if (!TI_HAS(len, tcpi_sacked))
+			return;
+		s->rqueue = b->ti.tcpi_unacked;
+		s->wqueue = b->ti.tcpi_sacked;
+		s->has |= 1u << SNAP_RQUEUE | 1u << SNAP_WQUEUE;
+		return;
+	}
+	if (ioctl(fd, SIOCINQ, &n) == 0 && n >= 0) {
+		s->rqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_RQUEUE;
+	}
+	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n >= 0) {
+		s->wqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_WQUEUE;
+	}
+}
+
+/* TCP_INFO and the queues on fd into *s and *state; -1 if the fd gives
+ * no tcp_info. */
 static int
 info_by_fd(int fd, struct tcp_snap *s, int *state)
 {
@@ -113,7 +158,8 @@ info_by_fd(int fd, struct tcp_snap *s, int *state)
 	if (!TI_HAS(len, tcpi_state))
 		return -1;
 	*state = b.ti.tcpi_state;
-	snap_from_info(s, &b, len);
+	probe_snap_info(s, &b, len);
+	queues_by_fd(fd, *state, &b, len, s);
 	return 0;
 }
 
@@ -214,7 +260,7 @@ diag_attrs(const char *pos, size_t len, struct end_obs *o)
 		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
 			return;
 		if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO) {
-			snap_from_info(&o->info, pos + NLA_HDRLEN,
+			probe_snap_info(&o->info, pos + NLA_HDRLEN,
 			    a->nla_len - NLA_HDRLEN);
 			o->has_info = 1;
 		}
@@ -254,6 +300,11 @@ diag_msg(const struct nlmsghdr *nh, const struct diag_req *q,
 	o->timer_ms = m->idiag_expires;
 	diag_attrs((const char *)m + NLMSG_ALIGN(sizeof(*m)),
 	    nh->nlmsg_len - NLMSG_SPACE(sizeof(*m)), o);
+	/* After the tcp_info, which resets the snapshot. A received FIN
+	 * not yet read counts as one byte here; SIOCINQ leaves it out. */
+	o->info.rqueue = m->idiag_rqueue;
+	o->info.wqueue = m->idiag_wqueue;
+	o->info.has |= 1u << SNAP_RQUEUE | 1u << SNAP_WQUEUE;
 	/*
 	 * A timewait mini-socket carries no tcp_info: the kernel fills
 	 * INET_DIAG_INFO only for full sockets. Its idiag_state is its

@@ -57,15 +57,18 @@ struct store {
 	char err[512];				/* last error, one line */
 };
 
-/* The tcp_snap fields kept for each end, as X(prefix, field). */
+/* The tcp_snap fields kept for each end, as X(prefix, field, SNAP_ bit). */
 #define SNAP_FIELDS(X, p)						\
-	X(p, ca_state) X(p, retransmits) X(p, probes) X(p, backoff)	\
-	X(p, rto) X(p, unacked) X(p, lost) X(p, retrans)		\
-	X(p, total_retrans) X(p, segs_in) X(p, segs_out)		\
-	X(p, last_data_sent) X(p, last_data_recv) X(p, notsent_bytes)	\
-	X(p, snd_wnd) X(p, rcv_wnd)
-#define SNAP_COL(p, f)		p "_" #f ", "
-#define SNAP_PARAM(p, f)	":" p "_" #f ", "
+	X(p, ca_state, CA_STATE) X(p, retransmits, RETRANSMITS)		\
+	X(p, probes, PROBES) X(p, backoff, BACKOFF) X(p, rto, RTO)	\
+	X(p, unacked, UNACKED) X(p, lost, LOST) X(p, retrans, RETRANS)	\
+	X(p, total_retrans, TOTAL_RETRANS) X(p, segs_in, SEGS_IN)	\
+	X(p, segs_out, SEGS_OUT) X(p, last_data_sent, LAST_DATA_SENT)	\
+	X(p, last_data_recv, LAST_DATA_RECV)				\
+	X(p, notsent_bytes, NOTSENT_BYTES) X(p, snd_wnd, SND_WND)	\
+	X(p, rcv_wnd, RCV_WND) X(p, rqueue, RQUEUE) X(p, wqueue, WQUEUE)
+#define SNAP_COL(p, f, b)	p "_" #f ", "
+#define SNAP_PARAM(p, f, b)	":" p "_" #f ", "
 /* Column and parameter lists of one end, prefix "c" or "s". */
 #define END_COLS(p)	p "_state, " p "_source, " p "_timer, " p "_timer_ms, " \
 			SNAP_FIELDS(SNAP_COL, p)
@@ -227,9 +230,9 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " errno, client_state, server_state, status,"
 	    " round(dur_us / 1000.0, 1) AS dur_ms,"
 	    " c_retrans, c_total_retrans, round(c_rto / 1000.0, 1) AS c_rto_ms,"
-	    " c_backoff, c_timer_ms,"
+	    " c_backoff, c_timer_ms, c_rqueue, c_wqueue,"
 	    " s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"
-	    " s_backoff, s_timer_ms, message"
+	    " s_backoff, s_timer_ms, s_rqueue, s_wqueue, message"
 	    " FROM v_step WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_SEGMENTS] =
 	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits"
@@ -700,8 +703,8 @@ bind_end_int(sqlite3_stmt *s, const char *prefix, const char *field,
 	return bind_int(s, name, v);
 }
 
-/* Binds one end's observation (prefix "c" or "s"); what was not observed
- * stays NULL. */
+/* Binds one end's observation (prefix "c" or "s"); what was not observed,
+ * or not reported by the kernel (its bit clear in info.has), stays NULL. */
 static int
 bind_end(sqlite3_stmt *s, const char *p, const struct end_obs *o)
 {
@@ -719,9 +722,9 @@ bind_end(sqlite3_stmt *s, const char *p, const struct end_obs *o)
 		bad |= bind_end_int(s, p, "timer", o->timer);
 		bad |= bind_end_int(s, p, "timer_ms", o->timer_ms);
 	}
-	if (!o->has_info)
-		return bad;
-#define BIND_SNAP(p, f)	bad |= bind_end_int(s, p, #f, i->f);
+#define BIND_SNAP(p, f, b)						\
+	if (SNAP_HAS(i, SNAP_##b))					\
+		bad |= bind_end_int(s, p, #f, i->f);
 	SNAP_FIELDS(BIND_SNAP, p)
 #undef BIND_SNAP
 	return bad;

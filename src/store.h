@@ -70,7 +70,7 @@ enum store_query {
 	STORE_Q_RUN_CASES,			/* its cases, first failing step: run_id */
 	STORE_Q_CASE,				/* one case's header: case_id */
 	STORE_Q_CASE_STEPS,			/* its steps, both ends side by side: case_id */
-	STORE_Q_CASE_STEPS_VERBOSE,		/* the same with key tcp_info: case_id */
+	STORE_Q_CASE_STEPS_VERBOSE,		/* the same with key tcp_info, queues: case_id */
 	/* Its segments in capture order (none when the wire was not observed,
 	 * see STORE_Q_CASE's wire): idx, t_us, dir ('C>S', 'S>C'), flags
 	 * (tcpdump's letters), seq, ack (NULL without ACK), len, win,

@@ -15,6 +15,13 @@ int verdict_expect(const struct step *st, const struct step *last_step,
     const struct step_result *last, const struct end_obs *now, int so_error,
     char *msg, size_t len);
 
+/* Why end o has no value for info field f (info_value() < 0), into msg:
+ * "<field> not reported by this kernel" when the end's tcp_info is too
+ * short for it, else "<field>: no tcp_info for this end (source S)" or
+ * the like. For expect info and wait info alike. */
+void verdict_info_absent(enum info_field f, const struct end_obs *o,
+    char *msg, size_t len);
+
 /* Sets cr->verdict, first_fail and msg from the step results. Keeps
  * VERDICT_ERROR if set-up had already failed. */
 void verdict_case(struct case_result *cr);

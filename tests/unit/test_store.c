@@ -64,10 +64,7 @@ static void
 set_end(struct end_obs *o, enum tcp_state state, enum obs_source src,
     int has_info)
 {
-	memset(o, 0, sizeof(*o));
-	o->state = state;
-	o->source = src;
-	o->has_info = has_info;
+	tu_end(o, state, src, has_info ? TU_TCPI_LEN_6_18 : 0);
 	if (has_info) {
 		o->info.rto = 204000;
 		o->info.total_retrans = 3;
@@ -328,6 +325,28 @@ steps_keep_states_errno_names_and_null_tcp_info(void **state)
 	report_free(r);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
 	    "s_source = 'sock_diag_tw' AND s_timer = 3 AND s_segs_out IS NULL"), 1);
+}
+
+/* A tcp_info field the running kernel does not fill is NULL, not 0: the
+ * client's tcp_info as Linux 6.1 returns it (no rcv_wnd), the server's as
+ * 6.18 does (rcv_wnd 0); the fields both report are stored, zeros too. */
+static void
+a_field_the_kernel_did_not_report_is_stored_as_null(void **state)
+{
+	struct fx *f = *state;
+
+	make_case(f, 0, 0);
+	tu_end(&f->res[0][0].end[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO,
+	    TU_TCPI_LEN_6_1);
+	tu_end(&f->res[0][0].end[SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO,
+	    TU_TCPI_LEN_6_18);
+	store_run(f, 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_step WHERE "
+	    "idx = 0 AND c_rcv_wnd IS NULL AND c_snd_wnd = 0 AND "
+	    "c_segs_out = 0 AND s_rcv_wnd = 0 AND s_snd_wnd = 0"), 1);
+	/* The other steps' ends had the full tcp_info. */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
+	    "c_rcv_wnd IS NULL"), 1);
 }
 
 static void
@@ -618,6 +637,7 @@ main(void)
 		T(reopening_a_current_database_leaves_it_as_it_was),
 		T(a_run_reads_back_as_it_was_written),
 		T(steps_keep_states_errno_names_and_null_tcp_info),
+		T(a_field_the_kernel_did_not_report_is_stored_as_null),
 		T(a_case_without_results_stores_its_script_as_not_run),
 		T(a_batch_that_fails_midway_is_rolled_back_whole),
 		T(cases_are_refused_once_their_run_has_ended),

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "probe.h"
 #include "testutil.h"
 
 char tu_dir[64];
@@ -121,4 +122,22 @@ tu_loopback(int family, struct sockaddr_storage *ss)
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_addr = in6addr_loopback;
 	return sizeof(*sin6);
+}
+
+/* An end in state st seen through src, with a zeroed tcp_info of
+ * tcpi_len bytes (0: none). */
+void
+tu_end(struct end_obs *o, enum tcp_state st, enum obs_source src,
+    size_t tcpi_len)
+{
+	unsigned char ti[512] = { 0 };
+
+	memset(o, 0, sizeof(*o));
+	o->state = st;
+	o->source = src;
+	if (tcpi_len == 0)
+		return;
+	assert_true(tcpi_len <= sizeof(ti));
+	probe_snap_info(&o->info, ti, tcpi_len);
+	o->has_info = 1;
 }
