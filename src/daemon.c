@@ -12,7 +12,9 @@
  *
  * The private network namespace is entered once, at start-up, before any
  * socket but after the notify socket: every run shares it, and the
- * sysctls copied into it are the host's at start-up. The configuration
+ * sysctls copied into it are the host's at start-up. Then sock_diag is
+ * checked there, once (probe_ready_tcp): without it no closed end could
+ * be observed, and the daemon exits 70. The configuration
  * that SIGHUP loads applies from the next run on; the run in progress
  * keeps the catalogue, the plan and the database it started with until it
  * ends, when they are freed. */
@@ -32,6 +34,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "parse.h"
+#include "probe.h"
 #include "run.h"
 #include "store.h"
 
@@ -504,7 +507,8 @@ daemon_open(struct daemon *d)
 	snprintf(d->host, sizeof(d->host), "%s", ri.host);
 	snprintf(d->kernel, sizeof(d->kernel), "%s", ri.kernel_release);
 	d->isolation_mode = cf->isolation;
-	if (run_isolate(cf, &ri, d->isolation) == -1)
+	if (run_isolate(cf, &ri, d->isolation) == -1 ||
+	    probe_ready_tcp(cf->families) == -1)
 		return EXIT_SOFTWARE;
 	if (daemon_events(d) == -1) {
 		log_warnx("libevent: cannot set the loop up");

@@ -27,13 +27,18 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "probe.h"
 
 #define PROBE_TIMEOUT_MS	1000	/* how long one reply may take */
@@ -221,10 +226,11 @@ diag_addr(const struct sockaddr *sa, __be16 *port, __be32 addr[4])
 	return -1;
 }
 
-/* Builds the exact request for local -> peer; -1 on a bad address. */
+/* Builds the exact request for local -> peer of protocol; -1 on a bad
+ * address. */
 static int
 diag_build(struct diag_req *q, uint32_t seq, const struct sockaddr *local,
-    const struct sockaddr *peer)
+    const struct sockaddr *peer, int protocol)
 {
 	memset(q, 0, sizeof(*q));
 	if (local->sa_family != peer->sa_family) {
@@ -236,7 +242,7 @@ diag_build(struct diag_req *q, uint32_t seq, const struct sockaddr *local,
 	q->nlh.nlmsg_flags = NLM_F_REQUEST;	/* no NLM_F_DUMP: one socket */
 	q->nlh.nlmsg_seq = seq;
 	q->r.sdiag_family = (uint8_t)local->sa_family;
-	q->r.sdiag_protocol = IPPROTO_TCP;
+	q->r.sdiag_protocol = (uint8_t)protocol;
 	q->r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
 	q->r.idiag_states = ~0U;
 	q->r.id.idiag_if = 0;
@@ -382,16 +388,17 @@ diag_recv(struct probe *p, const struct diag_req *q, struct end_obs *o)
 	return -1;
 }
 
-/* Asks sock_diag for local -> peer: 1 found (*o filled), 0 not, -1 error. */
+/* Asks sock_diag for local -> peer of protocol: 1 found (*o filled), 0
+ * not, -1 error. */
 static int
 diag_lookup(struct probe *p, const struct sockaddr *local,
-    const struct sockaddr *peer, struct end_obs *o)
+    const struct sockaddr *peer, int protocol, struct end_obs *o)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct diag_req q;
 	ssize_t n;
 
-	if (diag_build(&q, ++p->seq, local, peer) == -1)
+	if (diag_build(&q, ++p->seq, local, peer, protocol) == -1)
 		return -1;
 	do {
 		n = sendto(p->fd, &q, sizeof(q), 0,
@@ -423,7 +430,7 @@ probe_end(struct probe *p, int fd, const struct sockaddr *local,
 	if (local == NULL || peer == NULL)
 		return 0;
 	memset(&d, 0, sizeof(d));
-	if ((rc = diag_lookup(p, local, peer, &d)) == -1) {
+	if ((rc = diag_lookup(p, local, peer, IPPROTO_TCP, &d)) == -1) {
 		memset(o, 0, sizeof(*o));
 		o->state = STATE_UNKNOWN;
 		o->source = OBS_NONE;
@@ -436,4 +443,242 @@ probe_end(struct probe *p, int fd, const struct sockaddr *local,
 	o->state = STATE_CLOSED;
 	o->source = OBS_GONE;
 	return 0;
+}
+
+/* Binds a socket of family on its loopback address, port 0; the fd, or -1
+ * with errno (EADDRNOTAVAIL or EAFNOSUPPORT: no such loopback). */
+static int
+loopback_socket(int family, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	int fd, saved;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		sin6->sin6_addr = in6addr_loopback;
+	*len = family == AF_INET ? sizeof(*sin) : sizeof(*sin6);
+	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)ss, *len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)ss, len) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Connects *cfd to a new listener *lfd on family's loopback; local and
+ * peer get the client's 4-tuple. 0, or -1 with errno. */
+static int
+selftest_pair(int family, int *lfd, int *cfd, struct sockaddr_storage *local,
+    struct sockaddr_storage *peer)
+{
+	struct pollfd pfd = { .events = POLLOUT };
+	socklen_t len, llen = sizeof(*local);
+	int err = 0;
+
+	*cfd = -1;
+	if ((*lfd = loopback_socket(family, peer, &len)) == -1 ||
+	    listen(*lfd, 1) == -1)
+		return -1;
+	if ((*cfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return -1;
+	if (connect(*cfd, (struct sockaddr *)peer, len) == -1 &&
+	    errno != EINPROGRESS)
+		return -1;
+	pfd.fd = *cfd;
+	if (poll(&pfd, 1, PROBE_TIMEOUT_MS) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	len = sizeof(err);
+	if (getsockopt(*cfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return getsockname(*cfd, (struct sockaddr *)local, &llen);
+}
+
+/* Closes the self-test's sockets, the client with an RST, so that
+ * nothing of it is left behind (no TIME_WAIT, no orphan). */
+static void
+selftest_close(int lfd, int cfd)
+{
+	struct linger l = { 1, 0 };
+
+	if (cfd != -1) {
+		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(cfd);
+	}
+	if (lfd != -1)
+		close(lfd);
+}
+
+/* Checks that sock_diag finds a connection by its 4-tuple; see probe.h. */
+int
+probe_selftest(struct probe *p, int family, int protocol, char *why,
+    size_t len)
+{
+	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+	struct sockaddr_storage local, peer;
+	struct end_obs o;
+	int lfd, cfd, rc;
+
+	if (selftest_pair(family, &lfd, &cfd, &local, &peer) == -1) {
+		rc = errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT ? 1 : -1;
+		snprintf(why, len, "%s: cannot connect a pair on loopback: %s",
+		    fam, strerror(errno));
+		selftest_close(lfd, cfd);
+		return rc;
+	}
+	rc = diag_lookup(p, (struct sockaddr *)&local, (struct sockaddr *)&peer,
+	    protocol, &o);
+	selftest_close(lfd, cfd);
+	if (rc == 1 && o.state == STATE_ESTABLISHED) {
+		snprintf(why, len, "%s: found", fam);
+		return 0;
+	}
+	if (rc == 1)
+		snprintf(why, len, "%s: sock_diag finds a connected pair in "
+		    "state %s", fam, state_name(o.state));
+	else if (rc == 0)
+		snprintf(why, len, "%s: sock_diag answers ENOENT for a connected "
+		    "pair on loopback (no handler for protocol %d)", fam,
+		    protocol);
+	else
+		snprintf(why, len, "%s: sock_diag lookup: %s", fam,
+		    strerror(errno));
+	return -1;
+}
+
+/* The path of an executable modprobe, in $PATH or /usr/sbin, /sbin; 0
+ * found, -1 none. */
+static int
+modprobe_path(char *path, size_t len)
+{
+	const char *env = getenv("PATH");
+	char dirs[1024], *dir, *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin:/sbin", env != NULL ? env : "");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		snprintf(path, len, "%s/modprobe", dir);
+		if (dir[0] == '/' && access(path, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Runs "modprobe module" (its output to stderr) and waits for it; 0 when
+ * it exits 0, else -1 with what happened in why. */
+static int
+modprobe(const char *module, char *why, size_t len)
+{
+	char path[1100];
+	pid_t pid, w;
+	int st;
+
+	if (modprobe_path(path, sizeof(path)) == -1) {
+		snprintf(why, len, "no modprobe to load %s", module);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl(path, "modprobe", module, (char *)NULL);
+		_exit(127);
+	}
+	log_debug("running %s %s", path, module);
+	while ((w = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
+		;
+	if (w == -1)
+		snprintf(why, len, "modprobe %s: waitpid: %s", module,
+		    strerror(errno));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	else
+		snprintf(why, len, "modprobe %s failed (%s %d)", module,
+		    WIFEXITED(st) ? "exit" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return -1;
+}
+
+/* Checks family af as probe_selftest does; when that fails, loads module
+ * (once: *tried) and checks again. Returns as probe_selftest. */
+static int
+ready_family(struct probe *p, int af, int protocol, const char *module,
+    int *tried, char *why, size_t len)
+{
+	char note[256];
+	size_t n;
+	int rc = probe_selftest(p, af, protocol, why, len);
+
+	if (rc != -1 || module == NULL || *tried)
+		return rc;
+	*tried = 1;
+	if (modprobe(module, note, sizeof(note)) == 0) {
+		log_info("sock_diag check failed, %s loaded: %s", module, why);
+		if ((rc = probe_selftest(p, af, protocol, why, len)) != -1)
+			return rc;
+		snprintf(note, sizeof(note), "modprobe %s ran, to no avail",
+		    module);
+	}
+	n = strnlen(why, len);
+	snprintf(why + n, len - n, "; %s", note);
+	return -1;
+}
+
+/* Checks sock_diag in each family of families; see probe.h. */
+int
+probe_ready(unsigned families, int protocol, const char *module, char *why,
+    size_t len)
+{
+	static const int af[FAM__COUNT] = { [FAM_IPV4] = AF_INET,
+	    [FAM_IPV6] = AF_INET6 };
+	struct probe *p;
+	char res[512];
+	int f, rc = 0, tried = 0;
+
+	if ((p = probe_open()) == NULL) {
+		snprintf(why, len, "cannot open a NETLINK_SOCK_DIAG socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	for (f = 0; f < FAM__COUNT && rc != -1; f++) {
+		if (!(families & (1u << f)))
+			continue;
+		rc = ready_family(p, af[f], protocol, module, &tried, res,
+		    sizeof(res));
+		if (rc == 1)
+			log_info("sock_diag not checked: %s", res);
+	}
+	probe_close(p);
+	if (rc != -1)
+		return 0;
+	snprintf(why, len, "cannot observe closed ends: %s; load the %s module "
+	    "and start again", res, module != NULL ? module : "sock_diag");
+	return -1;
+}
+
+/* probe_ready for TCP, loading tcp_diag if need be; 0, or -1 logged. */
+int
+probe_ready_tcp(unsigned families)
+{
+	char why[1024];
+
+	if (probe_ready(families, IPPROTO_TCP, "tcp_diag", why, sizeof(why)) == 0)
+		return 0;
+	log_warnx("%s", why);
+	return -1;
 }

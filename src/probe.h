@@ -33,6 +33,32 @@ void probe_close(struct probe *p);
 int probe_end(struct probe *p, int fd, const struct sockaddr *local,
     const struct sockaddr *peer, struct end_obs *o);
 
+/* Checks that sock_diag finds a connection in the calling thread's
+ * network namespace: connects a TCP pair on family's loopback address
+ * (AF_INET, AF_INET6) and looks the client end up by its exact 4-tuple,
+ * asking for protocol (IPPROTO_TCP; a test may ask for one whose sock_diag
+ * handler is surely missing, IPPROTO_SCTP, to see this fail as it would
+ * without tcp_diag: the kernel then answers ENOENT, as for a closed end).
+ * Leaves nothing behind (the client is reset). Returns 0 found; 1 when the
+ * family has no usable loopback address (IPv6 disabled: not checked); -1
+ * not found or an error. why gets one line either way. */
+int probe_selftest(struct probe *p, int family, int protocol, char *why,
+    size_t len);
+
+/* Checks sock_diag as probe_selftest does for each family in families
+ * (1u << FAM_*; one without a loopback address is skipped, logged). When
+ * a check fails, runs "modprobe module" once (module NULL: never), if a
+ * modprobe is found in $PATH, /usr/sbin or /sbin, and checks again. 0
+ * when every family checked passes; -1 with one line for people in why
+ * (what failed, what loading gave, what to load). At start-up, after
+ * isolation: without sock_diag every closed end would read as CLOSED. */
+int probe_ready(unsigned families, int protocol, const char *module,
+    char *why, size_t len);
+
+/* probe_ready for TCP, with the tcp_diag module to load: 0, or -1 with
+ * the reason logged (the caller exits 70). */
+int probe_ready_tcp(unsigned families);
+
 /* Copies what teardownd keeps of a kernel struct tcp_info of len bytes at
  * info (getsockopt's, or an INET_DIAG_INFO attribute's payload) into *s:
  * each field len covers is copied and marked in s->has; the others, which

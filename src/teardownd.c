@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
+#include "probe.h"
 #include "run.h"
 #include "runner.h"
 #include "store.h"
@@ -302,8 +303,10 @@ once_regressed(struct store *st, const struct run *r)
 }
 
 /* Runs the plan once, storing it; returns the exit code: 75 when another
- * teardownd holds the database, 74 when it could not be stored, then 2 for a regression against the baseline (the more
- * specific news), then 1 when a case did not pass, else 0. */
+ * teardownd holds the database, 70 when isolation or sock_diag fails, 74
+ * when it could not be stored, then 2 for a regression against the
+ * baseline (the more specific news), then 1 when a case did not pass,
+ * else 0. */
 static int
 run_once(const struct setup *s)
 {
@@ -321,7 +324,8 @@ run_once(const struct setup *s)
 	if ((st = run_store_open(cf->database, &rc)) == NULL)
 		return rc;		/* logged: 75 when another teardownd has it */
 	run_describe(&ri, cf, &s->cat);
-	if (run_isolate(cf, &ri, ri.isolation) == -1) {
+	if (run_isolate(cf, &ri, ri.isolation) == -1 ||
+	    probe_ready_tcp(cf->families) == -1) {
 		store_close(st);
 		return EXIT_SOFTWARE;
 	}

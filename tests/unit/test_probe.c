@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -712,6 +714,110 @@ a_listener_reports_its_accept_queue_and_backlog(void **state)
 	}
 }
 
+/* The self-test finds a connected pair by its 4-tuple in both families. */
+static void
+selftest_finds_a_connected_pair_by_its_tuple(void **state)
+{
+	struct probe *p = *state;
+	char why[256];
+	size_t f;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		assert_int_equal(probe_selftest(p, families[f], IPPROTO_TCP, why,
+		    sizeof(why)), 0);
+		print_message("%s\n", why);
+	}
+}
+
+/* Without a sock_diag handler for the protocol (SCTP: not built into this
+ * kernel, and a TCP tuple is in no SCTP table anyway) the kernel answers
+ * ENOENT, as it would for TCP without tcp_diag: the self-test fails and
+ * says so, instead of the pair reading as gone. */
+static void
+selftest_without_a_diag_handler_fails_saying_so(void **state)
+{
+	struct probe *p = *state;
+	char why[256];
+	size_t f;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		assert_int_equal(probe_selftest(p, families[f], IPPROTO_SCTP, why,
+		    sizeof(why)), -1);
+		assert_non_null(strstr(why, "sock_diag answers ENOENT for a "
+		    "connected pair on loopback (no handler for protocol 132)"));
+	}
+}
+
+/* A fake modprobe in $PATH that logs its arguments to dir/log and exits
+ * with rc. */
+static void
+fake_modprobe(const char *dir, int rc)
+{
+	char path[128], text[256];
+
+	snprintf(path, sizeof(path), "%s/modprobe", dir);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> %s/log\n"
+	    "exit %d\n", dir, rc);
+	tu_write_file(path, text);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* The lines modprobe logged, "" for none. */
+static const char *
+modprobe_log(const char *dir, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* When the check fails, probe_ready runs modprobe once (not per family),
+ * checks again, and fails with one line naming the module; when the
+ * check passes, it runs nothing. */
+static void
+ready_runs_modprobe_once_only_when_the_check_fails(void **state)
+{
+	unsigned both = 1u << FAM_IPV4 | 1u << FAM_IPV6;
+	const char *old = getenv("PATH");
+	char dir[64], path[1200], why[1024], log[256];
+	int rc;
+
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir)), 0);
+	snprintf(path, sizeof(path), "%s:%s", dir, old != NULL ? old : "/bin");
+	fake_modprobe(dir, 1);
+	setenv("PATH", path, 1);
+	assert_int_equal(probe_ready(both, IPPROTO_TCP, "tcp_diag", why,
+	    sizeof(why)), 0);
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)), "");
+	rc = probe_ready(both, IPPROTO_SCTP, "sctp_diag", why, sizeof(why));
+	assert_int_equal(rc, -1);
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)), "sctp_diag\n");
+	assert_string_equal(why, "cannot observe closed ends: IPv4: sock_diag "
+	    "answers ENOENT for a connected pair on loopback (no handler for "
+	    "protocol 132); modprobe sctp_diag failed (exit 1); load the "
+	    "sctp_diag module and start again");
+	print_message("%s\n", why);
+	fake_modprobe(dir, 0);		/* "loaded", yet still missing */
+	assert_int_equal(probe_ready(both, IPPROTO_SCTP, "sctp_diag", why,
+	    sizeof(why)), -1);
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)),
+	    "sctp_diag\nsctp_diag\n");
+	assert_int_equal(probe_ready(both, IPPROTO_SCTP, NULL, why,
+	    sizeof(why)), -1);		/* no module: nothing run */
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)),
+	    "sctp_diag\nsctp_diag\n");
+	setenv("PATH", old != NULL ? old : "/bin", 1);
+	assert_int_equal(tu_rmrf(dir), 0);
+}
+
 /* The server drops everything: the client's data is retransmitted. */
 static void
 drop_all_filter_makes_peer_retransmit(void **state)
@@ -986,6 +1092,9 @@ main(void)
 		T(a_short_tcp_info_marks_only_the_fields_it_covers),
 		T(queues_count_unread_and_unacknowledged_bytes),
 		T(a_listener_reports_its_accept_queue_and_backlog),
+		T(selftest_finds_a_connected_pair_by_its_tuple),
+		T(selftest_without_a_diag_handler_fails_saying_so),
+		T(ready_runs_modprobe_once_only_when_the_check_fails),
 		T(drop_all_filter_makes_peer_retransmit),
 		T(drop_fin_filter_holds_peer_in_fin_wait1),
 		T(drop_ack_filter_passes_data),
