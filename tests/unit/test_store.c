@@ -139,6 +139,7 @@ make_run(struct run_info *ri)
 	snprintf(ri->sysctl[0].name, sizeof(ri->sysctl[0].name),
 	    "net.ipv4.tcp_fin_timeout");
 	snprintf(ri->sysctl[0].value, sizeof(ri->sysctl[0].value), "60");
+	snprintf(ri->sysctl[0].scope, sizeof(ri->sysctl[0].scope), "netns");
 	snprintf(ri->sysctl[1].name, sizeof(ri->sysctl[1].name),
 	    "net.ipv4.tcp_tw_reuse");
 	snprintf(ri->sysctl[1].value, sizeof(ri->sysctl[1].value), "2");
@@ -259,7 +260,14 @@ a_run_reads_back_as_it_was_written(void **state)
 	assert_int_equal(report_nrows(r), 2);
 	assert_string_equal(tu_col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
 	assert_string_equal(tu_col(r, 0, "value"), "60");
+	assert_string_equal(tu_col(r, 0, "scope"), "netns");
+	assert_null(tu_col(r, 1, "scope"));	/* "" is not known: NULL */
 	report_free(r);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_run_sysctl "
+	    "WHERE host = 'testhost' AND kernel_release = '6.1.0-test' AND "
+	    "run_started_at = '2023-11-14T22:13:20.000000Z' AND "
+	    "run_started_us = 1700000000000000 AND name = "
+	    "'net.ipv4.tcp_fin_timeout' AND value = '60' AND scope = 'netns'"), 1);
 
 	r = tu_query(f->st, STORE_Q_RUN_CASES, &a);
 	assert_int_equal(report_nrows(r), 2);

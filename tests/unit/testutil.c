@@ -141,3 +141,26 @@ tu_end(struct end_obs *o, enum tcp_state st, enum obs_source src,
 	probe_snap_info(&o->info, ti, tcpi_len);
 	o->has_info = 1;
 }
+
+/* Reads a sysctl by dotted name ("" when unreadable). */
+void
+tu_sysctl(const char *name, char *value, size_t len)
+{
+	char path[128], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (p = path + strlen("/proc/sys/"); *p != '\0'; p++)
+		if (*p == '.')
+			*p = '/';
+	value[0] = '\0';
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(value, (int)len, f) == NULL)
+		value[0] = '\0';
+	fclose(f);
+	value[strcspn(value, "\n")] = '\0';
+	for (p = value; *p != '\0'; p++)
+		if (*p == '\t')
+			*p = ' ';
+}

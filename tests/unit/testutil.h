@@ -46,6 +46,11 @@ struct report *tu_query(struct store *st, enum store_query q,
  * when there is no such row or column. */
 const char *tu_col(const struct report *r, size_t i, const char *name);
 
+/* Reads a sysctl by dotted name in the calling thread's namespace, as
+ * runs record it (first line, tabs as spaces), independently of
+ * src/sysctl.c; "" when unreadable. */
+void tu_sysctl(const char *name, char *value, size_t len);
+
 /* struct tcp_info's length as kernels return it: Linux 6.1 ends at
  * tcpi_snd_wnd (Debian 12's headers); 6.2 adds tcpi_rcv_wnd and later
  * fields (Linux 6.18 returns 280 bytes). */
