@@ -268,6 +268,13 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " WHERE v.run_id = :run_id AND s.stability = 'flaky'"
 	    " ORDER BY v.scenario, v.family, v.n_cases DESC, v.first_rep",
 	[STORE_Q_DIFF] = DIFF_SQL " ORDER BY scenario, family",
+	[STORE_Q_DIFF_SYSCTLS] =
+	    "WITH a AS (SELECT name, value FROM run_sysctls"
+	    "  WHERE run_id = :run_id),"
+	    " b AS (SELECT name, value FROM run_sysctls WHERE run_id = :run_id2)"
+	    " SELECT coalesce(a.name, b.name) AS name, a.value AS before,"
+	    " b.value AS after FROM a FULL JOIN b ON a.name = b.name"
+	    " WHERE a.value IS NOT b.value ORDER BY 1",
 	[STORE_Q_BASELINES] =
 	    "SELECT b.host, b.run_id, r.kernel_release AS kernel,"
 	    " " ISO_SECONDS("r.started_us") " AS started,"

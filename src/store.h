@@ -93,6 +93,10 @@ enum store_query {
 	 * and each side's majority: before_/after_ hash, case, verdict,
 	 * stability, n_cases, n_majority and, unless same, signature. */
 	STORE_Q_DIFF,
+	/* run_id (before) against run_id2 (after): each sysctl whose value
+	 * differs, by name: name, before, after (NULL where that run did not
+	 * record it). */
+	STORE_Q_DIFF_SYSCTLS,
 	STORE_Q_BASELINES,			/* the baseline of each host */
 	/* A run's cases for export, by scenario, family and rep: run_id,
 	 * host, kernel_release, kernel_version, run_started_at, case_id,

@@ -357,6 +357,41 @@ a_field_the_kernel_did_not_report_is_stored_as_null(void **state)
 	    "c_rcv_wnd IS NULL"), 1);
 }
 
+/* The sysctls of two runs compared: a changed value, one recorded by
+ * the later run only; equal values are left out. */
+static void
+two_runs_list_the_sysctls_whose_values_differ(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { 0 };
+	struct run_info ri;
+	struct report *r;
+
+	make_run(&ri);
+	assert_int_equal(store_run_begin(f->st, &ri, &a.run_id), 0);
+	snprintf(ri.sysctl[0].value, sizeof(ri.sysctl[0].value), "1");
+	snprintf(ri.sysctl[2].name, sizeof(ri.sysctl[2].name),
+	    "net.ipv4.tcp_rmem");
+	snprintf(ri.sysctl[2].value, sizeof(ri.sysctl[2].value),
+	    "4096 131072 6291456");
+	ri.nsysctl = 3;
+	ri.start_us += 1000000;
+	assert_int_equal(store_run_begin(f->st, &ri, &a.run_id2), 0);
+	r = tu_query(f->st, STORE_Q_DIFF_SYSCTLS, &a);
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
+	assert_string_equal(tu_col(r, 0, "before"), "60");
+	assert_string_equal(tu_col(r, 0, "after"), "1");
+	assert_string_equal(tu_col(r, 1, "name"), "net.ipv4.tcp_rmem");
+	assert_null(tu_col(r, 1, "before"));
+	assert_string_equal(tu_col(r, 1, "after"), "4096 131072 6291456");
+	report_free(r);
+	a.run_id2 = a.run_id;			/* a run against itself */
+	r = tu_query(f->st, STORE_Q_DIFF_SYSCTLS, &a);
+	assert_int_equal(report_nrows(r), 0);
+	report_free(r);
+}
+
 static void
 a_case_without_results_stores_its_script_as_not_run(void **state)
 {
@@ -646,6 +681,7 @@ main(void)
 		T(a_run_reads_back_as_it_was_written),
 		T(steps_keep_states_errno_names_and_null_tcp_info),
 		T(a_field_the_kernel_did_not_report_is_stored_as_null),
+		T(two_runs_list_the_sysctls_whose_values_differ),
 		T(a_case_without_results_stores_its_script_as_not_run),
 		T(a_batch_that_fails_midway_is_rolled_back_whole),
 		T(cases_are_refused_once_their_run_has_ended),
