@@ -202,6 +202,12 @@ sysctl_settle(int isolated)
 		log_debug("sysctl: %s: %s", recorded[i],
 		    pins[i].scope == SCOPE_UNKNOWN ? "nowhere" :
 		    sysctl_scope_name(pins[i].scope));
+		/* Only a global one is read through its pinned file. */
+		if (npinned >= 0 && pins[i].fd != -1 &&
+		    pins[i].scope != SCOPE_GLOBAL) {
+			close(pins[i].fd);
+			pins[i].fd = -1;
+		}
 	}
 	settled = 1;
 }

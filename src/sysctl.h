@@ -54,7 +54,7 @@ void sysctl_pin(void);
  * the same file or none there, SCOPE_GLOBAL; one with no file anywhere,
  * SCOPE_UNKNOWN (so is a global one when sysctl_pin was not called; a
  * per-namespace one is SCOPE_NETNS then too). Without, every one is
- * SCOPE_HOST. */
+ * SCOPE_HOST. Only the global ones' pinned files stay open. */
 void sysctl_settle(int isolated);
 
 /* Reads every recorded sysctl where it lives into v (at most n entries):

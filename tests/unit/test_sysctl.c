@@ -7,6 +7,7 @@
 
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -50,6 +51,21 @@ in_child(void (*fn)(void))
 	if (WEXITSTATUS(status) == CHILD_SKIP)
 		skip();
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The number of open file descriptors of this process. */
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n - 3;			/* ".", ".." and d's own */
 }
 
 /* The entry called name in v[0..n-1]; exits the child if there is none. */
@@ -164,14 +180,15 @@ child_isolated(void)
 	struct sysctl_value v[NVALUES];
 	char qdisc[64], orphans[64], fin[64], buf[64];
 	const struct sysctl_value *e;
-	size_t n;
-	int fd;
+	size_t i, n;
+	int fd, fds, nglobal;
 
 	tu_sysctl("net.core.default_qdisc", qdisc, sizeof(qdisc));
 	tu_sysctl("net.ipv4.tcp_max_orphans", orphans, sizeof(orphans));
 	tu_sysctl("net.ipv4.tcp_fin_timeout", fin, sizeof(fin));
 	CHILD_CHECK(qdisc[0] != '\0' && orphans[0] != '\0',
 	    "run this test in the initial network namespace");
+	fds = open_fds();
 	sysctl_pin();
 	child_unshare();
 	sysctl_settle(1);
@@ -197,6 +214,11 @@ child_isolated(void)
 	n = sysctl_collect(v, NVALUES);
 	CHILD_CHECK(strcmp(entry(v, n, "net.core.default_qdisc")->value,
 	    qdisc) == 0, "second collect");
+	/* Only the global ones' files stay open. */
+	for (i = 0, nglobal = 0; i < n; i++)
+		nglobal += strcmp(v[i].scope, "global") == 0;
+	CHILD_CHECK(nglobal >= 2 && open_fds() == fds + nglobal,
+	    "%d fds open, %d before, %d global", open_fds(), fds, nglobal);
 }
 
 static void
