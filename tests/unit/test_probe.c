@@ -613,17 +613,21 @@ end_without_addresses_is_close_or_unknown(void **state)
 static void
 a_short_tcp_info_marks_only_the_fields_it_covers(void **state)
 {
-	unsigned char ti[TU_TCPI_LEN_6_18];
-	struct tcp_info *t = (struct tcp_info *)ti;
+	union {
+		struct tcp_info t;		/* aligned for it */
+		unsigned char b[TU_TCPI_LEN_6_18];
+	} u;
+	struct tcp_info *t = &u.t;
+	unsigned char *ti = u.b;
 	uint32_t rcv_wnd = 65536;
 	struct tcp_snap s;
 
-	memset(ti, 0, sizeof(ti));
+	memset(&u, 0, sizeof(u));
 	t->tcpi_rto = 204000;
 	t->tcpi_segs_in = 7;
 	t->tcpi_snd_wnd = 1000;
 	memcpy(ti + offsetof(struct tcp_info, tcpi_snd_wnd) + 4, &rcv_wnd, 4);
-	probe_snap_info(&s, ti, sizeof(ti));
+	probe_snap_info(&s, ti, TU_TCPI_LEN_6_18);
 	assert_int_equal(s.has, (1u << SNAP_RQUEUE) - 1);	/* all of tcp_info's */
 	assert_int_equal(s.rcv_wnd, 65536);
 	probe_snap_info(&s, ti, TU_TCPI_LEN_6_1);
