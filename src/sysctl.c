@@ -40,7 +40,7 @@ static const char *const recorded[] = {
 
 /* What is known of recorded[i]. */
 static struct pinned {
-	int fd;					/* its file where teardownd started, or -1 */
+	int fd;					/* its file where teardownd began; -1 */
 	struct stat st;				/* that file's identity */
 	enum sysctl_scope scope;		/* set by sysctl_settle */
 } pins[NITEMS(recorded)];

@@ -19,10 +19,10 @@ struct sysctl_value;
 
 /* Where a recorded sysctl was read: run_sysctls.scope. */
 enum sysctl_scope {
-	SCOPE_UNKNOWN,				/* not settled, or no file anywhere: NULL */
-	SCOPE_HOST,				/* not isolated: read where teardownd (and the cases) run */
-	SCOPE_GLOBAL,				/* one value for all namespaces: read where teardownd started */
-	SCOPE_NETNS,				/* the private namespace's own: read there, with the cases */
+	SCOPE_UNKNOWN,		/* not settled, or no file anywhere: NULL */
+	SCOPE_HOST,		/* not isolated: read where the cases run */
+	SCOPE_GLOBAL,		/* shared by all namespaces: read where teardownd started */
+	SCOPE_NETNS,		/* the private namespace's own: read there */
 	SCOPE__COUNT
 };
 
