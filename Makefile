@@ -124,6 +124,11 @@ $(B)/test_%: tests/unit/test_%.c tests/unit/testutil.c $(B)/libtd.a tests/unit/t
 $(B)/notify_sink: tests/e2e/notify_sink.c | $(B)
 	$(CC) $(TD_CFLAGS) -o $@ $<
 
+# Stands in for a kernel without tcp_diag in tests/e2e/diag.sh (LD_PRELOAD);
+# built without the sanitizers, which an LD_PRELOAD library cannot carry.
+$(B)/diag_shim.so: tests/e2e/diag_shim.c | $(B)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -shared -fPIC -o $@ $< -ldl
+
 # Runs the built-in catalogue once on the embedded default and prints it.
 run: all
 	@./$(B)/teardownd --once --db ./teardownd.db; rc=$$?; \
@@ -131,7 +136,7 @@ run: all
 	exit $$rc
 
 # Every test: unit (cmocka), broken-input corpus, end-to-end on loopback.
-check: all $(UNIT_BINS) $(B)/notify_sink
+check: all $(UNIT_BINS) $(B)/notify_sink $(B)/diag_shim.so
 	@sh tests/run.sh $(B)
 
 # The catalogue (x5) with and without capturing the wire, side by side.

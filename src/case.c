@@ -393,9 +393,6 @@ accept_one(struct tcase *tc)
 	end_discard(tc, s);			/* a reconnect's old end */
 	s->fd = fd;
 	tc->accepted++;
-	if (k == 1)
-		addr_format(&tc->end[0].addr, tc->res.server_addr,
-		    sizeof(tc->res.server_addr));
 	return k;
 }
 
@@ -511,6 +508,7 @@ listener_open(struct tcase *tc)
 	    getsockname(l->fd, &l->addr.sa, &len) == -1)
 		return -1;
 	l->has_addr = 1;
+	addr_format(&l->addr, tc->res.server_addr, sizeof(tc->res.server_addr));
 	return 0;
 }
 
@@ -1262,11 +1260,14 @@ wait_info_failed(const struct step *st, const struct end_obs *o, char *msg,
 {
 	enum info_field f = st->a.info.field;
 	long v = info_value(o, f);
+	size_t n;
 
-	if (v < 0)
-		snprintf(msg, len, "%s: no value for this end (source %s) after %.0f ms",
-		    info_name(f), source_name(o->source), st->a.info.within_us / 1000.0);
-	else
+	if (v < 0) {
+		verdict_info_absent(f, o, msg, len);
+		n = strnlen(msg, len);
+		snprintf(msg + n, len - n, ", after %.0f ms",
+		    st->a.info.within_us / 1000.0);
+	} else
 		snprintf(msg, len, "%s is %ld, not %s %ld, after %.0f ms", info_name(f),
 		    v, op_name(st->a.info.op), st->a.info.value,
 		    st->a.info.within_us / 1000.0);

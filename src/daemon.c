@@ -12,7 +12,11 @@
  *
  * The private network namespace is entered once, at start-up, before any
  * socket but after the notify socket: every run shares it, and the
- * sysctls copied into it are the host's at start-up. The configuration
+ * sysctls copied into it are the host's at start-up; each run records
+ * the sysctls where they live (sysctl.h): global ones through files
+ * opened before the move, the others in the namespace. Then sock_diag is
+ * checked there, once (probe_ready_tcp): without it no closed end could
+ * be observed, and the daemon exits 70. The configuration
  * that SIGHUP loads applies from the next run on; the run in progress
  * keeps the catalogue, the plan and the database it started with until it
  * ends, when they are freed. */
@@ -32,8 +36,10 @@
 #include "metrics.h"
 #include "notify.h"
 #include "parse.h"
+#include "probe.h"
 #include "run.h"
 #include "store.h"
+#include "sysctl.h"
 
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
 #define NSIGNALS	3		/* SIGTERM, SIGINT, SIGHUP */
@@ -501,12 +507,15 @@ daemon_open(struct daemon *d)
 	/* The lock first, then the stale runs: see run_store_open. */
 	if ((d->st = run_store_open(cf->database, &rc)) == NULL)
 		return rc;			/* logged; 75: held by another */
+	sysctl_pin();			/* before isolating: see sysctl.h */
 	run_info_collect(&ri);
 	snprintf(d->host, sizeof(d->host), "%s", ri.host);
 	snprintf(d->kernel, sizeof(d->kernel), "%s", ri.kernel_release);
 	d->isolation_mode = cf->isolation;
-	if (run_isolate(cf, &ri, d->isolation) == -1)
+	if (run_isolate(cf, &ri, d->isolation) == -1 ||
+	    probe_ready_tcp(cf->families) == -1)
 		return EXIT_SOFTWARE;
+	sysctl_settle(strcmp(d->isolation, "netns") == 0);
 	if (daemon_events(d) == -1) {
 		log_warnx("libevent: cannot set the loop up");
 		return EXIT_SOFTWARE;

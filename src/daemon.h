@@ -33,7 +33,8 @@ void setup_free(struct setup *s);
  * setup already loaded (taken over), load reads it again on SIGHUP, and
  * interval_us, when > 0, replaces the configuration's interval. Returns
  * the exit code: 0 after a clean stop, 70 when a required private network
- * namespace cannot be made, 74 when the database cannot be opened.
+ * namespace cannot be made or sock_diag cannot find connections
+ * (probe_ready_tcp), 74 when the database cannot be opened.
  */
 int daemon_main(struct setup *first, setup_load_fn load, void *ctx,
     int64_t interval_us);

@@ -1,8 +1,9 @@
 /* diff.c: two runs compared by their majority signatures. The store says
  * which scenario+family changed (STORE_Q_DIFF, with the two majority
- * signatures); this file lines the two signatures up step by step, marks
- * the rows that differ and prints them side by side as a table, or the
- * whole comparison as one JSON document. */
+ * signatures) and which sysctls differ (STORE_Q_DIFF_SYSCTLS, printed
+ * first: they are often the why); this file lines the two signatures up
+ * step by step, marks the rows that differ and prints them side by side as
+ * a table, or the whole comparison as one JSON document. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,24 @@ header_print(FILE *fp, const struct diff_runs *dr, const struct report *d,
 	return 0;
 }
 
+/* Prints the sysctls whose values differ between the runs (y), above the
+ * behaviour changes: for people a table, when there are any; in JSON the
+ * array "sysctls", always. */
+static void
+sysctls_print(FILE *fp, const struct report *y, int json)
+{
+	if (json) {
+		fputs(",\n\"sysctls\": ", fp);
+		report_json_array(y, fp);
+		return;
+	}
+	if (report_nrows(y) == 0)
+		return;
+	fprintf(fp, "\n%zu sysctl%s differ%s:\n", report_nrows(y),
+	    report_nrows(y) == 1 ? "" : "s", report_nrows(y) == 1 ? "s" : "");
+	report_table(y, fp);
+}
+
 /* Prints the changes; in JSON, after both runs' records (ra, rb). 0 or
  * -2 out of memory. */
 static int
@@ -506,10 +525,11 @@ diff_print(struct store *st, const struct diff_runs *dr, int json, FILE *fp)
 {
 	struct store_args a = { .run_id = dr->before, .run_id2 = dr->after };
 	struct store_args qa = { .run_id = dr->before }, qb = { .run_id = dr->after };
-	struct report *d = NULL, *ra = NULL, *rb = NULL;
+	struct report *d = NULL, *ra = NULL, *rb = NULL, *y = NULL;
 	int rc;
 
 	if ((rc = query_report(st, STORE_Q_DIFF, &a, &d)) != 0 ||
+	    (rc = query_report(st, STORE_Q_DIFF_SYSCTLS, &a, &y)) != 0 ||
 	    (rc = query_report(st, STORE_Q_RUN, &qa, &ra)) != 0 ||
 	    (rc = query_report(st, STORE_Q_RUN, &qb, &rb)) != 0)
 		goto done;
@@ -518,11 +538,13 @@ diff_print(struct store *st, const struct diff_runs *dr, int json, FILE *fp)
 		rc = -2;
 		goto done;
 	}
+	sysctls_print(fp, y, json);
 	if ((rc = body_print(fp, dr, d, ra, rb, json)) != 0)
 		goto done;
 	rc = count_change(d, "changed");
 done:
 	report_free(d);
+	report_free(y);
 	report_free(ra);
 	report_free(rb);
 	return rc;

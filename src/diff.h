@@ -17,7 +17,8 @@ struct diff_runs {
 	const char *before_why, *after_why;	/* one line each, for people */
 };
 
-/* Prints the comparison to fp: text, or one JSON document when json.
+/* Prints the comparison to fp: text, or one JSON document when json; the
+ * sysctls whose values differ between the runs come first.
  * Returns how many scenario+family present in both runs changed their
  * majority signature (the regressions), -1 on a database error
  * (store_errmsg), -2 when memory ran out. */

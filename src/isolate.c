@@ -2,7 +2,8 @@
  *
  * Which sysctls are per namespace is found out, not listed. Before
  * unshare() each sysctl's file is opened and kept open, which pins its
- * /proc/sys inode. /proc/sys/net resolves names against the calling
+ * /proc/sys inode (sysctl.c does the same for the sysctls it records, to
+ * read global ones there later). /proc/sys/net resolves names against the calling
  * thread's current namespace, so after unshare() the same path names a new
  * file (new inode) for a per-namespace sysctl, the very same file for one
  * registered for every namespace (global: writing it would change the
@@ -27,6 +28,7 @@
 #include "isolate.h"
 #include "log.h"
 #include "store.h"
+#include "sysctl.h"
 
 #define NOMETRICS	"net.ipv4.tcp_no_metrics_save"
 
@@ -59,47 +61,6 @@ note(char *msg, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + used, len - used, fmt, ap);
 	va_end(ap);
-}
-
-/* The /proc/sys path of a net.* sysctl; -1 for any other name. */
-static int
-sysctl_path(const char *name, char *path, size_t len)
-{
-	char *p;
-	int n;
-
-	if (strncmp(name, "net.", 4) != 0 || strchr(name, '/') != NULL)
-		return -1;
-	n = snprintf(path, len, "/proc/sys/%s", name);
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	for (p = path + strlen("/proc/sys/"); *p != '\0'; p++)
-		if (*p == '.')
-			*p = '/';
-	return 0;
-}
-
-/* Reads the sysctl at path as run_info_collect records it (first line,
- * tabs as spaces). 0 or -1 with errno. */
-static int
-sysctl_get(const char *path, char *value, size_t len)
-{
-	char *p;
-	FILE *f;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	if (fgets(value, (int)len, f) == NULL) {
-		fclose(f);
-		errno = EIO;
-		return -1;
-	}
-	fclose(f);
-	value[strcspn(value, "\n")] = '\0';
-	for (p = value; *p != '\0'; p++)
-		if (*p == '\t')
-			*p = ' ';
-	return 0;
 }
 
 /* Writes value to the sysctl at path in one write. 0 or -1 with errno. */
@@ -135,7 +96,8 @@ pin_open(struct pin *p, char *msg, size_t len)
 	char path[128];
 
 	p->fd = -1;
-	if (sysctl_path(p->name, path, sizeof(path)) == -1) {
+	if (strncmp(p->name, "net.", 4) != 0 ||
+	    sysctl_path(p->name, path, sizeof(path)) == -1) {
 		note(msg, len, "%s %s: not a net.* sysctl", what, p->name);
 		return -1;
 	}
@@ -226,23 +188,22 @@ pin_apply(const struct pin *p, char *msg, size_t len)
 {
 	const char *what = p->required ? "cannot set" : "not copied:";
 	char path[128], cur[64];
-	struct stat st;
 
-	if (sysctl_path(p->name, path, sizeof(path)) == -1)
-		return -1;			/* checked by pin_open */
-	if (stat(path, &st) == -1) {
+	switch (sysctl_same_file(p->name, &p->st)) {
+	case -1:
 		if (errno == ENOENT)
 			return pin_shared(p, "absent in the new namespace",
 			    msg, len);
 		note(msg, len, "%s %s: %s", what, p->name, strerror(errno));
 		return -1;
-	}
-	if (st.st_dev == p->st.st_dev && st.st_ino == p->st.st_ino)
+	case 1:
 		return pin_shared(p, "same file", msg, len);
-	if (sysctl_get(path, cur, sizeof(cur)) == 0 &&
+	}
+	if (sysctl_read(p->name, cur, sizeof(cur)) == 0 &&
 	    strcmp(cur, p->value) == 0)
 		return 0;
-	if (sysctl_put(path, p->value) == -1) {
+	if (sysctl_path(p->name, path, sizeof(path)) == -1 ||
+	    sysctl_put(path, p->value) == -1) {
 		note(msg, len, "%s %s: %s", what, p->name, strerror(errno));
 		return -1;
 	}
@@ -303,8 +264,7 @@ note_no_ipv6(char *msg, size_t len)
 {
 	char v[64];
 
-	if (sysctl_get("/proc/sys/net/ipv6/conf/lo/disable_ipv6", v,
-	    sizeof(v)) == -1)
+	if (sysctl_read("net.ipv6.conf.lo.disable_ipv6", v, sizeof(v)) == -1)
 		note(msg, len, "::1 missing: no IPv6 in this kernel");
 	else if (strcmp(v, "1") == 0)
 		note(msg, len, "::1 missing: IPv6 disabled in the new namespace "

@@ -8,24 +8,37 @@
  *    mini-sockets with their remaining timer.
  * 3. Nothing found: CLOSED.
  *
+ * With each: the queue lengths (rqueue, wqueue), from SIOCINQ/SIOCOUTQ on
+ * an open fd, else from the inet_diag_msg.
+ *
  * struct tcp_info is read defensively: into a zeroed buffer, each field
- * copied only if the length the kernel returned covers it. */
+ * copied only if the length the kernel returned covers it (getsockopt's
+ * length, or the INET_DIAG_INFO attribute's), and marked present; a field
+ * the running kernel does not fill stays absent, never a 0. */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <netinet/in.h>
+
+#include <linux/sockios.h>
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "probe.h"
 
 #define PROBE_TIMEOUT_MS	1000	/* how long one reply may take */
@@ -39,8 +52,13 @@
 /* Does a kernel tcp_info of len bytes cover field f? */
 #define TI_HAS(len, f) (offsetof(struct tcp_info, f) + \
 	sizeof(((struct tcp_info *)0)->f) <= (len))
-/* Field f of buffer b if the kernel returned it, else 0. */
-#define TI_GET(b, len, f) (TI_HAS(len, f) ? (b)->ti.f : 0)
+/* Copies tcpi_<f> of buffer b into s->f, marking it, if len covers it. */
+#define TI_PUT(s, b, len, f, bit) do {					\
+	if (TI_HAS(len, tcpi_##f)) {					\
+		(s)->f = (b)->ti.tcpi_##f;				\
+		(s)->has |= 1u << (bit);				\
+	}								\
+} while (0)
 
 union tcpi_buf {
 	struct tcp_info ti;			/* the fields this build knows */
@@ -70,9 +88,10 @@ state_known(int state)
 	return (enum tcp_state)state;
 }
 
-/* Copies what teardownd keeps of a kernel tcp_info of len bytes at src. */
-static void
-snap_from_info(struct tcp_snap *s, const void *src, size_t len)
+/* Copies what teardownd keeps of a kernel tcp_info of len bytes at src
+ * into *s, marking each field len covers; see probe.h. */
+void
+probe_snap_info(struct tcp_snap *s, const void *src, size_t len)
 {
 	union tcpi_buf b;
 
@@ -81,26 +100,57 @@ snap_from_info(struct tcp_snap *s, const void *src, size_t len)
 		len = sizeof(b);
 	memcpy(&b, src, len);
 	memset(s, 0, sizeof(*s));
-	s->ca_state = TI_GET(&b, len, tcpi_ca_state);
-	s->retransmits = TI_GET(&b, len, tcpi_retransmits);
-	s->probes = TI_GET(&b, len, tcpi_probes);
-	s->backoff = TI_GET(&b, len, tcpi_backoff);
-	s->rto = TI_GET(&b, len, tcpi_rto);
-	s->unacked = TI_GET(&b, len, tcpi_unacked);
-	s->lost = TI_GET(&b, len, tcpi_lost);
-	s->retrans = TI_GET(&b, len, tcpi_retrans);
-	s->total_retrans = TI_GET(&b, len, tcpi_total_retrans);
-	s->segs_in = TI_GET(&b, len, tcpi_segs_in);
-	s->segs_out = TI_GET(&b, len, tcpi_segs_out);
-	s->last_data_sent = TI_GET(&b, len, tcpi_last_data_sent);
-	s->last_data_recv = TI_GET(&b, len, tcpi_last_data_recv);
-	s->notsent_bytes = TI_GET(&b, len, tcpi_notsent_bytes);
-	s->snd_wnd = TI_GET(&b, len, tcpi_snd_wnd);
-	if (len >= TCPI_RCV_WND_OFF + sizeof(uint32_t))
+	TI_PUT(s, &b, len, ca_state, SNAP_CA_STATE);
+	TI_PUT(s, &b, len, retransmits, SNAP_RETRANSMITS);
+	TI_PUT(s, &b, len, probes, SNAP_PROBES);
+	TI_PUT(s, &b, len, backoff, SNAP_BACKOFF);
+	TI_PUT(s, &b, len, rto, SNAP_RTO);
+	TI_PUT(s, &b, len, unacked, SNAP_UNACKED);
+	TI_PUT(s, &b, len, lost, SNAP_LOST);
+	TI_PUT(s, &b, len, retrans, SNAP_RETRANS);
+	TI_PUT(s, &b, len, total_retrans, SNAP_TOTAL_RETRANS);
+	TI_PUT(s, &b, len, segs_in, SNAP_SEGS_IN);
+	TI_PUT(s, &b, len, segs_out, SNAP_SEGS_OUT);
+	TI_PUT(s, &b, len, last_data_sent, SNAP_LAST_DATA_SENT);
+	TI_PUT(s, &b, len, last_data_recv, SNAP_LAST_DATA_RECV);
+	TI_PUT(s, &b, len, notsent_bytes, SNAP_NOTSENT_BYTES);
+	TI_PUT(s, &b, len, snd_wnd, SNAP_SND_WND);
+	if (len >= TCPI_RCV_WND_OFF + sizeof(uint32_t)) {
 		memcpy(&s->rcv_wnd, b.raw + TCPI_RCV_WND_OFF, sizeof(uint32_t));
+		s->has |= 1u << SNAP_RCV_WND;
+	}
 }
 
-/* TCP_INFO on fd into *s and *state; -1 if the fd gives none. */
+/* The queue lengths of an open fd whose tcp_info (b, len) says state:
+ * SIOCINQ and SIOCOUTQ; for a listener, where SIOCINQ is EINVAL, its
+ * accept queue and backlog, which tcp_info gives as tcpi_unacked and
+ * tcpi_sacked, the meaning sock_diag gives a listener's queues. */
+static void
+queues_by_fd(int fd, int state, const union tcpi_buf *b, socklen_t len,
+    struct tcp_snap *s)
+{
+	int n;
+
+	if (state == STATE_LISTEN) {
+		if (!TI_HAS(len, tcpi_sacked))
+			return;
+		s->rqueue = b->ti.tcpi_unacked;
+		s->wqueue = b->ti.tcpi_sacked;
+		s->has |= 1u << SNAP_RQUEUE | 1u << SNAP_WQUEUE;
+		return;
+	}
+	if (ioctl(fd, SIOCINQ, &n) == 0 && n >= 0) {
+		s->rqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_RQUEUE;
+	}
+	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n >= 0) {
+		s->wqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_WQUEUE;
+	}
+}
+
+/* TCP_INFO and the queues on fd into *s and *state; -1 if the fd gives
+ * no tcp_info. */
 static int
 info_by_fd(int fd, struct tcp_snap *s, int *state)
 {
@@ -113,7 +163,8 @@ info_by_fd(int fd, struct tcp_snap *s, int *state)
 	if (!TI_HAS(len, tcpi_state))
 		return -1;
 	*state = b.ti.tcpi_state;
-	snap_from_info(s, &b, len);
+	probe_snap_info(s, &b, len);
+	queues_by_fd(fd, *state, &b, len, s);
 	return 0;
 }
 
@@ -175,10 +226,11 @@ diag_addr(const struct sockaddr *sa, __be16 *port, __be32 addr[4])
 	return -1;
 }
 
-/* Builds the exact request for local -> peer; -1 on a bad address. */
+/* Builds the exact request for local -> peer of protocol; -1 on a bad
+ * address. */
 static int
 diag_build(struct diag_req *q, uint32_t seq, const struct sockaddr *local,
-    const struct sockaddr *peer)
+    const struct sockaddr *peer, int protocol)
 {
 	memset(q, 0, sizeof(*q));
 	if (local->sa_family != peer->sa_family) {
@@ -190,7 +242,7 @@ diag_build(struct diag_req *q, uint32_t seq, const struct sockaddr *local,
 	q->nlh.nlmsg_flags = NLM_F_REQUEST;	/* no NLM_F_DUMP: one socket */
 	q->nlh.nlmsg_seq = seq;
 	q->r.sdiag_family = (uint8_t)local->sa_family;
-	q->r.sdiag_protocol = IPPROTO_TCP;
+	q->r.sdiag_protocol = (uint8_t)protocol;
 	q->r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
 	q->r.idiag_states = ~0U;
 	q->r.id.idiag_if = 0;
@@ -214,7 +266,7 @@ diag_attrs(const char *pos, size_t len, struct end_obs *o)
 		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
 			return;
 		if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO) {
-			snap_from_info(&o->info, pos + NLA_HDRLEN,
+			probe_snap_info(&o->info, pos + NLA_HDRLEN,
 			    a->nla_len - NLA_HDRLEN);
 			o->has_info = 1;
 		}
@@ -254,6 +306,11 @@ diag_msg(const struct nlmsghdr *nh, const struct diag_req *q,
 	o->timer_ms = m->idiag_expires;
 	diag_attrs((const char *)m + NLMSG_ALIGN(sizeof(*m)),
 	    nh->nlmsg_len - NLMSG_SPACE(sizeof(*m)), o);
+	/* After the tcp_info, which resets the snapshot. A received FIN
+	 * not yet read counts as one byte here; SIOCINQ leaves it out. */
+	o->info.rqueue = m->idiag_rqueue;
+	o->info.wqueue = m->idiag_wqueue;
+	o->info.has |= 1u << SNAP_RQUEUE | 1u << SNAP_WQUEUE;
 	/*
 	 * A timewait mini-socket carries no tcp_info: the kernel fills
 	 * INET_DIAG_INFO only for full sockets. Its idiag_state is its
@@ -331,16 +388,17 @@ diag_recv(struct probe *p, const struct diag_req *q, struct end_obs *o)
 	return -1;
 }
 
-/* Asks sock_diag for local -> peer: 1 found (*o filled), 0 not, -1 error. */
+/* Asks sock_diag for local -> peer of protocol: 1 found (*o filled), 0
+ * not, -1 error. */
 static int
 diag_lookup(struct probe *p, const struct sockaddr *local,
-    const struct sockaddr *peer, struct end_obs *o)
+    const struct sockaddr *peer, int protocol, struct end_obs *o)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct diag_req q;
 	ssize_t n;
 
-	if (diag_build(&q, ++p->seq, local, peer) == -1)
+	if (diag_build(&q, ++p->seq, local, peer, protocol) == -1)
 		return -1;
 	do {
 		n = sendto(p->fd, &q, sizeof(q), 0,
@@ -372,7 +430,7 @@ probe_end(struct probe *p, int fd, const struct sockaddr *local,
 	if (local == NULL || peer == NULL)
 		return 0;
 	memset(&d, 0, sizeof(d));
-	if ((rc = diag_lookup(p, local, peer, &d)) == -1) {
+	if ((rc = diag_lookup(p, local, peer, IPPROTO_TCP, &d)) == -1) {
 		memset(o, 0, sizeof(*o));
 		o->state = STATE_UNKNOWN;
 		o->source = OBS_NONE;
@@ -385,4 +443,241 @@ probe_end(struct probe *p, int fd, const struct sockaddr *local,
 	o->state = STATE_CLOSED;
 	o->source = OBS_GONE;
 	return 0;
+}
+
+/* Binds a socket of family on its loopback address, port 0; the fd, or -1
+ * with errno (EADDRNOTAVAIL or EAFNOSUPPORT: no such loopback). */
+static int
+loopback_socket(int family, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	int fd, saved;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		sin6->sin6_addr = in6addr_loopback;
+	*len = family == AF_INET ? sizeof(*sin) : sizeof(*sin6);
+	if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)ss, *len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)ss, len) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Connects *cfd to a new listener *lfd on family's loopback; local and
+ * peer get the client's 4-tuple. 0, or -1 with errno. */
+static int
+selftest_pair(int family, int *lfd, int *cfd, struct sockaddr_storage *local,
+    struct sockaddr_storage *peer)
+{
+	struct pollfd pfd = { .events = POLLOUT };
+	socklen_t len, llen = sizeof(*local);
+	int err = 0;
+
+	*cfd = -1;
+	if ((*lfd = loopback_socket(family, peer, &len)) == -1 ||
+	    listen(*lfd, 1) == -1)
+		return -1;
+	if ((*cfd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return -1;
+	if (connect(*cfd, (struct sockaddr *)peer, len) == -1 &&
+	    errno != EINPROGRESS)
+		return -1;
+	pfd.fd = *cfd;
+	if (poll(&pfd, 1, PROBE_TIMEOUT_MS) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	len = sizeof(err);
+	if (getsockopt(*cfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return getsockname(*cfd, (struct sockaddr *)local, &llen);
+}
+
+/* Closes the self-test's sockets, the client with an RST, so that
+ * nothing of it is left behind (no TIME_WAIT, no orphan). */
+static void
+selftest_close(int lfd, int cfd)
+{
+	struct linger l = { 1, 0 };
+
+	if (cfd != -1) {
+		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(cfd);
+	}
+	if (lfd != -1)
+		close(lfd);
+}
+
+/* Checks that sock_diag finds a connection by its 4-tuple; see probe.h. */
+int
+probe_selftest(struct probe *p, int family, int protocol, char *why,
+    size_t len)
+{
+	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+	struct sockaddr_storage local, peer;
+	struct end_obs o;
+	int lfd, cfd, rc;
+
+	if (selftest_pair(family, &lfd, &cfd, &local, &peer) == -1) {
+		snprintf(why, len, "%s: cannot connect a pair on loopback: %s",
+		    fam, strerror(errno));
+		selftest_close(lfd, cfd);
+		return 1;		/* nothing to look up: not checked */
+	}
+	rc = diag_lookup(p, (struct sockaddr *)&local, (struct sockaddr *)&peer,
+	    protocol, &o);
+	selftest_close(lfd, cfd);
+	if (rc == 1 && o.state == STATE_ESTABLISHED) {
+		snprintf(why, len, "%s: found", fam);
+		return 0;
+	}
+	if (rc == 1)
+		snprintf(why, len, "%s: sock_diag finds a connected pair in "
+		    "state %s", fam, state_name(o.state));
+	else if (rc == 0)
+		snprintf(why, len, "%s: sock_diag answers ENOENT for a connected "
+		    "pair on loopback (no handler for protocol %d)", fam,
+		    protocol);
+	else
+		snprintf(why, len, "%s: sock_diag lookup: %s", fam,
+		    strerror(errno));
+	return -1;
+}
+
+/* The path of an executable modprobe, in $PATH or /usr/sbin, /sbin; 0
+ * found, -1 none. */
+static int
+modprobe_path(char *path, size_t len)
+{
+	const char *env = getenv("PATH");
+	char dirs[1024], *dir, *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin:/sbin", env != NULL ? env : "");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		snprintf(path, len, "%s/modprobe", dir);
+		if (dir[0] == '/' && access(path, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Runs "modprobe module" (its output to stderr) and waits for it; 0 when
+ * it exits 0, else -1 with what happened in why. */
+static int
+modprobe(const char *module, char *why, size_t len)
+{
+	char path[1100];
+	pid_t pid, w;
+	int st;
+
+	if (modprobe_path(path, sizeof(path)) == -1) {
+		snprintf(why, len, "no modprobe to load %s", module);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl(path, "modprobe", module, (char *)NULL);
+		_exit(127);
+	}
+	log_debug("running %s %s", path, module);
+	while ((w = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
+		;
+	if (w == -1)
+		snprintf(why, len, "modprobe %s: waitpid: %s", module,
+		    strerror(errno));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	else
+		snprintf(why, len, "modprobe %s failed (%s %d)", module,
+		    WIFEXITED(st) ? "exit" : "signal",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return -1;
+}
+
+/* Checks family af as probe_selftest does; when that fails, loads module
+ * (once: *tried) and checks again. Returns as probe_selftest. */
+static int
+ready_family(struct probe *p, int af, int protocol, const char *module,
+    int *tried, char *why, size_t len)
+{
+	char note[256];
+	size_t n;
+	int rc = probe_selftest(p, af, protocol, why, len);
+
+	if (rc != -1 || module == NULL || *tried)
+		return rc;
+	*tried = 1;
+	if (modprobe(module, note, sizeof(note)) == 0) {
+		log_info("sock_diag check failed, %s loaded: %s", module, why);
+		if ((rc = probe_selftest(p, af, protocol, why, len)) != -1)
+			return rc;
+		snprintf(note, sizeof(note), "modprobe %s ran, to no avail",
+		    module);
+	}
+	n = strnlen(why, len);
+	snprintf(why + n, len - n, "; %s", note);
+	return -1;
+}
+
+/* Checks sock_diag in each family of families; see probe.h. */
+int
+probe_ready(unsigned families, int protocol, const char *module, char *why,
+    size_t len)
+{
+	static const int af[FAM__COUNT] = { [FAM_IPV4] = AF_INET,
+	    [FAM_IPV6] = AF_INET6 };
+	struct probe *p;
+	char res[512];
+	int f, rc = 0, tried = 0;
+
+	if ((p = probe_open()) == NULL) {
+		snprintf(why, len, "cannot open a NETLINK_SOCK_DIAG socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	for (f = 0; f < FAM__COUNT && rc != -1; f++) {
+		if (!(families & (1u << f)))
+			continue;
+		rc = ready_family(p, af[f], protocol, module, &tried, res,
+		    sizeof(res));
+		if (rc == 1)
+			log_info("sock_diag not checked: %s", res);
+	}
+	probe_close(p);
+	if (rc != -1)
+		return 0;
+	snprintf(why, len, "cannot observe closed ends: %s; load the %s module "
+	    "and start again", res, module != NULL ? module : "sock_diag");
+	return -1;
+}
+
+/* probe_ready for TCP, loading tcp_diag if need be; 0, or -1 logged. */
+int
+probe_ready_tcp(unsigned families)
+{
+	char why[1024];
+
+	if (probe_ready(families, IPPROTO_TCP, "tcp_diag", why, sizeof(why)) == 0)
+		return 0;
+	log_warnx("%s", why);
+	return -1;
 }

@@ -26,6 +26,7 @@
 #include "store.h"
 #include "trans.h"
 #include "worker.h"
+#include "sysctl.h"
 
 #define BATCH		8		/* finished cases handed out together */
 #define FD_RESERVE	64		/* open files kept for all but sockets */
@@ -411,48 +412,11 @@ runner_free(struct runner *rn)
 	free(rn);
 }
 
-/* The teardown sysctls recorded with every run. */
-static const char *const run_sysctls[] = {
-	"net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_orphan_retries",
-	"net.ipv4.tcp_max_orphans", "net.ipv4.tcp_max_tw_buckets",
-	"net.ipv4.tcp_tw_reuse", "net.ipv4.tcp_rfc1337",
-	"net.ipv4.tcp_abort_on_overflow", "net.ipv4.tcp_retries2",
-	"net.ipv4.tcp_synack_retries", "net.ipv4.tcp_syn_retries",
-	"net.ipv4.tcp_keepalive_time",
-	"net.ipv4.tcp_rto_min_us", "net.ipv4.tcp_ecn",
-	"net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack",
-	"net.ipv4.tcp_congestion_control", "net.core.default_qdisc",
-};
-
-/* Reads one sysctl by dotted name into value ("" when unreadable). */
-static void
-sysctl_read(const char *name, char *value, size_t len)
-{
-	char path[128], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	for (p = path + 10; *p != '\0'; p++)
-		if (*p == '.')
-			*p = '/';
-	value[0] = '\0';
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	if (fgets(value, (int)len, f) == NULL)
-		value[0] = '\0';
-	value[strcspn(value, "\n")] = '\0';
-	for (p = value; *p != '\0'; p++)
-		if (*p == '\t')
-			*p = ' ';
-	fclose(f);
-}
-
 /* Fills ri with what identifies this machine and kernel now. */
 void
 run_info_collect(struct run_info *ri)
 {
 	struct utsname un;
-	size_t i;
 
 	memset(ri, 0, sizeof(*ri));
 	if (gethostname(ri->host, sizeof(ri->host) - 1) == -1)
@@ -463,12 +427,6 @@ run_info_collect(struct run_info *ri)
 	}
 	snprintf(ri->version, sizeof(ri->version), "%s", TEARDOWND_VERSION);
 	ri->start_us = clock_wall_us();
-	for (i = 0; i < sizeof(run_sysctls) / sizeof(run_sysctls[0]) &&
-	    i < sizeof(ri->sysctl) / sizeof(ri->sysctl[0]); i++) {
-		snprintf(ri->sysctl[i].name, sizeof(ri->sysctl[i].name), "%s",
-		    run_sysctls[i]);
-		sysctl_read(run_sysctls[i], ri->sysctl[i].value,
-		    sizeof(ri->sysctl[i].value));
-	}
-	ri->nsysctl = i;
+	ri->nsysctl = sysctl_collect(ri->sysctl,
+	    sizeof(ri->sysctl) / sizeof(ri->sysctl[0]));
 }

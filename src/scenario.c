@@ -35,6 +35,7 @@ static const char *const info_names[] = {
 	[INFO_TOTAL_RETRANS] = "total_retrans", [INFO_SEGS_IN] = "segs_in",
 	[INFO_SEGS_OUT] = "segs_out", [INFO_NOTSENT_BYTES] = "notsent_bytes",
 	[INFO_SND_WND] = "snd_wnd", [INFO_RCV_WND] = "rcv_wnd",
+	[INFO_RQUEUE] = "rqueue", [INFO_WQUEUE] = "wqueue",
 	[INFO_TIMER_MS] = "timer_ms",
 };
 
@@ -126,6 +127,18 @@ const char *info_name(enum info_field f) { return table_name(info_names, NITEMS(
 const char *op_name(enum cmp_op op) { return table_name(op_names, NITEMS(op_names), op); }
 const char *family_name(enum family f) { return table_name(family_names, NITEMS(family_names), f); }
 
+/* The snapshot field behind each info field; -1 for INFO_TIMER_MS. */
+static const int info_snap[INFO__COUNT] = {
+	[INFO_RETRANSMITS] = SNAP_RETRANSMITS, [INFO_PROBES] = SNAP_PROBES,
+	[INFO_BACKOFF] = SNAP_BACKOFF, [INFO_RTO] = SNAP_RTO,
+	[INFO_UNACKED] = SNAP_UNACKED, [INFO_LOST] = SNAP_LOST,
+	[INFO_RETRANS] = SNAP_RETRANS, [INFO_TOTAL_RETRANS] = SNAP_TOTAL_RETRANS,
+	[INFO_SEGS_IN] = SNAP_SEGS_IN, [INFO_SEGS_OUT] = SNAP_SEGS_OUT,
+	[INFO_NOTSENT_BYTES] = SNAP_NOTSENT_BYTES, [INFO_SND_WND] = SNAP_SND_WND,
+	[INFO_RCV_WND] = SNAP_RCV_WND, [INFO_RQUEUE] = SNAP_RQUEUE,
+	[INFO_WQUEUE] = SNAP_WQUEUE, [INFO_TIMER_MS] = -1,
+};
+
 /* The value of field f in o; -1 when o has none. */
 long
 info_value(const struct end_obs *o, enum info_field f)
@@ -135,7 +148,7 @@ info_value(const struct end_obs *o, enum info_field f)
 	if (f == INFO_TIMER_MS)
 		return o->source == OBS_DIAG || o->source == OBS_DIAG_TW ?
 		    (long)o->timer_ms : -1;
-	if (!o->has_info)
+	if ((unsigned)f >= INFO__COUNT || !SNAP_HAS(t, info_snap[f]))
 		return -1;
 	switch (f) {
 	case INFO_RETRANSMITS: return t->retransmits;
@@ -151,8 +164,21 @@ info_value(const struct end_obs *o, enum info_field f)
 	case INFO_NOTSENT_BYTES: return (long)t->notsent_bytes;
 	case INFO_SND_WND: return (long)t->snd_wnd;
 	case INFO_RCV_WND: return (long)t->rcv_wnd;
+	case INFO_RQUEUE: return (long)t->rqueue;
+	case INFO_WQUEUE: return (long)t->wqueue;
 	default: return -1;
 	}
+}
+
+/* Whether o has tcp_info but the running kernel's is too short for f
+ * (rqueue and wqueue do not come from tcp_info). */
+int
+info_unreported(const struct end_obs *o, enum info_field f)
+{
+	if (!o->has_info || (unsigned)f >= INFO__COUNT || f == INFO_TIMER_MS ||
+	    f == INFO_RQUEUE || f == INFO_WQUEUE)
+		return 0;
+	return !SNAP_HAS(&o->info, info_snap[f]);
 }
 
 /* Whether a op b holds. */

@@ -42,12 +42,13 @@ enum filter_kind {
 	FILTER__COUNT
 };
 
-/* The tcp_info fields a step can test (expect/wait info), by name as in
- * struct tcp_snap; INFO_TIMER_MS is sock_diag's timer of an orphan. */
+/* The fields a step can test (expect/wait info), by name as in struct
+ * tcp_snap; INFO_TIMER_MS is sock_diag's timer of an orphan. */
 enum info_field {
 	INFO_RETRANSMITS, INFO_PROBES, INFO_BACKOFF, INFO_RTO, INFO_UNACKED,
 	INFO_LOST, INFO_RETRANS, INFO_TOTAL_RETRANS, INFO_SEGS_IN, INFO_SEGS_OUT,
-	INFO_NOTSENT_BYTES, INFO_SND_WND, INFO_RCV_WND, INFO_TIMER_MS,
+	INFO_NOTSENT_BYTES, INFO_SND_WND, INFO_RCV_WND, INFO_RQUEUE, INFO_WQUEUE,
+	INFO_TIMER_MS,
 	INFO__COUNT
 };
 
@@ -147,15 +148,32 @@ struct scenario {
 	struct step *steps;			/* malloc'd, owned */
 };
 
-/* The subset of struct tcp_info that teardownd keeps. */
+/* The fields of struct tcp_snap, as bits of its has mask. */
+enum snap_field {
+	SNAP_CA_STATE, SNAP_RETRANSMITS, SNAP_PROBES, SNAP_BACKOFF, SNAP_RTO,
+	SNAP_UNACKED, SNAP_LOST, SNAP_RETRANS, SNAP_TOTAL_RETRANS, SNAP_SEGS_IN,
+	SNAP_SEGS_OUT, SNAP_LAST_DATA_SENT, SNAP_LAST_DATA_RECV,
+	SNAP_NOTSENT_BYTES, SNAP_SND_WND, SNAP_RCV_WND, SNAP_RQUEUE, SNAP_WQUEUE,
+	SNAP__COUNT
+};
+
+/* Whether snapshot s holds field f (enum snap_field). */
+#define SNAP_HAS(s, f)	(((s)->has >> (f)) & 1u)
+
+/* What teardownd keeps of an end's counters: a subset of struct tcp_info
+ * and the queue lengths. A field whose bit is not in has was not reported
+ * (a kernel older than the field, or no tcp_info) and reads 0. */
 struct tcp_snap {
+	uint32_t has;				/* 1u << SNAP_*: the fields reported */
 	uint8_t ca_state, retransmits, probes, backoff;
 	uint32_t rto;				/* us */
 	uint32_t unacked, lost, retrans, total_retrans;
 	uint32_t segs_in, segs_out;
 	uint32_t last_data_sent, last_data_recv;	/* ms ago */
 	uint32_t notsent_bytes;
-	uint32_t snd_wnd, rcv_wnd;		/* 0 where the kernel lacks them */
+	uint32_t snd_wnd, rcv_wnd;		/* since Linux 5.4 and 6.2 */
+	uint32_t rqueue;			/* bytes to read; listener: accept queue */
+	uint32_t wqueue;			/* bytes unacked or unsent; listener: backlog */
 };
 
 enum obs_source {
@@ -170,8 +188,8 @@ enum obs_source {
 struct end_obs {
 	enum tcp_state state;
 	enum obs_source source;
-	int has_info;				/* info below is valid */
-	struct tcp_snap info;
+	int has_info;				/* tcp_info was read (see info.has) */
+	struct tcp_snap info;			/* counters; rqueue/wqueue also without tcp_info */
 	int timer;				/* idiag_timer (diag only), else 0 */
 	uint32_t timer_ms;			/* idiag_expires ms (diag only) */
 };
@@ -286,9 +304,11 @@ const char *family_name(enum family f);
 
 const char *info_name(enum info_field f);	/* "total_retrans" */
 const char *op_name(enum cmp_op op);		/* ">=" */
-/* The value of field f in an observation; -1 when it has none (no
- * tcp_info, or no timer for INFO_TIMER_MS). */
+/* The value of field f in an observation; -1 when it has none (not
+ * reported, or no timer for INFO_TIMER_MS). */
 long info_value(const struct end_obs *o, enum info_field f);
+/* Whether o has tcp_info but the running kernel's is too short for f. */
+int info_unreported(const struct end_obs *o, enum info_field f);
 /* Whether a op b holds. */
 int op_holds(long a, enum cmp_op op, long b);
 

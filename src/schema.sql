@@ -1236,3 +1236,92 @@ SELECT
 	c.transitions
 FROM cases AS c
 JOIN runs AS r ON r.id = c.run_id;
+
+-- migration 7: honest observation: each end's queue lengths (steps c_rqueue .. s_wqueue, v_step); where each sysctl was read (run_sysctls.scope, v_run_sysctl).
+
+-- From this migration on, a tcp_info column of steps (c_ca_state ..
+-- c_rcv_wnd and the s_* ones) is NULL where the running kernel's struct
+-- tcp_info does not reach that field (tcpi_rcv_wnd before Linux 6.2, for
+-- one): teardownd reads the length the kernel returns. Rows written
+-- before this migration hold 0 there instead.
+
+-- Each end's queue lengths after the step; NULL when the end was not
+-- found (or not observed). rqueue: bytes received and not read yet;
+-- wqueue: bytes not acknowledged or not sent yet. From SIOCINQ and
+-- SIOCOUTQ on an open fd, else from sock_diag (idiag_rqueue,
+-- idiag_wqueue), which counts a received FIN not read yet as one byte
+-- where SIOCINQ does not; both count the end's own unacknowledged FIN as
+-- one. A TIME_WAIT socket reports 0 and 0. For a listener: its accept
+-- queue and its backlog.
+ALTER TABLE steps ADD COLUMN c_rqueue INTEGER;
+ALTER TABLE steps ADD COLUMN c_wqueue INTEGER;
+ALTER TABLE steps ADD COLUMN s_rqueue INTEGER;
+ALTER TABLE steps ADD COLUMN s_wqueue INTEGER;
+
+-- v_step gains them, at the end.
+DROP VIEW v_step;
+CREATE VIEW v_step AS
+SELECT
+	s.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	s.idx,
+	s.line,
+	s.side,
+	s.verb,
+	s.args,
+	s.status,
+	s.rc,
+	s.errno,
+	s.events,
+	s.eof,
+	s.t_us,
+	s.dur_us,
+	s.message,
+	s.c_state AS client_state,
+	s.s_state AS server_state,
+	s.c_source, s.c_timer, s.c_timer_ms, s.c_ca_state, s.c_retransmits,
+	s.c_probes, s.c_backoff, s.c_rto, s.c_unacked, s.c_lost, s.c_retrans,
+	s.c_total_retrans, s.c_segs_in, s.c_segs_out, s.c_last_data_sent,
+	s.c_last_data_recv, s.c_notsent_bytes, s.c_snd_wnd, s.c_rcv_wnd,
+	s.s_source, s.s_timer, s.s_timer_ms, s.s_ca_state, s.s_retransmits,
+	s.s_probes, s.s_backoff, s.s_rto, s.s_unacked, s.s_lost, s.s_retrans,
+	s.s_total_retrans, s.s_segs_in, s.s_segs_out, s.s_last_data_sent,
+	s.s_last_data_recv, s.s_notsent_bytes, s.s_snd_wnd, s.s_rcv_wnd,
+	s.c_rqueue, s.c_wqueue, s.s_rqueue, s.s_wqueue
+FROM steps AS s
+JOIN cases AS c ON c.id = s.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- Where each recorded sysctl was read, and so whose value it is:
+--   'netns'   a per-namespace sysctl, read in teardownd's private network
+--             namespace, where the cases ran;
+--   'global'  one value for every namespace (net.core.default_qdisc,
+--             net.ipv4.tcp_max_orphans, ...), read in the namespace
+--             teardownd was started in, through a file opened there before
+--             it made its own (a global net sysctl has no file inside);
+--   'host'    the run was not isolated: read in the namespace teardownd
+--             runs in, where its cases ran too, global or not;
+--   NULL      not known: a run stored before this migration, or a sysctl
+--             with no file where teardownd looked (value '').
+ALTER TABLE run_sysctls ADD COLUMN scope TEXT
+	CHECK (scope IN ('netns', 'global', 'host'));
+
+-- v_run_sysctl: every recorded sysctl with its run's host, kernel release
+-- and start, and where it was read (scope, as above).
+CREATE VIEW v_run_sysctl AS
+SELECT
+	y.run_id,
+	r.host,
+	r.kernel_release,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	y.name,
+	y.value,
+	y.scope
+FROM run_sysctls AS y
+JOIN runs AS r ON r.id = y.run_id;

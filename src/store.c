@@ -58,15 +58,18 @@ struct store {
 	char err[512];				/* last error, one line */
 };
 
-/* The tcp_snap fields kept for each end, as X(prefix, field). */
+/* The tcp_snap fields kept for each end, as X(prefix, field, SNAP_ bit). */
 #define SNAP_FIELDS(X, p)						\
-	X(p, ca_state) X(p, retransmits) X(p, probes) X(p, backoff)	\
-	X(p, rto) X(p, unacked) X(p, lost) X(p, retrans)		\
-	X(p, total_retrans) X(p, segs_in) X(p, segs_out)		\
-	X(p, last_data_sent) X(p, last_data_recv) X(p, notsent_bytes)	\
-	X(p, snd_wnd) X(p, rcv_wnd)
-#define SNAP_COL(p, f)		p "_" #f ", "
-#define SNAP_PARAM(p, f)	":" p "_" #f ", "
+	X(p, ca_state, CA_STATE) X(p, retransmits, RETRANSMITS)		\
+	X(p, probes, PROBES) X(p, backoff, BACKOFF) X(p, rto, RTO)	\
+	X(p, unacked, UNACKED) X(p, lost, LOST) X(p, retrans, RETRANS)	\
+	X(p, total_retrans, TOTAL_RETRANS) X(p, segs_in, SEGS_IN)	\
+	X(p, segs_out, SEGS_OUT) X(p, last_data_sent, LAST_DATA_SENT)	\
+	X(p, last_data_recv, LAST_DATA_RECV)				\
+	X(p, notsent_bytes, NOTSENT_BYTES) X(p, snd_wnd, SND_WND)	\
+	X(p, rcv_wnd, RCV_WND) X(p, rqueue, RQUEUE) X(p, wqueue, WQUEUE)
+#define SNAP_COL(p, f, b)	p "_" #f ", "
+#define SNAP_PARAM(p, f, b)	":" p "_" #f ", "
 /* Column and parameter lists of one end, prefix "c" or "s". */
 #define END_COLS(p)	p "_state, " p "_source, " p "_timer, " p "_timer_ms, " \
 			SNAP_FIELDS(SNAP_COL, p)
@@ -83,8 +86,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " VALUES (:host, :kernel_release, :kernel_version, :config_hash,"
 	    " :version, :families, :isolation, :repeat, :started_us)",
 	[STMT_INSERT_SYSCTL] =
-	    "INSERT INTO run_sysctls (run_id, name, value)"
-	    " VALUES (:run_id, :name, :value)",
+	    "INSERT INTO run_sysctls (run_id, name, value, scope)"
+	    " VALUES (:run_id, :name, :value, :scope)",
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
@@ -165,14 +168,16 @@ static const char *const stmt_sql[STMT__COUNT] = {
 #define STEP_VERBOSE_SQL						\
 	"round(dur_us / 1000.0, 1) AS dur_ms,"				\
 	" c_retrans, c_total_retrans, round(c_rto / 1000.0, 1) AS c_rto_ms,"	\
-	" c_backoff, c_timer_ms,"					\
+	" c_backoff, c_timer_ms, c_rqueue, c_wqueue,"			\
 	" s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"	\
-	" s_backoff, s_timer_ms"
+	" s_backoff, s_timer_ms, s_rqueue, s_wqueue"
 #define STEP_VERBOSE_NAMES						\
 	"dur_ms, c_retrans, c_total_retrans, c_rto_ms, c_backoff, c_timer_ms,"	\
-	" s_retrans, s_total_retrans, s_rto_ms, s_backoff, s_timer_ms"
+	" c_rqueue, c_wqueue, s_retrans, s_total_retrans, s_rto_ms,"	\
+	" s_backoff, s_timer_ms, s_rqueue, s_wqueue"
 #define STEP_VERBOSE_NULLS						\
-	"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"	\
+	" NULL, NULL, NULL, NULL"
 
 /* A case's steps with its state transitions between them, in time order
  * (STORE_Q_CASE_TIMELINE): a transition is a row of its end with no idx,
@@ -252,7 +257,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " wire"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
-	    "SELECT name, value FROM run_sysctls WHERE run_id = :run_id"
+	    "SELECT name, value, scope FROM v_run_sysctl WHERE run_id = :run_id"
 	    " ORDER BY name",
 	[STORE_Q_RUN_CASES] =
 	    "SELECT 'c' || c.case_id AS \"case\", c.scenario, c.family, c.rep,"
@@ -321,6 +326,13 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " WHERE v.run_id = :run_id AND s.stability = 'flaky'"
 	    " ORDER BY v.scenario, v.family, v.n_cases DESC, v.first_rep",
 	[STORE_Q_DIFF] = DIFF_SQL " ORDER BY scenario, family",
+	[STORE_Q_DIFF_SYSCTLS] =
+	    "WITH a AS (SELECT name, value FROM run_sysctls"
+	    "  WHERE run_id = :run_id),"
+	    " b AS (SELECT name, value FROM run_sysctls WHERE run_id = :run_id2)"
+	    " SELECT coalesce(a.name, b.name) AS name, a.value AS before,"
+	    " b.value AS after FROM a FULL JOIN b ON a.name = b.name"
+	    " WHERE a.value IS NOT b.value ORDER BY 1",
 	[STORE_Q_BASELINES] =
 	    "SELECT b.host, b.run_id, r.kernel_release AS kernel,"
 	    " " ISO_SECONDS("r.started_us") " AS started,"
@@ -795,8 +807,8 @@ bind_end_int(sqlite3_stmt *s, const char *prefix, const char *field,
 	return bind_int(s, name, v);
 }
 
-/* Binds one end's observation (prefix "c" or "s"); what was not observed
- * stays NULL. */
+/* Binds one end's observation (prefix "c" or "s"); what was not observed,
+ * or not reported by the kernel (its bit clear in info.has), stays NULL. */
 static int
 bind_end(sqlite3_stmt *s, const char *p, const struct end_obs *o)
 {
@@ -814,9 +826,9 @@ bind_end(sqlite3_stmt *s, const char *p, const struct end_obs *o)
 		bad |= bind_end_int(s, p, "timer", o->timer);
 		bad |= bind_end_int(s, p, "timer_ms", o->timer_ms);
 	}
-	if (!o->has_info)
-		return bad;
-#define BIND_SNAP(p, f)	bad |= bind_end_int(s, p, #f, i->f);
+#define BIND_SNAP(p, f, b)						\
+	if (SNAP_HAS(i, SNAP_##b))					\
+		bad |= bind_end_int(s, p, #f, i->f);
 	SNAP_FIELDS(BIND_SNAP, p)
 #undef BIND_SNAP
 	return bad;
@@ -926,6 +938,7 @@ insert_sysctls(struct store *st, int64_t run_id, const struct run_info *ri)
 		bad = bind_int(s, ":run_id", run_id);
 		bad |= bind_text(s, ":name", sv->name, sizeof(sv->name), 0);
 		bad |= bind_text(s, ":value", sv->value, sizeof(sv->value), 0);
+		bad |= bind_text(s, ":scope", sv->scope, sizeof(sv->scope), 1);
 		if (bad)
 			return stmt_bind_failed(st, STMT_INSERT_SYSCTL, what);
 		if (stmt_run(st, STMT_INSERT_SYSCTL, what) == -1)

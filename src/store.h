@@ -13,6 +13,7 @@ struct store;
 struct sysctl_value {
 	char name[64];				/* "net.ipv4.tcp_fin_timeout" */
 	char value[64];				/* as read, "" if unreadable */
+	char scope[8];				/* "host", "global", "netns"; "" unknown */
 };
 
 struct run_info {
@@ -70,7 +71,7 @@ enum store_query {
 	STORE_Q_RUN_CASES,			/* its cases, first failing step: run_id */
 	STORE_Q_CASE,				/* one case's header: case_id */
 	STORE_Q_CASE_STEPS,			/* its steps, both ends side by side: case_id */
-	STORE_Q_CASE_STEPS_VERBOSE,		/* the same with key tcp_info: case_id */
+	STORE_Q_CASE_STEPS_VERBOSE,		/* the same with key tcp_info, queues: case_id */
 	/* Its steps with its state transitions between them in time order,
 	 * as STORE_Q_CASE_STEPS's columns (t_ms to the us): a transition
 	 * has no idx, its end as side, "FROM -> TO" as step and its new
@@ -102,6 +103,10 @@ enum store_query {
 	 * and each side's majority: before_/after_ hash, case, verdict,
 	 * stability, n_cases, n_majority and, unless same, signature. */
 	STORE_Q_DIFF,
+	/* run_id (before) against run_id2 (after): each sysctl whose value
+	 * differs, by name: name, before, after (NULL where that run did not
+	 * record it). */
+	STORE_Q_DIFF_SYSCTLS,
 	STORE_Q_BASELINES,			/* the baseline of each host */
 	/* A run's cases for export, by scenario, family and rep: run_id,
 	 * host, kernel_release, kernel_version, run_started_at, case_id,

@@ -16,10 +16,12 @@
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
+#include "probe.h"
 #include "run.h"
 #include "runner.h"
 #include "scenario.h"
 #include "store.h"
+#include "sysctl.h"
 
 #define EXIT_FAILED	1		/* some case did not pass */
 #define EXIT_REGRESSED	2		/* --once: changed against the baseline */
@@ -348,8 +350,10 @@ once_regressed(struct store *st, const struct run *r)
 }
 
 /* Runs the plan once, storing it; returns the exit code: 75 when another
- * teardownd holds the database, 74 when it could not be stored, then 2 for a regression against the baseline (the more
- * specific news), then 1 when a case did not pass, else 0. */
+ * teardownd holds the database, 70 when isolation or sock_diag fails, 74
+ * when it could not be stored, then 2 for a regression against the
+ * baseline (the more specific news), then 1 when a case did not pass,
+ * else 0. */
 static int
 run_once(const struct setup *s)
 {
@@ -366,11 +370,17 @@ run_once(const struct setup *s)
 
 	if ((st = run_store_open(cf->database, &rc)) == NULL)
 		return rc;		/* logged: 75 when another teardownd has it */
+	sysctl_pin();			/* before isolating: see sysctl.h */
 	run_describe(&ri, cf, &s->cat);
-	if (run_isolate(cf, &ri, ri.isolation) == -1) {
+	if (run_isolate(cf, &ri, ri.isolation) == -1 ||
+	    probe_ready_tcp(cf->families) == -1) {
 		store_close(st);
 		return EXIT_SOFTWARE;
 	}
+	/* Read again where each lives, now that the cases' namespace is. */
+	sysctl_settle(strcmp(ri.isolation, "netns") == 0);
+	ri.nsysctl = sysctl_collect(ri.sysctl, sizeof(ri.sysctl) /
+	    sizeof(ri.sysctl[0]));
 	if ((on.base = event_base_new()) == NULL)
 		fatalx(EXIT_SOFTWARE, "event_base_new failed");
 	sigs[0] = evsignal_new(on.base, SIGINT, once_signal, &on);

@@ -72,6 +72,20 @@ expect_previous(const struct step *st, const struct step *ls,
 	}
 }
 
+/* Why end o has no value for field f; see verdict.h. */
+void
+verdict_info_absent(enum info_field f, const struct end_obs *o, char *msg,
+    size_t len)
+{
+	if (info_unreported(o, f))
+		snprintf(msg, len, "%s not reported by this kernel", info_name(f));
+	else
+		snprintf(msg, len, "%s: no %s for this end (source %s)",
+		    info_name(f), f == INFO_TIMER_MS ? "sock_diag timer" :
+		    f == INFO_RQUEUE || f == INFO_WQUEUE ? "queue length" :
+		    "tcp_info", source_name(o->source));
+}
+
 /* expect info FIELD OP N: about this end's observation now. */
 static int
 expect_info(const struct step *st, const struct end_obs *now, char *msg,
@@ -86,9 +100,7 @@ expect_info(const struct step *st, const struct end_obs *now, char *msg,
 		snprintf(msg, len, "%s is %ld, expected %s %ld", info_name(f), v,
 		    op_name(st->a.info.op), st->a.info.value);
 	else
-		snprintf(msg, len, "%s: no %s for this end (source %s)",
-		    info_name(f), f == INFO_TIMER_MS ? "sock_diag timer" :
-		    "tcp_info", source_name(now->source));
+		verdict_info_absent(f, now, msg, len);
 	return 0;
 }
 

@@ -22,6 +22,13 @@ struct expect_ctx {
 int verdict_expect(const struct step *st, const struct expect_ctx *x,
     char *msg, size_t len);
 
+/* Why end o has no value for info field f (info_value() < 0), into msg:
+ * "<field> not reported by this kernel" when the end's tcp_info is too
+ * short for it, else "<field>: no tcp_info for this end (source S)" or
+ * the like. For expect info and wait info alike. */
+void verdict_info_absent(enum info_field f, const struct end_obs *o,
+    char *msg, size_t len);
+
 /* Sets cr->verdict, first_fail and msg from the step results: the first
  * step that failed, timed out or was abandoned decides. Keeps
  * VERDICT_ERROR and VERDICT_SKIPPED set before the steps ran. */

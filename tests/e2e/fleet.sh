@@ -98,9 +98,15 @@ EOF
 "$TD" --once --db "$A" --scenarios "$T/slow.ini" --repeat 16 \
     --only slow-close,three-way-close > /dev/null 2>&1 &
 pid=$!
+# Cases stored so far of a run still running ("" when sqlite3 fails: it
+# can say "database is locked" while teardownd opens the database, hence
+# the busy timeout; an empty answer must not end the wait).
+running_cases() {
+	sqlite3 -cmd '.timeout 2000' "$A" \
+	    "select count(*) from v_case where run_status = 'running'" 2> /dev/null
+}
 i=0
-while [ "$(sqlite3 "$A" "select count(*) from v_case where run_status = 'running'" 2> /dev/null)" = 0 ] ||
-    [ -z "$(sqlite3 "$A" "select 1 from runs where status = 'running'" 2> /dev/null)" ]; do
+until [ "$(running_cases)" -gt 0 ] 2> /dev/null; do
 	i=$((i + 1)); [ "$i" -gt 50 ] && break; sleep 0.1
 done
 ctl merge "$A" -o "$F"

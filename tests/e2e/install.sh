@@ -50,7 +50,7 @@ for m in "$R"/usr/share/man/man*/*; do
 	check "man -l renders ${m##*/}" [ -s "$T/man" ] && [ ! -s "$T/manerr" ]
 done
 # Every step the README's scenario table documents is in teardownd.ini(5).
-sed -n '/^## Scenarios/,/^### The built-in/p' README.md |
+sed -n '/^## Scenarios/,/^### Wire patterns/p' README.md |
     sed -n 's/^| `\([a-z-]*\)[ `].*/\1/p' | sort -u > "$T/verbs"
 sed 's/\\-/-/g' "$R/usr/share/man/man5/teardownd.ini.5" > "$T/man5"
 missing=""

@@ -6,8 +6,9 @@
 # client's orphan then leaves FIN_WAIT2 after 1 s instead of 60 s, so the
 # server's late FIN meets nothing (RST) instead of TIME_WAIT. `teardownctl
 # diff` must name exactly the two scenarios that depend on it, with the
-# changed step, and none of the built-in ones run alongside; teardownd
-# --once and diff exit 2 on it and 0 without it.
+# changed step, and none of the built-in ones run alongside, below the
+# one sysctl that differs; teardownd --once and diff exit 2 on it and 0
+# without it.
 . "$(dirname "$0")/lib.inc"
 if [ "$(id -u)" != 0 ] || ! ip netns list > /dev/null 2>&1; then
 	echo "ok - # SKIP needs root and ip netns"
@@ -72,6 +73,8 @@ check "an unchanged run does not regress against the baseline (exit $trc)" \
 ctl diff 1 2
 check "diff 1 2: no change, exit 0 ($rc)" [ "$rc" -eq 0 ] &&
     grep -q "10 scenario+family in both runs: 0 changed" "$T/out"
+check "diff 1 2: no sysctl differs, none is listed" \
+    sh -c '! grep -q "sysctl" "$1"' sh "$T/out"
 if [ "$rc" -ne 0 ]; then		# what was not stable, for the log
 	sed "s/^/# /" "$T/out"
 	for r in 1 2; do ctl flaky $r; sed "s/^/# /" "$T/out"; done
@@ -87,9 +90,19 @@ ctl diff
 check "diff without runs compares the latest with the baseline, exit 2 ($rc)" \
     [ "$rc" -eq 2 ] && grep -q "^before  run 1 .*(the baseline of its host)" "$T/out"
 sed "s/^/# /" "$T/out"
+FIN1=$(sqlite3 "$DB" "select value from run_sysctls where run_id = 1
+    and name = 'net.ipv4.tcp_fin_timeout'")
+check "diff names the one sysctl that differs, tcp_fin_timeout $FIN1 -> 1" \
+    grep -q "^1 sysctl differs:" "$T/out" &&
+    grep -Eq "^net\.ipv4\.tcp_fin_timeout +$FIN1 +1 *\$" "$T/out"
+check "... above the behaviour changes" [ "$(grep -n "tcp_fin_timeout" "$T/out" |
+    cut -d: -f1)" -lt "$(grep -n ": changed\$" "$T/out" | head -n 1 | cut -d: -f1)" ]
 check "the changed step: after the sleep the client's orphan is CLOSED, not FIN_WAIT2" \
     grep -Eq '^\* +3 +server +sleep 2500ms +ok 0 +FIN_WAIT2 +CLOSE_WAIT +ok 0 +CLOSED +CLOSE_WAIT' "$T/out"
 ctl --json diff
+check "diff --json: the sysctls that differ, name, before and after" \
+    [ "$(jq -c '.sysctls' "$T/out")" = \
+      "[{\"name\":\"net.ipv4.tcp_fin_timeout\",\"before\":\"$FIN1\",\"after\":\"1\"}]" ]
 check "diff --json: exactly the two fin_timeout scenarios, both families" \
     [ "$(jq -r '[.changes[].change | "\(.scenario)/\(.family)/\(.change)"] | join(" ")' "$T/out")" = \
     "orphan-fin-wait2/ipv4/changed orphan-fin-wait2/ipv6/changed orphan-holds-fin-wait2/ipv4/changed orphan-holds-fin-wait2/ipv6/changed" ]
@@ -105,6 +118,9 @@ eq "v_regression lists run 3's changes against the baseline, and only those" "$D
     "3 orphan-fin-wait2 ipv4,3 orphan-fin-wait2 ipv6,3 orphan-holds-fin-wait2 ipv4,3 orphan-holds-fin-wait2 ipv6"
 ctl diff 2 3
 check "diff 2 3 exits 2 ($rc)" [ "$rc" -eq 2 ]
+ctl --json diff 1 2
+check "diff --json 1 2: no sysctl differs, an empty array" \
+    [ "$(jq -c '.sysctls' "$T/out")" = "[]" ]
 ctl baseline clear
 check "baseline clear (exit $rc)" [ "$rc" -eq 0 ] && grep -q "cleared: 1" "$T/out"
 ctl diff

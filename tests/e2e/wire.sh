@@ -13,10 +13,12 @@
 DB="$T/t.db"
 SEED=four-way-close,three-way-close,simultaneous-close,abort-linger0,close-unread-data
 
-# One line per segment from the database: dir flags seq ack len win t_us.
+# One line per segment of the first client/server pair from the database:
+# dir flags seq ack len win t_us (the case's addresses are the first pair's).
 db_segments() {
 	sqlite3 -separator ' ' "$DB" "select dir, printf('0x%04x', flag_bits), seq,
-	    coalesce(ack, 0), len, win, t_us from v_segment where case_id = $1 order by idx"
+	    coalesce(ack, 0), len, win, t_us from v_segment where case_id = $1
+	    and pair = 1 order by idx"
 }
 
 # The same from a pcap file through tshark, for the client port $2 and

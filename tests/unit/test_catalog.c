@@ -18,7 +18,7 @@
 #define HDR "[s]\nsummary = s\n"		/* lines 1-2 of an error case */
 #define INFO_FIELDS "retransmits, probes, backoff, rto, unacked, lost, " \
 	"retrans, total_retrans, segs_in, segs_out, notsent_bytes, snd_wnd, " \
-	"rcv_wnd, timer_ms"			/* expect/wait info FIELD */
+	"rcv_wnd, rqueue, wqueue, timer_ms"		/* expect/wait info FIELD */
 
 /* Parses text as "x.ini" into c; *errs gets what was reported. */
 static int

@@ -67,29 +67,6 @@ child_fail(const char *fmt, ...)
 	exit(1);
 }
 
-/* Reads a sysctl by dotted name into value ("" when unreadable). */
-static void
-sysctl_read_test(const char *name, char *value, size_t len)
-{
-	char path[128], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	for (p = path + strlen("/proc/sys/"); *p != '\0'; p++)
-		if (*p == '.')
-			*p = '/';
-	value[0] = '\0';
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	if (fgets(value, (int)len, f) == NULL)
-		value[0] = '\0';
-	fclose(f);
-	value[strcspn(value, "\n")] = '\0';
-	for (p = value; *p != '\0'; p++)
-		if (*p == '\t')
-			*p = ' ';
-}
-
 /* Writes a sysctl by dotted name; 0 or -1. For restoring the host only. */
 static int
 sysctl_write_test(const char *name, const char *value)
@@ -275,11 +252,11 @@ child_check_common(const struct child_arg *a, const char *msg)
 
 	if (netns_id() == a->host_netns)
 		child_fail("still in the host's namespace");
-	sysctl_read_test(NOMETRICS, v, sizeof(v));
+	tu_sysctl(NOMETRICS, v, sizeof(v));
 	if (strcmp(v, "1") != 0)
 		child_fail("%s reads '%s', want 1", NOMETRICS, v);
 	if (a->expect_name != NULL) {
-		sysctl_read_test(a->expect_name, v, sizeof(v));
+		tu_sysctl(a->expect_name, v, sizeof(v));
 		if (strcmp(v, a->expect_value) != 0)
 			child_fail("%s reads '%s', want '%s'", a->expect_name,
 			    v, a->expect_value);
@@ -344,7 +321,7 @@ child_no_cap(const struct child_arg *a)
 
 	if (drop_cap_sys_admin() == -1)
 		child_fail("capset: %s", strerror(errno));
-	sysctl_read_test(NOMETRICS, before, sizeof(before));
+	tu_sysctl(NOMETRICS, before, sizeof(before));
 	rc = isolate_netns(a->copy, a->ncopy, msg, sizeof(msg));
 	if (rc != 0)
 		child_fail("isolate_netns returned %d, want 0: %s", rc, msg);
@@ -352,7 +329,7 @@ child_no_cap(const struct child_arg *a)
 		child_fail("msg does not name CAP_SYS_ADMIN: '%s'", msg);
 	if (netns_id() != a->host_netns)
 		child_fail("left the host's namespace");
-	sysctl_read_test(NOMETRICS, after, sizeof(after));
+	tu_sysctl(NOMETRICS, after, sizeof(after));
 	if (strcmp(before, after) != 0)
 		child_fail("%s changed from %s to %s", NOMETRICS, before, after);
 	if (tcp_roundtrip(AF_INET) == -1)
@@ -381,10 +358,10 @@ child_userns(const struct child_arg *a)
 		child_fail("still in the host's namespace");
 	if (!lo_is_up() || tcp_roundtrip(AF_INET) == -1)
 		child_fail("lo or TCP over 127.0.0.1 does not work");
-	sysctl_read_test(NOMETRICS, v, sizeof(v));
+	tu_sysctl(NOMETRICS, v, sizeof(v));
 	if (strcmp(v, "1") != 0)
 		child_fail("%s is '%s' in the child, want 1", NOMETRICS, v);
-	sysctl_read_test(a->copy[0].name, v, sizeof(v));
+	tu_sysctl(a->copy[0].name, v, sizeof(v));
 	if (strcmp(v, a->copy[0].value) != 0)
 		child_fail("%s is '%s', want the copied '%s'", a->copy[0].name, v,
 		    a->copy[0].value);
@@ -405,7 +382,7 @@ copy_add_offset(struct child_arg *a, const char *name, long delta)
 {
 	char v[64];
 
-	sysctl_read_test(name, v, sizeof(v));
+	tu_sysctl(name, v, sizeof(v));
 	assert_true(v[0] != '\0');
 	snprintf(v, sizeof(v), "%ld", atol(v) + delta);
 	copy_add(a, name, v);
@@ -417,7 +394,7 @@ host_moved(const char *name, const char *before)
 {
 	char now[64];
 
-	sysctl_read_test(name, now, sizeof(now));
+	tu_sysctl(name, now, sizeof(now));
 	if (strcmp(now, before) == 0)
 		return 0;
 	fprintf(stderr, "host's %s changed from '%s' to '%s': restoring\n",
@@ -436,9 +413,9 @@ check_child(void (*fn)(const struct child_arg *), const struct child_arg *a)
 	size_t i;
 	int rc, moved;
 
-	sysctl_read_test(NOMETRICS, nometrics, sizeof(nometrics));
+	tu_sysctl(NOMETRICS, nometrics, sizeof(nometrics));
 	for (i = 0; i < a->ncopy; i++)
-		sysctl_read_test(a->copy[i].name, before[i], sizeof(before[i]));
+		tu_sysctl(a->copy[i].name, before[i], sizeof(before[i]));
 	rc = run_child(fn, a);
 	moved = host_moved(NOMETRICS, nometrics);
 	for (i = 0; i < a->ncopy; i++)
@@ -493,7 +470,7 @@ global_sysctls_are_never_written_from_the_child(void **state)
 	(void)state;
 	arg_init(&a);
 	copy_add_offset(&a, MAX_ORPHANS, 1);
-	sysctl_read_test(DEFAULT_QDISC, qdisc, sizeof(qdisc));
+	tu_sysctl(DEFAULT_QDISC, qdisc, sizeof(qdisc));
 	copy_add(&a, DEFAULT_QDISC, strcmp(qdisc, "fq") == 0 ? "pfifo_fast" : "fq");
 	copy_add_offset(&a, PRINTK_RATELIMIT, 1);	/* not net.*: refused */
 	a.msg_has[0] = PRINTK_RATELIMIT;

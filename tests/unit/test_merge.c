@@ -70,8 +70,9 @@ add_run(const char *path, const char *host, long start_us,
 	    " kernel_version, config_hash, version, families, repeat,"
 	    " started_us, status) VALUES ('%s', '6.1.0', '#1', 'abc', '0.1',"
 	    " 'ipv4', 1, %ld, '%s');"
-	    "INSERT INTO run_sysctls VALUES (last_insert_rowid(),"
-	    " 'net.ipv4.tcp_fin_timeout', '60');", host, start_us, status);
+	    "INSERT INTO run_sysctls (run_id, name, value)"
+	    " VALUES (last_insert_rowid(), 'net.ipv4.tcp_fin_timeout', '60');",
+	    host, start_us, status);
 	tu_sql_exec(path, buf);
 	for (i = 0; i < nc; i++) {
 		snprintf(buf, sizeof(buf), "INSERT INTO cases (run_id, scenario,"

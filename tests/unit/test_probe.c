@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,7 +15,9 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -341,8 +344,15 @@ established_pair_reports_established_through_tcp_info(void **state)
 			if (side)
 				assert_true(o.info.segs_out >= 2);
 			assert_true(o.info.snd_wnd > 0);
+			/* rcv_wnd is there exactly when the kernel has it. */
+			assert_int_equal(SNAP_HAS(&o.info, SNAP_RCV_WND),
+			    kernel_has_rcv_wnd());
 			if (kernel_has_rcv_wnd())
 				assert_true(o.info.rcv_wnd > 0);
+			assert_true(SNAP_HAS(&o.info, SNAP_RQUEUE));
+			assert_true(SNAP_HAS(&o.info, SNAP_WQUEUE));
+			assert_int_equal(o.info.rqueue, 0);
+			assert_int_equal(o.info.wqueue, 0);
 			assert_int_equal(o.timer, 0);
 		}
 		print_message("%s: rto %u us, snd_wnd %u, rcv_wnd %u\n",
@@ -595,6 +605,221 @@ end_without_addresses_is_close_or_unknown(void **state)
 	assert_int_equal(probe_end(p, -1, NULL, NULL, &o), 0);
 	assert_int_equal(o.state, STATE_UNKNOWN);
 	assert_int_equal(o.source, OBS_NONE);
+}
+
+/* probe_snap_info copies and marks only the fields a tcp_info of the
+ * given length covers: Linux 6.1's stops before tcpi_rcv_wnd, and a
+ * length cut inside tcpi_segs_in leaves it and what follows out. */
+static void
+a_short_tcp_info_marks_only_the_fields_it_covers(void **state)
+{
+	union {
+		struct tcp_info t;		/* aligned for it */
+		unsigned char b[TU_TCPI_LEN_6_18];
+	} u;
+	struct tcp_info *t = &u.t;
+	unsigned char *ti = u.b;
+	uint32_t rcv_wnd = 65536;
+	struct tcp_snap s;
+
+	memset(&u, 0, sizeof(u));
+	t->tcpi_rto = 204000;
+	t->tcpi_segs_in = 7;
+	t->tcpi_snd_wnd = 1000;
+	memcpy(ti + offsetof(struct tcp_info, tcpi_snd_wnd) + 4, &rcv_wnd, 4);
+	probe_snap_info(&s, ti, TU_TCPI_LEN_6_18);
+	assert_int_equal(s.has, (1u << SNAP_RQUEUE) - 1);	/* all of tcp_info's */
+	assert_int_equal(s.rcv_wnd, 65536);
+	probe_snap_info(&s, ti, TU_TCPI_LEN_6_1);
+	assert_int_equal(s.has, (1u << SNAP_RCV_WND) - 1);
+	assert_int_equal(s.rcv_wnd, 0);
+	assert_int_equal(s.snd_wnd, 1000);
+	probe_snap_info(&s, ti, offsetof(struct tcp_info, tcpi_segs_in) + 2);
+	assert_false(SNAP_HAS(&s, SNAP_SEGS_IN));
+	assert_false(SNAP_HAS(&s, SNAP_SND_WND));
+	assert_int_equal(s.segs_in, 0);
+	assert_true(SNAP_HAS(&s, SNAP_RTO));
+	assert_int_equal(s.rto, 204000);
+	probe_snap_info(&s, ti, 0);
+	assert_int_equal(s.has, 0);
+}
+
+/* Bytes not read yet are the reader's rqueue, bytes not acknowledged yet
+ * the sender's wqueue: through the fd (SIOCINQ, SIOCOUTQ) and through
+ * sock_diag alike. */
+static void
+queues_count_unread_and_unacknowledged_bytes(void **state)
+{
+	struct probe *p = *state;
+	static struct pair pr;		/* static: test_teardown may see it */
+	struct end_obs o;
+	size_t f;
+	int fd;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		pair_open(&pr, families[f], 0);
+		send_bytes(pr.cfd, 100);
+		assert_true(readable(pr.sfd, WAIT_MS));
+		for (fd = pr.sfd; ; fd = -1) {
+			probe_server(p, &pr, fd, &o);
+			assert_int_equal(o.source, fd == -1 ? OBS_DIAG : OBS_INFO);
+			assert_int_equal(info_value(&o, INFO_RQUEUE), 100);
+			assert_int_equal(info_value(&o, INFO_WQUEUE), 0);
+			if (fd == -1)
+				break;
+		}
+		assert_int_equal(fault_apply(pr.sfd, FILTER_DROP_ALL), 0);
+		send_bytes(pr.cfd, 50);
+		for (fd = pr.cfd; ; fd = -1) {
+			probe_client(p, &pr, fd, &o);
+			assert_int_equal(info_value(&o, INFO_WQUEUE), 50);
+			assert_int_equal(info_value(&o, INFO_RQUEUE), 0);
+			if (fd == -1)
+				break;
+		}
+		pair_close(&pr);
+	}
+}
+
+/* A listener's rqueue is its accept queue and its wqueue its backlog, as
+ * sock_diag reports a listener's (SIOCINQ is EINVAL there). */
+static void
+a_listener_reports_its_accept_queue_and_backlog(void **state)
+{
+	struct probe *p = *state;
+	static struct pair pr, extra;	/* static: test_teardown may see them */
+	struct end_obs o;
+	long t0;
+	size_t f;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		pair_open(&pr, families[f], 1);
+		assert_int_equal(probe_end(p, pr.lfd, NULL, NULL, &o), 0);
+		assert_int_equal(o.state, STATE_LISTEN);
+		assert_int_equal(info_value(&o, INFO_RQUEUE), 0);
+		assert_int_equal(info_value(&o, INFO_WQUEUE), 4);
+		memset(&extra, 0, sizeof(extra));
+		extra.lfd = extra.sfd = -1;
+		pair_track(&extra, 1);
+		extra.cfd = socket(families[f], SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(extra.cfd >= 0);
+		assert_int_equal(connect(extra.cfd, (struct sockaddr *)&pr.saddr,
+		    families[f] == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6)), 0);
+		for (t0 = now_ms(); now_ms() - t0 < WAIT_MS; nap(STEP_MS)) {
+			assert_int_equal(probe_end(p, pr.lfd, NULL, NULL, &o), 0);
+			if (o.info.rqueue == 1)
+				break;
+		}
+		assert_int_equal(info_value(&o, INFO_RQUEUE), 1);	/* not accepted */
+		assert_int_equal(info_value(&o, INFO_WQUEUE), 4);
+		pair_close(&extra);
+		pair_close(&pr);
+	}
+}
+
+/* The self-test finds a connected pair by its 4-tuple in both families. */
+static void
+selftest_finds_a_connected_pair_by_its_tuple(void **state)
+{
+	struct probe *p = *state;
+	char why[256];
+	size_t f;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		assert_int_equal(probe_selftest(p, families[f], IPPROTO_TCP, why,
+		    sizeof(why)), 0);
+		print_message("%s\n", why);
+	}
+}
+
+/* Without a sock_diag handler for the protocol (SCTP: not built into this
+ * kernel, and a TCP tuple is in no SCTP table anyway) the kernel answers
+ * ENOENT, as it would for TCP without tcp_diag: the self-test fails and
+ * says so, instead of the pair reading as gone. */
+static void
+selftest_without_a_diag_handler_fails_saying_so(void **state)
+{
+	struct probe *p = *state;
+	char why[256];
+	size_t f;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		assert_int_equal(probe_selftest(p, families[f], IPPROTO_SCTP, why,
+		    sizeof(why)), -1);
+		assert_non_null(strstr(why, "sock_diag answers ENOENT for a "
+		    "connected pair on loopback (no handler for protocol 132)"));
+	}
+}
+
+/* A fake modprobe in $PATH that logs its arguments to dir/log and exits
+ * with rc. */
+static void
+fake_modprobe(const char *dir, int rc)
+{
+	char path[128], text[256];
+
+	snprintf(path, sizeof(path), "%s/modprobe", dir);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> %s/log\n"
+	    "exit %d\n", dir, rc);
+	tu_write_file(path, text);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* The lines modprobe logged, "" for none. */
+static const char *
+modprobe_log(const char *dir, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* When the check fails, probe_ready runs modprobe once (not per family),
+ * checks again, and fails with one line naming the module; when the
+ * check passes, it runs nothing. */
+static void
+ready_runs_modprobe_once_only_when_the_check_fails(void **state)
+{
+	unsigned both = 1u << FAM_IPV4 | 1u << FAM_IPV6;
+	const char *old = getenv("PATH");
+	char dir[64], path[1200], why[1024], log[256];
+	int rc;
+
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir)), 0);
+	snprintf(path, sizeof(path), "%s:%s", dir, old != NULL ? old : "/bin");
+	fake_modprobe(dir, 1);
+	setenv("PATH", path, 1);
+	assert_int_equal(probe_ready(both, IPPROTO_TCP, "tcp_diag", why,
+	    sizeof(why)), 0);
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)), "");
+	rc = probe_ready(both, IPPROTO_SCTP, "sctp_diag", why, sizeof(why));
+	assert_int_equal(rc, -1);
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)), "sctp_diag\n");
+	assert_string_equal(why, "cannot observe closed ends: IPv4: sock_diag "
+	    "answers ENOENT for a connected pair on loopback (no handler for "
+	    "protocol 132); modprobe sctp_diag failed (exit 1); load the "
+	    "sctp_diag module and start again");
+	print_message("%s\n", why);
+	fake_modprobe(dir, 0);		/* "loaded", yet still missing */
+	assert_int_equal(probe_ready(both, IPPROTO_SCTP, "sctp_diag", why,
+	    sizeof(why)), -1);
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)),
+	    "sctp_diag\nsctp_diag\n");
+	assert_int_equal(probe_ready(both, IPPROTO_SCTP, NULL, why,
+	    sizeof(why)), -1);		/* no module: nothing run */
+	assert_string_equal(modprobe_log(dir, log, sizeof(log)),
+	    "sctp_diag\nsctp_diag\n");
+	setenv("PATH", old != NULL ? old : "/bin", 1);
+	assert_int_equal(tu_rmrf(dir), 0);
 }
 
 /* The server drops everything: the client's data is retransmitted. */
@@ -868,6 +1093,12 @@ main(void)
 		T(reset_end_with_open_fd_reports_closed_and_keeps_tcp_info),
 		T(mismatched_address_families_are_refused),
 		T(end_without_addresses_is_close_or_unknown),
+		T(a_short_tcp_info_marks_only_the_fields_it_covers),
+		T(queues_count_unread_and_unacknowledged_bytes),
+		T(a_listener_reports_its_accept_queue_and_backlog),
+		T(selftest_finds_a_connected_pair_by_its_tuple),
+		T(selftest_without_a_diag_handler_fails_saying_so),
+		T(ready_runs_modprobe_once_only_when_the_check_fails),
 		T(drop_all_filter_makes_peer_retransmit),
 		T(drop_fin_filter_holds_peer_in_fin_wait1),
 		T(drop_ack_filter_passes_data),

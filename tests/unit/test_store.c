@@ -64,10 +64,7 @@ static void
 set_end(struct end_obs *o, enum tcp_state state, enum obs_source src,
     int has_info)
 {
-	memset(o, 0, sizeof(*o));
-	o->state = state;
-	o->source = src;
-	o->has_info = has_info;
+	tu_end(o, state, src, has_info ? TU_TCPI_LEN_6_18 : 0);
 	if (has_info) {
 		o->info.rto = 204000;
 		o->info.total_retrans = 3;
@@ -142,6 +139,7 @@ make_run(struct run_info *ri)
 	snprintf(ri->sysctl[0].name, sizeof(ri->sysctl[0].name),
 	    "net.ipv4.tcp_fin_timeout");
 	snprintf(ri->sysctl[0].value, sizeof(ri->sysctl[0].value), "60");
+	snprintf(ri->sysctl[0].scope, sizeof(ri->sysctl[0].scope), "netns");
 	snprintf(ri->sysctl[1].name, sizeof(ri->sysctl[1].name),
 	    "net.ipv4.tcp_tw_reuse");
 	snprintf(ri->sysctl[1].value, sizeof(ri->sysctl[1].value), "2");
@@ -262,7 +260,14 @@ a_run_reads_back_as_it_was_written(void **state)
 	assert_int_equal(report_nrows(r), 2);
 	assert_string_equal(tu_col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
 	assert_string_equal(tu_col(r, 0, "value"), "60");
+	assert_string_equal(tu_col(r, 0, "scope"), "netns");
+	assert_null(tu_col(r, 1, "scope"));	/* "" is not known: NULL */
 	report_free(r);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_run_sysctl "
+	    "WHERE host = 'testhost' AND kernel_release = '6.1.0-test' AND "
+	    "run_started_at = '2023-11-14T22:13:20.000000Z' AND "
+	    "run_started_us = 1700000000000000 AND name = "
+	    "'net.ipv4.tcp_fin_timeout' AND value = '60' AND scope = 'netns'"), 1);
 
 	r = tu_query(f->st, STORE_Q_RUN_CASES, &a);
 	assert_int_equal(report_nrows(r), 2);
@@ -328,6 +333,63 @@ steps_keep_states_errno_names_and_null_tcp_info(void **state)
 	report_free(r);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
 	    "s_source = 'sock_diag_tw' AND s_timer = 3 AND s_segs_out IS NULL"), 1);
+}
+
+/* A tcp_info field the running kernel does not fill is NULL, not 0: the
+ * client's tcp_info as Linux 6.1 returns it (no rcv_wnd), the server's as
+ * 6.18 does (rcv_wnd 0); the fields both report are stored, zeros too. */
+static void
+a_field_the_kernel_did_not_report_is_stored_as_null(void **state)
+{
+	struct fx *f = *state;
+
+	make_case(f, 0, 0);
+	tu_end(&f->res[0][0].end[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO,
+	    TU_TCPI_LEN_6_1);
+	tu_end(&f->res[0][0].end[SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO,
+	    TU_TCPI_LEN_6_18);
+	store_run(f, 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_step WHERE "
+	    "idx = 0 AND c_rcv_wnd IS NULL AND c_snd_wnd = 0 AND "
+	    "c_segs_out = 0 AND s_rcv_wnd = 0 AND s_snd_wnd = 0"), 1);
+	/* The other steps' ends had the full tcp_info. */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
+	    "c_rcv_wnd IS NULL"), 1);
+}
+
+/* The sysctls of two runs compared: a changed value, one recorded by
+ * the later run only; equal values are left out. */
+static void
+two_runs_list_the_sysctls_whose_values_differ(void **state)
+{
+	struct fx *f = *state;
+	struct store_args a = { 0 };
+	struct run_info ri;
+	struct report *r;
+
+	make_run(&ri);
+	assert_int_equal(store_run_begin(f->st, &ri, &a.run_id), 0);
+	snprintf(ri.sysctl[0].value, sizeof(ri.sysctl[0].value), "1");
+	snprintf(ri.sysctl[2].name, sizeof(ri.sysctl[2].name),
+	    "net.ipv4.tcp_rmem");
+	snprintf(ri.sysctl[2].value, sizeof(ri.sysctl[2].value),
+	    "4096 131072 6291456");
+	ri.nsysctl = 3;
+	ri.start_us += 1000000;
+	assert_int_equal(store_run_begin(f->st, &ri, &a.run_id2), 0);
+	r = tu_query(f->st, STORE_Q_DIFF_SYSCTLS, &a);
+	assert_int_equal(report_nrows(r), 2);
+	assert_string_equal(tu_col(r, 0, "name"), "net.ipv4.tcp_fin_timeout");
+	assert_string_equal(tu_col(r, 0, "before"), "60");
+	assert_string_equal(tu_col(r, 0, "after"), "1");
+	assert_string_equal(tu_col(r, 1, "name"), "net.ipv4.tcp_rmem");
+	assert_null(tu_col(r, 1, "before"));
+	assert_string_equal(tu_col(r, 1, "after"), "4096 131072 6291456");
+	report_free(r);
+	a.run_id2 = a.run_id;			/* a run against itself */
+	r = tu_query(f->st, STORE_Q_DIFF_SYSCTLS, &a);
+	assert_int_equal(report_nrows(r), 0);
+	report_free(r);
 }
 
 static void
@@ -618,6 +680,8 @@ main(void)
 		T(reopening_a_current_database_leaves_it_as_it_was),
 		T(a_run_reads_back_as_it_was_written),
 		T(steps_keep_states_errno_names_and_null_tcp_info),
+		T(a_field_the_kernel_did_not_report_is_stored_as_null),
+		T(two_runs_list_the_sysctls_whose_values_differ),
 		T(a_case_without_results_stores_its_script_as_not_run),
 		T(a_batch_that_fails_midway_is_rolled_back_whole),
 		T(cases_are_refused_once_their_run_has_ended),

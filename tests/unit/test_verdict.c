@@ -85,10 +85,7 @@ info_end(enum tcp_state s)
 {
 	struct end_obs o;
 
-	memset(&o, 0, sizeof(o));
-	o.state = s;
-	o.source = OBS_INFO;
-	o.has_info = 1;
+	tu_end(&o, s, OBS_INFO, TU_TCPI_LEN_6_18);
 	return o;
 }
 
@@ -392,6 +389,64 @@ expect_info_without_a_value_fails_naming_the_source(void **state)
 	    "timer_ms: no sock_diag timer for this end (source tcp_info)");
 }
 
+/* On a kernel whose tcp_info stops before a field (rcv_wnd, new in 6.2,
+ * on 6.1), expect info on it fails saying so, not "is 0"; the fields the
+ * kernel does report still compare, 0 included. */
+static void
+expect_info_on_a_field_this_kernel_lacks_says_not_reported(void **state)
+{
+	struct step rcv = expect_step(VERB_EXPECT_INFO, 0, INFO_RCV_WND, OP_GT, 0);
+	struct step snd = expect_step(VERB_EXPECT_INFO, 0, INFO_SND_WND, OP_EQ, 0);
+	struct step rq = expect_step(VERB_EXPECT_INFO, 0, INFO_RQUEUE, OP_EQ, 0);
+	struct end_obs now;
+	char msg[MSGLEN];
+
+	tu_end(&now, STATE_ESTABLISHED, OBS_INFO, TU_TCPI_LEN_6_1);
+	assert_int_equal(info_value(&now, INFO_RCV_WND), -1);
+	assert_false(check_now(&rcv, &now, 0, msg));
+	assert_string_equal(msg, "rcv_wnd not reported by this kernel");
+	assert_true(check_now(&snd, &now, 0, msg));
+	/* The queues do not come from tcp_info: absent for another reason. */
+	assert_false(check_now(&rq, &now, 0, msg));
+	assert_string_equal(msg,
+	    "rqueue: no queue length for this end (source tcp_info)");
+	/* The same end on a kernel that has it: the value, 0. */
+	tu_end(&now, STATE_ESTABLISHED, OBS_INFO, TU_TCPI_LEN_6_18);
+	assert_false(check_now(&rcv, &now, 0, msg));
+	assert_string_equal(msg, "rcv_wnd is 0, expected > 0");
+}
+
+/* expect info on rqueue and wqueue reads the queue lengths, which a
+ * TIME_WAIT mini-socket reports without tcp_info. */
+static void
+expect_info_reads_the_queues_without_tcp_info(void **state)
+{
+	struct step rq = expect_step(VERB_EXPECT_INFO, 5, INFO_RQUEUE, OP_EQ, 0);
+	struct step wq = expect_step(VERB_EXPECT_INFO, 0, INFO_WQUEUE, OP_GT, 0);
+	struct end_obs now;
+	char msg[MSGLEN];
+
+	tu_end(&now, STATE_TIME_WAIT, OBS_DIAG_TW, 0);
+	now.info.rqueue = 5;
+	now.info.has = 1u << SNAP_RQUEUE | 1u << SNAP_WQUEUE;
+	assert_true(check_now(&rq, &now, 0, msg));
+	assert_false(check_now(&wq, &now, 0, msg));
+	assert_string_equal(msg, "wqueue is 0, expected > 0");
+}
+
+/* A reason for no value is cut to the buffer, never overrun. */
+static void
+the_reason_for_no_value_is_cut_to_the_buffer(void **state)
+{
+	struct end_obs o;
+	char msg[12];
+
+	tu_end(&o, STATE_ESTABLISHED, OBS_INFO, TU_TCPI_LEN_6_1);
+	memset(msg, 'x', sizeof(msg));
+	verdict_info_absent(INFO_RCV_WND, &o, msg, sizeof(msg));
+	assert_string_equal(msg, "rcv_wnd not");
+}
+
 /* expect info reads the field it names, not another. */
 static void
 expect_info_reads_the_named_field(void **state)
@@ -539,6 +594,9 @@ main(void)
 		cmocka_unit_test(expect_info_reads_zero_and_the_largest_values),
 		cmocka_unit_test(expect_info_without_a_value_fails_naming_the_source),
 		cmocka_unit_test(expect_info_reads_the_named_field),
+		cmocka_unit_test(expect_info_on_a_field_this_kernel_lacks_says_not_reported),
+		cmocka_unit_test(expect_info_reads_the_queues_without_tcp_info),
+		cmocka_unit_test(the_reason_for_no_value_is_cut_to_the_buffer),
 		cmocka_unit_test(a_failure_message_is_cut_to_the_buffer),
 		cmocka_unit_test(a_case_whose_steps_all_hold_passes),
 		cmocka_unit_test(the_first_failing_step_decides_the_verdict),

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "probe.h"
 #include "testutil.h"
 
 char tu_dir[64];
@@ -121,4 +122,45 @@ tu_loopback(int family, struct sockaddr_storage *ss)
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_addr = in6addr_loopback;
 	return sizeof(*sin6);
+}
+
+/* An end in state st seen through src, with a zeroed tcp_info of
+ * tcpi_len bytes (0: none). */
+void
+tu_end(struct end_obs *o, enum tcp_state st, enum obs_source src,
+    size_t tcpi_len)
+{
+	unsigned char ti[512] = { 0 };
+
+	memset(o, 0, sizeof(*o));
+	o->state = st;
+	o->source = src;
+	if (tcpi_len == 0)
+		return;
+	assert_true(tcpi_len <= sizeof(ti));
+	probe_snap_info(&o->info, ti, tcpi_len);
+	o->has_info = 1;
+}
+
+/* Reads a sysctl by dotted name ("" when unreadable). */
+void
+tu_sysctl(const char *name, char *value, size_t len)
+{
+	char path[128], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (p = path + strlen("/proc/sys/"); *p != '\0'; p++)
+		if (*p == '.')
+			*p = '/';
+	value[0] = '\0';
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(value, (int)len, f) == NULL)
+		value[0] = '\0';
+	fclose(f);
+	value[strcspn(value, "\n")] = '\0';
+	for (p = value; *p != '\0'; p++)
+		if (*p == '\t')
+			*p = ' ';
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "scenario.h"
 #include "store.h"
 
 /* The scratch directory of tu_scratch_setup. */
@@ -44,6 +45,22 @@ struct report *tu_query(struct store *st, enum store_query q,
 /* The text of column name in row i of r, NULL for NULL; fails the test
  * when there is no such row or column. */
 const char *tu_col(const struct report *r, size_t i, const char *name);
+
+/* Reads a sysctl by dotted name in the calling thread's namespace, as
+ * runs record it (first line, tabs as spaces), independently of
+ * src/sysctl.c; "" when unreadable. */
+void tu_sysctl(const char *name, char *value, size_t len);
+
+/* struct tcp_info's length as kernels return it: Linux 6.1 ends at
+ * tcpi_snd_wnd (Debian 12's headers); 6.2 adds tcpi_rcv_wnd and later
+ * fields (Linux 6.18 returns 280 bytes). */
+#define TU_TCPI_LEN_6_1		232
+#define TU_TCPI_LEN_6_18	280
+
+/* An end seen in state st through source src, with a zeroed tcp_info of
+ * tcpi_len bytes (0: none) as the kernel would have returned it. */
+void tu_end(struct end_obs *o, enum tcp_state st, enum obs_source src,
+    size_t tcpi_len);
 
 /* The loopback address of family (AF_INET or AF_INET6) with port 0 into
  * ss; its length. */
