@@ -53,5 +53,26 @@ eq "... in a private network namespace" "$S/plain.db" "select isolation from run
     > /dev/null 2> "$T/err3"
 eq "with isolation = host, the host's namespace is recorded" "$S/host.db" \
     "select isolation from runs" host
+
+# Where socket filters are refused (no CAP_NET_ADMIN, no user namespace of
+# its own, as in a default container), the scenarios that need them are
+# skipped with the reason, never failed; start-up says once what is missing.
+(umask 0027; exec setpriv --reuid=$SVC --regid=$GRP --clear-groups "$TD" --once \
+    --db "$S/skip.db" --only three-way-close,last-ack-retransmit --isolation host) \
+    > "$T/out4" 2> "$T/err4"
+rc=$?
+check "filters refused: the run passes all the same (exit $rc)" [ "$rc" -eq 0 ]
+eq "... the filter scenario is skipped, the other passes" "$S/skip.db" \
+    "select scenario || ' ' || verdict from cases group by scenario, verdict order by 1" \
+    "last-ack-retransmit skipped
+three-way-close pass"
+eq "... with the reason" "$S/skip.db" \
+    "select distinct message from cases where verdict = 'skipped'" \
+    "skipped: socket filters are refused here (EPERM)"
+eq "... counted apart, not as failures" "$S/skip.db" \
+    "select n_skipped, n_fail, (select count(*) from v_failure) from runs" "2|0|0"
+check "... start-up says once what is missing and how to grant it" \
+    [ "$(grep -c 'refuses (EPERM).*CAP_NET_ADMIN' "$T/err4")" -eq 1 ]
+check "... and the summary says skipped" grep -q "last-ack-retransmit.*skipped" "$T/out4"
 [ "$nfail" -eq 0 ] && : || sed "s/^/#   /" "$T/err"
 finish

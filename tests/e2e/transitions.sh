@@ -10,6 +10,28 @@
 # stored as observed.
 . "$(dirname "$0")/lib.inc"
 SCN=four-way-close
+# A script that asserts the state came and went: passed as root, skipped
+# (never passed) without the privilege.
+cat > "$T/passed.ini" << 'EOS'
+[passes-last-ack]
+summary = The passive closer passes LAST_ACK inside its close
+steps   = client send 100
+          server recv 100
+          client shutdown wr
+          server recv eof
+          server close
+          server wait state CLOSED within 1s
+          server expect passed LAST_ACK
+          client expect passed FIN_WAIT1
+
+[never-closing]
+summary = An orderly close never passes CLOSING
+steps   = client shutdown wr
+          server recv eof
+          server close
+          server wait state CLOSED within 1s
+          client expect passed CLOSING
+EOS
 
 if [ "$(id -u)" = 0 ]; then
 	DB="$T/root.db"
@@ -64,6 +86,14 @@ if [ "$(id -u)" = 0 ]; then
 	    grep -q "|  *| LAST_ACK$" "$T/ladder"
 	check "... and does not say the transitions were not observed" \
 	    [ "$(grep -c "not observed" "$T/ladder")" -eq 0 ]
+	"$TD" --once --db "$T/p.db" --scenarios "$T/passed.ini" \
+	    --only passes-last-ack,never-closing > /dev/null 2>&1
+	eq "expect passed LAST_ACK holds as root" "$T/p.db" \
+	    "select group_concat(distinct verdict) from cases where scenario = 'passes-last-ack'" pass
+	eq "expect passed CLOSING fails where the end never entered it" "$T/p.db" \
+	    "select distinct s.status || ': ' || s.message from cases c join steps s
+	     on s.case_id = c.id and s.idx = c.first_fail where c.scenario = 'never-closing'" \
+	    "failed: never entered CLOSING"
 else
 	echo "# not root: the traced run is not checked"
 fi
@@ -94,4 +124,21 @@ check "show CASE says transitions were not observed" \
 check "... and lists steps only" [ "$(grep -c " -> " "$T/show")" -eq 0 ]
 "$CTL" --db "$U/t.db" ladder "1/$SCN/ipv4" > "$T/ladder" 2>&1
 check "the ladder says so too" grep -q "transitions not observed" "$T/ladder"
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+	cp "$T/passed.ini" "$U/passed.ini"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TD" --once \
+	    --db "$U/p.db" --scenarios "$U/passed.ini" --only passes-last-ack \
+	    > /dev/null 2>&1
+	rc=$?
+else
+	"$TD" --once --db "$U/p.db" --scenarios "$T/passed.ini" \
+	    --only passes-last-ack > /dev/null 2>&1
+	rc=$?
+fi
+check "without the privilege, a script with expect passed runs (exit $rc)" [ "$rc" -eq 0 ]
+eq "... its expect passed steps are skipped, never passed" "$U/p.db" \
+    "select group_concat(distinct status) from steps where verb = 'expect passed'" skipped
+eq "... with the reason" "$U/p.db" \
+    "select distinct message from steps where verb = 'expect passed' and args = 'LAST_ACK'" \
+    "transitions not observed: cannot tell whether it passed LAST_ACK"
 finish
