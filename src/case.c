@@ -87,6 +87,8 @@ struct end {
 	int fd;					/* -1: closed, or not yet open */
 	union addr addr;			/* its own address, once known */
 	int has_addr;				/* addr is valid */
+	int had_fd;				/* it had an fd: once gone, gone */
+	int gone;				/* seen gone since its fd closed */
 	int last;				/* its last action step, -1 */
 };
 
@@ -253,12 +255,15 @@ addr_eq(const struct tcase *tc, const union addr *a, const union addr *b)
 	    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
 }
 
-/* Observes end e (its peer's address is peer's, NULL if unknown). */
+/* Observes end e (its peer's address is peer's, NULL if unknown). An end
+ * that had an fd and was found gone after it closed stays gone (its
+ * 4-tuple comes back only with a new fd, or with a reconnect, which
+ * forgets it): no more sock_diag lookups for it. */
 static void
-end_observe(struct tcase *tc, const struct end *e, const struct end *peer,
+end_observe(struct tcase *tc, struct end *e, const struct end *peer,
     struct end_obs *o)
 {
-	if (e == &tc->end[0] && e->fd == -1) {
+	if ((e == &tc->end[0] || e->gone) && e->fd == -1) {
 		memset(o, 0, sizeof(*o));
 		o->state = STATE_CLOSED;	/* a listener has no orphan */
 		o->source = OBS_GONE;
@@ -267,6 +272,25 @@ end_observe(struct tcase *tc, const struct end *e, const struct end *peer,
 	if (probe_end(tc->env->probe, e->fd, e->has_addr ? &e->addr.sa : NULL,
 	    peer != NULL && peer->has_addr ? &peer->addr.sa : NULL, o) == -1)
 		log_warn("%s: probe of an end", tc->sc->name);
+	else if (e->fd != -1)
+		e->had_fd = 1;
+	else if (e->had_fd && o->source == OBS_GONE)
+		e->gone = 1;
+}
+
+/* The two ends of st's pair: its client and server, or the listener (as
+ * the server) and none. */
+static void
+step_ends(struct tcase *tc, const struct step *st, struct end **c,
+    struct end **s)
+{
+	if (st->side == SIDE_LISTENER) {
+		*c = NULL;
+		*s = &tc->end[0];
+		return;
+	}
+	*c = &tc->end[end_index(SIDE_CLIENT, st->pair)];
+	*s = &tc->end[end_index(SIDE_SERVER, st->pair)];
 }
 
 /* Records the ends of st's pair after it into r: its client and server,
@@ -276,15 +300,42 @@ case_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 {
 	struct end *c, *s;
 
-	if (st->side == SIDE_LISTENER) {
+	step_ends(tc, st, &c, &s);
+	if (c == NULL)
 		memset(&r->end[SIDE_CLIENT], 0, sizeof(r->end[0]));
-		end_observe(tc, &tc->end[0], NULL, &r->end[SIDE_SERVER]);
-		return;
-	}
-	c = &tc->end[end_index(SIDE_CLIENT, st->pair)];
-	s = &tc->end[end_index(SIDE_SERVER, st->pair)];
-	end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
+	else
+		end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
 	end_observe(tc, s, c, &r->end[SIDE_SERVER]);
+}
+
+/* Observes st's own end alone into r (a wait's re-check). */
+static void
+own_observe(struct tcase *tc, const struct step *st, struct step_result *r)
+{
+	struct end *c, *s;
+
+	step_ends(tc, st, &c, &s);
+	if (st->side == SIDE_CLIENT)
+		end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
+	else
+		end_observe(tc, s, c, &r->end[SIDE_SERVER]);
+}
+
+/* Observes the other end of st's pair into r, st's own kept: the step
+ * ends on its own end's observation. */
+static void
+other_observe(struct tcase *tc, const struct step *st, struct step_result *r)
+{
+	struct end *c, *s;
+
+	step_ends(tc, st, &c, &s);
+	if (st->side != SIDE_CLIENT) {
+		if (c == NULL)
+			memset(&r->end[SIDE_CLIENT], 0, sizeof(r->end[0]));
+		else
+			end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
+	} else
+		end_observe(tc, s, c, &r->end[SIDE_SERVER]);
 }
 
 /* The observation of st's own end in r. */
@@ -354,6 +405,7 @@ client_connect(struct tcase *tc, int k)
 		c->has_addr = 1;
 		case_register(tc, k);
 	}
+	c->gone = tc->end[end_index(SIDE_SERVER, k)].gone = 0;
 	return rc;
 }
 
@@ -392,6 +444,7 @@ accept_one(struct tcase *tc)
 	s = &tc->end[end_index(SIDE_SERVER, k)];
 	end_discard(tc, s);			/* a reconnect's old end */
 	s->fd = fd;
+	s->gone = 0;
 	tc->accepted++;
 	return k;
 }
@@ -1140,32 +1193,35 @@ wait_end(struct tcase *tc, const struct step *st)
 	return wait_tick(tc);
 }
 
-/* wait state S within D */
+/* wait state S within D: re-checks observe the end itself only; the
+ * other end is observed once, when the step ends. */
 static enum act
 act_wait_state(struct tcase *tc, const struct step *st, struct step_result *r,
     int64_t now)
 {
-	case_observe(tc, st, r);
+	own_observe(tc, st, r);
 	tc->observed = 1;
 	if (own_obs(st, r)->state != st->a.wait_state.state)
 		return wait_end(tc, st);
 	seen_late(tc, st, r, now);
+	other_observe(tc, st, r);
 	return ACT_DONE;
 }
 
-/* wait info FIELD OP N within D */
+/* wait info FIELD OP N within D: as wait state. */
 static enum act
 act_wait_info(struct tcase *tc, const struct step *st, struct step_result *r,
     int64_t now)
 {
 	long v;
 
-	case_observe(tc, st, r);
+	own_observe(tc, st, r);
 	tc->observed = 1;
 	v = info_value(own_obs(st, r), st->a.info.field);
 	if (v < 0 || !op_holds(v, st->a.info.op, st->a.info.value))
 		return wait_end(tc, st);
 	seen_late(tc, st, r, now);
+	other_observe(tc, st, r);
 	return ACT_DONE;
 }
 
@@ -1294,8 +1350,10 @@ step_expire(struct tcase *tc, size_t i)
 	case VERB_WAIT_INFO:
 		r->status = STEP_FAILED;
 		wait_info_failed(st, o, r->msg, sizeof(r->msg));
+		other_observe(tc, st, r);
 		return;
 	case VERB_WAIT_STATE:
+		other_observe(tc, st, r);
 		r->status = STEP_FAILED;
 		snprintf(r->msg, sizeof(r->msg), "state %s, not %s, after %.0f ms",
 		    state_name(o->state), state_name(st->a.wait_state.state), ms);

@@ -31,7 +31,8 @@
 #define BATCH		8		/* finished cases handed out together */
 #define FD_RESERVE	64		/* open files kept for all but sockets */
 #define DEFAULT_CONC	256		/* cases at once when not asked */
-#define WORKERS_MAX	64		/* threads for blocking calls */
+#define WORKERS_MAX	4096		/* threads for blocking calls, at most: one a
+					   case in flight (each has at most one job) */
 
 struct runner {
 	struct runner_plan plan;
@@ -365,7 +366,8 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 	runner_size(rn);
 	rn->running = calloc((size_t)rn->plan.concurrency + 1, sizeof(*rn->running));
 	rn->ev_kick = event_new(base, -1, 0, runner_on_kick, rn);
-	rn->env.workers = workers_new(base, WORKERS_MAX);
+	rn->env.workers = workers_new(base, rn->plan.concurrency < WORKERS_MAX ?
+	    rn->plan.concurrency : WORKERS_MAX);
 	if ((rn->env.probe = probe_open()) == NULL || rn->running == NULL ||
 	    rn->ev_kick == NULL || rn->env.workers == NULL) {
 		runner_free(rn);
