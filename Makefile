@@ -54,7 +54,7 @@ APT_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
             libpcap-dev libbpf-dev clang libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
             tshark tcpdump perl groff-base man-db
 
-.PHONY: all deps run check check-asan unit e2e clean install uninstall bench
+.PHONY: all deps run check check-asan unit e2e clean install uninstall bench soak
 
 all: deps $(B)/teardownd $(B)/teardownctl
 
@@ -142,6 +142,11 @@ check: all $(UNIT_BINS) $(B)/notify_sink $(B)/diag_shim.so
 # The catalogue (x5) with and without capturing the wire, side by side.
 bench: all
 	@sh tests/bench.sh $(B)
+
+# The catalogue x1000, idle and beside two CPU hogs: every case must pass,
+# every scenario behave the same each time (minutes; not in `check`).
+soak: all
+	@sh tests/soak.sh $(B)
 
 # The same suite under AddressSanitizer and UBSan, in build-asan/.
 check-asan: deps

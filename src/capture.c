@@ -210,23 +210,16 @@ int
 capture_add(struct capture *cap, const struct sockaddr *client,
     const struct sockaddr *server, struct case_result *res, int pair)
 {
-	struct flow_link **owner = (struct flow_link **)&res->wire_ctx;
-	struct tuple t;
 	struct flow *f;
+	int fresh;
 
-	if (tuple_set(&t, client, server) == -1)
+	if ((f = (struct flow *)flowtab_register(&cap->flows, client, server,
+	    (struct flow_link **)&res->wire_ctx, sizeof(*f), &fresh)) == NULL)
 		return -1;
-	if (flowtab_owned(*owner, &t) != NULL)
-		return 0;
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	f->link.t = t;
-	f->pair = pair;
-	f->res = res;
-	f->drops0 = cap->drops;
-	if (flowtab_add(&cap->flows, &f->link, owner) == -1) {
-		free(f);
-		return -1;
+	if (fresh) {
+		f->pair = pair;
+		f->res = res;
+		f->drops0 = cap->drops;
 	}
 	return 0;
 }

@@ -62,6 +62,31 @@ flowtab_add(struct flowtab *ft, struct flow_link *fl, struct flow_link **owner)
 	return 0;
 }
 
+/* The flow of a connection on an owner's list, made if new. */
+struct flow_link *
+flowtab_register(struct flowtab *ft, const struct sockaddr *client,
+    const struct sockaddr *server, struct flow_link **owner, size_t size,
+    int *fresh)
+{
+	struct flow_link *fl;
+	struct tuple t;
+
+	*fresh = 0;
+	if (tuple_set(&t, client, server) == -1)
+		return NULL;
+	if ((fl = flowtab_owned(*owner, &t)) != NULL)
+		return fl;
+	if ((fl = calloc(1, size)) == NULL)
+		return NULL;
+	fl->t = t;
+	if (flowtab_add(ft, fl, owner) == -1) {
+		free(fl);
+		return NULL;
+	}
+	*fresh = 1;
+	return fl;
+}
+
 /* The flow a segment belongs to, and the end it leaves. */
 struct flow_link *
 flowtab_find(const struct flowtab *ft, int af, const uint8_t *src,

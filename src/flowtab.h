@@ -24,6 +24,13 @@ struct flowtab {
 	size_t n;				/* flows in the table */
 };
 
+/* The flow of connection client -> server on the list *owner: the one
+ * there (*fresh 0), or a new one of size bytes (at least a flow_link;
+ * zeroed but for its tuple) added to the table and the list (*fresh 1).
+ * NULL on a bad address or without memory. */
+struct flow_link *flowtab_register(struct flowtab *ft,
+    const struct sockaddr *client, const struct sockaddr *server,
+    struct flow_link **owner, size_t size, int *fresh);
 /* Adds fl (its t set) to the table and to the front of the list *owner.
  * 0, or -1 when memory ran out (fl is then in neither). */
 int flowtab_add(struct flowtab *ft, struct flow_link *fl,

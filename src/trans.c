@@ -170,24 +170,17 @@ int
 trans_add(struct trans *tr, const struct sockaddr *client,
     const struct sockaddr *server, struct case_result *res, int pair)
 {
-	struct flow_link **owner = (struct flow_link **)&res->trans_ctx;
-	struct tuple t;
 	struct flow *f;
+	int fresh;
 
-	if (tuple_set(&t, client, server) == -1)
+	if ((f = (struct flow *)flowtab_register(&tr->flows, client, server,
+	    (struct flow_link **)&res->trans_ctx, sizeof(*f), &fresh)) == NULL)
 		return -1;
-	if (flowtab_owned(*owner, &t) != NULL)
-		return 0;
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	f->link.t = t;
-	f->pair = pair;
-	f->res = res;
-	f->drops0 = tr->drops;
-	f->evicted0 = tr->evicted;
-	if (flowtab_add(&tr->flows, &f->link, owner) == -1) {
-		free(f);
-		return -1;
+	if (fresh) {
+		f->pair = pair;
+		f->res = res;
+		f->drops0 = tr->drops;
+		f->evicted0 = tr->evicted;
 	}
 	return 0;
 }
