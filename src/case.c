@@ -106,12 +106,13 @@ struct case_job {
 	struct tcase *tc;			/* NULL once the case let go */
 	struct case_env *env;
 	int n;					/* calls: 1, or 2 for a pair */
+	int nfd;				/* of fd[], the open ones it holds */
 	int align;				/* wait for the next kernel tick first */
 	enum verb verb[2];			/* VERB_CLOSE or VERB_SHUTDOWN */
 	int fd[2];				/* the fd (close) or a dup of it */
 	int how[2];				/* shutdown's how */
-	long rc[2];
-	int err[2];
+	long rc[2];				/* each call's return */
+	int err[2];				/* and errno */
 	int64_t t0[2], t1[2];			/* monotonic, around each call */
 };
 
@@ -128,6 +129,7 @@ struct tcase {
 	socklen_t alen;				/* its sockaddr length */
 	int setup_left;				/* set-up connections still pending */
 	int accepted;				/* server ends the listener gave */
+	int accepted0;				/* accepted when step cur began */
 	int64_t mono0;				/* monotonic start, us */
 	int64_t timeout_us;			/* the case deadline, from start */
 	int64_t step_t0;			/* monotonic start of step cur; 0 none */
@@ -468,29 +470,38 @@ case_setup_done(struct tcase *tc)
 }
 
 /* The listener is readable (implicit accepts): take every queued
- * connection; close the listener once every client has its server end. */
+ * connection; close the listener once every client has its server end
+ * (unless a client will reconnect to it). A waiting connect goes on. */
 static void
 case_on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct tcase *tc = arg;
+	enum verb v;
 	int k;
 
-	while ((k = accept_one(tc)) > 0)
-		if (tc->pos == POS_SETUP &&
+	while ((k = accept_one(tc)) != 0) {
+		if (k > 0 && tc->pos == POS_SETUP &&
 		    !(tc->sc->step_connect & (1u << (k - 1))))
 			tc->setup_left--;
-	if (k == -1 && tc->pos == POS_SETUP) {
-		case_setup_failed(tc, "accept", errno);
-		return;
+		if (k > 0 || errno == EPROTO)
+			continue;		/* EPROTO: a stranger's, closed */
+		if (tc->pos == POS_SETUP) {
+			case_setup_failed(tc, "accept", errno);
+			return;
+		}
+		log_warn("%s: accept", tc->sc->name);
+		event_del(tc->ev_accept);	/* its connect will time out */
+		break;
 	}
-	if (tc->accepted >= tc->sc->npairs) {
+	if (tc->accepted >= tc->sc->npairs && !tc->sc->reconnects) {
 		event_del(tc->ev_accept);
 		sock_close(tc, &tc->end[0].fd);
 	}
+	v = tc->cur < tc->sc->nsteps ? tc->sc->steps[tc->cur].verb : VERB__COUNT;
 	if (tc->pos == POS_SETUP && tc->setup_left == 0)
 		case_setup_done(tc);
 	else if (tc->pos == POS_WAITING &&
-	    tc->sc->steps[tc->cur].verb == VERB_CONNECT) {
+	    (v == VERB_CONNECT || v == VERB_RECONNECT)) {
 		event_del(tc->ev_tick);
 		case_set_pos(tc, POS_RUNNING);
 		case_run(tc);
@@ -565,6 +576,15 @@ listener_open(struct tcase *tc)
 	return 0;
 }
 
+/* Sets SO_REUSEADDR on fd. 0 or -1. */
+static int
+reuse_addr(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+}
+
 /* Binds client c to a loopback port below the ephemeral range, one no
  * other case holds: it will reconnect from it, and connect(2) elsewhere
  * could take a port of that range as soon as it is free. 0 or -1. */
@@ -573,9 +593,9 @@ client_reserve(struct tcase *tc, struct end *c)
 {
 	static unsigned next;			/* the loop's, one thread */
 	union addr a = tc->end[0].addr;
-	int one = 1, i;
+	int i;
 
-	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+	if (reuse_addr(c->fd) == -1)
 		return -1;
 	for (i = 0; i < RESERVED_TRIES; i++) {
 		uint16_t port = htons((uint16_t)(RESERVED_LO +
@@ -661,25 +681,34 @@ case_on_io(evutil_socket_t fd, short what, void *arg)
 	case_run(tc);
 }
 
+/* The step in progress ends as status, with why; both ends observed. */
+static void
+step_interrupt(struct tcase *tc, enum step_status status, const char *why)
+{
+	struct step_result *r = &tc->res.res[tc->cur];
+
+	r->status = status;
+	if (tc->step_t0 != 0)
+		r->dur_us = clock_mono_us() - tc->step_t0;
+	snprintf(r->msg, sizeof(r->msg), "%s", why);
+	case_observe(tc, &tc->sc->steps[tc->cur], r);
+}
+
 /* Ends the case at its deadline: the step in progress timed out. */
 static void
 case_on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcase *tc = arg;
-	struct step_result *r;
+	char why[64];
 
 	if (tc->pos == POS_SETUP) {
 		snprintf(tc->res.msg, sizeof(tc->res.msg),
 		    "set-up: handshake did not complete");
 		tc->res.verdict = VERDICT_ERROR;
 	} else if (tc->cur < tc->sc->nsteps) {
-		r = &tc->res.res[tc->cur];
-		r->status = STEP_TIMEOUT;
-		if (tc->step_t0 != 0)
-			r->dur_us = clock_mono_us() - tc->step_t0;
-		snprintf(r->msg, sizeof(r->msg), "case deadline of %.1f s reached",
+		snprintf(why, sizeof(why), "case deadline of %.1f s reached",
 		    tc->timeout_us / 1e6);
-		case_observe(tc, &tc->sc->steps[tc->cur], r);
+		step_interrupt(tc, STEP_TIMEOUT, why);
 	}
 	case_finish(tc);
 }
@@ -945,10 +974,9 @@ act_close(struct tcase *tc, const struct step *st, struct step_result *r,
 		return job_start(tc, tc->cur, 1, 0);
 	if (e == &tc->end[0] && tc->ev_accept != NULL)
 		event_del(tc->ev_accept);
-	r->rc = close(e->fd);
-	r->err = r->rc < 0 ? errno : 0;
-	e->fd = -1;
-	tc->env->fds--;
+	errno = 0;
+	sock_close(tc, &e->fd);
+	set_rc(r, errno == 0 ? 0 : -1);
 	return ACT_DONE;
 }
 
@@ -1029,8 +1057,7 @@ connect_wait(struct tcase *tc, const struct step *st, struct step_result *r,
 	}
 	if (rc == 0)
 		return wait_fd(tc, c->fd, EV_WRITE);
-	if (!tc->sc->listener &&
-	    tc->end[end_index(SIDE_SERVER, st->pair)].fd == -1)
+	if (!tc->sc->listener && tc->accepted == tc->accepted0)
 		return wait_tick(tc);		/* the accept event re-runs it */
 	r->rc = 0;
 	return ACT_DONE;
@@ -1057,12 +1084,9 @@ act_connect(struct tcase *tc, const struct step *st, struct step_result *r,
 static int
 reconnect_open(struct tcase *tc, struct end *c, int pair)
 {
-	int one = 1;
-
 	if ((c->fd = sock_open(tc)) == -1)
 		return -1;
-	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(c->fd, &c->addr.sa, tc->alen) == -1)
+	if (reuse_addr(c->fd) == -1 || bind(c->fd, &c->addr.sa, tc->alen) == -1)
 		return -1;
 	return client_connect(tc, pair);
 }
@@ -1422,6 +1446,7 @@ step_begin(struct tcase *tc, size_t i, int64_t now)
 
 	tc->step_t0 = now;
 	tc->step_limit = now + step_span(st);
+	tc->accepted0 = tc->accepted;
 	tc->progress = 0;
 	tc->tick_us = TICK_MIN_US;
 	tc->res.res[i].t_us = now - tc->mono0;
@@ -1687,7 +1712,7 @@ job_done(struct job *j)
 	struct tcase *tc = cj->tc;
 	int k;
 
-	cj->env->fds -= cj->n;			/* closed, or the dups */
+	cj->env->fds -= cj->nfd;		/* closed, or the dups */
 	if (!j->cancelled && tc != NULL) {
 		tc->job = NULL;
 		for (k = 0; k < cj->n; k++) {
@@ -1732,8 +1757,10 @@ job_start(struct tcase *tc, size_t i, int n, int align)
 		} else if (e->fd == -1 || (cj->fd[k] = dup(e->fd)) == -1) {
 			cj->fd[k] = -1;
 		}
-		if (cj->fd[k] != -1)
+		if (cj->fd[k] != -1) {
+			cj->nfd++;
 			tc->env->fds += st->verb != VERB_CLOSE;
+		}
 	}
 	tc->res.res[i].t_us = clock_mono_us() - tc->mono0;
 	if (workers_submit(tc->env->workers, &cj->j) == -1)
@@ -1747,12 +1774,29 @@ fail:
 	return ACT_DONE;
 }
 
+/* Lets go of what the case holds outside itself: its job (it finishes
+ * on its own), its registrations (every segment and state change of the
+ * case is in; the clean-up RSTs are not its), its sockets (with an RST). */
+static void
+case_release(struct tcase *tc)
+{
+	int k;
+
+	if (tc->job != NULL) {
+		tc->job->j.cancelled = 1;
+		tc->job->tc = NULL;
+		tc->job = NULL;
+	}
+	capture_remove(tc->env->cap, &tc->res);
+	trans_remove(tc->env->trans, &tc->res);
+	for (k = tc->nend - 1; tc->end != NULL && k >= 0; k--)
+		end_discard(tc, &tc->end[k]);
+}
+
 /* Ends the case: sockets closed, verdict set, done called. */
 static void
 case_finish(struct tcase *tc)
 {
-	int k;
-
 	if (tc->pos == POS_DONE)
 		return;
 	event_del(tc->ev_tick);
@@ -1760,17 +1804,7 @@ case_finish(struct tcase *tc)
 	event_del(tc->ev_deadline);
 	if (tc->ev_accept != NULL)
 		event_del(tc->ev_accept);
-	if (tc->job != NULL) {
-		tc->job->j.cancelled = 1;	/* it finishes on its own */
-		tc->job->tc = NULL;
-		tc->job = NULL;
-	}
-	/* Every segment and state change of the case is in; the clean-up
-	 * RSTs are not its. */
-	capture_remove(tc->env->cap, &tc->res);
-	trans_remove(tc->env->trans, &tc->res);
-	for (k = tc->nend - 1; k >= 0; k--)
-		end_discard(tc, &tc->end[k]);
+	case_release(tc);
 	tc->res.dur_us = clock_mono_us() - tc->mono0;
 	verdict_case(&tc->res);
 	verdict_wire(&tc->res);
@@ -1782,8 +1816,6 @@ case_finish(struct tcase *tc)
 void
 case_abandon(struct tcase *tc, const char *why)
 {
-	struct step_result *r;
-
 	if (tc->pos == POS_DONE)
 		return;
 	if (tc->pos == POS_SETUP || tc->cur >= tc->sc->nsteps) {
@@ -1791,14 +1823,8 @@ case_abandon(struct tcase *tc, const char *why)
 			tc->res.verdict = VERDICT_ABANDONED;
 		if (tc->res.msg[0] == '\0')
 			snprintf(tc->res.msg, sizeof(tc->res.msg), "%s", why);
-	} else {
-		r = &tc->res.res[tc->cur];
-		r->status = STEP_ABANDONED;
-		if (tc->step_t0 != 0)
-			r->dur_us = clock_mono_us() - tc->step_t0;
-		snprintf(r->msg, sizeof(r->msg), "%s", why);
-		case_observe(tc, &tc->sc->steps[tc->cur], r);
-	}
+	} else
+		step_interrupt(tc, STEP_ABANDONED, why);
 	case_finish(tc);
 }
 
@@ -1834,14 +1860,10 @@ case_result_free(struct case_result *cr)
 void
 case_free(struct tcase *tc)
 {
-	int k;
-
 	if (tc == NULL)
 		return;
-	if (tc->job != NULL) {
-		tc->job->j.cancelled = 1;
-		tc->job->tc = NULL;
-	}
+	if (tc->env != NULL)
+		case_release(tc);
 	if (tc->ev_accept != NULL)
 		event_free(tc->ev_accept);
 	if (tc->ev_tick != NULL)
@@ -1850,12 +1872,6 @@ case_free(struct tcase *tc)
 		event_free(tc->ev_deadline);
 	if (tc->ev_io != NULL)
 		event_free(tc->ev_io);
-	if (tc->env != NULL) {
-		capture_remove(tc->env->cap, &tc->res);
-		trans_remove(tc->env->trans, &tc->res);
-	}
-	for (k = 0; tc->end != NULL && k < tc->nend; k++)
-		end_discard(tc, &tc->end[k]);
 	free(tc->end);
 	free(tc->res.res);
 	free(tc->res.seg);

@@ -10,8 +10,10 @@
 --
 -- Steps are append-only. Never edit a step that has been released; add the
 -- next one (ALTER TABLE ... ADD COLUMN, CREATE TABLE, DROP VIEW + CREATE
--- VIEW). PRAGMA foreign_keys is ON and cannot change inside the migration
--- transaction, so a step that rebuilds a table must keep its rows' keys.
+-- VIEW). store.c turns foreign keys off for the migration transaction and
+-- checks them (PRAGMA foreign_key_check) before it commits, so a step may
+-- rebuild a table (copy, drop, rename: SQLite's way of changing a CHECK)
+-- without cascading deletes; it must keep its rows' keys.
 --
 -- Conventions
 --   * Instants are INTEGER microseconds since the Unix epoch (UTC), in

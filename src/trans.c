@@ -303,6 +303,11 @@ trans_feed(struct trans *tr, const struct trans_event *ev)
 	fl = (struct flow *)flowtab_find(&tr->flows, ev->family, ev->saddr,
 	    ev->sport, ev->daddr, ev->dport, &end);
 	if (fl != NULL) {
+		/* A new socket on the flow's 4-tuple (a reconnect): the old one's
+		 * later records must not find the flow once it is freed. */
+		if (ev->cookie != 0 && fl->cookie[end] != 0 &&
+		    fl->cookie[end] != ev->cookie)
+			known_retire(tr, fl->cookie[end]);
 		if (ev->cookie != 0 && known_put(tr, ev->cookie, fl, end) == 0)
 			fl->cookie[end] = ev->cookie;
 		held_take(tr, ev->cookie, fl, end);

@@ -21,11 +21,11 @@
 #define VF_ANY		(VF_CLIENT | VF_SERVER | VF_LISTENER)
 
 #define VERBS(X) \
-X(SEND, "send", VF_PAIR, 1, 4, \
+X(SEND, "send", VF_PAIR, 1, 3, \
   "a byte count or fill", args_send, act_send, \
   "send N: write N bytes, waiting while the buffer is full (within 5s unless said); " \
   "send N nonblock: what fits now, not waiting; send fill: until EAGAIN, rc the bytes taken") \
-X(RECV, "recv", VF_PAIR, 1, 4, \
+X(RECV, "recv", VF_PAIR, 1, 3, \
   "a byte count, all or eof", args_recv, act_recv, \
   "recv N|all|eof: read N bytes, what is queued, or up to EOF, waiting (within 5s " \
   "unless said); nonblock: what is queued now, not waiting") \

@@ -30,8 +30,9 @@ void verdict_info_absent(enum info_field f, const struct end_obs *o,
     char *msg, size_t len);
 
 /* Sets cr->verdict, first_fail and msg from the step results: the first
- * step that failed, timed out or was abandoned decides. Keeps
- * VERDICT_ERROR and VERDICT_SKIPPED set before the steps ran. */
+ * step that failed, timed out or was abandoned decides. Keeps a verdict
+ * the case was given as a whole (VERDICT_ERROR, VERDICT_SKIPPED, and
+ * VERDICT_ABANDONED in set-up). */
 void verdict_case(struct case_result *cr);
 
 /* Checks the case's teardown segments (wire_teardown) against its

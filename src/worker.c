@@ -21,13 +21,14 @@
 #define STOP_WAIT_MS	1000		/* workers_free: wait for running jobs */
 
 struct workers {
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;			/* guards everything below but ev */
 	pthread_cond_t cv;			/* a job was queued, or stop */
 	struct job *head, *tail;		/* queued, FIFO */
 	struct job *done;			/* finished, for the loop (LIFO) */
 	int max;				/* threads at most */
 	int nthreads;				/* started and not exited */
 	int nidle;				/* waiting for a job */
+	int nqueued;				/* queued, not yet taken */
 	int busy;				/* queued + running */
 	int stop;				/* threads exit when idle */
 	int efd;				/* eventfd: done is not empty */
@@ -47,6 +48,7 @@ queue_take(struct workers *w)
 	}
 	if ((j = w->head) == NULL)
 		return NULL;
+	w->nqueued--;
 	w->head = j->next;
 	if (w->head == NULL)
 		w->tail = NULL;
@@ -131,22 +133,30 @@ workers_new(struct event_base *base, int max)
 	return w;
 }
 
-/* Starts one more thread with every signal blocked; called locked. */
-static int
-worker_spawn(struct workers *w)
+/* Starts a thread running fn(arg) with every signal blocked, so that
+ * signals reach the loop. 0, or -1 with errno. */
+int
+thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
-	pthread_t t;
 	int rc;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&t, NULL, worker_main, w);
+	rc = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		errno = rc;
+	errno = rc;
+	return rc == 0 ? 0 : -1;
+}
+
+/* Starts one more worker thread; called locked. */
+static int
+worker_spawn(struct workers *w)
+{
+	pthread_t t;
+
+	if (thread_start(&t, worker_main, w) == -1)
 		return -1;
-	}
 	pthread_detach(t);
 	w->nthreads++;
 	return 0;
@@ -161,8 +171,10 @@ workers_submit(struct workers *w, struct job *j)
 	j->next = NULL;
 	j->cancelled = 0;
 	pthread_mutex_lock(&w->mu);
-	if (w->nidle == 0 && w->nthreads < w->max && worker_spawn(w) == -1 &&
-	    w->nthreads == 0)
+	/* An idle thread already signalled for a queued job is not free:
+	 * start one unless more are idle than jobs wait. */
+	if (w->nidle <= w->nqueued && w->nthreads < w->max &&
+	    worker_spawn(w) == -1 && w->nthreads == 0)
 		rc = -1;
 	if (rc == 0) {
 		if (w->tail != NULL)
@@ -170,6 +182,7 @@ workers_submit(struct workers *w, struct job *j)
 		else
 			w->head = j;
 		w->tail = j;
+		w->nqueued++;
 		w->busy++;
 		pthread_cond_signal(&w->cv);
 	}

@@ -6,6 +6,8 @@
 #ifndef TEARDOWND_WORKER_H
 #define TEARDOWND_WORKER_H
 
+#include <pthread.h>
+
 struct event_base;
 struct workers;
 
@@ -16,6 +18,10 @@ struct job {
 	int cancelled;				/* set on the loop: the result is unwanted */
 	struct job *next;			/* queue link, the pool's */
 };
+
+/* Starts a thread running fn(arg) with every signal blocked, so that
+ * signals reach the loop. 0, or -1 with errno. */
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* A pool on base growing to at most max threads (started on demand, with
  * every signal blocked, so signals reach the loop). NULL on failure. */

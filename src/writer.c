@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,19 @@
 #include "case.h"
 #include "log.h"
 #include "store.h"
+#include "worker.h"
 #include "writer.h"
 
 /* One batch of cases, queued. */
 struct batch {
 	struct case_result **res;		/* owned: freed once stored */
-	size_t n;
+	size_t n;				/* cases in res */
 	struct batch *next;
 };
 
 struct writer {
-	pthread_t thread;
-	pthread_mutex_t mu;
+	pthread_t thread;			/* the writer thread */
+	pthread_mutex_t mu;			/* guards the queue and counts */
 	pthread_cond_t cv;			/* a batch was queued, or stop */
 	struct batch *head, *tail;		/* queued */
 	size_t backlog;				/* queued + being written */
@@ -36,11 +36,11 @@ struct writer {
 	int stop;				/* exit once the queue is empty */
 	struct store *st;			/* the writer's own connection */
 	const char *db;				/* for messages */
-	int64_t run_id;
+	int64_t run_id;				/* the run its cases belong to */
 	int efd;				/* eventfd: batches finished */
 	struct event *ev;			/* efd readable */
-	writer_done_fn done;
-	void *ctx;
+	writer_done_fn done;			/* the run's, after each batch */
+	void *ctx;				/* done's argument */
 };
 
 /* Stores one batch and frees its cases; on the writer thread. 0 or -1. */
@@ -133,21 +133,6 @@ writer_free(struct writer *w)
 	free(w);
 }
 
-/* Starts the thread with every signal blocked. 0 or -1 (errno). */
-static int
-writer_spawn(struct writer *w)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, writer_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = rc;
-	return rc == 0 ? 0 : -1;
-}
-
 /* Starts a writer of run run_id's cases into db. */
 struct writer *
 writer_start(struct event_base *base, const char *db, int64_t run_id,
@@ -175,7 +160,8 @@ writer_start(struct event_base *base, const char *db, int64_t run_id,
 		goto fail;
 	if (w->efd == -1 || (w->ev = event_new(base, w->efd,
 	    EV_READ | EV_PERSIST, writer_on_done, w)) == NULL ||
-	    event_add(w->ev, NULL) == -1 || writer_spawn(w) == -1) {
+	    event_add(w->ev, NULL) == -1 ||
+	    thread_start(&w->thread, writer_main, w) == -1) {
 		snprintf(err, len, "writer thread: %s", strerror(errno));
 		goto fail;
 	}

@@ -164,7 +164,7 @@ expect_so_error_compares_so_error_now(void **state)
 	assert_false(check_now(&st, &now, 0, msg));
 	assert_string_equal(msg, "SO_ERROR 0, expected ECONNRESET");
 	assert_false(check_now(&none, &now, EPIPE, msg));
-	assert_string_equal(msg, "SO_ERROR EPIPE, expected 0");
+	assert_string_equal(msg, "SO_ERROR EPIPE, expected none");
 	assert_false(check_now(&none, &now, -1, msg));
 	assert_string_equal(msg, "no SO_ERROR: this end's fd is closed");
 }
@@ -191,7 +191,7 @@ expect_errno_compares_the_previous_errno(void **state)
 	assert_false(check_prev(&st, &rcv, &epipe, msg));
 	assert_string_equal(msg, "recv gave errno EPIPE, expected ECONNRESET");
 	assert_false(check_prev(&none, &rcv, &reset, msg));
-	assert_string_equal(msg, "recv gave errno ECONNRESET, expected 0");
+	assert_string_equal(msg, "recv gave errno ECONNRESET, expected none");
 }
 
 /* expect eof holds only after a recv that ended at EOF. */
