@@ -11,10 +11,14 @@
  * which register those in the initial namespace only. Only the first kind
  * is written. */
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <net/if.h>
 #include <netinet/in.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,29 +67,6 @@ note(char *msg, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Writes value to the sysctl at path in one write. 0 or -1 with errno. */
-static int
-sysctl_put(const char *path, const char *value)
-{
-	char buf[80];
-	ssize_t w;
-	int fd, n, saved;
-
-	n = snprintf(buf, sizeof(buf), "%s\n", value);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	w = write(fd, buf, (size_t)n);
-	saved = errno;
-	close(fd);
-	if (w == n)
-		return 0;
-	errno = w == -1 ? saved : EIO;
-	return -1;
-}
 
 /* Opens p's file in the original namespace and keeps it open; -1 with a
  * note (and p->fd -1) if it cannot. */
@@ -203,7 +184,7 @@ pin_apply(const struct pin *p, char *msg, size_t len)
 	    strcmp(cur, p->value) == 0)
 		return 0;
 	if (sysctl_path(p->name, path, sizeof(path)) == -1 ||
-	    sysctl_put(path, p->value) == -1) {
+	    sysctl_write_path(path, p->value) == -1) {
 		note(msg, len, "%s %s: %s", what, p->name, strerror(errno));
 		return -1;
 	}
@@ -279,13 +260,14 @@ map_ids(uid_t uid, gid_t gid, char *msg, size_t len)
 {
 	char line[64];
 
-	if (sysctl_put("/proc/self/setgroups", "deny") == -1 && errno != ENOENT)
+	if (sysctl_write_path("/proc/self/setgroups", "deny") == -1 &&
+	    errno != ENOENT)
 		goto fail;
 	snprintf(line, sizeof(line), "0 %lu 1", (unsigned long)uid);
-	if (sysctl_put("/proc/self/uid_map", line) == -1)
+	if (sysctl_write_path("/proc/self/uid_map", line) == -1)
 		goto fail;
 	snprintf(line, sizeof(line), "0 %lu 1", (unsigned long)gid);
-	if (sysctl_put("/proc/self/gid_map", line) == -1)
+	if (sysctl_write_path("/proc/self/gid_map", line) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -383,4 +365,30 @@ int
 isolate_userns(const struct sysctl_value *copy, size_t n, char *msg, size_t len)
 {
 	return isolate(copy, n, 1, msg, len);
+}
+
+/* Gives up CAP_SYS_ADMIN in the calling thread: see isolate.h. */
+void
+isolate_drop_admin(void)
+{
+	static const int drop[] = { CAP_SYS_ADMIN };
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+	size_t i;
+
+	if (syscall(SYS_capget, &h, c) == -1) {
+		log_warn("capget");
+		return;
+	}
+	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
+		uint32_t bit = (uint32_t)1 << (drop[i] % 32);
+
+		c[drop[i] / 32].effective &= ~bit;
+		c[drop[i] / 32].permitted &= ~bit;
+		c[drop[i] / 32].inheritable &= ~bit;
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, drop[i], 0, 0);
+		prctl(PR_CAPBSET_DROP, drop[i], 0, 0, 0);	/* EPERM: fine */
+	}
+	if (syscall(SYS_capset, &h, c) == -1)
+		log_warn("capset: cannot drop CAP_SYS_ADMIN");
 }

@@ -56,4 +56,12 @@ int isolate_netns(const struct sysctl_value *copy, size_t n, char *msg,
 int isolate_userns(const struct sysctl_value *copy, size_t n, char *msg,
     size_t len);
 
+/* Gives up CAP_SYS_ADMIN, which only making namespaces needs (the systemd
+ * unit grants it for that), in the calling thread (capabilities are per
+ * thread): from the effective, permitted, inheritable and ambient sets,
+ * and from the bounding set where CAP_SETPCAP allows. Other capabilities
+ * stay: the capture needs CAP_NET_RAW, and Linux 6.18 lets only
+ * CAP_NET_ADMIN attach a socket filter to a TCP socket (`filter` steps). */
+void isolate_drop_admin(void);
+
 #endif

@@ -35,37 +35,6 @@ run_describe(struct run_info *ri, const struct config *cf, const struct catalog 
 	ri->repeat = cf->repeat;
 }
 
-/* Gives up CAP_SYS_ADMIN, which only making the namespace needs (the
- * systemd unit grants it for that): from the effective, permitted,
- * inheritable and ambient sets, and from the bounding set where
- * CAP_SETPCAP allows. Other capabilities stay: the capture needs
- * CAP_NET_RAW, and Linux 6.18 lets only CAP_NET_ADMIN attach a socket
- * filter to a TCP socket (`filter` steps). */
-static void
-drop_sys_admin(void)
-{
-	static const int drop[] = { CAP_SYS_ADMIN };
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
-	size_t i;
-
-	if (syscall(SYS_capget, &h, c) == -1) {
-		log_warn("capget");
-		return;
-	}
-	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
-		uint32_t bit = (uint32_t)1 << (drop[i] % 32);
-
-		c[drop[i] / 32].effective &= ~bit;
-		c[drop[i] / 32].permitted &= ~bit;
-		c[drop[i] / 32].inheritable &= ~bit;
-		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, drop[i], 0, 0);
-		prctl(PR_CAPBSET_DROP, drop[i], 0, 0, 0);	/* EPERM: fine */
-	}
-	if (syscall(SYS_capset, &h, c) == -1)
-		log_warn("capset: cannot drop CAP_SYS_ADMIN");
-}
-
 /* Whether cap is in the effective set. */
 static int
 have_cap(int cap)
@@ -89,14 +58,14 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where)
 
 	snprintf(where, 16, "host");
 	if (cf->isolation == ISOLATE_HOST) {
-		drop_sys_admin();
+		isolate_drop_admin();
 		return 0;
 	}
 	if (have_cap(CAP_SYS_ADMIN))
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	else
 		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	drop_sys_admin();
+	isolate_drop_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");
 		if (msg[0] != '\0')

@@ -235,3 +235,28 @@ sysctl_collect(struct sysctl_value *v, size_t n)
 	}
 	return i;
 }
+
+/* Writes value and a newline to the sysctl (or other /proc file) at path
+ * in one write. 0 or -1 with errno. */
+int
+sysctl_write_path(const char *path, const char *value)
+{
+	char buf[80];
+	ssize_t w;
+	int fd, n, saved;
+
+	n = snprintf(buf, sizeof(buf), "%s\n", value);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	w = write(fd, buf, (size_t)n);
+	saved = errno;
+	close(fd);
+	if (w == n)
+		return 0;
+	errno = w == -1 ? saved : EIO;
+	return -1;
+}

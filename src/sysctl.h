@@ -44,6 +44,10 @@ int sysctl_read(const char *name, char *value, size_t len);
  * a new namespace). */
 int sysctl_same_file(const char *name, const struct stat *st);
 
+/* Writes value (a line) to the sysctl file at path, as the calling
+ * thread's namespace sees it. 0, or -1 with errno. */
+int sysctl_write_path(const char *path, const char *value);
+
 /* Before isolating: opens each recorded sysctl's file in the calling
  * thread's namespace and keeps it open. Once; later calls do nothing. */
 void sysctl_pin(void);

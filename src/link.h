@@ -1,0 +1,50 @@
+/* link.h: the relay link's network namespaces: one for the client ends,
+ * one for the server ends, each with a TUN device ("td0") whose packets
+ * teardownd forwards (src/relay.c). Addresses come from the documentation
+ * ranges: 192.0.2.1 and 2001:db8::1 for the clients, 192.0.2.2 and
+ * 2001:db8::2 for the servers.
+ *
+ * Making a namespace, and entering one, takes CAP_SYS_ADMIN, which
+ * teardownd gives up once isolated (run_isolate). So both namespaces are
+ * made at start-up, each by a thread of its own that stays in it for good
+ * (a thread's namespace is its own) and then gives up CAP_SYS_ADMIN too:
+ * a socket of a namespace is made by its thread, on request. They live as
+ * long as teardownd (its fds hold them; nothing outlives the process). */
+#ifndef TEARDOWND_LINK_H
+#define TEARDOWND_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+struct link;
+struct probe;
+struct sockaddr_storage;
+struct sysctl_value;
+
+/* Makes both namespaces from the calling thread's one, with lo and the
+ * TUN device up and addressed (IPv6 without duplicate address detection),
+ * copy's sysctls written there (those with a file of their own there) and
+ * net.ipv4.tcp_no_metrics_save = 1. NULL with a one-line reason in why
+ * when it cannot (no /dev/net/tun, no permission, no namespaces). */
+struct link *link_open(const struct sysctl_value *copy, size_t n, char *why,
+    size_t len);
+/* A non-blocking TCP socket of family af in side's namespace
+ * (SIDE_CLIENT or SIDE_SERVER), or -1 with errno. */
+int link_socket(struct link *l, enum side side, int af);
+/* Side's TUN device, non-blocking: packets its namespace sends to the
+ * other side are read here, and packets written here arrive there. */
+int link_tun(const struct link *l, enum side side);
+/* Side's address of family af, port 0, into ss; its length. */
+socklen_t link_addr(const struct link *l, enum side side, int af,
+    struct sockaddr_storage *ss);
+/* A sock_diag probe of side's namespace (made by its thread). */
+struct probe *link_probe(const struct link *l, enum side side);
+/* The cookie (SO_NETNS_COOKIE) of side's namespace; 0 if unknown. */
+uint64_t link_cookie(const struct link *l, enum side side);
+/* Stops both threads and closes everything: the namespaces go with
+ * their last fd. NULL is a no-op. */
+void link_close(struct link *l);
+
+#endif
