@@ -267,7 +267,7 @@ flow_grow(struct flow *fl)
 /* Appends a frame to its flow as a segment with relative numbers. */
 static void
 flow_append(struct flow *fl, enum side from, const struct frame *f,
-    int64_t ts_us)
+    int64_t ts_us, enum seg_mark mark, int64_t held_us)
 {
 	struct segment *g;
 
@@ -283,12 +283,22 @@ flow_append(struct flow *fl, enum side from, const struct frame *f,
 	g->ack = f->flags & TCPF_ACK ? f->ack - fl->isn[!from] : 0;
 	g->len = f->len;
 	g->win = f->win;
+	g->mark = mark;
+	g->held_us = held_us;
 }
 
 /* Hands one frame to the case it belongs to, if any. */
 void
 capture_feed(struct capture *cap, int dlt, const uint8_t *p, size_t caplen,
     int64_t ts_us)
+{
+	capture_feed_mark(cap, dlt, p, caplen, ts_us, MARK_NONE, -1);
+}
+
+/* Hands one relayed packet to its case, with its mark. */
+void
+capture_feed_mark(struct capture *cap, int dlt, const uint8_t *p,
+    size_t caplen, int64_t ts_us, enum seg_mark mark, int64_t held_us)
 {
 	struct frame f;
 	struct flow *fl;
@@ -298,7 +308,7 @@ capture_feed(struct capture *cap, int dlt, const uint8_t *p, size_t caplen,
 		return;
 	if ((fl = (struct flow *)flowtab_find(&cap->flows, f.af, f.src, f.sport,
 	    f.dst, f.dport, &from)) != NULL)
-		flow_append(fl, from, &f, ts_us);
+		flow_append(fl, from, &f, ts_us, mark, held_us);
 }
 
 /* pcap_dispatch's handler: one frame. */

@@ -56,5 +56,9 @@ int capture_parse(int dlt, const uint8_t *p, size_t caplen, struct frame *f);
 /* Hands one frame, captured at ts_us (wall clock, us), to its case. */
 void capture_feed(struct capture *cap, int dlt, const uint8_t *p,
     size_t caplen, int64_t ts_us);
+/* The same for a packet the relay passed on (at ts_us), with what it did
+ * with it and, for a held one, for how long (else -1). */
+void capture_feed_mark(struct capture *cap, int dlt, const uint8_t *p,
+    size_t caplen, int64_t ts_us, enum seg_mark mark, int64_t held_us);
 
 #endif

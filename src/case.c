@@ -1,7 +1,9 @@
 /* case.c: one case stepping through its script on the event loop.
  *
  * A case is a listener, its clients (client, client2, ...) and their
- * accepted ends (server, server2, ...), on loopback. It is an explicit
+ * accepted ends (server, server2, ...), on loopback or, on the relay
+ * link, the clients in one namespace and the rest in the other, the
+ * relay between them. It is an explicit
  * state machine (enum case_pos): set-up (connects, accepts), running the
  * steps, waiting for a pending step, waiting for a worker, done. Every
  * change of position goes through case_set_pos().
@@ -12,9 +14,9 @@
  * (sleep), or a short tick that backs off (states of ends whose fd is
  * gone, tcp_info counters: the kernel signals neither). One clock reading
  * decides each evaluation: whether the step is done, and whether its limit
- * has passed. System calls that can block (close under SO_LINGER, a paired
- * shutdown that waits for a kernel tick) run on the worker pool; the loop
- * goes on and the step's times are the worker's. Nothing blocks the loop. */
+ * has passed. A system call that can block (close under SO_LINGER) runs
+ * on the worker pool; the loop goes on and the step's times are the
+ * worker's. Nothing blocks the loop. */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -36,8 +38,10 @@
 #include "capture.h"
 #include "case.h"
 #include "fault.h"
+#include "link.h"
 #include "log.h"
 #include "probe.h"
+#include "relay.h"
 #include "trans.h"
 #include "verdict.h"
 #include "worker.h"
@@ -52,9 +56,6 @@
 #define RESERVED_LO	20000		/* client_reserve's ports: below the */
 #define RESERVED_HI	32768		/* default ephemeral range */
 #define RESERVED_TRIES	64
-#define JIFFY_EARLY_NS	300000		/* jiffy_align wakes this long before an edge */
-#define JIFFY_LATE_NS	200000		/* and goes if it saw the edge this soon */
-#define JIFFY_LIMIT_US	20000		/* how long it tries at most */
 
 enum case_pos {
 	POS_SETUP,				/* connecting, accepting */
@@ -100,17 +101,14 @@ struct pending {
 	int64_t wake_at;			/* re-check at this instant; 0 none */
 };
 
-/* A step (or a "both" pair of steps) on a worker. */
+/* A close (or a "both" pair of closes) on a worker. */
 struct case_job {
 	struct job j;				/* first: the pool's part */
 	struct tcase *tc;			/* NULL once the case let go */
 	struct case_env *env;
 	int n;					/* calls: 1, or 2 for a pair */
 	int nfd;				/* of fd[], the open ones it holds */
-	int align;				/* wait for the next kernel tick first */
-	enum verb verb[2];			/* VERB_CLOSE or VERB_SHUTDOWN */
-	int fd[2];				/* the fd (close) or a dup of it */
-	int how[2];				/* shutdown's how */
+	int fd[2];				/* the fds it closes */
 	long rc[2];				/* each call's return */
 	int err[2];				/* and errno */
 	int64_t t0[2], t1[2];			/* monotonic, around each call */
@@ -183,11 +181,20 @@ case_fds(const struct scenario *sc)
 	return 2 * sc->npairs + 1;
 }
 
-/* Opens a non-blocking TCP socket of the case's family, counted. */
+/* Whether the case runs on the relay link. */
 static int
-sock_open(struct tcase *tc)
+on_relay(const struct tcase *tc)
 {
-	int fd = socket(tc->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return tc->sc->link == LINK_RELAY;
+}
+
+/* Opens a non-blocking TCP socket of the case's family for an end of
+ * side (on the relay, in that side's namespace), counted. */
+static int
+sock_open(struct tcase *tc, enum side side)
+{
+	int fd = on_relay(tc) ? link_socket(tc->env->link, side, tc->af) :
+	    socket(tc->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd != -1)
 		tc->env->fds++;
@@ -257,6 +264,18 @@ addr_eq(const struct tcase *tc, const union addr *a, const union addr *b)
 	    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
 }
 
+/* The sock_diag probe that finds end e once its fd is gone: on the relay,
+ * its namespace's (the clients', or the listener's and servers'). */
+static struct probe *
+end_probe(const struct tcase *tc, const struct end *e)
+{
+	int k = (int)(e - tc->end);
+
+	if (!on_relay(tc))
+		return tc->env->probe;
+	return link_probe(tc->env->link, k % 2 == 1 ? SIDE_CLIENT : SIDE_SERVER);
+}
+
 /* Observes end e (its peer's address is peer's, NULL if unknown). An end
  * that had an fd and was found gone after it closed stays gone (its
  * 4-tuple comes back only with a new fd, or with a reconnect, which
@@ -271,7 +290,7 @@ end_observe(struct tcase *tc, struct end *e, const struct end *peer,
 		o->source = OBS_GONE;
 		return;
 	}
-	if (probe_end(tc->env->probe, e->fd, e->has_addr ? &e->addr.sa : NULL,
+	if (probe_end(end_probe(tc, e), e->fd, e->has_addr ? &e->addr.sa : NULL,
 	    peer != NULL && peer->has_addr ? &peer->addr.sa : NULL, o) == -1)
 		log_warn("%s: probe of an end", tc->sc->name);
 	else if (e->fd != -1)
@@ -368,16 +387,28 @@ step_fd(struct tcase *tc, const struct step *st, struct step_result *r)
 	return fd;
 }
 
-/* Registers pair k's connection with the capture and the transitions,
+/* Where the case's segments are seen: the relay on its link, else the
+ * libpcap capture on lo (NULL: not observed). */
+static struct capture *
+case_capture(const struct tcase *tc)
+{
+	return on_relay(tc) ? relay_capture(tc->env->relay) : tc->env->cap;
+}
+
+/* Registers pair k's connection with the relay, the capture and the transitions,
  * after its connect(2): its SYN and its first state changes are read only
  * once control is back in the loop. */
 static void
 case_register(struct tcase *tc, int k)
 {
 	const struct end *c = &tc->end[end_index(SIDE_CLIENT, k)];
+	struct capture *cap = case_capture(tc);
 
-	if (tc->env->cap != NULL && capture_add(tc->env->cap, &c->addr.sa,
-	    &tc->end[0].addr.sa, &tc->res, k) == -1)
+	if (on_relay(tc) && relay_add(tc->env->relay, &c->addr.sa,
+	    &tc->end[0].addr.sa, &tc->res) == -1)
+		log_warn("%s: the relay does not know this case", tc->sc->name);
+	if (cap != NULL && capture_add(cap, &c->addr.sa, &tc->end[0].addr.sa,
+	    &tc->res, k) == -1)
 		log_warn("%s: the wire of this case is not observed",
 		    tc->sc->name);
 	if (tc->env->trans != NULL && trans_add(tc->env->trans, &c->addr.sa,
@@ -553,20 +584,34 @@ case_setup_check(struct tcase *tc)
 		tc->tick_us *= 2;
 }
 
-/* Opens the listener on loopback port 0 and listens. 0 or -1. */
+/* Where side's ends live, port 0: loopback, or the relay link's side. */
+static void
+side_addr(const struct tcase *tc, enum side side, union addr *a)
+{
+	struct sockaddr_storage ss;
+
+	memset(a, 0, sizeof(*a));
+	if (on_relay(tc)) {
+		link_addr(tc->env->link, side, tc->af, &ss);
+		memcpy(a, &ss, tc->alen);
+		return;
+	}
+	a->sa.sa_family = (sa_family_t)tc->af;
+	if (tc->af == AF_INET)
+		a->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		a->in6.sin6_addr = in6addr_loopback;
+}
+
+/* Opens the listener on port 0 of the server side and listens. 0 or -1. */
 static int
 listener_open(struct tcase *tc)
 {
 	struct end *l = &tc->end[0];
 	socklen_t len = sizeof(l->addr);
 
-	memset(&l->addr, 0, sizeof(l->addr));
-	l->addr.sa.sa_family = (sa_family_t)tc->af;
-	if (tc->af == AF_INET)
-		l->addr.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		l->addr.in6.sin6_addr = in6addr_loopback;
-	if ((l->fd = sock_open(tc)) == -1 ||
+	side_addr(tc, SIDE_SERVER, &l->addr);
+	if ((l->fd = sock_open(tc, SIDE_SERVER)) == -1 ||
 	    bind(l->fd, &l->addr.sa, tc->alen) == -1 ||
 	    listen(l->fd, tc->sc->listener ? NAMED_BACKLOG : tc->sc->npairs) == -1 ||
 	    getsockname(l->fd, &l->addr.sa, &len) == -1)
@@ -592,9 +637,10 @@ static int
 client_reserve(struct tcase *tc, struct end *c)
 {
 	static unsigned next;			/* the loop's, one thread */
-	union addr a = tc->end[0].addr;
+	union addr a;
 	int i;
 
+	side_addr(tc, SIDE_CLIENT, &a);
 	if (reuse_addr(c->fd) == -1)
 		return -1;
 	for (i = 0; i < RESERVED_TRIES; i++) {
@@ -630,7 +676,7 @@ case_connect(struct tcase *tc, const char **what)
 		s->addr = tc->end[0].addr;	/* where a server end lives */
 		s->has_addr = 1;
 		*what = "socket";
-		if ((c->fd = sock_open(tc)) == -1)
+		if ((c->fd = sock_open(tc, SIDE_CLIENT)) == -1)
 			return -1;
 		*what = "bind";
 		if ((tc->sc->reconnects & (1u << (k - 1))) &&
@@ -746,10 +792,12 @@ case_alloc(struct case_env *env, const struct scenario *sc)
 static int
 case_skipped(struct tcase *tc)
 {
-	if (!(tc->sc->needs & tc->env->lacks & NEED_FILTER))
+	unsigned lacks = tc->sc->needs & tc->env->lacks;
+
+	if (!(lacks & (NEED_FILTER | NEED_RELAY)))
 		return 0;
 	snprintf(tc->res.msg, sizeof(tc->res.msg), "skipped: %s",
-	    tc->env->lack_why[0]);
+	    tc->env->lack_why[lacks & NEED_RELAY ? 2 : 0]);
 	tc->res.verdict = VERDICT_SKIPPED;
 	return 1;
 }
@@ -763,6 +811,9 @@ case_arm(struct tcase *tc)
 	const char *what = "";
 
 	evtimer_add(tc->ev_deadline, &tv);
+	what = "relay";
+	if (on_relay(tc) && relay_case(tc->env->relay, &tc->res, tc->ev_tick) == -1)
+		goto fail;
 	if (case_connect(tc, &what) == -1)
 		goto fail;
 	if (tc->sc->listener)
@@ -959,7 +1010,7 @@ close_may_block(int fd)
 	    lg.l_onoff && lg.l_linger > 0;
 }
 
-static enum act job_start(struct tcase *tc, size_t i, int n, int align);
+static enum act job_start(struct tcase *tc, size_t i, int n);
 
 /* close: at once, or on a worker when it may linger. */
 static enum act
@@ -971,7 +1022,7 @@ act_close(struct tcase *tc, const struct step *st, struct step_result *r,
 	if (step_fd(tc, st, r) == -1)
 		return ACT_DONE;
 	if (st->side != SIDE_LISTENER && close_may_block(e->fd))
-		return job_start(tc, tc->cur, 1, 0);
+		return job_start(tc, tc->cur, 1);
 	if (e == &tc->end[0] && tc->ev_accept != NULL)
 		event_del(tc->ev_accept);
 	errno = 0;
@@ -1084,7 +1135,7 @@ act_connect(struct tcase *tc, const struct step *st, struct step_result *r,
 static int
 reconnect_open(struct tcase *tc, struct end *c, int pair)
 {
-	if ((c->fd = sock_open(tc)) == -1)
+	if ((c->fd = sock_open(tc, SIDE_CLIENT)) == -1)
 		return -1;
 	if (reuse_addr(c->fd) == -1 || bind(c->fd, &c->addr.sa, tc->alen) == -1)
 		return -1;
@@ -1301,6 +1352,41 @@ act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
 	return ACT_DONE;
 }
 
+/* relay hold|drop DIR FLAGS [N]: a rule for the case's segments. */
+static enum act
+act_relay_rule(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	set_rc(r, relay_rule(tc->env->relay, &tc->res, st->a.relay.from,
+	    st->a.relay.flags, st->verb == VERB_HOLD ? RELAY_HOLD : RELAY_DROP,
+	    st->a.relay.count));
+	return ACT_DONE;
+}
+
+/* relay release [together] [within D]: once a segment is held (together:
+ * one from each side), delivers them; the relay wakes the step. */
+static enum act
+act_relay_release(struct tcase *tc, const struct step *st,
+    struct step_result *r, int64_t now)
+{
+	int c = relay_held(tc->env->relay, &tc->res, SIDE_CLIENT);
+	int s = relay_held(tc->env->relay, &tc->res, SIDE_SERVER);
+
+	if (st->a.relay.together ? c == 0 || s == 0 : c + s == 0)
+		return ACT_WAIT;		/* woken by the relay, or the limit */
+	set_rc(r, relay_release(tc->env->relay, &tc->res, st->a.relay.together));
+	return ACT_DONE;
+}
+
+/* relay clear */
+static enum act
+act_relay_clear(struct tcase *tc, const struct step *st, struct step_result *r,
+    int64_t now)
+{
+	relay_clear(tc->env->relay, &tc->res);
+	return ACT_DONE;
+}
+
 typedef enum act act_fn(struct tcase *, const struct step *,
     struct step_result *, int64_t);
 
@@ -1322,6 +1408,8 @@ step_span(const struct step *st)
 		return st->a.recv.within_us ? st->a.recv.within_us : IO_LIMIT_US;
 	case VERB_CONNECT: case VERB_RECONNECT: case VERB_ACCEPT:
 		return st->a.conn.within_us ? st->a.conn.within_us : CONN_LIMIT_US;
+	case VERB_RELEASE:
+		return st->a.relay.within_us ? st->a.relay.within_us : CONN_LIMIT_US;
 	case VERB_SLEEP:
 		return st->a.sleep.us;
 	case VERB_WAIT_STATE:
@@ -1375,6 +1463,12 @@ step_expire(struct tcase *tc, size_t i)
 		r->status = STEP_FAILED;
 		wait_info_failed(st, o, r->msg, sizeof(r->msg));
 		other_observe(tc, st, r);
+		return;
+	case VERB_RELEASE:
+		r->status = STEP_FAILED;
+		snprintf(r->msg, sizeof(r->msg), "%s after %.0f ms",
+		    st->a.relay.together ? "not a segment held from each side" :
+		    "no segment held", ms);
 		return;
 	case VERB_WAIT_STATE:
 		other_observe(tc, st, r);
@@ -1434,7 +1528,7 @@ step_settle(struct tcase *tc, size_t i)
 			snprintf(r->msg, sizeof(r->msg), "%s failed with %s (not "
 			    "expected)", verb_name(st->verb), errno_name(r->err));
 	}
-	if (!verb_is_expect(st->verb))
+	if (!verb_is_expect(st->verb) && st->side != SIDE_RELAY)
 		step_end(tc, st)->last = (int)i;
 }
 
@@ -1539,17 +1633,19 @@ step_is_pair(const struct scenario *sc, size_t i)
 }
 
 /* Runs the two halves of a "both" action back to back, then observes
- * once. Shutdowns and closes go to a worker, which starts them right
- * after a kernel tick (see job_run); 1 when done here, 0 on a worker. */
+ * once. Closes that may linger go to a worker together; 1 when done
+ * here, 0 on a worker. */
 static int
 pair_run(struct tcase *tc, size_t i)
 {
 	struct step_result *a = &tc->res.res[i], *b = &tc->res.res[i + 1];
 	enum verb v = tc->sc->steps[i].verb;
 	int64_t t0, t1;
+	int k;
 
-	if (v == VERB_SHUTDOWN || v == VERB_CLOSE)
-		return job_start(tc, i, 2, 1) == ACT_DONE;
+	for (k = 0; v == VERB_CLOSE && k < 2; k++)
+		if (close_may_block(step_end(tc, &tc->sc->steps[i + k])->fd))
+			return job_start(tc, i, 2) == ACT_DONE;
 	t0 = clock_mono_us();
 	a->t_us = b->t_us = t0 - tc->mono0;
 	acts[v](tc, &tc->sc->steps[i], a, t0);
@@ -1600,84 +1696,19 @@ case_run(struct tcase *tc)
 	case_finish(tc);
 }
 
-/* The kernel's jiffies, as far as fd shows them: tcpi_last_data_sent is
- * jiffies minus the jiffy of the socket's last data (or its handshake),
- * in ms, so it moves exactly when jiffies does. -1 when unreadable. */
-static long
-fd_jiffies(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
-	    len < offsetof(struct tcp_info, tcpi_last_data_sent) + sizeof(ti.tcpi_last_data_sent))
-		return -1;
-	return (long)ti.tcpi_last_data_sent;
-}
-
-/* Where the last jiffy began, on the monotonic clock (ns; 0 unknown),
- * shared by the workers: jiffies advance on a fixed grid, so the next
- * edge can be slept to and only the last moments spun. */
-static int64_t jiffy_edge_ns;
-
-/* Returns right after jiffies advanced, seen on fd (see fd_jiffies): it
- * sleeps to just before the next edge the grid predicts, then polls
- * until the value moves. Waking after the edge, it waits for the next.
- * A kernel tick's length is the coarse clock's resolution. Two FINs sent
- * right after it arm their retransmission timers in the same jiffy, so
- * the timers fire in the same timer run and the retransmitted FINs cross.
- * On a worker. */
-static void
-jiffy_align(int fd)
-{
-	struct timespec res, until;
-	int64_t edge, tick, now, next, limit = clock_mono_us() + JIFFY_LIMIT_US;
-	long j0, j;
-
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == -1 || res.tv_sec != 0)
-		return;
-	tick = res.tv_nsec;
-	while (clock_mono_us() < limit) {
-		edge = __atomic_load_n(&jiffy_edge_ns, __ATOMIC_RELAXED);
-		now = clock_mono_us() * 1000;
-		if (edge > 0) {
-			next = edge + ((now - edge) / tick + 1) * tick - JIFFY_EARLY_NS;
-			until.tv_sec = next / 1000000000;
-			until.tv_nsec = next % 1000000000;
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
-		}
-		if ((j0 = fd_jiffies(fd)) < 0)
-			return;
-		while ((j = fd_jiffies(fd)) == j0 && clock_mono_us() < limit)
-			;
-		now = clock_mono_us() * 1000;
-		__atomic_store_n(&jiffy_edge_ns, now, __ATOMIC_RELAXED);
-		if (j != j0 && (edge <= 0 || now - next < JIFFY_EARLY_NS + JIFFY_LATE_NS))
-			return;			/* right after the edge */
-	}
-}
-
-/* On a worker: the job's calls, back to back, each timed. */
+/* On a worker: the job's closes, back to back, each timed. */
 static void
 job_run(struct job *j)
 {
 	struct case_job *cj = (struct case_job *)j;
 	int k;
 
-	if (cj->align && cj->fd[0] != -1)
-		jiffy_align(cj->fd[0]);
 	for (k = 0; k < cj->n; k++) {
 		cj->t0[k] = clock_mono_us();
-		if (cj->verb[k] == VERB_CLOSE)
-			cj->rc[k] = close(cj->fd[k]);
-		else
-			cj->rc[k] = shutdown(cj->fd[k], cj->how[k]);
+		cj->rc[k] = close(cj->fd[k]);
 		cj->err[k] = cj->rc[k] < 0 ? errno : 0;
 		cj->t1[k] = clock_mono_us();
 	}
-	for (k = 0; k < cj->n; k++)
-		if (cj->verb[k] != VERB_CLOSE)
-			close(cj->fd[k]);	/* the dup */
 }
 
 /* The n steps from cur came back from a worker: observe, settle, and go
@@ -1712,7 +1743,7 @@ job_done(struct job *j)
 	struct tcase *tc = cj->tc;
 	int k;
 
-	cj->env->fds -= cj->nfd;		/* closed, or the dups */
+	cj->env->fds -= cj->nfd;		/* closed */
 	if (!j->cancelled && tc != NULL) {
 		tc->job = NULL;
 		for (k = 0; k < cj->n; k++) {
@@ -1728,11 +1759,10 @@ job_done(struct job *j)
 	free(cj);
 }
 
-/* Hands the close or shutdown of steps i (..i+n-1) to a worker: closes
- * give it the fd, shutdowns a dup. ACT_WORKER, or ACT_DONE with the
- * failure in step i's result. */
+/* Hands the closes of steps i (..i+n-1) to a worker, with their fds.
+ * ACT_WORKER, or ACT_DONE with the failure in step i's result. */
 static enum act
-job_start(struct tcase *tc, size_t i, int n, int align)
+job_start(struct tcase *tc, size_t i, int n)
 {
 	struct case_job *cj;
 	int k;
@@ -1744,23 +1774,12 @@ job_start(struct tcase *tc, size_t i, int n, int align)
 	cj->tc = tc;
 	cj->env = tc->env;
 	cj->n = n;
-	cj->align = align;
 	for (k = 0; k < n; k++) {
-		const struct step *st = &tc->sc->steps[i + (size_t)k];
-		struct end *e = step_end(tc, st);
+		struct end *e = step_end(tc, &tc->sc->steps[i + (size_t)k]);
 
-		cj->verb[k] = st->verb;
-		cj->how[k] = st->a.shutdown.how;
-		if (st->verb == VERB_CLOSE) {
-			cj->fd[k] = e->fd;	/* counted until the job is done */
-			e->fd = -1;
-		} else if (e->fd == -1 || (cj->fd[k] = dup(e->fd)) == -1) {
-			cj->fd[k] = -1;
-		}
-		if (cj->fd[k] != -1) {
-			cj->nfd++;
-			tc->env->fds += st->verb != VERB_CLOSE;
-		}
+		cj->fd[k] = e->fd;		/* counted until the job is done */
+		e->fd = -1;
+		cj->nfd += cj->fd[k] != -1;
 	}
 	tc->res.res[i].t_us = clock_mono_us() - tc->mono0;
 	if (workers_submit(tc->env->workers, &cj->j) == -1)
@@ -1787,7 +1806,13 @@ case_release(struct tcase *tc)
 		tc->job->tc = NULL;
 		tc->job = NULL;
 	}
-	capture_remove(tc->env->cap, &tc->res);
+	if (on_relay(tc) && tc->res.relay_ctx != NULL) {
+		relay_drain(tc->env->relay);	/* the case's last segments */
+		relay_settle(tc->env->relay, &tc->res);
+		capture_remove(relay_capture(tc->env->relay), &tc->res);
+		relay_remove(tc->env->relay, &tc->res);
+	} else
+		capture_remove(tc->env->cap, &tc->res);
 	trans_remove(tc->env->trans, &tc->res);
 	for (k = tc->nend - 1; tc->end != NULL && k >= 0; k--)
 		end_discard(tc, &tc->end[k]);

@@ -10,7 +10,9 @@
 
 struct capture;
 struct event_base;
+struct link;
 struct probe;
+struct relay;
 struct tcase;
 struct trans;
 struct workers;
@@ -22,9 +24,11 @@ struct case_env {
 	struct capture *cap;			/* the wire, or NULL: not observed */
 	struct trans *trans;			/* transitions, or NULL: not observed */
 	struct workers *workers;		/* for the calls that may block */
+	struct link *link;			/* the relay's namespaces, or NULL */
+	struct relay *relay;			/* the relay, or NULL: relay cases skipped */
 	int fds;				/* sockets the cases hold now */
 	unsigned lacks;				/* NEED_*: what this environment cannot do */
-	char lack_why[2][160];			/* why, for NEED_FILTER and NEED_TRANS */
+	char lack_why[3][160];			/* why, for NEED_FILTER, NEED_TRANS, NEED_RELAY */
 };
 
 /* Called once when the case has ended (passed, failed, timed out). */

@@ -34,11 +34,14 @@ struct embedded_file {
 };
 extern const struct embedded_file catalog_embedded[];
 
-enum key { KEY_SUMMARY, KEY_STEPS, KEY_REF, KEY_WIRE, KEY_TIMEOUT, KEY__COUNT };
+enum key {
+	KEY_SUMMARY, KEY_STEPS, KEY_REF, KEY_WIRE, KEY_TIMEOUT, KEY_LINK,
+	KEY__COUNT
+};
 
 static const char *const key_names[KEY__COUNT] = {
 	[KEY_SUMMARY] = "summary", [KEY_STEPS] = "steps", [KEY_REF] = "ref",
-	[KEY_WIRE] = "wire", [KEY_TIMEOUT] = "timeout",
+	[KEY_WIRE] = "wire", [KEY_TIMEOUT] = "timeout", [KEY_LINK] = "link",
 };
 
 /* A section name met in the text being parsed. */
@@ -77,13 +80,14 @@ struct verb_spec {
 	size_t min, max;			/* argument words allowed */
 	const char *what;			/* the arguments, for messages */
 	args_fn *args;				/* checks and stores them */
+	const char *label;			/* in messages: "relay hold" */
 };
 
 /* Reports a word that is not what vs wants. */
 static int
 bad_word(struct cparse *cp, const struct verb_spec *vs, const char *word)
 {
-	CERR(cp, "%s needs %s, got '%s'", verb_name(vs->verb), vs->what, word);
+	CERR(cp, "%s needs %s, got '%s'", vs->label, vs->what, word);
 	return -1;
 }
 
@@ -97,7 +101,7 @@ arg_long(struct cparse *cp, const struct verb_spec *vs, const char *word,
 	if (errno != ERANGE)
 		return bad_word(cp, vs, word);
 	CERR(cp, "'%s' is out of range for %s (%ld..%ld)", word,
-	    verb_name(vs->verb), min, max);
+	    vs->label, min, max);
 	return -1;
 }
 
@@ -125,13 +129,13 @@ arg_duration(struct cparse *cp, const struct verb_spec *vs, const char *word,
 		return 0;
 	if (errno != ERANGE) {
 		CERR(cp, "%s needs " DURATION_HINT ", got '%s'",
-		    verb_name(vs->verb), word);
+		    vs->label, word);
 		return -1;
 	}
 	parse_format_duration(min, lo, sizeof(lo));
 	parse_format_duration(max, hi, sizeof(hi));
 	CERR(cp, "'%s' is out of range for %s (%s..%s)", word,
-	    verb_name(vs->verb), lo, hi);
+	    vs->label, lo, hi);
 	return -1;
 }
 
@@ -155,7 +159,7 @@ arg_within(struct cparse *cp, const struct verb_spec *vs, char **a,
     int64_t *out)
 {
 	if (strcmp(a[0], "within") != 0) {
-		CERR(cp, "%s needs 'within', got '%s'", verb_name(vs->verb),
+		CERR(cp, "%s needs 'within', got '%s'", vs->label,
 		    a[0]);
 		return -1;
 	}
@@ -177,20 +181,20 @@ arg_io_opts(struct cparse *cp, const struct verb_spec *vs, char **a, size_t n,
 		*nonblock = 1;
 		if (n == 1)
 			return 0;
-		CERR(cp, "%s takes only %s, got extra '%s'", verb_name(vs->verb),
+		CERR(cp, "%s takes only %s, got extra '%s'", vs->label,
 		    opts, a[1]);
 		return -1;
 	}
 	if (strcmp(a[0], "within") != 0) {
-		CERR(cp, "%s takes %s, got '%s'", verb_name(vs->verb), opts, a[0]);
+		CERR(cp, "%s takes %s, got '%s'", vs->label, opts, a[0]);
 		return -1;
 	}
 	if (n == 1) {
-		CERR(cp, "%s needs a duration after 'within'", verb_name(vs->verb));
+		CERR(cp, "%s needs a duration after 'within'", vs->label);
 		return -1;
 	}
 	if (n > 2) {
-		CERR(cp, "%s takes only %s, got extra '%s'", verb_name(vs->verb),
+		CERR(cp, "%s takes only %s, got extra '%s'", vs->label,
 		    opts, a[2]);
 		return -1;
 	}
@@ -272,9 +276,9 @@ arg_info(struct cparse *cp, const struct verb_spec *vs, char **a,
 		return 0;
 	if (errno == ERANGE)
 		CERR(cp, "'%s' is out of range for %s (0..%ld)", a[2],
-		    verb_name(vs->verb), INFO_MAX);
+		    vs->label, INFO_MAX);
 	else
-		CERR(cp, "%s needs a number, got '%s'", verb_name(vs->verb),
+		CERR(cp, "%s needs a number, got '%s'", vs->label,
 		    a[2]);
 	return -1;
 }
@@ -388,7 +392,7 @@ args_user_timeout(struct cparse *cp, const struct verb_spec *vs,
 	}
 	if (errno == ERANGE) {
 		CERR(cp, "'%s' is out of range for %s (0..3600000 ms)", a[0],
-		    verb_name(vs->verb));
+		    vs->label);
 		return -1;
 	}
 	if (parse_duration(a[0], 0, US(3600), &us) == 0 && us % 1000 == 0) {
@@ -397,7 +401,7 @@ args_user_timeout(struct cparse *cp, const struct verb_spec *vs,
 	}
 	if (errno == ERANGE) {
 		CERR(cp, "'%s' is out of range for %s (0..1h)", a[0],
-		    verb_name(vs->verb));
+		    vs->label);
 		return -1;
 	}
 	return bad_word(cp, vs, a[0]);
@@ -476,6 +480,54 @@ args_filter(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 				return 0;
 			}
 	return bad_word(cp, vs, n == 1 ? a[0] : buf);
+}
+
+/* relay hold DIR FLAGS, relay drop DIR FLAGS [N]: DIR is C>S, S>C or *,
+ * FLAGS tcpdump's letters (as in wire patterns) or *. */
+static int
+args_relay_rule(struct cparse *cp, const struct verb_spec *vs,
+    struct step *st, char **a, size_t n)
+{
+	uint8_t flags;
+
+	if (strcmp(a[0], "C>S") == 0)
+		st->a.relay.from = SIDE_CLIENT;
+	else if (strcmp(a[0], "S>C") == 0)
+		st->a.relay.from = SIDE_SERVER;
+	else if (strcmp(a[0], "*") == 0)
+		st->a.relay.from = SIDE_BOTH;
+	else {
+		CERR(cp, "%s needs a direction (C>S, S>C or *), got '%s'",
+		    vs->label, a[0]);
+		return -1;
+	}
+	if (strcmp(a[1], "*") == 0)
+		st->a.relay.flags = -1;
+	else if (wire_flags_parse(a[1], &flags) == 0)
+		st->a.relay.flags = flags;
+	else {
+		CERR(cp, "%s needs tcpdump's flags (F S R P . U E W in that "
+		    "order, '.' is ACK) or *, got '%s'", vs->label, a[1]);
+		return -1;
+	}
+	return n < 3 ? 0 : arg_int(cp, vs, a[2], 1, 1000000, &st->a.relay.count);
+}
+
+/* relay release [together] [within D] */
+static int
+args_relay_release(struct cparse *cp, const struct verb_spec *vs,
+    struct step *st, char **a, size_t n)
+{
+	if (n > 0 && strcmp(a[0], "together") == 0) {
+		st->a.relay.together = 1;
+		a++;
+		n--;
+	} else if (n > 0 && strcmp(a[0], "within") != 0) {
+		CERR(cp, "%s takes together, or 'within' and a duration, got "
+		    "'%s'", vs->label, a[0]);
+		return -1;
+	}
+	return arg_io_opts(cp, vs, a, n, NULL, &st->a.relay.within_us);
 }
 
 /* wait state S within D */
@@ -596,7 +648,8 @@ args_duration(struct cparse *cp, const struct verb_spec *vs, struct step *st,
 
 /* The step grammar, "SIDE " then one of these: verbs.h, row by row. */
 #define VERB_SPEC(id, name, f, mn, mx, what, parse, act, doc) \
-	{ name, VERB_##id, f, mn, mx, what, parse },
+	{ name, VERB_##id, f, mn, mx, what, parse, \
+	  (f) & VF_RELAY ? "relay " name : name },
 static const struct verb_spec verbs[] = {
 	VERBS(VERB_SPEC)
 };
@@ -688,6 +741,8 @@ side_parse(struct cparse *cp, const char *word, int *pair)
 		*pair = 0;
 		return SIDE_LISTENER;
 	}
+	if (strcmp(word, "relay") == 0)
+		return SIDE_RELAY;		/* observes the first pair */
 	for (i = 0; i < 2; i++) {
 		len = strlen(names[i]);
 		if (strncmp(word, names[i], len) != 0)
@@ -700,8 +755,8 @@ side_parse(struct cparse *cp, const char *word, int *pair)
 			return (int)i;
 		}
 	}
-	CERR(cp, "unknown side '%s' (client, server, both, listener, or "
-	    "client2..client%d, server2..server%d)", word, MAX_PAIRS, MAX_PAIRS);
+	CERR(cp, "unknown side '%s' (client, server, both, listener, relay, "
+	    "or client2..client%d, server2..server%d)", word, MAX_PAIRS, MAX_PAIRS);
 	return -1;
 }
 
@@ -711,16 +766,17 @@ side_allowed(struct cparse *cp, const struct verb_spec *vs, int side,
     const char *word)
 {
 	int need = side == SIDE_BOTH ? VF_PAIR : side == SIDE_LISTENER ?
-	    VF_LISTENER : side == SIDE_CLIENT ? VF_CLIENT : VF_SERVER;
-	const char *ok = (vs->flags & VF_ANY) == VF_LISTENER ? "the listener" :
+	    VF_LISTENER : side == SIDE_RELAY ? VF_RELAY : side == SIDE_CLIENT ?
+	    VF_CLIENT : VF_SERVER;
+	const char *ok = vs->flags & VF_RELAY ? "the relay" :
+	    (vs->flags & VF_ANY) == VF_LISTENER ? "the listener" :
 	    (vs->flags & VF_ANY) == VF_CLIENT ? "a client" :
 	    (vs->flags & VF_ANY) == VF_PAIR ? "a client or a server" :
 	    "a client, a server or the listener";
 
 	if ((vs->flags & need) == need)
 		return 0;
-	CERR(cp, "%s is not for '%s': it acts on %s", verb_name(vs->verb),
-	    word, ok);
+	CERR(cp, "%s is not for '%s': it acts on %s", vs->label, word, ok);
 	return -1;
 }
 
@@ -728,7 +784,7 @@ side_allowed(struct cparse *cp, const struct verb_spec *vs, int side,
 static int
 args_count(struct cparse *cp, const struct verb_spec *vs, char **a, size_t n)
 {
-	const char *name = verb_name(vs->verb);
+	const char *name = vs->label;
 
 	if (n < vs->min) {
 		CERR(cp, "%s needs %s", name, vs->what);
@@ -807,7 +863,7 @@ step_parse(struct cparse *cp, const char *value)
 		return;
 	if (args_normalise(&st, st.args, sizeof(st.args), w + k, n - k) < 0) {
 		CERR(cp, "arguments of %s are too long (at most %zu bytes)",
-		    verb_name(vs->verb), sizeof(st.args) - 1);
+		    vs->label, sizeof(st.args) - 1);
 		return;
 	}
 	st.side = side == SIDE_BOTH ? SIDE_CLIENT : (enum side)side;
@@ -855,6 +911,24 @@ timeout_parse(struct cparse *cp, const char *value)
 		    hi);
 	} else
 		CERR(cp, "timeout needs " DURATION_HINT ", got '%s'", value);
+}
+
+/* link = lo | relay */
+static void
+link_parse(struct cparse *cp, const char *value)
+{
+	int k;
+
+	if (cp->ini.cont) {
+		CERR(cp, "unexpected '%s': link takes one line", value);
+		return;
+	}
+	for (k = 0; k < LINK__COUNT; k++)
+		if (strcmp(value, link_name((enum link_kind)k)) == 0) {
+			cp->sc.link = (enum link_kind)k;
+			return;
+		}
+	CERR(cp, "link needs lo or relay, got '%s'", value);
 }
 
 /* Appends a line of the wire key, remembering where it starts. */
@@ -920,6 +994,9 @@ key_value(struct cparse *cp, int k, const char *value)
 	case KEY_TIMEOUT:
 		timeout_parse(cp, value);
 		break;
+	case KEY_LINK:
+		link_parse(cp, value);
+		break;
 	}
 }
 
@@ -941,8 +1018,8 @@ on_key(struct parse_ini *ini, const char *name, const char *value)
 		if (strcmp(name, key_names[k]) == 0)
 			break;
 	if (k == KEY__COUNT) {
-		CERR(cp, "unknown key '%s' (summary, steps, ref, wire, timeout)",
-		    name);
+		CERR(cp, "unknown key '%s' (summary, steps, ref, wire, timeout, "
+		    "link)", name);
 		return;
 	}
 	if (cp->key_line[k] != 0) {
@@ -1045,6 +1122,23 @@ section_shape(struct scenario *sc)
 		if (st->verb == VERB_EXPECT_PASSED)
 			sc->needs |= NEED_TRANS;
 	}
+	if (sc->link == LINK_RELAY)
+		sc->needs |= NEED_RELAY;
+}
+
+/* Reports relay steps in a scenario whose link is not the relay. */
+static void
+relay_check(struct cparse *cp)
+{
+	size_t i;
+
+	for (i = 0; cp->sc.link != LINK_RELAY && i < cp->sc.nsteps; i++)
+		if (cp->sc.steps[i].side == SIDE_RELAY) {
+			parse_error(&cp->ini, cp->sc.steps[i].line, "relay %s "
+			    "needs 'link = relay' in '%s'",
+			    verb_name(cp->sc.steps[i].verb), cp->sc.name);
+			return;
+		}
 }
 
 /* Ends the open section: checks required keys, keeps it if it had no error. */
@@ -1069,6 +1163,7 @@ section_end(struct cparse *cp)
 	else if (cp->step_lines == 0)
 		parse_error(&cp->ini, cp->key_line[KEY_STEPS],
 		    "steps of '%s' is empty", sc->name);
+	relay_check(cp);
 	section_shape(sc);
 	if (cp->ini.nerr == cp->nerr0 && catalog_add(cp) == 0)
 		return;

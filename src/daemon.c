@@ -549,6 +549,7 @@ daemon_free(struct daemon *d)
 	store_close(d->st);
 	setup_destroy(d->cur);
 	notify_close();
+	run_link_close();
 }
 
 /* Runs the daemon until SIGTERM or SIGINT. */

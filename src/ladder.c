@@ -243,7 +243,10 @@ seg_label(const struct segment *s, char *buf, size_t len)
 		off += snprintf(buf + off, len - (size_t)off, " ack %" PRIu32,
 		    s->ack);
 	if (s->len > 0 && (size_t)off < len)
-		snprintf(buf + off, len - (size_t)off, " len %" PRIu32, s->len);
+		off += snprintf(buf + off, len - (size_t)off, " len %" PRIu32,
+		    s->len);
+	if (s->mark >= MARK_HELD && (size_t)off < len)
+		snprintf(buf + off, len - (size_t)off, " [%s]", mark_name(s->mark));
 }
 
 /* Draws a segment's arrow, MID_W characters, at buf. */
@@ -640,6 +643,7 @@ ladder_row_segments(void *ctx, int ncols, const char *const *names,
 	struct ladder *l = ctx;
 	const char *dir;
 	struct segment s;
+	int k;
 
 	if (vals == NULL)
 		return 0;
@@ -653,5 +657,8 @@ ladder_row_segments(void *ctx, int ncols, const char *const *names,
 	s.ack = (uint32_t)VAL_INT("ack", 0);
 	s.len = (uint32_t)VAL_INT("len", 0);
 	s.win = (uint16_t)VAL_INT("win", 0);
+	for (k = MARK_PASSED; k <= MARK_UNRELEASED; k++)
+		if (VAL("mark") != NULL && strcmp(VAL("mark"), mark_name(k)) == 0)
+			s.mark = (enum seg_mark)k;
 	return ladder_add_segment(l, &s) == -1;
 }

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "isolate.h"
+#include "link.h"
 #include "log.h"
 #include "run.h"
 #include "writer.h"
@@ -47,6 +48,33 @@ have_cap(int cap)
 	return (c[cap / 32].effective & ((uint32_t)1 << (cap % 32))) != 0;
 }
 
+/* The relay link's namespaces, made once by run_isolate (NULL: why says
+ * why not); a process runs its cases from one place. */
+static struct link *link_made;
+static char link_why[256] = "the relay link was not set up";
+
+/* Makes the relay link's namespaces from the one the cases run in, while
+ * the capabilities it takes are still held. */
+static void
+run_link_open(const struct run_info *ri)
+{
+	char why[256];
+
+	if (link_made != NULL)
+		return;
+	if ((link_made = link_open(ri->sysctl, ri->nsysctl, why,
+	    sizeof(why))) == NULL)
+		snprintf(link_why, sizeof(link_why), "%s", why);
+}
+
+/* Closes the relay link (its namespaces go with it). */
+void
+run_link_close(void)
+{
+	link_close(link_made);
+	link_made = NULL;
+}
+
 /* Moves into a private network namespace as cf asks; where gets where
  * the cases run. 0, or -1 when a required isolation failed. Either way
  * the capabilities that only isolating needs are given up. */
@@ -58,6 +86,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where)
 
 	snprintf(where, 16, "host");
 	if (cf->isolation == ISOLATE_HOST) {
+		run_link_open(ri);
 		isolate_drop_admin();
 		return 0;
 	}
@@ -65,6 +94,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where)
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	else
 		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
+	run_link_open(ri);
 	isolate_drop_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");
@@ -217,8 +247,11 @@ run_start(struct run *r, struct event_base *base, struct store *st,
     const char *db, const struct run_info *ri, const struct runner_plan *plan,
     run_done_fn done, void *ctx)
 {
+	struct runner_plan p = *plan;
 	char err[512];
 
+	p.link = link_made;
+	p.link_why = link_why;
 	memset(r, 0, sizeof(*r));
 	r->st = st;
 	r->db = db;
@@ -232,7 +265,7 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 	if ((r->w = writer_start(base, db, r->id, on_stored, r, err,
 	    sizeof(err))) == NULL)
 		log_info("results are stored on the event loop: %s", err);
-	if ((r->rn = runner_start(base, plan, on_batch, on_done, r)) == NULL) {
+	if ((r->rn = runner_start(base, &p, on_batch, on_done, r)) == NULL) {
 		log_warn("run %lld: cannot start the run (netlink sock_diag)",
 		    (long long)r->id);
 		r->end_us = clock_wall_us();

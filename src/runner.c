@@ -20,8 +20,10 @@
 #include "capture.h"
 #include "case.h"
 #include "fault.h"
+#include "link.h"
 #include "log.h"
 #include "probe.h"
+#include "relay.h"
 #include "runner.h"
 #include "store.h"
 #include "trans.h"
@@ -298,9 +300,16 @@ runner_capture(struct runner *rn)
 static void
 runner_trans(struct runner *rn)
 {
+	uint64_t extra[2];
 	char why[512];
+	size_t n = 0;
 
-	if ((rn->env.trans = trans_open(rn->env.base, why, sizeof(why))) != NULL)
+	if (rn->env.link != NULL) {
+		extra[n++] = link_cookie(rn->env.link, SIDE_CLIENT);
+		extra[n++] = link_cookie(rn->env.link, SIDE_SERVER);
+	}
+	if ((rn->env.trans = trans_open(rn->env.base, extra, n, why,
+	    sizeof(why))) != NULL)
 		return;
 	log_warnx("transitions not observed: %s", why);
 	rn->env.lacks |= NEED_TRANS;
@@ -317,6 +326,35 @@ plan_needs(const struct runner_plan *p, unsigned need)
 	for (i = 0; i < p->nsc; i++)
 		n += (p->sc[i]->needs & need) != 0;
 	return n;
+}
+
+/* Starts the relay when the plan has scenarios on the relay link; when it
+ * cannot run here, their cases are skipped, and start-up says so once. */
+static void
+runner_relay(struct runner *rn)
+{
+	size_t n = plan_needs(&rn->plan, NEED_RELAY);
+	char why[256];
+
+	if (n == 0)
+		return;
+	if (rn->plan.link == NULL)
+		snprintf(why, sizeof(why), "%s", rn->plan.link_why != NULL ?
+		    rn->plan.link_why : "no relay link");
+	else if ((rn->env.relay = relay_open(rn->env.base, rn->plan.link, why,
+	    sizeof(why))) != NULL) {
+		rn->env.link = rn->plan.link;
+		return;
+	}
+	rn->env.lacks |= NEED_RELAY;
+	snprintf(rn->env.lack_why[2], sizeof(rn->env.lack_why[2]),
+	    "the relay link cannot run here (%.120s)", why);
+	log_warnx("%zu scenario%s run%s on the relay link, which cannot run here "
+	    "(%s): their cases are skipped. It needs /dev/net/tun and network "
+	    "namespaces: run as root, or let teardownd isolate the run in a user "
+	    "namespace of its own (isolation = auto); in a container, add "
+	    "--device /dev/net/tun", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+	    why);
 }
 
 /* Finds out whether socket filters can be attached here (Linux 6.18 asks
@@ -374,6 +412,7 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 		return NULL;
 	}
 	runner_capture(rn);
+	runner_relay(rn);
 	runner_trans(rn);
 	runner_check_filters(rn);
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
@@ -406,6 +445,7 @@ runner_free(struct runner *rn)
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
 	capture_close(rn->env.cap);
+	relay_close(rn->env.relay);
 	trans_close(rn->env.trans);
 	if (rn->env.probe != NULL)
 		probe_close(rn->env.probe);

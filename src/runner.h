@@ -9,6 +9,7 @@
 #include "scenario.h"
 
 struct event_base;
+struct link;
 struct runner;
 struct run_info;
 
@@ -20,6 +21,8 @@ struct runner_plan {
 	int concurrency;			/* cases at once; 0 = the default */
 	int64_t case_timeout_us;		/* deadline of a case without its own */
 	int no_capture;				/* 1: do not observe the wire */
+	struct link *link;			/* the relay link, or NULL (run_start sets it) */
+	const char *link_why;			/* why there is none */
 };
 
 struct run_counts {

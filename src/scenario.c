@@ -13,7 +13,8 @@
 
 static const char *const side_names[] = {
 	[SIDE_CLIENT] = "client", [SIDE_SERVER] = "server",
-	[SIDE_LISTENER] = "listener", [SIDE_BOTH] = "both",
+	[SIDE_LISTENER] = "listener", [SIDE_RELAY] = "relay",
+	[SIDE_BOTH] = "both",
 };
 
 /* Each verb's name ("send", "wait state"), flags and documentation line. */
@@ -138,6 +139,29 @@ static const int info_snap[INFO__COUNT] = {
 	[INFO_RCV_WND] = SNAP_RCV_WND, [INFO_RQUEUE] = SNAP_RQUEUE,
 	[INFO_WQUEUE] = SNAP_WQUEUE, [INFO_TIMER_MS] = -1,
 };
+
+/* What the relay did with a segment, as stored; NULL for none. */
+const char *
+mark_name(enum seg_mark m)
+{
+	static const char *const names[] = {
+		[MARK_PASSED] = "passed", [MARK_HELD] = "held",
+		[MARK_DROPPED] = "dropped", [MARK_UNRELEASED] = "unreleased",
+	};
+
+	return (unsigned)m < NITEMS(names) ? names[m] : NULL;
+}
+
+/* A link's name, as the link key writes it. */
+const char *
+link_name(enum link_kind l)
+{
+	static const char *const names[] = {
+		[LINK_LO] = "lo", [LINK_RELAY] = "relay",
+	};
+
+	return table_name(names, NITEMS(names), l);
+}
 
 /* The value of field f in o; -1 when o has none. */
 long

@@ -16,7 +16,16 @@ enum side {
 	SIDE_CLIENT = 0,			/* a connecting end */
 	SIDE_SERVER = 1,			/* an accepted end */
 	SIDE_LISTENER = 2,			/* the listening socket */
-	SIDE_BOTH = 3				/* parse-time only: expanded to both */
+	SIDE_RELAY = 3,				/* the relay: its steps act on the wire */
+	SIDE_BOTH = 4				/* parse-time only: expanded to both;
+						 * for relay rules, either side */
+};
+
+/* Where a scenario's ends talk (its link key). */
+enum link_kind {
+	LINK_LO,				/* loopback, in one namespace */
+	LINK_RELAY,				/* two namespaces, teardownd the wire */
+	LINK__COUNT
 };
 
 #define VERB_ENUM(id, name, f, mn, mx, what, parse, act, doc) VERB_##id,
@@ -101,6 +110,13 @@ union step_args {
 		int64_t within_us;		/* how long it may wait; 0 = default */
 	} conn;					/* connect, reconnect, accept */
 	struct { int64_t us; } sleep;
+	struct {
+		enum side from;			/* SIDE_CLIENT (C>S), SIDE_SERVER, SIDE_BOTH (*) */
+		int flags;			/* exact TCPF_* bits; -1 any */
+		int count;			/* drop: how many; 0 all */
+		int together;			/* release: one from each side */
+		int64_t within_us;		/* release: waits for held segments */
+	} relay;				/* hold, drop, release */
 	struct { enum filter_kind kind; } filter;
 	struct { enum tcp_state state; int64_t within_us; } wait_state;
 	struct { int64_t within_us; } wait_poll;	/* readable, writable, hup */
@@ -130,6 +146,7 @@ struct step {
 /* What a scenario needs of the environment (struct scenario's needs). */
 #define NEED_FILTER	0x01			/* socket filters: CAP_NET_ADMIN */
 #define NEED_TRANS	0x02			/* state transitions: CAP_BPF */
+#define NEED_RELAY	0x04			/* the relay link: TUN, namespaces */
 
 struct scenario {
 	char name[64];				/* section name, unique in the catalogue */
@@ -139,6 +156,7 @@ struct scenario {
 	char file[256];				/* where it was defined */
 	int line;				/* line of its [section] header */
 	int64_t timeout_us;			/* case deadline; 0 = the configured default */
+	enum link_kind link;			/* link = lo | relay */
 	int npairs;				/* client/server pairs: the highest named */
 	int listener;				/* the listener is an end: named in a step */
 	unsigned step_connect;			/* bit k-1: client k connects in a step */
@@ -236,7 +254,18 @@ enum family { FAM_IPV4, FAM_IPV6, FAM__COUNT };
 #define TCPF_ECE	0x40
 #define TCPF_CWR	0x80
 
-/* One TCP segment of a case, as captured on the loopback device. */
+/* What the relay did with a segment (MARK_NONE: captured on lo). */
+enum seg_mark {
+	MARK_NONE,				/* seen by libpcap, not relayed */
+	MARK_PASSED,				/* forwarded at once */
+	MARK_HELD,				/* held, then delivered by a release */
+	MARK_DROPPED,				/* dropped by a rule */
+	MARK_UNRELEASED				/* held, and still held when the case ended */
+};
+
+/* One TCP segment of a case, as captured on the loopback device, or as
+ * the relay delivered it (t_us: when it was delivered, or dropped, or the
+ * case ended while it was held). */
 struct segment {
 	int64_t t_us;				/* from the case's start_us (wall clock) */
 	enum side from;				/* SIDE_CLIENT: C>S, SIDE_SERVER: S>C */
@@ -246,6 +275,8 @@ struct segment {
 	uint32_t len;				/* payload bytes */
 	uint16_t win;				/* window field as sent (unscaled) */
 	int pair;				/* the client/server pair, from 1 */
+	enum seg_mark mark;			/* what the relay did with it */
+	int64_t held_us;			/* held or unreleased: for how long; else -1 */
 };
 
 enum wire_status {
@@ -288,6 +319,7 @@ struct case_result {
 	struct transition *tr;			/* malloc'd, in time order */
 	int trans_lost;				/* a transition could not be kept */
 	void *trans_ctx;			/* the trans's, while registered */
+	void *relay_ctx;			/* the relay's, while registered */
 };
 
 /* Name tables; each returns "?" for a value out of range. */
@@ -301,6 +333,8 @@ const char *source_name(enum obs_source s);
 const char *status_name(enum step_status s);
 const char *verdict_name(enum verdict v);
 const char *family_name(enum family f);
+const char *mark_name(enum seg_mark m);		/* "passed"; NULL for MARK_NONE */
+const char *link_name(enum link_kind l);	/* "lo", "relay" */
 
 const char *info_name(enum info_field f);	/* "total_retrans" */
 const char *op_name(enum cmp_op op);		/* ">=" */

@@ -1327,3 +1327,155 @@ SELECT
 	y.scope
 FROM run_sysctls AS y
 JOIN runs AS r ON r.id = y.run_id;
+
+-- migration 8: the relay link: each case's link (cases.link); what the relay did with each segment (segments.mark); relay steps (steps.side 'relay').
+
+-- Where a case's ends talked: 'lo' (loopback, one network namespace) or
+-- 'relay' (two namespaces, teardownd forwarding every segment between
+-- them); NULL for cases stored before this migration (all on lo).
+ALTER TABLE cases ADD COLUMN link TEXT CHECK (link IN ('lo', 'relay'));
+
+-- What the relay did with a segment of a relay case: 'passed' (forwarded
+-- at once), 'held' (kept, then delivered by a release), 'dropped' (by a
+-- rule: never forwarded) or 'unreleased' (held, and still held when the
+-- case ended: never delivered). NULL for segments captured by libpcap on
+-- lo. A relay case's t_us is when the relay delivered the segment (or
+-- dropped it, or the case ended), and its segments are in that order;
+-- held_us is how long a held or unreleased one was kept (NULL otherwise).
+ALTER TABLE segments ADD COLUMN mark TEXT
+	CHECK (mark IN ('passed', 'held', 'dropped', 'unreleased'));
+ALTER TABLE segments ADD COLUMN held_us INTEGER CHECK (held_us >= 0);
+
+-- A step's side may now be 'relay': its c_* and s_* describe the first
+-- pair's client and server after it. steps is rebuilt for the wider CHECK
+-- (as in migration 5), its columns in the same order; with
+-- legacy_alter_table the views over it are kept as they are.
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE steps_new (
+	case_id		INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	idx		INTEGER NOT NULL CHECK (idx >= 0),	-- position in the script, from 0
+	line		INTEGER,		-- line in the scenario file
+	side		TEXT NOT NULL CHECK (side IN ('client', 'server', 'listener',
+			    'relay') OR side GLOB 'client[2-8]' OR side GLOB 'server[2-8]'),
+	verb		TEXT NOT NULL,		-- "send", "wait state", "expect errno", ...
+	args		TEXT NOT NULL DEFAULT '',	-- as written, normalised: "TIME_WAIT within 1s"
+	status		TEXT NOT NULL
+			CHECK (status IN ('ok', 'failed', 'timeout', 'not_run',
+			    'abandoned', 'skipped')),
+	-- What the step returned; all NULL when status is 'not_run'.
+	rc		INTEGER,		-- return value (-1 with errno); send/recv: bytes; poll: revents; NULL for expect
+	errno		TEXT,			-- "ECONNRESET"; NULL when the step set none
+	events		TEXT,			-- poll, wait readable|writable|hup: revents as "IN|OUT|RDHUP"
+	eof		INTEGER CHECK (eof IN (0, 1)),	-- recv ended at EOF
+	t_us		INTEGER,		-- start, from the case's start (monotonic)
+	dur_us		INTEGER,		-- how long it took
+	message		TEXT,			-- why it failed; NULL if it did not
+	-- The client end after the step: as in migration 1.
+	c_state		TEXT,
+	c_source	TEXT,
+	c_timer		INTEGER,
+	c_timer_ms	INTEGER,
+	c_ca_state	INTEGER,
+	c_retransmits	INTEGER,
+	c_probes	INTEGER,
+	c_backoff	INTEGER,
+	c_rto		INTEGER,
+	c_unacked	INTEGER,
+	c_lost		INTEGER,
+	c_retrans	INTEGER,
+	c_total_retrans	INTEGER,
+	c_segs_in	INTEGER,
+	c_segs_out	INTEGER,
+	c_last_data_sent INTEGER,
+	c_last_data_recv INTEGER,
+	c_notsent_bytes	INTEGER,
+	c_snd_wnd	INTEGER,
+	c_rcv_wnd	INTEGER,
+	-- The server end (or the listener) after the step.
+	s_state		TEXT,
+	s_source	TEXT,
+	s_timer		INTEGER,
+	s_timer_ms	INTEGER,
+	s_ca_state	INTEGER,
+	s_retransmits	INTEGER,
+	s_probes	INTEGER,
+	s_backoff	INTEGER,
+	s_rto		INTEGER,
+	s_unacked	INTEGER,
+	s_lost		INTEGER,
+	s_retrans	INTEGER,
+	s_total_retrans	INTEGER,
+	s_segs_in	INTEGER,
+	s_segs_out	INTEGER,
+	s_last_data_sent INTEGER,
+	s_last_data_recv INTEGER,
+	s_notsent_bytes	INTEGER,
+	s_snd_wnd	INTEGER,
+	s_rcv_wnd	INTEGER,
+	c_rqueue	INTEGER,		-- migration 7
+	c_wqueue	INTEGER,
+	s_rqueue	INTEGER,
+	s_wqueue	INTEGER,
+	PRIMARY KEY (case_id, idx)
+) STRICT;
+INSERT INTO steps_new SELECT * FROM steps;
+DROP TABLE steps;
+ALTER TABLE steps_new RENAME TO steps;
+PRAGMA legacy_alter_table = OFF;
+
+-- v_case gains link, v_segment gains mark and held_us.
+DROP VIEW v_case;
+CREATE VIEW v_case AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.first_fail,
+	c.message,
+	c.client_addr,
+	c.server_addr,
+	strftime('%Y-%m-%dT%H:%M:%S', c.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', c.started_us % 1000000) AS started_at,
+	c.started_us,
+	c.duration_us,
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.status AS run_status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	c.wire,
+	c.transitions,
+	c.link
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;
+
+DROP VIEW v_segment;
+CREATE VIEW v_segment AS
+SELECT
+	g.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	g.idx,
+	g.t_us,
+	g.dir,
+	g.flags,
+	g.flag_bits,
+	g.seq,
+	g.ack,
+	g.len,
+	g.win,
+	g.dir || ' ' || g.flags AS token,
+	g.pair,
+	g.mark,
+	g.held_us
+FROM segments AS g
+JOIN cases AS c ON c.id = g.case_id
+JOIN runs AS r ON r.id = c.run_id;

@@ -91,10 +91,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
-	    " duration_us, wire, signature, sig_hash, steps_hash, transitions)"
+	    " duration_us, wire, signature, sig_hash, steps_hash, transitions,"
+	    " link)"
 	    " VALUES (:run_id, :scenario, :family, :rep, :verdict, :first_fail,"
 	    " :message, :client_addr, :server_addr, :started_us, :duration_us,"
-	    " :wire, :signature, :sig_hash, :steps_hash, :transitions)",
+	    " :wire, :signature, :sig_hash, :steps_hash, :transitions, :link)",
 	[STMT_INSERT_STEP] =
 	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
 	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
@@ -104,9 +105,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " :events, :eof, :t_us, :dur_us, :message)",
 	[STMT_INSERT_SEGMENT] =
 	    "INSERT INTO segments (case_id, idx, t_us, dir, flags, flag_bits,"
-	    " seq, ack, len, win, pair)"
+	    " seq, ack, len, win, pair, mark, held_us)"
 	    " VALUES (:case_id, :idx, :t_us, :dir, :flags, :flag_bits, :seq,"
-	    " :ack, :len, :win, :pair)",
+	    " :ack, :len, :win, :pair, :mark, :held_us)",
 	[STMT_INSERT_TRANSITION] =
 	    "INSERT INTO transitions (case_id, idx, t_ns, side, from_state,"
 	    " to_state) VALUES (:case_id, :idx, :t_ns, :side, :from_state,"
@@ -292,11 +293,13 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    "SELECT idx, t_ns, t_us, side, from_state, to_state"
 	    " FROM v_transition WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_SEGMENTS] =
-	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits"
+	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits, mark"
 	    " FROM v_segment WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_WIRE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, dir, flags, seq, ack,"
-	    " len, win FROM v_segment WHERE case_id = :case_id ORDER BY idx",
+	    " len, win, mark AS relay, round(held_us / 1000.0, 1) AS held_ms"
+	    " FROM v_segment WHERE case_id = :case_id"
+	    " ORDER BY idx",
 	[STORE_Q_CASE_ENDS] =
 	    "SELECT family, client_addr, server_addr, started_us, wire"
 	    " FROM v_case WHERE case_id = :case_id",
@@ -1031,6 +1034,7 @@ bind_case(sqlite3_stmt *s, int64_t run_id, const struct case_result *cr)
 	    "not_observed");
 	bad |= bind_str(s, ":transitions", cr->trans == TRANS_OBSERVED ?
 	    "observed" : "not_observed");
+	bad |= bind_str(s, ":link", link_name(cr->sc->link));
 	return bad;
 }
 
@@ -1057,6 +1061,10 @@ insert_segment(struct store *st, int64_t case_id, size_t idx,
 	bad |= bind_int(s, ":len", g->len);
 	bad |= bind_int(s, ":win", g->win);
 	bad |= bind_int(s, ":pair", g->pair > 0 ? g->pair : 1);
+	if (mark_name(g->mark) != NULL)
+		bad |= bind_str(s, ":mark", mark_name(g->mark));
+	if (g->held_us >= 0 && (g->mark == MARK_HELD || g->mark == MARK_UNRELEASED))
+		bad |= bind_int(s, ":held_us", g->held_us);
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);
 	return stmt_run(st, STMT_INSERT_SEGMENT, what);

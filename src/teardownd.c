@@ -412,6 +412,7 @@ run_once(const struct setup *s)
 		event_free(sigs[i]);
 	event_base_free(on.base);
 	store_close(st);
+	run_link_close();
 	return rc;
 }
 

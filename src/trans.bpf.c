@@ -1,7 +1,7 @@
 /* trans.bpf.c: the BPF side of src/trans.c, compiled with clang -target
  * bpf and embedded into teardownd. On every call of the tracepoint
  * sock:inet_sock_set_state (tp_btf: the kernel's own struct sock), a TCP
- * socket of the network namespace whose cookie userspace wrote into
+ * socket of a network namespace whose cookie userspace wrote into
  * target_netns gets one struct trans_event in the ring buffer "events"
  * (a listener's own changes excepted: they belong to no connection);
  * a record that does not fit is counted in "drops". The few kernel structs
@@ -50,8 +50,9 @@ struct sock {
 	__u16 sk_protocol;
 } __attribute__((preserve_access_index));
 
-/* The network namespace observed, set by userspace before loading. */
-const volatile __u64 target_netns = 0;
+/* The network namespaces observed (their cookies; 0 unused), set by
+ * userspace before loading: the run's, and the relay link's two. */
+const volatile __u64 target_netns[TRANS_NETNS] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -97,14 +98,20 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate,
     const int newstate)
 {
 	struct trans_event *e;
+	__u64 net;
 	__u16 family;
+	int k, ours = 0;
 
 	/* A listener's own changes belong to no connection. */
 	if (newstate == TCP_LISTEN ||
 	    (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
 		return 0;
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP ||
-	    BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie) != target_netns)
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	net = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	for (k = 0; k < TRANS_NETNS; k++)
+		ours |= target_netns[k] != 0 && target_netns[k] == net;
+	if (!ours)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)

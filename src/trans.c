@@ -441,10 +441,10 @@ netns_cookie(uint64_t *cookie)
 	return rc;
 }
 
-/* Writes the namespace's cookie into the program's target_netns, its one
+/* Writes the namespaces' cookies into the program's target_netns, its one
  * read-only variable. 0 or -1. */
 static int
-trans_set_netns(struct bpf_object *obj, uint64_t netns)
+trans_set_netns(struct bpf_object *obj, const uint64_t netns[TRANS_NETNS])
 {
 	struct bpf_map *m;
 	const char *name;
@@ -454,15 +454,16 @@ trans_set_netns(struct bpf_object *obj, uint64_t netns)
 		name = bpf_map__name(m);
 		n = strlen(name);
 		if (n >= 7 && strcmp(name + n - 7, ".rodata") == 0)
-			return bpf_map__set_initial_value(m, &netns,
-			    sizeof(netns)) == 0 ? 0 : -1;
+			return bpf_map__set_initial_value(m, netns,
+			    TRANS_NETNS * sizeof(*netns)) == 0 ? 0 : -1;
 	}
 	return -1;
 }
 
 /* Opens the embedded object for this namespace and loads it. 0 or -1. */
 static int
-trans_load(struct trans *tr, uint64_t netns, char *why, size_t len)
+trans_load(struct trans *tr, const uint64_t netns[TRANS_NETNS], char *why,
+    size_t len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "teardownd");
 	int err;
@@ -515,19 +516,24 @@ trans_attach(struct trans *tr, struct event_base *base, char *why, size_t len)
 	return 0;
 }
 
-/* Loads and attaches the program for the calling thread's namespace. */
+/* Loads and attaches the program for the calling thread's namespace and
+ * the extra ones. */
 struct trans *
-trans_open(struct event_base *base, char *why, size_t len)
+trans_open(struct event_base *base, const uint64_t *extra, size_t nextra,
+    char *why, size_t len)
 {
+	uint64_t netns[TRANS_NETNS] = { 0 };
 	struct trans *tr;
-	uint64_t netns;
+	size_t i;
 
 	if (access(TRANS_BTF, R_OK) == -1) {
 		snprintf(why, len, "the kernel has no BTF (%s: %s)", TRANS_BTF,
 		    strerror(errno));
 		return NULL;
 	}
-	if (netns_cookie(&netns) == -1) {
+	for (i = 0; i < nextra && i + 1 < TRANS_NETNS; i++)
+		netns[i + 1] = extra[i];
+	if (netns_cookie(&netns[0]) == -1) {
 		snprintf(why, len, "no network namespace cookie (SO_NETNS_COOKIE: "
 		    "%s)", strerror(errno));
 		return NULL;

@@ -17,9 +17,11 @@ struct sockaddr;
 struct trans;
 
 /* Loads the BPF program, attaches it and watches its ring buffer on base.
- * Only sockets of the calling thread's network namespace are traced. NULL
+ * Only sockets of the calling thread's network namespace, and of the
+ * nextra namespaces whose cookies extra holds (at most 2), are traced. NULL
  * with a one-line reason in why when transitions cannot be observed. */
-struct trans *trans_open(struct event_base *base, char *why, size_t len);
+struct trans *trans_open(struct event_base *base, const uint64_t *extra,
+    size_t nextra, char *why, size_t len);
 /* A trans without BPF: events come through trans_feed (tests). NULL
  * without memory. */
 struct trans *trans_new(void);

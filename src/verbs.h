@@ -17,6 +17,7 @@
 #define VF_EXPECT	0x08		/* checks, never acts */
 #define VF_INSTANT	0x10		/* acts at once: may pair under "both" */
 #define VF_EVENTS	0x20		/* its rc is a poll revents mask */
+#define VF_RELAY	0x40		/* the relay (link = relay) */
 #define VF_PAIR		(VF_CLIENT | VF_SERVER)
 #define VF_ANY		(VF_CLIENT | VF_SERVER | VF_LISTENER)
 
@@ -106,6 +107,21 @@ X(EXPECT_INFO, "expect info", VF_ANY | VF_EXPECT, 3, 3, \
   "expect info FIELD OP N: the end's field now") \
 X(EXPECT_PASSED, "expect passed", VF_PAIR | VF_EXPECT, 1, 1, "a TCP state", \
   args_expect_state, act_expect, "expect passed S: the end entered S at some " \
-  "moment since the case began (state transitions; skipped where not observed)")
+  "moment since the case began (state transitions; skipped where not observed)") \
+X(HOLD, "hold", VF_RELAY | VF_INSTANT, 2, 2, "a direction and flags", \
+  args_relay_rule, act_relay_rule, "relay hold DIR FLAGS: from now on keep the " \
+  "case's segments going DIR (C>S, S>C or *) with exactly FLAGS (tcpdump's, or *) " \
+  "for a release") \
+X(DROP, "drop", VF_RELAY | VF_INSTANT, 2, 3, "a direction, flags and a count", \
+  args_relay_rule, act_relay_rule, "relay drop DIR FLAGS [N]: never deliver such " \
+  "segments (the next N of them, or all)") \
+X(RELEASE, "release", VF_RELAY, 0, 3, "together, or 'within' and a duration", \
+  args_relay_release, act_relay_release, "relay release [together] [within D]: " \
+  "once a segment is held, deliver every held one in the order they were sent; " \
+  "together: once each side has one held, the first of each, back to back " \
+  "(waits within 1s unless said); rc is the number delivered") \
+X(CLEAR, "clear", VF_RELAY | VF_INSTANT, 0, 0, NULL, args_none, \
+  act_relay_clear, "relay clear: forget the case's hold and drop rules (held " \
+  "segments stay held)")
 
 #endif

@@ -37,10 +37,18 @@ eq "... and the other end of its pair, once the pair was connected" "$DB" \
 eq "simultaneous-close: both ends seen in CLOSING at the same step" "$DB" \
     "select count(distinct family) from v_step where scenario = 'simultaneous-close'
      and client_state = 'CLOSING' and server_state = 'CLOSING'" 2
-eq "simultaneous-close: each end retransmitted its FIN" "$DB" \
+eq "simultaneous-close: no FIN was retransmitted (the relay held them, no timer ran)" "$DB" \
     "select count(distinct family) from v_step where scenario = 'simultaneous-close'
      and client_state = 'CLOSING' and server_state = 'CLOSING'
-     and c_total_retrans >= 1 and s_total_retrans >= 1" 2
+     and c_total_retrans = 0 and s_total_retrans = 0" 2
+eq "simultaneous-close runs on the relay link, every other scenario on lo" "$DB" \
+    "select count(*) from cases where link = case scenario
+     when 'simultaneous-close' then 'relay' else 'lo' end" "$(sqlite3 "$DB" "select count(*) from cases")"
+eq "simultaneous-close: both FINs and both ACKs held, nothing else" "$DB" \
+    "select group_concat(dir || ' ' || flags || ' ' || mark, ', ') from (select * from segments
+     join cases on cases.id = case_id where scenario = 'simultaneous-close'
+     and family = 'ipv4' and mark = 'held' order by flags desc, dir)" \
+    "C>S F. held, S>C F. held, C>S . held, S>C . held"
 eq "three-way-close: the client never passes FIN_WAIT2" "$DB" \
     "select count(*) from v_step where scenario = 'three-way-close' and client_state = 'FIN_WAIT2'" 0
 eq "four-way-close: the client passes FIN_WAIT2" "$DB" \

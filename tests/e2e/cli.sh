@@ -22,10 +22,12 @@ check "show last --json names run 2 and its one case" \
     [ "$(jq -r '"\(.run.run_id) \(.cases | length)"' "$T/out")" = "2 1" ]
 ctl show 1/simultaneous-close/ipv4
 check "show CASE prints both ends in CLOSING side by side" \
-    grep -q "wait state CLOSING within 2s.*CLOSING *CLOSING" "$T/out"
+    grep -q "wait state CLOSING within 1s.*CLOSING *CLOSING" "$T/out"
+check "show CASE prints the relay's steps" grep -q "relay *release together" "$T/out"
+check "show CASE marks the segments the relay held" grep -q "F\. .* held" "$T/out"
 ctl --json show 1/simultaneous-close/ipv4
-check "show CASE --json has 20 steps with states" \
-    [ "$(jq '[.steps[] | select(.client_state != null)] | length' "$T/out")" = 20 ]
+check "show CASE --json has 14 steps with states" \
+    [ "$(jq '[.steps[] | select(.client_state != null)] | length' "$T/out")" = 14 ]
 id=$(jq -r '.case.case' "$T/out")
 ctl show "$id" -v
 check "show c<ID> -v adds the tcp_info columns" grep -q "total-retrans" "$T/out"

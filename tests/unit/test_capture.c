@@ -431,15 +431,15 @@ addresses_parse_as_the_store_writes_them(void **state)
 
 /* The four-way close of DESIGN.md, as the store keeps it. */
 static const struct segment fourway[] = {
-	{ 10, SIDE_CLIENT, TCPF_SYN, 0, 0, 0, 65495, 1 },
-	{ 20, SIDE_SERVER, TCPF_SYN | TCPF_ACK, 0, 1, 0, 65483, 1 },
-	{ 30, SIDE_CLIENT, TCPF_ACK, 1, 1, 0, 512, 1 },
-	{ 40, SIDE_CLIENT, TCPF_PSH | TCPF_ACK, 1, 1, 100, 512, 1 },
-	{ 50, SIDE_SERVER, TCPF_ACK, 1, 101, 0, 512, 1 },
-	{ 60, SIDE_CLIENT, TCPF_FIN | TCPF_ACK, 101, 1, 0, 512, 1 },
-	{ 1070, SIDE_SERVER, TCPF_ACK, 1, 102, 0, 512, 1 },
-	{ 2080, SIDE_SERVER, TCPF_FIN | TCPF_ACK, 1, 102, 0, 512, 1 },
-	{ 3000090, SIDE_CLIENT, TCPF_ACK, 102, 2, 0, 512, 1 },
+	{ 10, SIDE_CLIENT, TCPF_SYN, 0, 0, 0, 65495, 1, MARK_NONE, -1 },
+	{ 20, SIDE_SERVER, TCPF_SYN | TCPF_ACK, 0, 1, 0, 65483, 1, MARK_NONE, -1 },
+	{ 30, SIDE_CLIENT, TCPF_ACK, 1, 1, 0, 512, 1, MARK_NONE, -1 },
+	{ 40, SIDE_CLIENT, TCPF_PSH | TCPF_ACK, 1, 1, 100, 512, 1, MARK_NONE, -1 },
+	{ 50, SIDE_SERVER, TCPF_ACK, 1, 101, 0, 512, 1, MARK_NONE, -1 },
+	{ 60, SIDE_CLIENT, TCPF_FIN | TCPF_ACK, 101, 1, 0, 512, 1, MARK_NONE, -1 },
+	{ 1070, SIDE_SERVER, TCPF_ACK, 1, 102, 0, 512, 1, MARK_NONE, -1 },
+	{ 2080, SIDE_SERVER, TCPF_FIN | TCPF_ACK, 1, 102, 0, 512, 1, MARK_NONE, -1 },
+	{ 3000090, SIDE_CLIENT, TCPF_ACK, 102, 2, 0, 512, 1, MARK_NONE, -1 },
 };
 
 /* Writes fourway between c and s into a temporary file, reads it back with

@@ -116,7 +116,14 @@ static const char every_verb[] =
 	"          client expect rc >= 1000\n"			/* 68 */
 	"          server8 expect passed LAST_ACK\n"		/* 69 */
 	"          listener close\n"				/* 70 */
-	"          listener expect state LISTEN\n";		/* 71 */
+	"          listener expect state LISTEN\n"		/* 71 */
+	"          relay hold * F.\n"				/* 72 */
+	"          relay hold C>S *\n"				/* 73 */
+	"          relay drop S>C R. 3\n"			/* 74 */
+	"          relay release\n"				/* 75 */
+	"          relay release together within 2s\n"	/* 76 */
+	"          relay clear\n"				/* 77 */
+	"link    = relay\n";					/* 78 */
 
 #define A(m, ...)	{ .m = { __VA_ARGS__ } }
 static const struct want every_verb_steps[] = {
@@ -204,6 +211,15 @@ static const struct want every_verb_steps[] = {
 	{ 69, SIDE_SERVER, 8, VERB_EXPECT_PASSED, "LAST_ACK", A(state, .state = STATE_LAST_ACK) },
 	{ 70, SIDE_LISTENER, 0, VERB_CLOSE, "", { .send = { 0 } } },
 	{ 71, SIDE_LISTENER, 0, VERB_EXPECT_STATE, "LISTEN", A(state, .state = STATE_LISTEN) },
+	{ 72, SIDE_RELAY, 1, VERB_HOLD, "* F.",
+	    A(relay, .from = SIDE_BOTH, .flags = TCPF_FIN | TCPF_ACK) },
+	{ 73, SIDE_RELAY, 1, VERB_HOLD, "C>S *", A(relay, .from = SIDE_CLIENT, .flags = -1) },
+	{ 74, SIDE_RELAY, 1, VERB_DROP, "S>C R. 3",
+	    A(relay, .from = SIDE_SERVER, .flags = TCPF_RST | TCPF_ACK, .count = 3) },
+	{ 75, SIDE_RELAY, 1, VERB_RELEASE, "", { .send = { 0 } } },
+	{ 76, SIDE_RELAY, 1, VERB_RELEASE, "together within 2s",
+	    A(relay, .together = 1, .within_us = 2000000) },
+	{ 77, SIDE_RELAY, 1, VERB_CLEAR, "", { .send = { 0 } } },
 };
 #undef A
 
@@ -233,7 +249,8 @@ every_verb_parses_to_its_exact_step(void **state)
 	assert_int_equal(sc->npairs, 8);
 	assert_int_equal(sc->listener, 1);
 	assert_int_equal(sc->step_connect, 1u | 2u | 4u);
-	assert_int_equal(sc->needs, NEED_FILTER | NEED_TRANS);
+	assert_int_equal(sc->needs, NEED_FILTER | NEED_TRANS | NEED_RELAY);
+	assert_int_equal(sc->link, LINK_RELAY);
 	for (i = 0; i < n; i++) {
 		st = &sc->steps[i];
 		w = &every_verb_steps[i];
@@ -326,7 +343,7 @@ static const struct bad bad_inputs[] = {
 	    "a123456789abcd' is not a scenario name (a-z, 0-9 and '-', "
 	    "not first; at most 63)\n" },
 	{ HDR "steps = client close\nsumary = x\n",
-	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout)\n" },
+	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout, link)\n" },
 	{ HDR "summary = again\nsteps = client close\n",
 	    "x.ini:3: duplicate key 'summary' (first at line 2)\n" },
 	{ "[s]\nsteps = client close\n", "x.ini:1: scenario 's' has no summary\n" },
@@ -346,7 +363,7 @@ static const struct bad bad_inputs[] = {
 	    "x.ini:5: unexpected '2s': timeout takes one line\n" },
 	/* sides and verbs */
 	{ HDR "steps = clinet send 1\n",
-	    "x.ini:3: unknown side 'clinet' (client, server, both, listener, or client2..client8, server2..server8)\n" },
+	    "x.ini:3: unknown side 'clinet' (client, server, both, listener, relay, or client2..client8, server2..server8)\n" },
 	{ HDR "steps = client sned 1\n", "x.ini:3: unknown verb 'sned'\n" },
 	{ HDR "steps = client\n", "x.ini:3: missing verb after 'client'\n" },
 	{ HDR "steps = client wait\n",
@@ -423,13 +440,13 @@ static const struct bad bad_inputs[] = {
 	/* ends */
 	{ HDR "steps = client9 close\n",
 	    "x.ini:3: unknown side 'client9' (client, server, both, listener, "
-	    "or client2..client8, server2..server8)\n" },
+	    "relay, or client2..client8, server2..server8)\n" },
 	{ HDR "steps = client1 close\n",
 	    "x.ini:3: unknown side 'client1' (client, server, both, listener, "
-	    "or client2..client8, server2..server8)\n" },
+	    "relay, or client2..client8, server2..server8)\n" },
 	{ HDR "steps = server02 close\n",
 	    "x.ini:3: unknown side 'server02' (client, server, both, listener, "
-	    "or client2..client8, server2..server8)\n" },
+	    "relay, or client2..client8, server2..server8)\n" },
 	{ HDR "steps = listener send 1\n",
 	    "x.ini:3: send is not for 'listener': it acts on a client or a "
 	    "server\n" },
@@ -633,7 +650,7 @@ all_errors_of_a_text_are_reported(void **state)
 	assert_string_equal(errs,
 	    "x.ini:6: unknown verb 'sned'\n"
 	    "x.ini:8: 'FIN_WAIT3' is not a TCP state\n"
-	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout)\n"
+	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout, link)\n"
 	    "x.ini:13: expected 'key = value', got 'no equals sign here'\n"
 	    "x.ini:15: send needs a byte count or fill, got 'lots'\n"
 	    "x.ini:14: scenario 'no-summary' has no summary\n");

@@ -291,7 +291,7 @@ as_root_sync_shows_every_change_made_before_it(void **state)
 	int fd[2];
 
 	assert_non_null(base);
-	if ((tr = trans_open(base, why, sizeof(why))) == NULL) {
+	if ((tr = trans_open(base, NULL, 0, why, sizeof(why))) == NULL) {
 		event_base_free(base);
 		if (geteuid() == 0 && access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 			fail_msg("as root, trans_open failed: %s", why);

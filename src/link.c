@@ -1,0 +1,413 @@
+/* link.c: the relay link's namespaces (link.h). Each side has a thread
+ * that makes its namespace (unshare), sets it up (lo, sysctls, the TUN
+ * device and its addresses through rtnetlink, a sock_diag probe), gives up
+ * CAP_SYS_ADMIN, and then makes sockets there when asked: one request at
+ * a time, under the side's mutex. */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isolate.h"
+#include "link.h"
+#include "log.h"
+#include "probe.h"
+#include "store.h"
+#include "sysctl.h"
+#include "worker.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71		/* Linux 5.14 */
+#endif
+
+#define TUN_DEV		"/dev/net/tun"
+#define TUN_NAME	"td0"
+#define NL_BUF		4096
+
+/* One side's namespace and the thread that lives in it. */
+struct nside {
+	enum side side;				/* SIDE_CLIENT or SIDE_SERVER */
+	pthread_t thread;
+	int started;				/* thread is running */
+	pthread_mutex_t mu;			/* guards the fields below */
+	pthread_cond_t cv;			/* a request, an answer, ready or stop */
+	int ready;				/* 0 setting up, 1 ready, -1 failed */
+	char why[256];				/* why set-up failed */
+	int req_af;				/* a socket wanted, of this family; 0 none */
+	int req_fd, req_err;			/* the answer */
+	int stop;				/* the thread should end */
+	int tun;				/* TUN_NAME, non-blocking */
+	struct probe *probe;			/* sock_diag in this namespace */
+	uint64_t cookie;			/* SO_NETNS_COOKIE */
+	const struct sysctl_value *copy;	/* to write there (set-up only) */
+	size_t ncopy;
+};
+
+struct link {
+	struct nside s[2];			/* [SIDE_CLIENT], [SIDE_SERVER] */
+};
+
+/* Sends one rtnetlink request on fd and reads its acknowledgement. */
+static int
+rtnl_talk(int fd, struct nlmsghdr *nh)
+{
+	union { struct nlmsghdr h; char b[NL_BUF]; } rx;
+	struct nlmsgerr *e;
+	ssize_t n;
+
+	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (send(fd, nh, nh->nlmsg_len, 0) == -1 ||
+	    (n = recv(fd, &rx, sizeof(rx), 0)) == -1)
+		return -1;
+	if (!NLMSG_OK(&rx.h, (size_t)n) || rx.h.nlmsg_type != NLMSG_ERROR) {
+		errno = EPROTO;
+		return -1;
+	}
+	e = NLMSG_DATA(&rx.h);
+	if (e->error == 0)
+		return 0;
+	errno = -e->error;
+	return -1;
+}
+
+/* Appends attribute type of len bytes to the message in msg, a buffer of
+ * cap bytes; it must fit. */
+static void
+rta_put(char *msg, size_t cap, int type, const void *data, size_t len)
+{
+	struct nlmsghdr *nh = (struct nlmsghdr *)msg;
+	size_t off = NLMSG_ALIGN(nh->nlmsg_len);
+	struct rtattr a = { .rta_len = (unsigned short)RTA_LENGTH(len),
+	    .rta_type = (unsigned short)type };
+
+	if (off + RTA_SPACE(len) > cap)
+		return;				/* cannot happen: sized below */
+	memcpy(msg + off, &a, sizeof(a));
+	memcpy(msg + off + RTA_LENGTH(0), data, len);
+	nh->nlmsg_len = (uint32_t)(off + RTA_ALIGN(a.rta_len));
+}
+
+/* Sets interface ifindex up. */
+static int
+rtnl_up(int fd, int ifindex)
+{
+	struct { struct nlmsghdr nh; struct ifinfomsg ifi; } q;
+
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(q.ifi));
+	q.nh.nlmsg_type = RTM_NEWLINK;
+	q.ifi.ifi_family = AF_UNSPEC;
+	q.ifi.ifi_index = ifindex;
+	q.ifi.ifi_flags = IFF_UP;
+	q.ifi.ifi_change = IFF_UP;
+	return rtnl_talk(fd, &q.nh);
+}
+
+/* Gives interface ifindex address addr/prefix of family af, without
+ * duplicate address detection (IPv6). */
+static int
+rtnl_addr(int fd, int ifindex, int af, const void *addr, int prefix)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+		char attrs[128];
+	} q;
+	size_t alen = af == AF_INET ? 4 : 16;
+	uint32_t flags = IFA_F_NODAD;
+
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(q.ifa));
+	q.nh.nlmsg_type = RTM_NEWADDR;
+	q.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	q.ifa.ifa_family = (unsigned char)af;
+	q.ifa.ifa_prefixlen = (unsigned char)prefix;
+	q.ifa.ifa_index = (unsigned)ifindex;
+	rta_put((char *)&q, sizeof(q), IFA_LOCAL, addr, alen);
+	rta_put((char *)&q, sizeof(q), IFA_ADDRESS, addr, alen);
+	rta_put((char *)&q, sizeof(q), IFA_FLAGS, &flags, sizeof(flags));
+	return rtnl_talk(fd, &q.nh);
+}
+
+/* Side's address of family af into a (4 or 16 bytes). */
+static void
+side_ip(enum side side, int af, void *a)
+{
+	static const char *const v4[2] = { "192.0.2.1", "192.0.2.2" };
+	static const char *const v6[2] = { "2001:db8::1", "2001:db8::2" };
+
+	inet_pton(af, af == AF_INET ? v4[side] : v6[side], a);
+}
+
+/* Brings lo and the TUN device up and addresses the device. */
+static int
+ns_net(struct nside *ns, int ifindex, char *why, size_t len)
+{
+	unsigned char a4[4], a6[16];
+	int fd, rc;
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1) {
+		snprintf(why, len, "rtnetlink: %s", strerror(errno));
+		return -1;
+	}
+	side_ip(ns->side, AF_INET, a4);
+	side_ip(ns->side, AF_INET6, a6);
+	rc = rtnl_up(fd, (int)if_nametoindex("lo"));
+	rc = rc == -1 ? -1 : rtnl_up(fd, ifindex);
+	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
+	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
+	if (rc == -1)
+		snprintf(why, len, "cannot set %s up: %s", TUN_NAME, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* Opens the TUN device in the thread's namespace; its ifindex, or -1. */
+static int
+ns_tun(struct nside *ns, char *why, size_t len)
+{
+	struct ifreq ifr;
+
+	if ((ns->tun = open(TUN_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		snprintf(why, len, "%s: %s%s", TUN_DEV, strerror(errno),
+		    errno == EACCES ? " (the relay needs it readable and "
+		    "writable: run as root, or give it mode 0666)" : "");
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN_NAME);
+	if (ioctl(ns->tun, TUNSETIFF, &ifr) == -1) {
+		snprintf(why, len, "%s: TUNSETIFF: %s", TUN_DEV, strerror(errno));
+		return -1;
+	}
+	return (int)if_nametoindex(TUN_NAME);
+}
+
+/* Writes the sysctls of ns->copy that this namespace has a file of its
+ * own for (a per-namespace one), and tcp_no_metrics_save = 1. */
+static void
+ns_sysctls(struct nside *ns)
+{
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < ns->ncopy; i++)
+		if (ns->copy[i].value[0] != '\0' &&
+		    strncmp(ns->copy[i].name, "net.", 4) == 0 &&
+		    sysctl_path(ns->copy[i].name, path, sizeof(path)) == 0 &&
+		    access(path, W_OK) == 0 &&
+		    sysctl_write_path(path, ns->copy[i].value) == -1)
+			log_debug("relay namespace: %s: %s", ns->copy[i].name,
+			    strerror(errno));
+	if (sysctl_write_path("/proc/sys/net/ipv4/tcp_no_metrics_save", "1") == -1)
+		log_warn("relay namespace: tcp_no_metrics_save");
+}
+
+/* The namespace's cookie, from a socket made in it. */
+static uint64_t
+ns_cookie(void)
+{
+	socklen_t len = sizeof(uint64_t);
+	uint64_t c = 0;
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &c, &len) == -1)
+		c = 0;
+	close(fd);
+	return c;
+}
+
+/* Makes and sets up the thread's namespace. 0, or -1 with why. */
+static int
+ns_setup(struct nside *ns, char *why, size_t len)
+{
+	int ifindex;
+
+	if (unshare(CLONE_NEWNET) == -1) {
+		snprintf(why, len, "cannot make a network namespace: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((ifindex = ns_tun(ns, why, len)) <= 0 ||
+	    ns_net(ns, ifindex, why, len) == -1)
+		return -1;
+	ns_sysctls(ns);
+	if ((ns->probe = probe_open()) == NULL) {
+		snprintf(why, len, "sock_diag: %s", strerror(errno));
+		return -1;
+	}
+	ns->cookie = ns_cookie();
+	isolate_drop_admin();
+	return 0;
+}
+
+/* The side's thread: set up, then make sockets on request until stop. */
+static void *
+ns_main(void *arg)
+{
+	struct nside *ns = arg;
+	char why[256] = "";
+	int ok = ns_setup(ns, why, sizeof(why)) == 0, fd;
+
+	pthread_mutex_lock(&ns->mu);
+	ns->ready = ok ? 1 : -1;
+	snprintf(ns->why, sizeof(ns->why), "%s", why);
+	pthread_cond_broadcast(&ns->cv);
+	while (ok && !ns->stop) {
+		if (ns->req_af == 0) {
+			pthread_cond_wait(&ns->cv, &ns->mu);
+			continue;
+		}
+		fd = socket(ns->req_af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		ns->req_fd = fd;
+		ns->req_err = fd == -1 ? errno : 0;
+		ns->req_af = 0;
+		pthread_cond_broadcast(&ns->cv);
+	}
+	pthread_mutex_unlock(&ns->mu);
+	return NULL;
+}
+
+/* Starts side's thread and waits for its set-up. 0, or -1 with why. */
+static int
+ns_start(struct nside *ns, char *why, size_t len)
+{
+	if (thread_start(&ns->thread, ns_main, ns) == -1) {
+		snprintf(why, len, "thread: %s", strerror(errno));
+		return -1;
+	}
+	ns->started = 1;
+	pthread_mutex_lock(&ns->mu);
+	while (ns->ready == 0)
+		pthread_cond_wait(&ns->cv, &ns->mu);
+	pthread_mutex_unlock(&ns->mu);
+	if (ns->ready == 1)
+		return 0;
+	snprintf(why, len, "%s", ns->why);
+	return -1;
+}
+
+/* Makes both namespaces. */
+struct link *
+link_open(const struct sysctl_value *copy, size_t n, char *why, size_t len)
+{
+	struct link *l;
+	int k;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	for (k = 0; k < 2; k++) {
+		l->s[k].side = (enum side)k;
+		l->s[k].tun = -1;
+		l->s[k].copy = copy;
+		l->s[k].ncopy = n;
+		pthread_mutex_init(&l->s[k].mu, NULL);
+		pthread_cond_init(&l->s[k].cv, NULL);
+	}
+	for (k = 0; k < 2; k++)
+		if (ns_start(&l->s[k], why, len) == -1) {
+			link_close(l);
+			return NULL;
+		}
+	return l;
+}
+
+/* A socket made by side's thread, in its namespace. */
+int
+link_socket(struct link *l, enum side side, int af)
+{
+	struct nside *ns = &l->s[side];
+	int fd;
+
+	pthread_mutex_lock(&ns->mu);
+	ns->req_af = af;
+	pthread_cond_broadcast(&ns->cv);
+	while (ns->req_af != 0)
+		pthread_cond_wait(&ns->cv, &ns->mu);
+	fd = ns->req_fd;
+	errno = ns->req_err;
+	pthread_mutex_unlock(&ns->mu);
+	return fd;
+}
+
+/* Side's TUN device. */
+int
+link_tun(const struct link *l, enum side side)
+{
+	return l->s[side].tun;
+}
+
+/* Side's address of family af, port 0. */
+socklen_t
+link_addr(const struct link *l, enum side side, int af,
+    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)af;
+	if (af == AF_INET) {
+		side_ip(side, af, &((struct sockaddr_in *)ss)->sin_addr);
+		return sizeof(struct sockaddr_in);
+	}
+	side_ip(side, af, &((struct sockaddr_in6 *)ss)->sin6_addr);
+	return sizeof(struct sockaddr_in6);
+}
+
+/* A sock_diag probe of side's namespace. */
+struct probe *
+link_probe(const struct link *l, enum side side)
+{
+	return l->s[side].probe;
+}
+
+/* The cookie of side's namespace. */
+uint64_t
+link_cookie(const struct link *l, enum side side)
+{
+	return l->s[side].cookie;
+}
+
+/* Stops both threads and closes everything. */
+void
+link_close(struct link *l)
+{
+	int k;
+
+	if (l == NULL)
+		return;
+	for (k = 0; k < 2; k++) {
+		struct nside *ns = &l->s[k];
+
+		if (ns->started) {
+			pthread_mutex_lock(&ns->mu);
+			ns->stop = 1;
+			pthread_cond_broadcast(&ns->cv);
+			pthread_mutex_unlock(&ns->mu);
+			pthread_join(ns->thread, NULL);
+		}
+		if (ns->tun != -1)
+			close(ns->tun);
+		probe_close(ns->probe);
+		pthread_mutex_destroy(&ns->mu);
+		pthread_cond_destroy(&ns->cv);
+	}
+	free(l);
+}
