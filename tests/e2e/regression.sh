@@ -22,7 +22,9 @@ ONLY="orphan-fin-wait2,orphan-holds-fin-wait2,three-way-close,abort-linger0,clos
 cat > "$T/user.ini" <<'EOF'
 [orphan-fin-wait2]
 summary = The client closes first, the server keeps its end: the client's orphan waits in FIN_WAIT2 for tcp_fin_timeout; the server's late FIN meets TIME_WAIT, or nothing
-steps   = client close
+steps   = client send 100
+          server recv 100
+          client close
           client wait state FIN_WAIT2 within 1s
           server recv eof
           server sleep 2500ms
@@ -31,16 +33,21 @@ steps   = client close
 
 [orphan-holds-fin-wait2]
 summary = The client's orphan is still in FIN_WAIT2 2.5 s after its close (tcp_fin_timeout is 60 s by default)
-steps   = client close
+steps   = client send 100
+          server recv 100
+          client close
           client wait state FIN_WAIT2 within 1s
           server recv eof
           server sleep 2500ms
           client expect state FIN_WAIT2
 EOF
-# (The client waits for FIN_WAIT2 before the server reads: the server's ACK
-# of the FIN is a delayed ACK, so without the wait whether the client is
-# still in FIN_WAIT1 after the server's recv is a race, and the scenario
-# flaky; `teardownctl flaky` showed exactly that.)
+# (The client sends data first, so that the server's ACK of the FIN is the
+# 40 ms delayed ACK: an end that received no data ACKs a FIN at the next
+# timer tick, a race with the observation of the client's close (seen
+# under ASan). And the client waits for FIN_WAIT2 before the server reads:
+# without the wait whether the client is still in FIN_WAIT1 after the
+# server's recv is a race, and the scenario flaky; `teardownctl flaky`
+# showed exactly that.)
 
 # Runs teardownd --once in the namespace; its exit code in trc.
 td() {
@@ -98,7 +105,7 @@ check "diff names the one sysctl that differs, tcp_fin_timeout $FIN1 -> 1" \
 check "... above the behaviour changes" [ "$(grep -n "tcp_fin_timeout" "$T/out" |
     cut -d: -f1)" -lt "$(grep -n ": changed\$" "$T/out" | head -n 1 | cut -d: -f1)" ]
 check "the changed step: after the sleep the client's orphan is CLOSED, not FIN_WAIT2" \
-    grep -Eq '^\* +3 +server +sleep 2500ms +ok 0 +FIN_WAIT2 +CLOSE_WAIT +ok 0 +CLOSED +CLOSE_WAIT' "$T/out"
+    grep -Eq '^\* +5 +server +sleep 2500ms +ok 0 +FIN_WAIT2 +CLOSE_WAIT +ok 0 +CLOSED +CLOSE_WAIT' "$T/out"
 ctl --json diff
 check "diff --json: the sysctls that differ, name, before and after" \
     [ "$(jq -c '.sysctls' "$T/out")" = \
@@ -109,7 +116,7 @@ check "diff --json: exactly the two fin_timeout scenarios, both families" \
 check "diff --json: the expectation that held now fails" \
     [ "$(jq -r '.changes[] | select(.change.scenario == "orphan-holds-fin-wait2" and .change.family == "ipv4")
         | .steps[] | select(.changed == 1) | "\(.idx) \(.before) \(.after) \(.after_client)"' "$T/out" | tail -n 1)" = \
-      "4 ok failed CLOSED" ]
+      "6 ok failed CLOSED" ]
 check "diff --json: 6 scenario+family the same, none appeared" \
     [ "$(jq -r '.comparison | "\(.same) \(.appeared) \(.disappeared)"' "$T/out")" = "6 0 0" ]
 eq "v_regression lists run 3's changes against the baseline, and only those" "$DB" \
