@@ -117,6 +117,7 @@ struct case_job {
 struct tcase {
 	const struct scenario *sc;		/* the script */
 	struct case_env *env;			/* the run's, shared */
+	struct relay_slot *rs;			/* on the relay link: its link and relay */
 	struct case_result res;			/* what was seen, handed out */
 	enum case_pos pos;			/* where the case stands */
 	size_t cur;				/* the step in progress */
@@ -193,7 +194,7 @@ on_relay(const struct tcase *tc)
 static int
 sock_open(struct tcase *tc, enum side side)
 {
-	int fd = on_relay(tc) ? link_socket(tc->env->link, side, tc->af) :
+	int fd = on_relay(tc) ? link_socket(tc->rs->link, side, tc->af) :
 	    socket(tc->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd != -1)
@@ -273,7 +274,7 @@ end_probe(const struct tcase *tc, const struct end *e)
 
 	if (!on_relay(tc))
 		return tc->env->probe;
-	return link_probe(tc->env->link, k % 2 == 1 ? SIDE_CLIENT : SIDE_SERVER);
+	return link_probe(tc->rs->link, k % 2 == 1 ? SIDE_CLIENT : SIDE_SERVER);
 }
 
 /* Observes end e (its peer's address is peer's, NULL if unknown). An end
@@ -392,7 +393,7 @@ step_fd(struct tcase *tc, const struct step *st, struct step_result *r)
 static struct capture *
 case_capture(const struct tcase *tc)
 {
-	return on_relay(tc) ? relay_capture(tc->env->relay) : tc->env->cap;
+	return on_relay(tc) ? relay_capture(tc->rs->relay) : tc->env->cap;
 }
 
 /* Registers pair k's connection with the relay, the capture and the transitions,
@@ -404,8 +405,8 @@ case_register(struct tcase *tc, int k)
 	const struct end *c = &tc->end[end_index(SIDE_CLIENT, k)];
 	struct capture *cap = case_capture(tc);
 
-	if (on_relay(tc) && relay_add(tc->env->relay, &c->addr.sa,
-	    &tc->end[0].addr.sa, &tc->res) == -1)
+	if (on_relay(tc) && relay_add(tc->rs->relay, &c->addr.sa,
+	    &tc->end[0].addr.sa, &tc->res, k) == -1)
 		log_warn("%s: the relay does not know this case", tc->sc->name);
 	if (cap != NULL && capture_add(cap, &c->addr.sa, &tc->end[0].addr.sa,
 	    &tc->res, k) == -1)
@@ -592,7 +593,7 @@ side_addr(const struct tcase *tc, enum side side, union addr *a)
 
 	memset(a, 0, sizeof(*a));
 	if (on_relay(tc)) {
-		link_addr(tc->env->link, side, tc->af, &ss);
+		link_addr(tc->rs->link, side, tc->af, &ss);
 		memcpy(a, &ss, tc->alen);
 		return;
 	}
@@ -792,12 +793,21 @@ case_alloc(struct case_env *env, const struct scenario *sc)
 static int
 case_skipped(struct tcase *tc)
 {
-	unsigned lacks = tc->sc->needs & tc->env->lacks;
+	const char *why = NULL;
+	size_t i;
 
-	if (!(lacks & (NEED_FILTER | NEED_RELAY)))
+	if (on_relay(tc)) {
+		for (i = 0; i < tc->env->nrelays; i++)
+			if (strcmp(tc->env->relays[i].key, tc->sc->netkey) == 0)
+				tc->rs = &tc->env->relays[i];
+		if (tc->rs == NULL || tc->rs->relay == NULL)
+			why = tc->rs != NULL ? tc->rs->why : "no relay link";
+	}
+	if (why == NULL && (tc->sc->needs & tc->env->lacks & NEED_FILTER))
+		why = tc->env->lack_why[0];
+	if (why == NULL)
 		return 0;
-	snprintf(tc->res.msg, sizeof(tc->res.msg), "skipped: %s",
-	    tc->env->lack_why[lacks & NEED_RELAY ? 2 : 0]);
+	snprintf(tc->res.msg, sizeof(tc->res.msg), "skipped: %s", why);
 	tc->res.verdict = VERDICT_SKIPPED;
 	return 1;
 }
@@ -812,7 +822,7 @@ case_arm(struct tcase *tc)
 
 	evtimer_add(tc->ev_deadline, &tv);
 	what = "relay";
-	if (on_relay(tc) && relay_case(tc->env->relay, &tc->res, tc->ev_tick) == -1)
+	if (on_relay(tc) && relay_case(tc->rs->relay, &tc->res, tc->ev_tick) == -1)
 		goto fail;
 	if (case_connect(tc, &what) == -1)
 		goto fail;
@@ -1352,14 +1362,38 @@ act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
 	return ACT_DONE;
 }
 
-/* relay hold|drop DIR FLAGS [N]: a rule for the case's segments. */
+/* The relay's steps first relay everything the ends have sent (relay_drain),
+ * so a step acts on a quiet wire whatever the loop did first. */
+
+/* relay hold|drop|duplicate|delay DIR FLAGS ...: a rule for the case's
+ * segments. */
 static enum act
 act_relay_rule(struct tcase *tc, const struct step *st, struct step_result *r,
     int64_t now)
 {
-	set_rc(r, relay_rule(tc->env->relay, &tc->res, st->a.relay.from,
-	    st->a.relay.flags, st->verb == VERB_HOLD ? RELAY_HOLD : RELAY_DROP,
-	    st->a.relay.count));
+	enum relay_action act = st->verb == VERB_HOLD ? RELAY_HOLD :
+	    st->verb == VERB_DROP ? RELAY_DROP : st->verb == VERB_DUPLICATE ?
+	    RELAY_DUP : RELAY_DELAY;
+
+	relay_drain(tc->rs->relay);
+	set_rc(r, relay_rule(tc->rs->relay, &tc->res, st->a.relay.from,
+	    st->a.relay.flags, act, st->a.relay.count, st->a.relay.delay_us));
+	return ACT_DONE;
+}
+
+/* relay inject DIR FLAGS [seq next+N] [ack next+N] [win N] */
+static enum act
+act_relay_inject(struct tcase *tc, const struct step *st,
+    struct step_result *r, int64_t now)
+{
+	struct relay_inject in = {
+		.from = st->a.relay.from, .flags = (uint8_t)st->a.relay.flags,
+		.seq_off = st->a.relay.seq_off, .ack_off = st->a.relay.ack_off,
+		.win = st->a.relay.win,
+	};
+
+	relay_drain(tc->rs->relay);
+	set_rc(r, relay_inject(tc->rs->relay, &tc->res, &in));
 	return ACT_DONE;
 }
 
@@ -1369,12 +1403,14 @@ static enum act
 act_relay_release(struct tcase *tc, const struct step *st,
     struct step_result *r, int64_t now)
 {
-	int c = relay_held(tc->env->relay, &tc->res, SIDE_CLIENT);
-	int s = relay_held(tc->env->relay, &tc->res, SIDE_SERVER);
+	int c, s;
 
+	relay_drain(tc->rs->relay);
+	c = relay_held(tc->rs->relay, &tc->res, SIDE_CLIENT);
+	s = relay_held(tc->rs->relay, &tc->res, SIDE_SERVER);
 	if (st->a.relay.together ? c == 0 || s == 0 : c + s == 0)
 		return ACT_WAIT;		/* woken by the relay, or the limit */
-	set_rc(r, relay_release(tc->env->relay, &tc->res, st->a.relay.together));
+	set_rc(r, relay_release(tc->rs->relay, &tc->res, st->a.relay.together));
 	return ACT_DONE;
 }
 
@@ -1383,7 +1419,8 @@ static enum act
 act_relay_clear(struct tcase *tc, const struct step *st, struct step_result *r,
     int64_t now)
 {
-	relay_clear(tc->env->relay, &tc->res);
+	relay_drain(tc->rs->relay);
+	relay_clear(tc->rs->relay, &tc->res);
 	return ACT_DONE;
 }
 
@@ -1807,10 +1844,10 @@ case_release(struct tcase *tc)
 		tc->job = NULL;
 	}
 	if (on_relay(tc) && tc->res.relay_ctx != NULL) {
-		relay_drain(tc->env->relay);	/* the case's last segments */
-		relay_settle(tc->env->relay, &tc->res);
-		capture_remove(relay_capture(tc->env->relay), &tc->res);
-		relay_remove(tc->env->relay, &tc->res);
+		relay_drain(tc->rs->relay);	/* the case's last segments */
+		relay_settle(tc->rs->relay, &tc->res);
+		capture_remove(relay_capture(tc->rs->relay), &tc->res);
+		relay_remove(tc->rs->relay, &tc->res);
 	} else
 		capture_remove(tc->env->cap, &tc->res);
 	trans_remove(tc->env->trans, &tc->res);

@@ -17,6 +17,14 @@ struct tcase;
 struct trans;
 struct workers;
 
+/* A relay link and its relay, for the scenarios whose sysctls are key. */
+struct relay_slot {
+	const char *key;			/* a scenario's netkey; "" none */
+	struct link *link;			/* the namespaces */
+	struct relay *relay;			/* NULL: its cases are skipped */
+	char why[160];				/* why they are */
+};
+
 /* What every case of a run shares; the runner's. */
 struct case_env {
 	struct event_base *base;
@@ -24,11 +32,11 @@ struct case_env {
 	struct capture *cap;			/* the wire, or NULL: not observed */
 	struct trans *trans;			/* transitions, or NULL: not observed */
 	struct workers *workers;		/* for the calls that may block */
-	struct link *link;			/* the relay's namespaces, or NULL */
-	struct relay *relay;			/* the relay, or NULL: relay cases skipped */
+	struct relay_slot *relays;		/* one per relay link the plan uses */
+	size_t nrelays;
 	int fds;				/* sockets the cases hold now */
 	unsigned lacks;				/* NEED_*: what this environment cannot do */
-	char lack_why[3][160];			/* why, for NEED_FILTER, NEED_TRANS, NEED_RELAY */
+	char lack_why[2][160];			/* why, for NEED_FILTER and NEED_TRANS */
 };
 
 /* Called once when the case has ended (passed, failed, timed out). */

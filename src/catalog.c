@@ -16,7 +16,7 @@
 #include "parse.h"
 #include "wire.h"
 
-#define STEP_MAX_WORDS	9			/* more than any step has */
+#define STEP_MAX_WORDS	12			/* more than any step has */
 #define CERR(cp, ...)	parse_error(&(cp)->ini, (cp)->ini.line, __VA_ARGS__)
 #define DURATION_HINT	"a duration with a unit (250us, 100ms, 1.5s, 2m)"
 #define MAX_BYTES	16777216		/* send N, recv N */
@@ -36,12 +36,13 @@ extern const struct embedded_file catalog_embedded[];
 
 enum key {
 	KEY_SUMMARY, KEY_STEPS, KEY_REF, KEY_WIRE, KEY_TIMEOUT, KEY_LINK,
-	KEY__COUNT
+	KEY_SYSCTL, KEY__COUNT
 };
 
 static const char *const key_names[KEY__COUNT] = {
 	[KEY_SUMMARY] = "summary", [KEY_STEPS] = "steps", [KEY_REF] = "ref",
 	[KEY_WIRE] = "wire", [KEY_TIMEOUT] = "timeout", [KEY_LINK] = "link",
+	[KEY_SYSCTL] = "sysctl",
 };
 
 /* A section name met in the text being parsed. */
@@ -513,6 +514,73 @@ args_relay_rule(struct cparse *cp, const struct verb_spec *vs,
 	return n < 3 ? 0 : arg_int(cp, vs, a[2], 1, 1000000, &st->a.relay.count);
 }
 
+/* relay delay DIR FLAGS D [N] */
+static int
+args_relay_delay(struct cparse *cp, const struct verb_spec *vs,
+    struct step *st, char **a, size_t n)
+{
+	if (args_relay_rule(cp, vs, st, a, 2) < 0 ||
+	    arg_duration(cp, vs, a[2], 1000, US(60), &st->a.relay.delay_us) < 0)
+		return -1;
+	return n < 4 ? 0 : arg_int(cp, vs, a[3], 1, 1000000, &st->a.relay.count);
+}
+
+/* "next", "next+N" or "next-N": N into *off. */
+static int
+arg_next(struct cparse *cp, const struct verb_spec *vs, const char *what,
+    const char *word, long *off)
+{
+	if (strncmp(word, "next", 4) == 0 && (word[4] == '\0' ||
+	    ((word[4] == '+' || word[4] == '-') && word[5] >= '0' &&
+	    word[5] <= '9' && parse_long(word + 5, 0, 4294967295L, off) == 0))) {
+		if (word[4] == '-')
+			*off = -*off;
+		return 0;
+	}
+	CERR(cp, "%s %s needs next, next+N or next-N (N up to 4294967295), "
+	    "got '%s'", vs->label, what, word);
+	return -1;
+}
+
+/* relay inject DIR FLAGS [seq next+N] [ack next+N] [win N] */
+static int
+args_relay_inject(struct cparse *cp, const struct verb_spec *vs,
+    struct step *st, char **a, size_t n)
+{
+	size_t i;
+	int seen = 0, k;
+
+	if (args_relay_rule(cp, vs, st, a, 2) < 0)
+		return -1;
+	if (st->a.relay.from == SIDE_BOTH || st->a.relay.flags < 0) {
+		CERR(cp, "%s needs one direction (C>S or S>C) and the flags, not "
+		    "'*'", vs->label);
+		return -1;
+	}
+	st->a.relay.win = -1;
+	for (i = 2; i < n; i += 2) {
+		k = strcmp(a[i], "seq") == 0 ? 1 : strcmp(a[i], "ack") == 0 ? 2 :
+		    strcmp(a[i], "win") == 0 ? 4 : 0;
+		if (k == 0 || (seen & k)) {
+			CERR(cp, "%s takes seq, ack and win once each, got '%s'",
+			    vs->label, a[i]);
+			return -1;
+		}
+		seen |= k;
+		if (i + 1 == n) {
+			CERR(cp, "%s needs a value after '%s'", vs->label, a[i]);
+			return -1;
+		}
+		if ((k == 1 && arg_next(cp, vs, "seq", a[i + 1],
+		    &st->a.relay.seq_off) < 0) || (k == 2 && arg_next(cp, vs,
+		    "ack", a[i + 1], &st->a.relay.ack_off) < 0) ||
+		    (k == 4 && arg_int(cp, vs, a[i + 1], 0, 65535,
+		    &st->a.relay.win) < 0))
+			return -1;
+	}
+	return 0;
+}
+
 /* relay release [together] [within D] */
 static int
 args_relay_release(struct cparse *cp, const struct verb_spec *vs,
@@ -931,6 +999,93 @@ link_parse(struct cparse *cp, const char *value)
 	CERR(cp, "link needs lo or relay, got '%s'", value);
 }
 
+/* Adds a sysctl for side's namespace, in order (side, then name). */
+static void
+sysctl_add(struct cparse *cp, enum side side, const char *name,
+    const char *value)
+{
+	struct scenario *sc = &cp->sc;
+	struct sc_sysctl *y;
+	int i;
+
+	for (i = 0; i < sc->nsysctl; i++)
+		if (sc->sysctl[i].side == side &&
+		    strcmp(sc->sysctl[i].name, name) == 0) {
+			CERR(cp, "sysctl %s is set twice for the %s", name,
+			    side_name(side));
+			return;
+		}
+	if (sc->nsysctl == MAX_SC_SYSCTLS) {
+		CERR(cp, "too many sysctl lines (at most %d)", MAX_SC_SYSCTLS);
+		return;
+	}
+	for (i = sc->nsysctl; i > 0 && (sc->sysctl[i - 1].side > side ||
+	    (sc->sysctl[i - 1].side == side &&
+	    strcmp(sc->sysctl[i - 1].name, name) > 0)); i--)
+		sc->sysctl[i] = sc->sysctl[i - 1];
+	y = &sc->sysctl[i];
+	y->side = side;
+	snprintf(y->name, sizeof(y->name), "%s", name);
+	snprintf(y->value, sizeof(y->value), "%s", value);
+	sc->nsysctl++;
+}
+
+/* sysctl = client|server|both NAME VALUE: a sysctl of that end's
+ * namespace (the scenario's ends get namespaces of their own). */
+static void
+sysctl_parse(struct cparse *cp, const char *value)
+{
+	char buf[PARSE_MAX_LINE + 1], val[64], *w[STEP_MAX_WORDS];
+	size_t n, len;
+	int side;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	if ((n = parse_words(buf, w, STEP_MAX_WORDS)) == 0)
+		return;
+	side = strcmp(w[0], "client") == 0 ? SIDE_CLIENT :
+	    strcmp(w[0], "server") == 0 ? SIDE_SERVER :
+	    strcmp(w[0], "both") == 0 ? SIDE_BOTH : -1;
+	if (side < 0) {
+		CERR(cp, "sysctl needs client, server or both, got '%s'", w[0]);
+		return;
+	}
+	if (n < 3) {
+		CERR(cp, "sysctl needs an end, a name and a value");
+		return;
+	}
+	len = strspn(w[1], "abcdefghijklmnopqrstuvwxyz0123456789_.");
+	if (strncmp(w[1], "net.", 4) != 0 || w[1][len] != '\0' ||
+	    len >= sizeof(((struct sc_sysctl *)0)->name) || strstr(w[1], "..")) {
+		CERR(cp, "'%s' is not a network sysctl (net.ipv4.tcp_rfc1337, ...)",
+		    w[1]);
+		return;
+	}
+	if (words_join(val, sizeof(val), w + 2, n > STEP_MAX_WORDS ?
+	    STEP_MAX_WORDS - 2 : n - 2) == -1) {
+		CERR(cp, "the value of %s is too long (at most %zu bytes)", w[1],
+		    sizeof(val) - 1);
+		return;
+	}
+	if (side != SIDE_SERVER)
+		sysctl_add(cp, SIDE_CLIENT, w[1], val);
+	if (side != SIDE_CLIENT)
+		sysctl_add(cp, SIDE_SERVER, w[1], val);
+}
+
+/* The scenario's sysctls as one line, its namespaces' key. */
+static void
+netkey_make(struct scenario *sc)
+{
+	size_t off = 0;
+	int i;
+
+	sc->netkey[0] = '\0';
+	for (i = 0; i < sc->nsysctl && off < sizeof(sc->netkey); i++)
+		off += (size_t)snprintf(sc->netkey + off, sizeof(sc->netkey) - off,
+		    "%s%s %s=%s", i ? "; " : "", side_name(sc->sysctl[i].side),
+		    sc->sysctl[i].name, sc->sysctl[i].value);
+}
+
 /* Appends a line of the wire key, remembering where it starts. */
 static void
 wire_add(struct cparse *cp, const char *value)
@@ -997,6 +1152,9 @@ key_value(struct cparse *cp, int k, const char *value)
 	case KEY_LINK:
 		link_parse(cp, value);
 		break;
+	case KEY_SYSCTL:
+		sysctl_parse(cp, value);
+		break;
 	}
 }
 
@@ -1019,7 +1177,7 @@ on_key(struct parse_ini *ini, const char *name, const char *value)
 			break;
 	if (k == KEY__COUNT) {
 		CERR(cp, "unknown key '%s' (summary, steps, ref, wire, timeout, "
-		    "link)", name);
+		    "link, sysctl)", name);
 		return;
 	}
 	if (cp->key_line[k] != 0) {
@@ -1124,14 +1282,20 @@ section_shape(struct scenario *sc)
 	}
 	if (sc->link == LINK_RELAY)
 		sc->needs |= NEED_RELAY;
+	netkey_make(sc);
 }
 
-/* Reports relay steps in a scenario whose link is not the relay. */
+/* Reports relay steps and sysctls in a scenario whose link is not the
+ * relay. */
 static void
 relay_check(struct cparse *cp)
 {
 	size_t i;
 
+	if (cp->sc.link != LINK_RELAY && cp->sc.nsysctl > 0)
+		parse_error(&cp->ini, cp->key_line[KEY_SYSCTL], "sysctl needs "
+		    "'link = relay' in '%s': on lo the ends share the run's "
+		    "namespace", cp->sc.name);
 	for (i = 0; cp->sc.link != LINK_RELAY && i < cp->sc.nsteps; i++)
 		if (cp->sc.steps[i].side == SIDE_RELAY) {
 			parse_error(&cp->ini, cp->sc.steps[i].line, "relay %s "

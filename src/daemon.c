@@ -512,7 +512,7 @@ daemon_open(struct daemon *d)
 	snprintf(d->host, sizeof(d->host), "%s", ri.host);
 	snprintf(d->kernel, sizeof(d->kernel), "%s", ri.kernel_release);
 	d->isolation_mode = cf->isolation;
-	if (run_isolate(cf, &ri, d->isolation) == -1 ||
+	if (run_isolate(cf, &ri, d->isolation, d->cur->sc, d->cur->nsc) == -1 ||
 	    probe_ready_tcp(cf->families) == -1)
 		return EXIT_SOFTWARE;
 	sysctl_settle(strcmp(d->isolation, "netns") == 0);

@@ -657,7 +657,7 @@ ladder_row_segments(void *ctx, int ncols, const char *const *names,
 	s.ack = (uint32_t)VAL_INT("ack", 0);
 	s.len = (uint32_t)VAL_INT("len", 0);
 	s.win = (uint16_t)VAL_INT("win", 0);
-	for (k = MARK_PASSED; k <= MARK_UNRELEASED; k++)
+	for (k = MARK_PASSED; k < MARK__COUNT; k++)
 		if (VAL("mark") != NULL && strcmp(VAL("mark"), mark_name(k)) == 0)
 			s.mark = (enum seg_mark)k;
 	return ladder_add_segment(l, &s) == -1;

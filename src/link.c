@@ -55,6 +55,8 @@ struct nside {
 	uint64_t cookie;			/* SO_NETNS_COOKIE */
 	const struct sysctl_value *copy;	/* to write there (set-up only) */
 	size_t ncopy;
+	const struct sc_sysctl *over;		/* then these, this side's (set-up only) */
+	int nover;
 };
 
 struct link {
@@ -199,12 +201,15 @@ ns_tun(struct nside *ns, char *why, size_t len)
 }
 
 /* Writes the sysctls of ns->copy that this namespace has a file of its
- * own for (a per-namespace one), and tcp_no_metrics_save = 1. */
-static void
-ns_sysctls(struct nside *ns)
+ * own for (a per-namespace one), and tcp_no_metrics_save = 1; then the
+ * scenario's own for this side, which must be per-namespace. 0, or -1
+ * with why. */
+static int
+ns_sysctls(struct nside *ns, char *why, size_t len)
 {
 	char path[256];
 	size_t i;
+	int k;
 
 	for (i = 0; i < ns->ncopy; i++)
 		if (ns->copy[i].value[0] != '\0' &&
@@ -216,6 +221,25 @@ ns_sysctls(struct nside *ns)
 			    strerror(errno));
 	if (sysctl_write_path("/proc/sys/net/ipv4/tcp_no_metrics_save", "1") == -1)
 		log_warn("relay namespace: tcp_no_metrics_save");
+	for (k = 0; k < ns->nover; k++) {
+		const struct sc_sysctl *y = &ns->over[k];
+
+		if (y->side != ns->side)
+			continue;
+		if (sysctl_path(y->name, path, sizeof(path)) == -1 ||
+		    access(path, W_OK) == -1) {
+			snprintf(why, len, "%s is not a sysctl of a network "
+			    "namespace here (%s)", y->name, strerror(errno));
+			return -1;
+		}
+		if (sysctl_write_path(path, y->value) == -1) {
+			snprintf(why, len, "cannot set %s to '%s' in the %s's "
+			    "namespace: %s", y->name, y->value, side_name(ns->side),
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* The namespace's cookie, from a socket made in it. */
@@ -246,9 +270,9 @@ ns_setup(struct nside *ns, char *why, size_t len)
 		return -1;
 	}
 	if ((ifindex = ns_tun(ns, why, len)) <= 0 ||
-	    ns_net(ns, ifindex, why, len) == -1)
+	    ns_net(ns, ifindex, why, len) == -1 ||
+	    ns_sysctls(ns, why, len) == -1)
 		return -1;
-	ns_sysctls(ns);
 	if ((ns->probe = probe_open()) == NULL) {
 		snprintf(why, len, "sock_diag: %s", strerror(errno));
 		return -1;
@@ -306,7 +330,8 @@ ns_start(struct nside *ns, char *why, size_t len)
 
 /* Makes both namespaces. */
 struct link *
-link_open(const struct sysctl_value *copy, size_t n, char *why, size_t len)
+link_open(const struct sysctl_value *copy, size_t n,
+    const struct sc_sysctl *over, int nover, char *why, size_t len)
 {
 	struct link *l;
 	int k;
@@ -320,6 +345,8 @@ link_open(const struct sysctl_value *copy, size_t n, char *why, size_t len)
 		l->s[k].tun = -1;
 		l->s[k].copy = copy;
 		l->s[k].ncopy = n;
+		l->s[k].over = over;
+		l->s[k].nover = nover;
 		pthread_mutex_init(&l->s[k].mu, NULL);
 		pthread_cond_init(&l->s[k].cv, NULL);
 	}

@@ -48,45 +48,77 @@ have_cap(int cap)
 	return (c[cap / 32].effective & ((uint32_t)1 << (cap % 32))) != 0;
 }
 
-/* The relay link's namespaces, made once by run_isolate (NULL: why says
- * why not); a process runs its cases from one place. */
-static struct link *link_made;
-static char link_why[256] = "the relay link was not set up";
+#define MAX_LINKS	32		/* relay links a process makes, at most */
 
-/* Makes the relay link's namespaces from the one the cases run in, while
- * the capabilities it takes are still held. */
+/* The relay links, made once by run_isolate: the default one, and one per
+ * set of sysctls a relay scenario asks for (its netkey); a process runs
+ * its cases from one place. */
+static struct plan_link links[MAX_LINKS];
+static char link_key[MAX_LINKS][sizeof(((struct scenario *)0)->netkey)];
+static char link_why[MAX_LINKS][256];
+static size_t nlinks;
+
+/* Makes the namespaces of a relay link for sc's sysctls (NULL: none),
+ * unless made already. */
 static void
-run_link_open(const struct run_info *ri)
+run_link_add(const struct run_info *ri, const struct scenario *sc)
 {
-	char why[256];
+	const char *key = sc != NULL ? sc->netkey : "";
+	size_t i;
 
-	if (link_made != NULL)
+	for (i = 0; i < nlinks; i++)
+		if (strcmp(link_key[i], key) == 0)
+			return;
+	if (nlinks == MAX_LINKS) {
+		log_warnx("%s: more than %d sets of sysctls on the relay link; its "
+		    "cases will be skipped", sc->name, MAX_LINKS - 1);
 		return;
-	if ((link_made = link_open(ri->sysctl, ri->nsysctl, why,
-	    sizeof(why))) == NULL)
-		snprintf(link_why, sizeof(link_why), "%s", why);
+	}
+	snprintf(link_key[nlinks], sizeof(link_key[0]), "%s", key);
+	links[nlinks].key = link_key[nlinks];
+	links[nlinks].why = link_why[nlinks];
+	links[nlinks].link = link_open(ri->sysctl, ri->nsysctl,
+	    sc != NULL ? sc->sysctl : NULL, sc != NULL ? sc->nsysctl : 0,
+	    link_why[nlinks], sizeof(link_why[0]));
+	nlinks++;
 }
 
-/* Closes the relay link (its namespaces go with it). */
+/* Makes the relay links from the namespace the cases run in, while the
+ * capabilities it takes are still held: the default one, and one for each
+ * set of sysctls sc's relay scenarios ask for. */
+static void
+run_link_open(const struct run_info *ri, const struct scenario *const *sc,
+    size_t nsc)
+{
+	size_t i;
+
+	run_link_add(ri, NULL);
+	for (i = 0; i < nsc; i++)
+		if (sc[i]->link == LINK_RELAY && sc[i]->nsysctl > 0)
+			run_link_add(ri, sc[i]);
+}
+
+/* Closes the relay links (their namespaces go with them). */
 void
 run_link_close(void)
 {
-	link_close(link_made);
-	link_made = NULL;
+	while (nlinks > 0)
+		link_close(links[--nlinks].link);
 }
 
 /* Moves into a private network namespace as cf asks; where gets where
  * the cases run. 0, or -1 when a required isolation failed. Either way
  * the capabilities that only isolating needs are given up. */
 int
-run_isolate(const struct config *cf, const struct run_info *ri, char *where)
+run_isolate(const struct config *cf, const struct run_info *ri, char *where,
+    const struct scenario *const *sc, size_t nsc)
 {
 	char msg[1024];
 	int r;
 
 	snprintf(where, 16, "host");
 	if (cf->isolation == ISOLATE_HOST) {
-		run_link_open(ri);
+		run_link_open(ri, sc, nsc);
 		isolate_drop_admin();
 		return 0;
 	}
@@ -94,7 +126,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where)
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	else
 		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	run_link_open(ri);
+	run_link_open(ri, sc, nsc);
 	isolate_drop_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");
@@ -250,8 +282,8 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 	struct runner_plan p = *plan;
 	char err[512];
 
-	p.link = link_made;
-	p.link_why = link_why;
+	p.links = links;
+	p.nlinks = nlinks;
 	memset(r, 0, sizeof(*r));
 	r->st = st;
 	r->db = db;

@@ -57,13 +57,13 @@ void run_describe(struct run_info *ri, const struct config *cf,
 /* Moves the process into a private network namespace as cf->isolation
  * asks (once, before any socket: see isolate.h), copying ri's sysctls;
  * writes "netns" or "host" to where (16 bytes). 0, or -1 (logged) when a
- * required isolation failed. Makes the relay link's two namespaces
- * there too (src/link.h; when it cannot, relay scenarios are skipped with
- * the reason). Then gives up CAP_SYS_ADMIN, which only the namespaces
+ * required isolation failed. Makes the relay links' namespaces there
+ * too (src/link.h): one pair, and one for each set of sysctls sc's relay
+ * scenarios ask for (when it cannot, those are skipped with the reason). Then gives up CAP_SYS_ADMIN, which only the namespaces
  * need. */
 int run_isolate(const struct config *cf, const struct run_info *ri,
-    char *where);
-/* Closes the relay link run_isolate made, if any. */
+    char *where, const struct scenario *const *sc, size_t nsc);
+/* Closes the relay links run_isolate made. */
 void run_link_close(void);
 
 /* Opens the database db for runs (store_open_writer): with its lock held,

@@ -300,16 +300,18 @@ runner_capture(struct runner *rn)
 static void
 runner_trans(struct runner *rn)
 {
-	uint64_t extra[2];
+	uint64_t *extra = calloc(2 * rn->env.nrelays + 1, sizeof(*extra));
 	char why[512];
-	size_t n = 0;
+	size_t i, n = 0;
 
-	if (rn->env.link != NULL) {
-		extra[n++] = link_cookie(rn->env.link, SIDE_CLIENT);
-		extra[n++] = link_cookie(rn->env.link, SIDE_SERVER);
-	}
-	if ((rn->env.trans = trans_open(rn->env.base, extra, n, why,
-	    sizeof(why))) != NULL)
+	for (i = 0; extra != NULL && i < rn->env.nrelays; i++)
+		if (rn->env.relays[i].relay != NULL) {
+			extra[n++] = link_cookie(rn->env.relays[i].link, SIDE_CLIENT);
+			extra[n++] = link_cookie(rn->env.relays[i].link, SIDE_SERVER);
+		}
+	rn->env.trans = trans_open(rn->env.base, extra, n, why, sizeof(why));
+	free(extra);
+	if (rn->env.trans != NULL)
 		return;
 	log_warnx("transitions not observed: %s", why);
 	rn->env.lacks |= NEED_TRANS;
@@ -328,33 +330,64 @@ plan_needs(const struct runner_plan *p, unsigned need)
 	return n;
 }
 
-/* Starts the relay when the plan has scenarios on the relay link; when it
- * cannot run here, their cases are skipped, and start-up says so once. */
-static void
+/* The relay slot of the plan's scenarios whose sysctls are key: found,
+ * or added with the link made for them and its relay; NULL without
+ * memory. Why a slot has no relay is said once. */
+static struct relay_slot *
+relay_slot(struct runner *rn, const char *key)
+{
+	const struct plan_link *pl = NULL;
+	struct relay_slot *rs;
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < rn->env.nrelays; i++)
+		if (strcmp(rn->env.relays[i].key, key) == 0)
+			return &rn->env.relays[i];
+	for (i = 0; i < rn->plan.nlinks; i++)
+		if (strcmp(rn->plan.links[i].key, key) == 0)
+			pl = &rn->plan.links[i];
+	rs = &rn->env.relays[rn->env.nrelays++];
+	memset(rs, 0, sizeof(*rs));
+	rs->key = key;
+	if (pl == NULL)
+		snprintf(why, sizeof(why), "its namespaces were not made when "
+		    "teardownd started (restart it to run them)");
+	else if (pl->link == NULL)
+		snprintf(why, sizeof(why), "%s", pl->why);
+	else if ((rs->relay = relay_open(rn->env.base, pl->link, why,
+	    sizeof(why))) != NULL) {
+		rs->link = pl->link;
+		return rs;
+	}
+	snprintf(rs->why, sizeof(rs->why), "the relay link cannot run here "
+	    "(%.110s)", why);
+	if (key[0] == '\0')
+		log_warnx("scenarios on the relay link are skipped: it cannot run "
+		    "here (%s). It needs /dev/net/tun and network namespaces: run "
+		    "as root, or let teardownd isolate the run in a user namespace "
+		    "of its own (isolation = auto); in a container, add --device "
+		    "/dev/net/tun", why);
+	else
+		log_warnx("scenarios with sysctl %s are skipped: %s", key, why);
+	return rs;
+}
+
+/* Starts a relay for each relay link the plan's scenarios use; where one
+ * cannot run, their cases are skipped, and start-up says so once. */
+static int
 runner_relay(struct runner *rn)
 {
-	size_t n = plan_needs(&rn->plan, NEED_RELAY);
-	char why[256];
+	size_t i, n = plan_needs(&rn->plan, NEED_RELAY);
 
 	if (n == 0)
-		return;
-	if (rn->plan.link == NULL)
-		snprintf(why, sizeof(why), "%s", rn->plan.link_why != NULL ?
-		    rn->plan.link_why : "no relay link");
-	else if ((rn->env.relay = relay_open(rn->env.base, rn->plan.link, why,
-	    sizeof(why))) != NULL) {
-		rn->env.link = rn->plan.link;
-		return;
-	}
-	rn->env.lacks |= NEED_RELAY;
-	snprintf(rn->env.lack_why[2], sizeof(rn->env.lack_why[2]),
-	    "the relay link cannot run here (%.120s)", why);
-	log_warnx("%zu scenario%s run%s on the relay link, which cannot run here "
-	    "(%s): their cases are skipped. It needs /dev/net/tun and network "
-	    "namespaces: run as root, or let teardownd isolate the run in a user "
-	    "namespace of its own (isolation = auto); in a container, add "
-	    "--device /dev/net/tun", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
-	    why);
+		return 0;
+	if ((rn->env.relays = calloc(n, sizeof(*rn->env.relays))) == NULL)
+		return -1;
+	for (i = 0; i < rn->plan.nsc; i++)
+		if (rn->plan.sc[i]->needs & NEED_RELAY)
+			relay_slot(rn, rn->plan.sc[i]->netkey);
+	return 0;
 }
 
 /* Finds out whether socket filters can be attached here (Linux 6.18 asks
@@ -412,7 +445,10 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 		return NULL;
 	}
 	runner_capture(rn);
-	runner_relay(rn);
+	if (runner_relay(rn) == -1) {
+		runner_free(rn);
+		return NULL;
+	}
 	runner_trans(rn);
 	runner_check_filters(rn);
 	event_active(rn->ev_kick, EV_TIMEOUT, 0);
@@ -445,7 +481,9 @@ runner_free(struct runner *rn)
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
 	capture_close(rn->env.cap);
-	relay_close(rn->env.relay);
+	for (i = 0; i < rn->env.nrelays; i++)
+		relay_close(rn->env.relays[i].relay);
+	free(rn->env.relays);
 	trans_close(rn->env.trans);
 	if (rn->env.probe != NULL)
 		probe_close(rn->env.probe);

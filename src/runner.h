@@ -13,6 +13,13 @@ struct link;
 struct runner;
 struct run_info;
 
+/* A relay link made at start-up, for the scenarios whose sysctls are key. */
+struct plan_link {
+	const char *key;			/* a scenario's netkey; "" none */
+	struct link *link;			/* NULL: it could not be made */
+	const char *why;			/* why not */
+};
+
 struct runner_plan {
 	const struct scenario *const *sc;	/* the scenarios, in order */
 	size_t nsc;
@@ -21,8 +28,8 @@ struct runner_plan {
 	int concurrency;			/* cases at once; 0 = the default */
 	int64_t case_timeout_us;		/* deadline of a case without its own */
 	int no_capture;				/* 1: do not observe the wire */
-	struct link *link;			/* the relay link, or NULL (run_start sets it) */
-	const char *link_why;			/* why there is none */
+	const struct plan_link *links;		/* the relay links (run_start sets them) */
+	size_t nlinks;
 };
 
 struct run_counts {

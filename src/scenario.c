@@ -147,6 +147,8 @@ mark_name(enum seg_mark m)
 	static const char *const names[] = {
 		[MARK_PASSED] = "passed", [MARK_HELD] = "held",
 		[MARK_DROPPED] = "dropped", [MARK_UNRELEASED] = "unreleased",
+		[MARK_DUPLICATE] = "duplicate", [MARK_DELAYED] = "delayed",
+		[MARK_INJECTED] = "injected",
 	};
 
 	return (unsigned)m < NITEMS(names) ? names[m] : NULL;

@@ -113,10 +113,13 @@ union step_args {
 	struct {
 		enum side from;			/* SIDE_CLIENT (C>S), SIDE_SERVER, SIDE_BOTH (*) */
 		int flags;			/* exact TCPF_* bits; -1 any */
-		int count;			/* drop: how many; 0 all */
+		int count;			/* how many it applies to; 0 all */
 		int together;			/* release: one from each side */
 		int64_t within_us;		/* release: waits for held segments */
-	} relay;				/* hold, drop, release */
+		int64_t delay_us;		/* delay */
+		long seq_off, ack_off;		/* inject: from the next expected */
+		int win;			/* inject: window field; -1 the sender's */
+	} relay;				/* the relay's verbs */
 	struct { enum filter_kind kind; } filter;
 	struct { enum tcp_state state; int64_t within_us; } wait_state;
 	struct { int64_t within_us; } wait_poll;	/* readable, writable, hup */
@@ -143,6 +146,15 @@ struct step {
 	union step_args a;			/* the arguments, by verb */
 };
 
+#define MAX_SC_SYSCTLS	8			/* sysctl lines of a scenario */
+
+/* A sysctl a scenario sets for one end's namespace (its sysctl key). */
+struct sc_sysctl {
+	enum side side;				/* SIDE_CLIENT or SIDE_SERVER */
+	char name[64];				/* "net.ipv4.tcp_rfc1337" */
+	char value[64];				/* "1", "4096 131072 6291456" */
+};
+
 /* What a scenario needs of the environment (struct scenario's needs). */
 #define NEED_FILTER	0x01			/* socket filters: CAP_NET_ADMIN */
 #define NEED_TRANS	0x02			/* state transitions: CAP_BPF */
@@ -157,6 +169,9 @@ struct scenario {
 	int line;				/* line of its [section] header */
 	int64_t timeout_us;			/* case deadline; 0 = the configured default */
 	enum link_kind link;			/* link = lo | relay */
+	int nsysctl;				/* sysctl = END NAME VALUE lines */
+	struct sc_sysctl sysctl[MAX_SC_SYSCTLS];	/* sorted by side, then name */
+	char netkey[MAX_SC_SYSCTLS * 132];	/* they as one line; "" for none */
 	int npairs;				/* client/server pairs: the highest named */
 	int listener;				/* the listener is an end: named in a step */
 	unsigned step_connect;			/* bit k-1: client k connects in a step */
@@ -260,7 +275,11 @@ enum seg_mark {
 	MARK_PASSED,				/* forwarded at once */
 	MARK_HELD,				/* held, then delivered by a release */
 	MARK_DROPPED,				/* dropped by a rule */
-	MARK_UNRELEASED				/* held, and still held when the case ended */
+	MARK_UNRELEASED,			/* held, and still held when the case ended */
+	MARK_DUPLICATE,				/* a copy the relay kept, then delivered */
+	MARK_DELAYED,				/* delivered after a delay */
+	MARK_INJECTED,				/* made by the relay */
+	MARK__COUNT
 };
 
 /* One TCP segment of a case, as captured on the loopback device, or as
@@ -276,7 +295,7 @@ struct segment {
 	uint16_t win;				/* window field as sent (unscaled) */
 	int pair;				/* the client/server pair, from 1 */
 	enum seg_mark mark;			/* what the relay did with it */
-	int64_t held_us;			/* held or unreleased: for how long; else -1 */
+	int64_t held_us;			/* kept by the relay: for how long; else -1 */
 };
 
 enum wire_status {

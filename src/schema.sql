@@ -1337,13 +1337,17 @@ ALTER TABLE cases ADD COLUMN link TEXT CHECK (link IN ('lo', 'relay'));
 
 -- What the relay did with a segment of a relay case: 'passed' (forwarded
 -- at once), 'held' (kept, then delivered by a release), 'dropped' (by a
--- rule: never forwarded) or 'unreleased' (held, and still held when the
--- case ended: never delivered). NULL for segments captured by libpcap on
--- lo. A relay case's t_us is when the relay delivered the segment (or
--- dropped it, or the case ended), and its segments are in that order;
--- held_us is how long a held or unreleased one was kept (NULL otherwise).
+-- rule: never forwarded), 'unreleased' (held, and still held when the
+-- case ended: never delivered), 'duplicate' (a copy of a passed segment,
+-- kept, then delivered by a release), 'delayed' (delivered after a
+-- delay) or 'injected' (made by the relay). NULL for segments captured by
+-- libpcap on lo. A relay case's t_us is when the relay delivered the
+-- segment (or dropped or made it, or the case ended), and its segments
+-- are in that order; held_us is how long the relay kept it (NULL for
+-- passed, dropped and injected ones).
 ALTER TABLE segments ADD COLUMN mark TEXT
-	CHECK (mark IN ('passed', 'held', 'dropped', 'unreleased'));
+	CHECK (mark IN ('passed', 'held', 'dropped', 'unreleased', 'duplicate',
+	    'delayed', 'injected'));
 ALTER TABLE segments ADD COLUMN held_us INTEGER CHECK (held_us >= 0);
 
 -- A step's side may now be 'relay': its c_* and s_* describe the first

@@ -1063,7 +1063,7 @@ insert_segment(struct store *st, int64_t case_id, size_t idx,
 	bad |= bind_int(s, ":pair", g->pair > 0 ? g->pair : 1);
 	if (mark_name(g->mark) != NULL)
 		bad |= bind_str(s, ":mark", mark_name(g->mark));
-	if (g->held_us >= 0 && (g->mark == MARK_HELD || g->mark == MARK_UNRELEASED))
+	if (g->held_us >= 0 && g->mark != MARK_NONE)
 		bad |= bind_int(s, ":held_us", g->held_us);
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);

@@ -372,7 +372,7 @@ run_once(const struct setup *s)
 		return rc;		/* logged: 75 when another teardownd has it */
 	sysctl_pin();			/* before isolating: see sysctl.h */
 	run_describe(&ri, cf, &s->cat);
-	if (run_isolate(cf, &ri, ri.isolation) == -1 ||
+	if (run_isolate(cf, &ri, ri.isolation, s->sc, s->nsc) == -1 ||
 	    probe_ready_tcp(cf->families) == -1) {
 		store_close(st);
 		return EXIT_SOFTWARE;

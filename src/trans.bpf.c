@@ -1,8 +1,8 @@
 /* trans.bpf.c: the BPF side of src/trans.c, compiled with clang -target
  * bpf and embedded into teardownd. On every call of the tracepoint
  * sock:inet_sock_set_state (tp_btf: the kernel's own struct sock), a TCP
- * socket of a network namespace whose cookie userspace wrote into
- * target_netns gets one struct trans_event in the ring buffer "events"
+ * socket of a network namespace whose cookie userspace put in the map
+ * netns gets one struct trans_event in the ring buffer "events"
  * (a listener's own changes excepted: they belong to no connection);
  * a record that does not fit is counted in "drops". The few kernel structs
  * read are declared here with preserve_access_index: libbpf relocates
@@ -50,9 +50,14 @@ struct sock {
 	__u16 sk_protocol;
 } __attribute__((preserve_access_index));
 
-/* The network namespaces observed (their cookies; 0 unused), set by
- * userspace before loading: the run's, and the relay link's two. */
-const volatile __u64 target_netns[TRANS_NETNS] = {};
+/* The network namespaces observed, by cookie (the value is unused), put
+ * in by userspace before attaching: the run's, and the relay links'. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TRANS_NETNS);
+	__type(key, __u64);
+	__type(value, __u8);
+} netns SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -92,7 +97,7 @@ fill_tuple(struct trans_event *e, const struct sock *sk)
 	BPF_CORE_READ_INTO((__be32 *)e->daddr, sk, __sk_common.skc_daddr);
 }
 
-/* One state change: kept when it is a TCP socket of target_netns. */
+/* One state change: kept when it is a TCP socket of a namespace of netns. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate,
     const int newstate)
@@ -100,7 +105,6 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate,
 	struct trans_event *e;
 	__u64 net;
 	__u16 family;
-	int k, ours = 0;
 
 	/* A listener's own changes belong to no connection. */
 	if (newstate == TCP_LISTEN ||
@@ -109,9 +113,7 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate,
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	net = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
-	for (k = 0; k < TRANS_NETNS; k++)
-		ours |= target_netns[k] != 0 && target_netns[k] == net;
-	if (!ours)
+	if (bpf_map_lookup_elem(&netns, &net) == NULL)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)

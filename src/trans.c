@@ -441,28 +441,31 @@ netns_cookie(uint64_t *cookie)
 	return rc;
 }
 
-/* Writes the namespaces' cookies into the program's target_netns, its one
- * read-only variable. 0 or -1. */
+/* Puts the namespaces' cookies in the program's map netns. 0, or -1 with
+ * why. */
 static int
-trans_set_netns(struct bpf_object *obj, const uint64_t netns[TRANS_NETNS])
+trans_set_netns(struct trans *tr, const uint64_t *netns, size_t n, char *why,
+    size_t len)
 {
-	struct bpf_map *m;
-	const char *name;
-	size_t n;
+	int fd = bpf_object__find_map_fd_by_name(tr->obj, "netns");
+	uint8_t one = 1;
+	size_t i;
 
-	bpf_object__for_each_map(m, obj) {
-		name = bpf_map__name(m);
-		n = strlen(name);
-		if (n >= 7 && strcmp(name + n - 7, ".rodata") == 0)
-			return bpf_map__set_initial_value(m, netns,
-			    TRANS_NETNS * sizeof(*netns)) == 0 ? 0 : -1;
-	}
+	for (i = 0; fd >= 0 && i < n; i++)
+		if (bpf_map_update_elem(fd, &netns[i], &one, BPF_ANY) != 0) {
+			snprintf(why, len, "cannot observe a namespace: %s",
+			    strerror(errno));
+			return -1;
+		}
+	if (fd >= 0)
+		return 0;
+	snprintf(why, len, "the BPF object has no map netns");
 	return -1;
 }
 
 /* Opens the embedded object for this namespace and loads it. 0 or -1. */
 static int
-trans_load(struct trans *tr, const uint64_t netns[TRANS_NETNS], char *why,
+trans_load(struct trans *tr, const uint64_t *netns, size_t n, char *why,
     size_t len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "teardownd");
@@ -473,12 +476,8 @@ trans_load(struct trans *tr, const uint64_t netns[TRANS_NETNS], char *why,
 		snprintf(why, len, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
 	}
-	if (trans_set_netns(tr->obj, netns) == -1) {
-		snprintf(why, len, "the BPF object has no target_netns");
-		return -1;
-	}
 	if ((err = bpf_object__load(tr->obj)) == 0)
-		return 0;
+		return trans_set_netns(tr, netns, n, why, len);
 	if (err == -EPERM || err == -EACCES)
 		snprintf(why, len, "no permission to load BPF programs (it needs "
 		    "CAP_BPF and CAP_PERFMON): %s", strerror(-err));
@@ -524,15 +523,15 @@ trans_open(struct event_base *base, const uint64_t *extra, size_t nextra,
 {
 	uint64_t netns[TRANS_NETNS] = { 0 };
 	struct trans *tr;
-	size_t i;
+	size_t i, n = 1;
 
 	if (access(TRANS_BTF, R_OK) == -1) {
 		snprintf(why, len, "the kernel has no BTF (%s: %s)", TRANS_BTF,
 		    strerror(errno));
 		return NULL;
 	}
-	for (i = 0; i < nextra && i + 1 < TRANS_NETNS; i++)
-		netns[i + 1] = extra[i];
+	for (i = 0; i < nextra && n < TRANS_NETNS; i++)
+		netns[n++] = extra[i];
 	if (netns_cookie(&netns[0]) == -1) {
 		snprintf(why, len, "no network namespace cookie (SO_NETNS_COOKIE: "
 		    "%s)", strerror(errno));
@@ -543,7 +542,7 @@ trans_open(struct event_base *base, const uint64_t *extra, size_t nextra,
 		return NULL;
 	}
 	libbpf_set_print(trans_libbpf_print);
-	if (trans_load(tr, netns, why, len) == -1 ||
+	if (trans_load(tr, netns, n, why, len) == -1 ||
 	    trans_attach(tr, base, why, len) == -1)
 		goto fail;
 	return tr;

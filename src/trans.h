@@ -18,7 +18,7 @@ struct trans;
 
 /* Loads the BPF program, attaches it and watches its ring buffer on base.
  * Only sockets of the calling thread's network namespace, and of the
- * nextra namespaces whose cookies extra holds (at most 2), are traced. NULL
+ * nextra namespaces whose cookies extra holds (63 at most), are traced. NULL
  * with a one-line reason in why when transitions cannot be observed. */
 struct trans *trans_open(struct event_base *base, const uint64_t *extra,
     size_t nextra, char *why, size_t len);

@@ -108,10 +108,10 @@ X(EXPECT_INFO, "expect info", VF_ANY | VF_EXPECT, 3, 3, \
 X(EXPECT_PASSED, "expect passed", VF_PAIR | VF_EXPECT, 1, 1, "a TCP state", \
   args_expect_state, act_expect, "expect passed S: the end entered S at some " \
   "moment since the case began (state transitions; skipped where not observed)") \
-X(HOLD, "hold", VF_RELAY | VF_INSTANT, 2, 2, "a direction and flags", \
-  args_relay_rule, act_relay_rule, "relay hold DIR FLAGS: from now on keep the " \
-  "case's segments going DIR (C>S, S>C or *) with exactly FLAGS (tcpdump's, or *) " \
-  "for a release") \
+X(HOLD, "hold", VF_RELAY | VF_INSTANT, 2, 3, "a direction, flags and a count", \
+  args_relay_rule, act_relay_rule, "relay hold DIR FLAGS [N]: from now on keep " \
+  "the case's segments going DIR (C>S, S>C or *) with exactly FLAGS (tcpdump's, " \
+  "or *) for a release (the next N of them, or all)") \
 X(DROP, "drop", VF_RELAY | VF_INSTANT, 2, 3, "a direction, flags and a count", \
   args_relay_rule, act_relay_rule, "relay drop DIR FLAGS [N]: never deliver such " \
   "segments (the next N of them, or all)") \
@@ -120,6 +120,21 @@ X(RELEASE, "release", VF_RELAY, 0, 3, "together, or 'within' and a duration", \
   "once a segment is held, deliver every held one in the order they were sent; " \
   "together: once each side has one held, the first of each, back to back " \
   "(waits within 1s unless said); rc is the number delivered") \
+X(DUPLICATE, "duplicate", VF_RELAY | VF_INSTANT, 2, 3, \
+  "a direction, flags and a count", args_relay_rule, act_relay_rule, \
+  "relay duplicate DIR FLAGS [N]: deliver such segments, and keep a copy of " \
+  "each for a release (the next N of them, or all)") \
+X(DELAY, "delay", VF_RELAY | VF_INSTANT, 3, 4, \
+  "a direction, flags, a duration and a count", args_relay_delay, act_relay_rule, \
+  "relay delay DIR FLAGS D [N]: deliver such segments D after they were sent, " \
+  "in order (the next N of them, or all)") \
+X(INJECT, "inject", VF_RELAY | VF_INSTANT, 2, 8, \
+  "a direction, flags, then seq, ack or win and a value", args_relay_inject, \
+  act_relay_inject, "relay inject DIR FLAGS [seq next+N] [ack next+N] [win N]: " \
+  "make a segment from one end of the first pair to the other (no options, no " \
+  "data); seq counts from the next the receiver expects (its rcv_nxt), ack from " \
+  "the next the sender expects, as the relay delivered them; win defaults to the " \
+  "sender's last") \
 X(CLEAR, "clear", VF_RELAY | VF_INSTANT, 0, 0, NULL, args_none, \
   act_relay_clear, "relay clear: forget the case's hold and drop rules (held " \
   "segments stay held)")

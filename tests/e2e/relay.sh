@@ -100,14 +100,18 @@ check "a release with nothing held fails the run (exit $rc)" [ "$rc" -eq 1 ]
 eq "... with why" "$T/n.db" "select message from cases" "line 4: no segment held after 50 ms"
 
 # tcpdump inside the client's namespace (found through the thread that
-# lives there) sees every segment the relay stored, in its order.
+# lives there) sees every segment the relay stored, in its order; tshark
+# finds every checksum right, the injected RST's too, and the client
+# answered that RST with a challenge ACK (the kernel took it).
 if [ "$(id -u)" = 0 ] && command -v tcpdump > /dev/null && command -v nsenter > /dev/null; then
 	cat > "$T/dump.ini" <<'EOF'
 [relay-dumped]
-summary = The simultaneous close, after a pause that lets tcpdump start
+summary = An injected RST, then the simultaneous close, after a pause that lets tcpdump start
 link    = relay
 steps   = client sleep 1500ms
           client connect
+          relay  inject S>C R seq next+100
+          client sleep 10ms
           relay  hold * F.
           relay  hold * .
           both   shutdown wr
@@ -147,6 +151,18 @@ EOF
 	sqlite3 -separator ' ' "$T/d.db" "select dir, flags from v_segment order by idx" > "$T/db"
 	check "tcpdump in the client's namespace saw the $(wc -l < "$T/db") segments stored, in order" \
 	    diff "$T/db" "$T/td"
+	if command -v tshark > /dev/null; then
+		tshark -r "$T/d.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		    -T fields -e tcp.flags.str -e tcp.checksum.status -e ip.checksum.status \
+		    2>/dev/null | tr -d '\302\267' > "$T/sums"
+		# tshark's checksum status: 1 good, 0 bad, 2 not checked.
+		check "tshark: every checksum on the client's device is right ($(wc -l < "$T/sums") segments)" \
+		    awk -F '\t' 'NF != 3 || $2 != 1 || $3 != 1 { bad = 1 } END { exit bad || NR < 9 }' "$T/sums"
+		check "... the injected RST's too" grep -q "^R	1	1\$" "$T/sums"
+	fi
+	eq "the client answered the injected RST with a challenge ACK" "$T/d.db" \
+	    "select group_concat(dir || ' ' || flags || ' ' || mark, ', ') from (select * from v_segment
+	     where idx in (3, 4) order by idx)" "S>C R injected, C>S . passed"
 else
 	echo "ok - # skip the tcpdump check: it needs root, tcpdump and nsenter"
 fi
@@ -183,7 +199,7 @@ three-way-close pass"
 	eq "... with the reason" "$T/h.db" "select distinct message from cases where verdict = 'skipped'" \
 	    "skipped: the relay link cannot run here (cannot make a network namespace: Operation not permitted)"
 	check "... said once at start-up, with how to grant it" \
-	    [ "$(grep -c "relay link, which cannot run here.*/dev/net/tun" "$T/herr")" -eq 1 ]
+	    [ "$(grep -c "relay link are skipped: it cannot run here.*/dev/net/tun" "$T/herr")" -eq 1 ]
 else
 	echo "ok - # skip the ordinary user's checks: they need root and setpriv"
 fi

@@ -123,7 +123,11 @@ static const char every_verb[] =
 	"          relay release\n"				/* 75 */
 	"          relay release together within 2s\n"	/* 76 */
 	"          relay clear\n"				/* 77 */
-	"link    = relay\n";					/* 78 */
+	"          relay duplicate C>S P. 1\n"		/* 78 */
+	"          relay delay S>C . 10ms\n"			/* 79 */
+	"          relay inject S>C R seq next+100\n"		/* 80 */
+	"          relay inject C>S R. ack next-1 win 0\n"	/* 81 */
+	"link    = relay\n";					/* 82 */
 
 #define A(m, ...)	{ .m = { __VA_ARGS__ } }
 static const struct want every_verb_steps[] = {
@@ -220,6 +224,14 @@ static const struct want every_verb_steps[] = {
 	{ 76, SIDE_RELAY, 1, VERB_RELEASE, "together within 2s",
 	    A(relay, .together = 1, .within_us = 2000000) },
 	{ 77, SIDE_RELAY, 1, VERB_CLEAR, "", { .send = { 0 } } },
+	{ 78, SIDE_RELAY, 1, VERB_DUPLICATE, "C>S P. 1",
+	    A(relay, .from = SIDE_CLIENT, .flags = TCPF_PSH | TCPF_ACK, .count = 1) },
+	{ 79, SIDE_RELAY, 1, VERB_DELAY, "S>C . 10ms",
+	    A(relay, .from = SIDE_SERVER, .flags = TCPF_ACK, .delay_us = 10000) },
+	{ 80, SIDE_RELAY, 1, VERB_INJECT, "S>C R seq next+100",
+	    A(relay, .from = SIDE_SERVER, .flags = TCPF_RST, .seq_off = 100, .win = -1) },
+	{ 81, SIDE_RELAY, 1, VERB_INJECT, "C>S R. ack next-1 win 0",
+	    A(relay, .from = SIDE_CLIENT, .flags = TCPF_RST | TCPF_ACK, .ack_off = -1) },
 };
 #undef A
 
@@ -295,6 +307,35 @@ every_info_field_and_operator_parses_by_name(void **state)
 		}
 }
 
+/* sysctl lines: both expands to the two ends; they are kept sorted (by
+ * end, then name) and make the scenario's netkey, its namespaces' key. */
+static void
+sysctls_are_sorted_into_the_netkey(void **state)
+{
+	struct catalog c = { 0 };
+	const struct scenario *sc;
+	char *errs = NULL;
+
+	assert_int_equal(parse_text(&c, HDR "link = relay\n"
+	    "sysctl = server net.ipv4.tcp_rmem 4096 131072 6291456\n"
+	    "         both net.ipv4.tcp_sack 0\n"
+	    "         client net.ipv4.tcp_rfc1337 1\n"
+	    "steps = client close\n", &errs), 0);
+	assert_string_equal(errs, "");
+	assert_int_equal(c.n, 1);
+	sc = &c.sc[0];
+	assert_int_equal(sc->nsysctl, 4);
+	assert_int_equal(sc->sysctl[0].side, SIDE_CLIENT);
+	assert_string_equal(sc->sysctl[0].name, "net.ipv4.tcp_rfc1337");
+	assert_string_equal(sc->sysctl[3].value, "0");
+	assert_string_equal(sc->netkey, "client net.ipv4.tcp_rfc1337=1; "
+	    "client net.ipv4.tcp_sack=0; server net.ipv4.tcp_rmem=4096 131072 "
+	    "6291456; server net.ipv4.tcp_sack=0");
+	assert_int_equal(sc->needs, NEED_RELAY);
+	free(errs);
+	catalog_free(&c);
+}
+
 /* "=" in an info step is not taken for a key's "=", first line or not. */
 static void
 an_equals_operator_is_not_a_key_separator(void **state)
@@ -343,7 +384,7 @@ static const struct bad bad_inputs[] = {
 	    "a123456789abcd' is not a scenario name (a-z, 0-9 and '-', "
 	    "not first; at most 63)\n" },
 	{ HDR "steps = client close\nsumary = x\n",
-	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout, link)\n" },
+	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout, link, sysctl)\n" },
 	{ HDR "summary = again\nsteps = client close\n",
 	    "x.ini:3: duplicate key 'summary' (first at line 2)\n" },
 	{ "[s]\nsteps = client close\n", "x.ini:1: scenario 's' has no summary\n" },
@@ -650,7 +691,7 @@ all_errors_of_a_text_are_reported(void **state)
 	assert_string_equal(errs,
 	    "x.ini:6: unknown verb 'sned'\n"
 	    "x.ini:8: 'FIN_WAIT3' is not a TCP state\n"
-	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout, link)\n"
+	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout, link, sysctl)\n"
 	    "x.ini:13: expected 'key = value', got 'no equals sign here'\n"
 	    "x.ini:15: send needs a byte count or fill, got 'lots'\n"
 	    "x.ini:14: scenario 'no-summary' has no summary\n");
@@ -796,6 +837,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_verb_parses_to_its_exact_step),
+		cmocka_unit_test(sysctls_are_sorted_into_the_netkey),
 		cmocka_unit_test(every_info_field_and_operator_parses_by_name),
 		cmocka_unit_test(an_equals_operator_is_not_a_key_separator),
 		cmocka_unit_test(each_broken_input_gives_its_message),

@@ -1,0 +1,101 @@
+/* craft.c: TCP segments the relay makes itself (craft.h). */
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <string.h>
+
+#include "craft.h"
+
+#define IP4_HLEN	20
+#define IP6_HLEN	40
+#define TCP_HLEN	20
+#define TTL		64
+
+/* Stores v big-endian at p. */
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* Adds len bytes at p, as big-endian 16-bit words, to a running sum. */
+static uint32_t
+sum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+/* Folds a running sum into its one's complement. */
+static uint16_t
+sum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The TCP checksum over the pseudo-header and the segment. */
+uint16_t
+craft_tcp_sum(int af, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *tcp, size_t len)
+{
+	size_t alen = af == AF_INET ? 4 : 16;
+	uint32_t sum = 0;
+
+	sum = sum_add(sum, src, alen);
+	sum = sum_add(sum, dst, alen);
+	sum += IPPROTO_TCP;
+	sum += (uint32_t)len;			/* fits 16 bits here (IPv6: 32) */
+	return sum_fold(sum_add(sum, tcp, len));
+}
+
+/* Writes the segment into buf; its length. */
+size_t
+craft_segment(const struct craft *c, uint8_t *buf)
+{
+	const uint8_t *src = c->t->addr[c->from], *dst = c->t->addr[!c->from];
+	size_t ip = c->t->af == AF_INET ? IP4_HLEN : IP6_HLEN;
+	uint8_t *t = buf + ip;
+
+	memset(buf, 0, ip + TCP_HLEN);
+	if (c->t->af == AF_INET) {
+		buf[0] = 0x45;
+		put16(buf + 2, IP4_HLEN + TCP_HLEN);
+		buf[6] = 0x40;			/* don't fragment */
+		buf[8] = TTL;
+		buf[9] = IPPROTO_TCP;
+		memcpy(buf + 12, src, 4);
+		memcpy(buf + 16, dst, 4);
+		put16(buf + 10, sum_fold(sum_add(0, buf, IP4_HLEN)));
+	} else {
+		buf[0] = 0x60;
+		put16(buf + 4, TCP_HLEN);
+		buf[6] = IPPROTO_TCP;
+		buf[7] = TTL;
+		memcpy(buf + 8, src, 16);
+		memcpy(buf + 24, dst, 16);
+	}
+	put16(t, c->t->port[c->from]);
+	put16(t + 2, c->t->port[!c->from]);
+	put32(t + 4, c->seq);
+	put32(t + 8, c->flags & TCPF_ACK ? c->ack : 0);
+	t[12] = (TCP_HLEN / 4) << 4;
+	t[13] = c->flags;
+	put16(t + 14, c->win);
+	put16(t + 16, craft_tcp_sum(c->t->af, src, dst, t, TCP_HLEN));
+	return ip + TCP_HLEN;
+}

@@ -1,0 +1,31 @@
+/* craft.h: TCP segments the relay makes itself (relay inject): an IPv4 or
+ * IPv6 header and a TCP header without options, no payload, checksums
+ * computed, ready to be written to a TUN device. */
+#ifndef TEARDOWND_CRAFT_H
+#define TEARDOWND_CRAFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tuple.h"
+
+#define CRAFT_MAX	60		/* the largest segment made: IPv6 + TCP */
+
+/* A segment of connection t from the end from to the other. */
+struct craft {
+	const struct tuple *t;
+	enum side from;
+	uint8_t flags;				/* TCPF_* */
+	uint32_t seq, ack;			/* absolute; ack sent as 0 without TCPF_ACK */
+	uint16_t win;				/* the window field, as sent */
+};
+
+/* Writes the segment into buf (at least CRAFT_MAX bytes); its length. */
+size_t craft_segment(const struct craft *c, uint8_t *buf);
+/* The Internet checksum of the TCP segment at tcp (len bytes, its
+ * checksum field included) with the pseudo-header of family af between
+ * src and dst: 0 when the segment's checksum is right. */
+uint16_t craft_tcp_sum(int af, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *tcp, size_t len);
+
+#endif
