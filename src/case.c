@@ -1363,7 +1363,8 @@ act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
 }
 
 /* The relay's steps first relay everything the ends have sent (relay_drain),
- * so a step acts on a quiet wire whatever the loop did first. */
+ * so a step acts on a quiet wire whatever the loop did first (wire_settle
+ * does the same after every step). */
 
 /* relay hold|drop|duplicate|delay DIR FLAGS ...: a rule for the case's
  * segments. */
@@ -1583,6 +1584,17 @@ step_begin(struct tcase *tc, size_t i, int64_t now)
 	tc->res.res[i].t_us = now - tc->mono0;
 }
 
+/* On the relay link, delivers what the step's calls sent and what the ends
+ * answer to it before the step is observed, as loopback does inside the
+ * call: a relay case sees the same wire and states whatever the loop did
+ * meanwhile (rules still hold or drop what they match). */
+static void
+wire_settle(struct tcase *tc)
+{
+	if (on_relay(tc) && tc->rs != NULL)
+		relay_drain(tc->rs->relay);
+}
+
 /* Starts or continues step i; 1 when it is finished, 0 when pending or
  * on a worker. One clock reading decides: done, or past its limit. */
 static int
@@ -1600,6 +1612,7 @@ step_run(struct tcase *tc, size_t i)
 	tc->observed = 0;
 	if ((a = acts[st->verb](tc, st, r, now)) == ACT_WORKER)
 		return 0;
+	wire_settle(tc);
 	if (a == ACT_WAIT) {
 		if (now < tc->step_limit)
 			return 0;
@@ -1690,6 +1703,7 @@ pair_run(struct tcase *tc, size_t i)
 	a->dur_us = t1 - t0;
 	acts[v](tc, &tc->sc->steps[i + 1], b, t1);
 	b->dur_us = clock_mono_us() - t1;
+	wire_settle(tc);
 	case_observe(tc, &tc->sc->steps[i], a);
 	memcpy(b->end, a->end, sizeof(b->end));
 	step_settle(tc, i);
@@ -1756,6 +1770,7 @@ job_settle(struct tcase *tc, int n)
 	struct step_result *r = &tc->res.res[tc->cur];
 	int k;
 
+	wire_settle(tc);
 	case_observe(tc, &tc->sc->steps[tc->cur], r);
 	if (n == 2)
 		memcpy(r[1].end, r[0].end, sizeof(r->end));

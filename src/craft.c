@@ -48,10 +48,11 @@ sum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* The TCP checksum over the pseudo-header and the segment. */
-uint16_t
-craft_tcp_sum(int af, const uint8_t *src, const uint8_t *dst,
-    const uint8_t *tcp, size_t len)
+/* The TCP checksum over the pseudo-header (for a segment of total bytes)
+ * and the n bytes at tcp. */
+static uint16_t
+craft_sum_len(int af, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *tcp, size_t n, size_t total)
 {
 	size_t alen = af == AF_INET ? 4 : 16;
 	uint32_t sum = 0;
@@ -59,8 +60,16 @@ craft_tcp_sum(int af, const uint8_t *src, const uint8_t *dst,
 	sum = sum_add(sum, src, alen);
 	sum = sum_add(sum, dst, alen);
 	sum += IPPROTO_TCP;
-	sum += (uint32_t)len;			/* fits 16 bits here (IPv6: 32) */
-	return sum_fold(sum_add(sum, tcp, len));
+	sum += (uint32_t)total;			/* < 65536: one word */
+	return sum_fold(sum_add(sum, tcp, n));
+}
+
+/* The TCP checksum over the pseudo-header and the segment. */
+uint16_t
+craft_tcp_sum(int af, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *tcp, size_t len)
+{
+	return craft_sum_len(af, src, dst, tcp, len, len);
 }
 
 /* Writes the segment into buf; its length. */
@@ -69,12 +78,14 @@ craft_segment(const struct craft *c, uint8_t *buf)
 {
 	const uint8_t *src = c->t->addr[c->from], *dst = c->t->addr[!c->from];
 	size_t ip = c->t->af == AF_INET ? IP4_HLEN : IP6_HLEN;
+	uint32_t len = c->len > CRAFT_PAYLOAD ? CRAFT_PAYLOAD : c->len;
 	uint8_t *t = buf + ip;
 
 	memset(buf, 0, ip + TCP_HLEN);
 	if (c->t->af == AF_INET) {
 		buf[0] = 0x45;
-		put16(buf + 2, IP4_HLEN + TCP_HLEN);
+		put16(buf + 2, (uint16_t)(IP4_HLEN + TCP_HLEN + len));
+		put16(buf + 4, c->id);
 		buf[6] = 0x40;			/* don't fragment */
 		buf[8] = TTL;
 		buf[9] = IPPROTO_TCP;
@@ -83,7 +94,7 @@ craft_segment(const struct craft *c, uint8_t *buf)
 		put16(buf + 10, sum_fold(sum_add(0, buf, IP4_HLEN)));
 	} else {
 		buf[0] = 0x60;
-		put16(buf + 4, TCP_HLEN);
+		put16(buf + 4, (uint16_t)(TCP_HLEN + len));
 		buf[6] = IPPROTO_TCP;
 		buf[7] = TTL;
 		memcpy(buf + 8, src, 16);
@@ -96,6 +107,8 @@ craft_segment(const struct craft *c, uint8_t *buf)
 	t[12] = (TCP_HLEN / 4) << 4;
 	t[13] = c->flags;
 	put16(t + 14, c->win);
-	put16(t + 16, craft_tcp_sum(c->t->af, src, dst, t, TCP_HLEN));
+	/* The payload's zeros add nothing to the sum, only their length. */
+	put16(t + 16, craft_sum_len(c->t->af, src, dst, t, TCP_HLEN,
+	    TCP_HLEN + len));
 	return ip + TCP_HLEN;
 }

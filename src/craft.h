@@ -1,6 +1,7 @@
-/* craft.h: TCP segments the relay makes itself (relay inject): an IPv4 or
- * IPv6 header and a TCP header without options, no payload, checksums
- * computed, ready to be written to a TUN device. */
+/* craft.h: TCP segments made from their fields, as the relay injects them
+ * and `teardownctl pcap` writes them: an IPv4 or IPv6 header and a TCP
+ * header without options, checksums computed for a payload of zero bytes
+ * (none for the relay), ready to be written to a TUN device or a file. */
 #ifndef TEARDOWND_CRAFT_H
 #define TEARDOWND_CRAFT_H
 
@@ -9,7 +10,8 @@
 
 #include "tuple.h"
 
-#define CRAFT_MAX	60		/* the largest segment made: IPv6 + TCP */
+#define CRAFT_MAX	60		/* the longest headers made: IPv6 + TCP */
+#define CRAFT_PAYLOAD	(65535 - 60)	/* the longest payload counted */
 
 /* A segment of connection t from the end from to the other. */
 struct craft {
@@ -18,9 +20,13 @@ struct craft {
 	uint8_t flags;				/* TCPF_* */
 	uint32_t seq, ack;			/* absolute; ack sent as 0 without TCPF_ACK */
 	uint16_t win;				/* the window field, as sent */
+	uint16_t id;				/* IPv4 identification */
+	uint32_t len;				/* zero bytes of payload after the headers */
 };
 
-/* Writes the segment into buf (at least CRAFT_MAX bytes); its length. */
+/* Writes the segment's headers into buf (at least CRAFT_MAX bytes), its
+ * lengths and checksums counting len zero bytes after them (at most
+ * CRAFT_PAYLOAD); the headers' length. */
 size_t craft_segment(const struct craft *c, uint8_t *buf);
 /* The Internet checksum of the TCP segment at tcp (len bytes, its
  * checksum field included) with the pseudo-header of family af between

@@ -1,9 +1,11 @@
-/* pcapfile.c: writes a case's segments as a classic pcap file, the format
- * written directly (a 24-byte file header, then a 16-byte header per
- * packet, in host byte order with the magic that says so). Packets are raw
- * IP (LINKTYPE_RAW): an IPv4 or IPv6 header with the true total length, a
- * 20-byte TCP header without options, and the payload as zero bytes; both
- * checksums are correct, so no tool flags them. */
+/* pcapfile.c: writes a case's segments as a pcapng file, the format
+ * written directly: a section header, one interface (raw IP, microsecond
+ * times), then an enhanced packet block per segment, in host byte order
+ * with the magic that says so. Packets are an IPv4 or IPv6 header with the
+ * true total length, a 20-byte TCP header without options (src/craft.c),
+ * and the payload as zero bytes; both checksums are correct, so no tool
+ * flags them. What the relay did with a segment is the packet's comment,
+ * which Wireshark and tshark (frame.comment) show. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,68 +13,108 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "craft.h"
 #include "pcapfile.h"
 
-#define PCAP_MAGIC_US	0xa1b2c3d4u	/* microsecond timestamps */
-#define LINKTYPE_RAW	101		/* the file's link type for raw IP */
-#define PCAP_SNAPLEN	65535
-#define IP4_HLEN	20
-#define IP6_HLEN	40
-#define TCP_HLEN	20
-#define MAX_PAYLOAD	(65535 - IP6_HLEN - TCP_HLEN)
+#define BT_SHB		0x0A0D0D0Au	/* section header block */
+#define BT_IDB		1u		/* interface description block */
+#define BT_EPB		6u		/* enhanced packet block */
+#define BYTE_ORDER_MAGIC 0x1A2B3C4Du
+#define LINKTYPE_RAW	101		/* the interface's link type: raw IP */
+#define SNAPLEN		65535
+#define OPT_END		0
+#define OPT_COMMENT	1
+#define OPT_SHB_USERAPPL 4
+#define COMMENT_LEN	96
 
-/* The file's header, in host byte order. */
-struct file_head {
-	uint32_t magic;				/* PCAP_MAGIC_US */
-	uint16_t major, minor;			/* 2.4 */
-	int32_t thiszone;			/* 0: times are UTC */
-	uint32_t sigfigs;			/* 0 */
-	uint32_t snaplen;			/* longest packet kept */
-	uint32_t linktype;			/* LINKTYPE_RAW */
-};
+/* The block of n bytes at p, padded to 32 bits, framed by its type and
+ * total length. 0, or -1 when writing failed. */
+static int
+block_write(FILE *fp, uint32_t type, const void *p, size_t n)
+{
+	static const uint8_t pad[4];
+	uint32_t total = (uint32_t)(12 + ((n + 3) & ~(size_t)3));
 
-/* A packet's header, in host byte order. */
-struct rec_head {
-	uint32_t sec, usec;			/* capture time */
-	uint32_t caplen, len;			/* bytes in the file, on the wire */
-};
+	if (fwrite(&type, 4, 1, fp) != 1 || fwrite(&total, 4, 1, fp) != 1 ||
+	    fwrite(p, 1, n, fp) != n ||
+	    fwrite(pad, 1, (4 - n % 4) % 4, fp) != (4 - n % 4) % 4 ||
+	    fwrite(&total, 4, 1, fp) != 1)
+		return -1;
+	return 0;
+}
 
-/* Writes a big-endian 16-bit value. */
+/* Appends option code with len bytes of value, padded, at buf + *off. */
 static void
-put16(uint8_t *p, uint32_t v)
+opt_put(uint8_t *buf, size_t *off, uint16_t code, const void *value,
+    uint16_t len)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	memcpy(buf + *off, &code, 2);
+	memcpy(buf + *off + 2, &len, 2);
+	memcpy(buf + *off + 4, value, len);
+	memset(buf + *off + 4 + len, 0, (4 - len % 4) % 4);
+	*off += 4 + ((len + 3u) & ~3u);
 }
 
-/* Writes a big-endian 32-bit value. */
+/* Writes the section header and the one interface. */
+static int
+header_write(FILE *fp)
+{
+	static const char appl[] = "teardownd";
+	uint8_t shb[64], idb[16];
+	uint32_t magic = BYTE_ORDER_MAGIC, snap = SNAPLEN;
+	uint16_t major = 1, minor = 0, link = LINKTYPE_RAW, zero = 0;
+	int64_t section = -1;
+	size_t off = 16, shb_len;
+
+	memcpy(shb, &magic, 4);
+	memcpy(shb + 4, &major, 2);
+	memcpy(shb + 6, &minor, 2);
+	memcpy(shb + 8, &section, 8);
+	opt_put(shb, &off, OPT_SHB_USERAPPL, appl, sizeof(appl) - 1);
+	opt_put(shb, &off, OPT_END, NULL, 0);
+	shb_len = off;
+	memcpy(idb, &link, 2);
+	memcpy(idb + 2, &zero, 2);
+	memcpy(idb + 4, &snap, 4);
+	off = 8;
+	opt_put(idb, &off, OPT_END, NULL, 0);
+	if (block_write(fp, BT_SHB, shb, shb_len) == -1 ||
+	    block_write(fp, BT_IDB, idb, off) == -1)
+		return -1;
+	return 0;
+}
+
+/* The comment of a segment the relay did something with; "" for none. */
 static void
-put32(uint8_t *p, uint32_t v)
+seg_comment(const struct segment *g, char *buf, size_t len)
 {
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
+	double ms = g->held_us >= 0 ? g->held_us / 1000.0 : 0;
 
-/* Adds bytes to a ones' complement sum (of big-endian 16-bit words). */
-static uint32_t
-sum_bytes(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-/* Folds a sum into the 16-bit Internet checksum. */
-static uint16_t
-sum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	buf[0] = '\0';
+	switch (g->mark) {
+	case MARK_HELD:
+		snprintf(buf, len, "teardownd relay: held %.1f ms, then released", ms);
+		break;
+	case MARK_UNRELEASED:
+		snprintf(buf, len, "teardownd relay: held %.1f ms and never "
+		    "delivered (the case ended)", ms);
+		break;
+	case MARK_DUPLICATE:
+		snprintf(buf, len, "teardownd relay: a copy kept %.1f ms, then "
+		    "released", ms);
+		break;
+	case MARK_DELAYED:
+		snprintf(buf, len, "teardownd relay: delayed %.1f ms", ms);
+		break;
+	case MARK_DROPPED:
+		snprintf(buf, len, "teardownd relay: dropped, never delivered");
+		break;
+	case MARK_INJECTED:
+		snprintf(buf, len, "teardownd relay: injected");
+		break;
+	default:
+		break;
+	}
 }
 
 /* Parses "127.0.0.1:40000" or "[::1]:40000" into ss. */
@@ -108,79 +150,6 @@ pcapfile_parse_addr(const char *text, struct sockaddr_storage *ss)
 	    &((struct sockaddr_in *)ss)->sin_addr) == 1 ? 0 : -1;
 }
 
-/* An address's bytes and length, and its port. */
-static const uint8_t *
-addr_bytes(const struct sockaddr *sa, size_t *len, uint16_t *port)
-{
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		*len = 16;
-		*port = ntohs(in6->sin6_port);
-		return (const uint8_t *)&in6->sin6_addr;
-	}
-	*len = 4;
-	*port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
-	return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-}
-
-/* Writes the IP header of a packet from src to dst carrying plen bytes
- * (TCP header and payload); returns its length. */
-static size_t
-build_ip(uint8_t *p, const uint8_t *src, const uint8_t *dst, size_t alen,
-    size_t plen, uint16_t id)
-{
-	if (alen == 16) {
-		memset(p, 0, IP6_HLEN);
-		p[0] = 0x60;
-		put16(p + 4, (uint32_t)plen);
-		p[6] = 6;			/* next header: TCP */
-		p[7] = 64;			/* hop limit */
-		memcpy(p + 8, src, 16);
-		memcpy(p + 24, dst, 16);
-		return IP6_HLEN;
-	}
-	memset(p, 0, IP4_HLEN);
-	p[0] = 0x45;
-	put16(p + 2, (uint32_t)(IP4_HLEN + plen));
-	put16(p + 4, id);
-	put16(p + 6, 0x4000);			/* don't fragment */
-	p[8] = 64;				/* TTL */
-	p[9] = 6;				/* TCP */
-	memcpy(p + 12, src, 4);
-	memcpy(p + 16, dst, 4);
-	put16(p + 10, sum_fold(sum_bytes(0, p, IP4_HLEN)));
-	return IP4_HLEN;
-}
-
-/* Writes the TCP header of g with absolute numbers; its checksum covers
- * the pseudo-header and len zero bytes of payload. */
-static void
-build_tcp(uint8_t *t, const struct segment *g, const uint8_t *src,
-    const uint8_t *dst, size_t alen, const uint16_t *port, uint32_t len)
-{
-	static const uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER };
-	int from = g->from == SIDE_SERVER;
-	uint8_t pseudo[4];
-	uint32_t sum;
-
-	memset(t, 0, TCP_HLEN);
-	put16(t, port[from]);
-	put16(t + 2, port[!from]);
-	put32(t + 4, isn[from] + g->seq);
-	put32(t + 8, g->flags & TCPF_ACK ? isn[!from] + g->ack : 0);
-	t[12] = (TCP_HLEN / 4) << 4;
-	t[13] = g->flags;
-	put16(t + 14, g->win);
-	sum = sum_bytes(0, src, alen);
-	sum = sum_bytes(sum, dst, alen);
-	put32(pseudo, TCP_HLEN + len);
-	sum = sum_bytes(sum, pseudo, 4);
-	sum += 6;				/* protocol */
-	sum = sum_bytes(sum, t, TCP_HLEN);
-	put16(t + 16, sum_fold(sum));
-}
-
 /* Writes n zero bytes. */
 static int
 write_zeros(FILE *fp, size_t n)
@@ -196,55 +165,69 @@ write_zeros(FILE *fp, size_t n)
 	return 0;
 }
 
-/* Writes one packet record: its header, the IP and TCP headers, the
- * payload's zeros. */
+/* Writes one enhanced packet block: the headers, the payload's zeros,
+ * the comment. */
 static int
-write_packet(FILE *fp, const struct segment *g, const struct sockaddr *const *end,
+write_packet(FILE *fp, const struct segment *g, const struct tuple *t,
     int64_t start_us, uint16_t id)
 {
-	uint8_t hdr[IP6_HLEN + TCP_HLEN];
-	struct rec_head rec;
-	const uint8_t *a[2];
-	uint16_t port[2];
-	size_t alen, hlen;
-	uint32_t len = g->len > MAX_PAYLOAD ? MAX_PAYLOAD : g->len;
-	int64_t t = start_us + g->t_us;
+	static const uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER };
+	uint8_t hdr[20 + CRAFT_MAX], opts[8 + COMMENT_LEN + 8];
+	uint32_t len = g->len > CRAFT_PAYLOAD ? CRAFT_PAYLOAD : g->len, pkt;
+	uint64_t ts = (uint64_t)(start_us + g->t_us);
+	uint32_t w[5] = { 0, (uint32_t)(ts >> 32), (uint32_t)ts, 0, 0 };
+	char comment[COMMENT_LEN];
+	struct craft c;
+	size_t hlen, off = 0, total;
+	uint32_t type = BT_EPB, tot32;
 	int from = g->from == SIDE_SERVER;
 
-	a[0] = addr_bytes(end[0], &alen, &port[0]);
-	a[1] = addr_bytes(end[1], &alen, &port[1]);
-	hlen = build_ip(hdr, a[from], a[!from], alen, TCP_HLEN + len, id);
-	build_tcp(hdr + hlen, g, a[from], a[!from], alen, port, len);
-	hlen += TCP_HLEN;
-	rec.sec = (uint32_t)(t / 1000000);
-	rec.usec = (uint32_t)(t % 1000000);
-	rec.caplen = rec.len = (uint32_t)(hlen + len);
-	if (fwrite(&rec, 1, sizeof(rec), fp) != sizeof(rec) ||
-	    fwrite(hdr, 1, hlen, fp) != hlen || write_zeros(fp, len) == -1)
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	c.from = from ? SIDE_SERVER : SIDE_CLIENT;
+	c.flags = g->flags;
+	c.seq = isn[from] + g->seq;
+	c.ack = isn[!from] + g->ack;
+	c.win = g->win;
+	c.id = id;
+	c.len = len;
+	hlen = craft_segment(&c, hdr);
+	pkt = (uint32_t)(hlen + len);
+	w[3] = w[4] = pkt;
+	seg_comment(g, comment, sizeof(comment));
+	if (comment[0] != '\0')
+		opt_put(opts, &off, OPT_COMMENT, comment, (uint16_t)strlen(comment));
+	if (off > 0)
+		opt_put(opts, &off, OPT_END, NULL, 0);
+	total = 12 + sizeof(w) + ((pkt + 3u) & ~3u) + off;
+	tot32 = (uint32_t)total;
+	if (fwrite(&type, 4, 1, fp) != 1 || fwrite(&tot32, 4, 1, fp) != 1 ||
+	    fwrite(w, sizeof(w), 1, fp) != 1 ||
+	    fwrite(hdr, 1, hlen, fp) != hlen ||
+	    write_zeros(fp, len + (4 - pkt % 4) % 4) == -1 ||
+	    fwrite(opts, 1, off, fp) != off || fwrite(&tot32, 4, 1, fp) != 1)
 		return -1;
 	return 0;
 }
 
-/* Writes the pcap file of n segments between client and server. */
+/* Writes the pcapng file of n segments between client and server. */
 int
 pcapfile_write(FILE *fp, const struct sockaddr *client,
     const struct sockaddr *server, int64_t start_us,
     const struct segment *seg, size_t n)
 {
-	const struct sockaddr *end[2] = { client, server };
-	struct file_head head = { .magic = PCAP_MAGIC_US, .major = 2,
-	    .minor = 4, .snaplen = PCAP_SNAPLEN, .linktype = LINKTYPE_RAW };
+	struct tuple t;
 	size_t i;
 
 	if (client->sa_family != server->sa_family ||
-	    (client->sa_family != AF_INET && client->sa_family != AF_INET6)) {
+	    tuple_set(&t, client, server) == -1) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if (fwrite(&head, 1, sizeof(head), fp) != sizeof(head))
+	if (header_write(fp) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (write_packet(fp, &seg[i], end, start_us, (uint16_t)i) == -1)
+		if (write_packet(fp, &seg[i], &t, start_us, (uint16_t)i) == -1)
 			return -1;
 	return fflush(fp) == EOF ? -1 : 0;
 }

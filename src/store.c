@@ -293,8 +293,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    "SELECT idx, t_ns, t_us, side, from_state, to_state"
 	    " FROM v_transition WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_SEGMENTS] =
-	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits, mark"
-	    " FROM v_segment WHERE case_id = :case_id ORDER BY idx",
+	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits, mark,"
+	    " held_us FROM v_segment WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_WIRE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, dir, flags, seq, ack,"
 	    " len, win, mark AS relay, round(held_us / 1000.0, 1) AS held_ms"

@@ -591,10 +591,10 @@ static int
 pcap_segments(struct ctl *c, int64_t case_id, struct segment **seg, size_t *n)
 {
 	static const char *const cols[] = { "t_us", "dir", "flag_bits", "seq",
-	    "ack", "len", "win" };
+	    "ack", "len", "win", "mark", "held_us" };
 	struct store_args a = { .case_id = case_id };
 	struct report *r;
-	const char *v[7];
+	const char *v[9];
 	size_t i;
 	int k;
 
@@ -608,8 +608,12 @@ pcap_segments(struct ctl *c, int64_t case_id, struct segment **seg, size_t *n)
 	for (i = 0; i < *n; i++) {
 		struct segment *g = &(*seg)[i];
 
-		for (k = 0; k < 7; k++)
+		for (k = 0; k < 9; k++)
 			v[k] = report_text(r, i, report_column(r, cols[k]));
+		for (k = MARK_PASSED; v[7] != NULL && k < MARK__COUNT; k++)
+			if (strcmp(v[7], mark_name((enum seg_mark)k)) == 0)
+				g->mark = (enum seg_mark)k;
+		g->held_us = v[8] ? strtoll(v[8], NULL, 10) : -1;
 		g->t_us = v[0] ? strtoll(v[0], NULL, 10) : 0;
 		g->from = v[1] && strcmp(v[1], "S>C") == 0 ? SIDE_SERVER : SIDE_CLIENT;
 		g->flags = v[2] ? (uint8_t)strtoul(v[2], NULL, 10) : 0;

@@ -10,6 +10,8 @@
 #     capture and with --no-capture, alternately, ROUNDS times each: the
 #     best wall time and the CPU time (user + system) of each, and ratios:
 #   catalogue x5: capture 4.1 s, no capture 4.0 s, ratio 1.02
+# (3) what the relay link costs: the loopback scenarios on it against lo,
+#     and its forwarding rate (below).
 # Usage: sh tests/bench.sh [BUILD_DIR]; REPEAT, LOOP_REPEAT and ROUNDS
 # override 5, 50 and 3.
 B=${1:-build}
@@ -102,3 +104,52 @@ awk -v r="$REPEAT" -v a="$best_wall_cap" -v b="$best_wall_no" \
 	    r, a / 1000, b / 1000, a / b, n
 	printf "cpu (user+sys, per run): capture %.3f s, no capture %.3f s, ratio %.2f\n",
 	    ca / n, cb / n, (cb > 0 ? ca / cb : 0) }'
+
+# (3) The relay's cost. (a) The catalogue's loopback scenarios, copied
+# with link = relay (names -relay), against themselves on lo, REPEAT times
+# each, alternately, best of ROUNDS; (b) its forwarding rate: 100 cases
+# each sending 1 MB through it at once, segments relayed per second.
+awk 'FNR == 1 { keep = 0 }
+     /^\[/ { name = substr($0, 2, length($0) - 2); keep = 1; skip = 0 }
+     /^link *=/ { skip = 1 }
+     keep && !skip && /^\[/ { print "[" name "-relay]"; print "link    = relay"; next }
+     keep && !/^link *=/ { print }' etc/scenarios/[1-5]*.ini > "$T/relay.ini"
+all=$(sed -n 's/^\[\(.*-relay\)\]$/\1/p' "$T/relay.ini" | grep -v '^simultaneous-close' | paste -sd,)
+# Only those that pass on the relay link too (a failing case ends early):
+# the link is not loopback (MTU 1500, a few hops of latency).
+"$B/teardownd" --once --db "$T/rpick.db" --scenarios "$T/relay.ini" --only "$all" > /dev/null 2>&1
+rl=$(sqlite3 "$T/rpick.db" "select scenario from cases group by scenario
+    having sum(verdict <> 'pass') = 0 order by 1" | paste -sd,)
+lo=$(echo "$rl" | sed 's/-relay//g')
+best_lo=""; best_rl=""
+i=0
+while [ "$i" -lt "$ROUNDS" ]; do
+	ms=$(wall --scenarios "$T/relay.ini" --only "$lo" --repeat "$REPEAT") || exit 1
+	echo "# round $((i + 1)): lo ${ms} ms"
+	[ -z "$best_lo" ] || [ "$ms" -lt "$best_lo" ] && best_lo=$ms
+	ms=$(wall --scenarios "$T/relay.ini" --only "$rl" --repeat "$REPEAT") || exit 1
+	echo "# round $((i + 1)): relay ${ms} ms"
+	[ -z "$best_rl" ] || [ "$ms" -lt "$best_rl" ] && best_rl=$ms
+	i=$((i + 1))
+done
+n=$(echo "$lo" | tr ',' '\n' | wc -l)
+awk -v n="$n" -v r="$REPEAT" -v a="$best_rl" -v b="$best_lo" 'BEGIN {
+	printf "relay: %d loopback scenarios x%d on the relay link %.2f s, on lo %.2f s, ratio %.2f (aim <= 1.1)\n",
+	    n, r, a / 1000, b / 1000, a / b }'
+cat > "$T/bulk.ini" <<'EOS'
+[relay-bulk]
+summary = 1 MB through the relay, the server reading as it comes
+link    = relay
+steps   = client sndbuf 4194304
+          client send 1000000
+          server recv 1000000 within 10s
+EOS
+"$B/teardownd" --once --db "$T/bulk.db" --scenarios "$T/bulk.ini" --only relay-bulk \
+    --family ipv4 --repeat 100 > /dev/null 2>&1
+sqlite3 -separator ' ' "$T/bulk.db" "select count(*), max(c.started_us + g.t_us) -
+    min(c.started_us + g.t_us), (select sum(verdict = 'pass') from cases)
+    from segments g join cases c on c.id = g.case_id" > "$T/bulk"
+read -r nseg us npass < "$T/bulk"
+awk -v n="$nseg" -v us="$us" -v p="$npass" 'BEGIN {
+	printf "relay: 100 MB (100 cases of 1 MB at once, %d passed) relayed as %d segments in %.2f s: %.0f segments/s, %.0f MB/s\n",
+	    p, n, us / 1e6, n / (us / 1e6), 100 / (us / 1e6) }'

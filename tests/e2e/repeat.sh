@@ -14,6 +14,8 @@ check "20 repetitions of the catalogue all pass (exit $rc)" [ "$rc" -eq 0 ]
 nsc=$(cat etc/scenarios/*.ini | grep -c '^\[')
 eq "20 x scenarios x 2 families cases stored" "$DB" "select count(*) from cases" "$((nsc * 40))"
 eq "no case failed" "$DB" "select count(*) from v_failure" 0
+sqlite3 "$DB" "select '# flaky: ' || scenario || ' ' || family || ', ' || n_signatures
+    || ' signatures' from v_stability where stability = 'flaky'"
 eq "every scenario and family has one signature over the 20 repetitions" "$DB" \
     "select count(*) from v_stability where stability = 'flaky'" 0
 finish

@@ -526,8 +526,13 @@ written_packets_carry_true_lengths_and_checksums(void **state)
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
-	assert_int_equal(n, 24 + 16 + 20 + 20 + 100);
-	ip = buf + 24 + 16;
+	/* pcapng: section header 48 bytes, interface 24, then the packet's
+	 * block: 28 bytes before its data, 140 bytes of it, 4 after. */
+	assert_int_equal(n, 48 + 24 + 28 + 140 + 4);
+	assert_int_equal(buf[0], 0x0a);
+	assert_int_equal(buf[48], 1);		/* interface description */
+	assert_int_equal(buf[72], 6);		/* enhanced packet */
+	ip = buf + 48 + 24 + 28;
 	assert_int_equal(ip[2] << 8 | ip[3], 140);	/* IP total length */
 	assert_int_equal(verify_sum(0, ip, 20), 0xffff);
 	sum = verify_sum(0, ip + 12, 8) + 6 + 120;	/* pseudo-header */
@@ -535,6 +540,36 @@ written_packets_carry_true_lengths_and_checksums(void **state)
 	assert_int_equal(ip[20 + 13], TCPF_PSH | TCPF_ACK);
 	assert_int_equal((uint32_t)(ip[24] << 24 | ip[25] << 16 | ip[26] << 8 |
 	    ip[27]), PCAPFILE_ISN_CLIENT + 1);
+}
+
+/* What the relay did with a segment is its packet comment (pcapng option
+ * opt_comment); a segment it passed has none. */
+static void
+relay_marks_are_packet_comments(void **state)
+{
+	static const char held[] = "teardownd relay: held 51.3 ms, then released";
+	struct segment g[2] = { fourway[3], fourway[4] };
+	struct sockaddr_storage a, b;
+	uint8_t buf[1024];
+	FILE *fp = tmpfile();
+	size_t n;
+
+	g[0].mark = MARK_PASSED;
+	g[1].mark = MARK_HELD;
+	g[1].held_us = 51300;
+	end_addr(&c4, &a);
+	end_addr(&s4, &b);
+	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	    (struct sockaddr *)&b, 0, g, 2), 0);
+	rewind(fp);
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	assert_non_null(memmem(buf, n, held, sizeof(held) - 1));
+	assert_null(memmem(buf, n, "passed", 6));
+	/* The second block: 28 + 140 (the first) after the headers, then its
+	 * 28-byte head and 40 bytes of data; then option 1, its length. */
+	assert_int_equal(buf[72 + 172 + 28 + 40], 1);
+	assert_int_equal(buf[72 + 172 + 28 + 40 + 2], sizeof(held) - 1);
 }
 
 int
@@ -554,6 +589,7 @@ main(void)
 		cmocka_unit_test(addresses_parse_as_the_store_writes_them),
 		cmocka_unit_test(a_written_pcap_file_reads_back_as_the_same_segments),
 		cmocka_unit_test(written_packets_carry_true_lengths_and_checksums),
+		cmocka_unit_test(relay_marks_are_packet_comments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
