@@ -50,7 +50,8 @@ opt_put(uint8_t *buf, size_t *off, uint16_t code, const void *value,
 {
 	memcpy(buf + *off, &code, 2);
 	memcpy(buf + *off + 2, &len, 2);
-	memcpy(buf + *off + 4, value, len);
+	if (len > 0)
+		memcpy(buf + *off + 4, value, len);
 	memset(buf + *off + 4 + len, 0, (4 - len % 4) % 4);
 	*off += 4 + ((len + 3u) & ~3u);
 }
