@@ -1,6 +1,8 @@
-/* capture.h: the wire, seen with libpcap on the loopback device. The
- * runner opens one capture for a run; each case registers its 4-tuple and
- * gets its segments, with relative sequence numbers, in its case_result. */
+/* capture.h: the wire, seen with libpcap on the loopback device, or fed
+ * by the relay for relay cases (capture_new, capture_feed_mark). The
+ * runner opens one capture for a run (and each relay has its own); each
+ * case registers its 4-tuple and gets its segments, with relative
+ * sequence numbers, in its case_result. */
 #ifndef TEARDOWND_CAPTURE_H
 #define TEARDOWND_CAPTURE_H
 

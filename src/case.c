@@ -143,6 +143,7 @@ struct tcase {
 	struct event *ev_io;			/* pend.fd */
 	struct event *ev_accept;		/* implicit accepts on the listener */
 	struct event *ev_tick;			/* pend's tick or instant, the limit */
+	struct event *ev_wake;			/* the relay held one of its segments */
 	struct event *ev_deadline;		/* the case deadline */
 	case_done_fn done;
 	void *done_arg;
@@ -406,8 +407,11 @@ case_register(struct tcase *tc, int k)
 	struct capture *cap = case_capture(tc);
 
 	if (on_relay(tc) && relay_add(tc->rs->relay, &c->addr.sa,
-	    &tc->end[0].addr.sa, &tc->res, k) == -1)
-		log_warn("%s: the relay does not know this case", tc->sc->name);
+	    &tc->end[0].addr.sa, &tc->res, k) == -1) {
+		log_warn("%s: the relay does not know this case: its wire is not "
+		    "observed", tc->sc->name);
+		cap = NULL;			/* its segments pass as strangers */
+	}
 	if (cap != NULL && capture_add(cap, &c->addr.sa, &tc->end[0].addr.sa,
 	    &tc->res, k) == -1)
 		log_warn("%s: the wire of this case is not observed",
@@ -715,7 +719,8 @@ case_on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* The pending step's fd is ready. */
+/* The pending step's fd is ready, or (ev_wake) the relay held a segment
+ * of the case: re-run the step. */
 static void
 case_on_io(evutil_socket_t fd, short what, void *arg)
 {
@@ -775,6 +780,7 @@ case_alloc(struct case_env *env, const struct scenario *sc)
 	tc->ev_tick = evtimer_new(env->base, case_on_tick, tc);
 	tc->ev_deadline = evtimer_new(env->base, case_on_deadline, tc);
 	tc->ev_io = event_new(env->base, -1, 0, case_on_io, tc);
+	tc->ev_wake = event_new(env->base, -1, 0, case_on_io, tc);
 	tc->sc = sc;
 	tc->env = env;
 	for (i = 0; tc->end != NULL && i < tc->nend; i++) {
@@ -782,7 +788,7 @@ case_alloc(struct case_env *env, const struct scenario *sc)
 		tc->end[i].last = -1;
 	}
 	if (tc->end == NULL || tc->res.res == NULL || tc->ev_tick == NULL ||
-	    tc->ev_deadline == NULL || tc->ev_io == NULL) {
+	    tc->ev_deadline == NULL || tc->ev_io == NULL || tc->ev_wake == NULL) {
 		case_free(tc);
 		return NULL;
 	}
@@ -822,7 +828,7 @@ case_arm(struct tcase *tc)
 
 	evtimer_add(tc->ev_deadline, &tv);
 	what = "relay";
-	if (on_relay(tc) && relay_case(tc->rs->relay, &tc->res, tc->ev_tick) == -1)
+	if (on_relay(tc) && relay_case(tc->rs->relay, &tc->res, tc->ev_wake) == -1)
 		goto fail;
 	if (case_connect(tc, &what) == -1)
 		goto fail;
@@ -1949,6 +1955,8 @@ case_free(struct tcase *tc)
 		event_free(tc->ev_deadline);
 	if (tc->ev_io != NULL)
 		event_free(tc->ev_io);
+	if (tc->ev_wake != NULL)
+		event_free(tc->ev_wake);
 	free(tc->end);
 	free(tc->res.res);
 	free(tc->res.seg);

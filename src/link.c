@@ -41,6 +41,7 @@
 /* One side's namespace and the thread that lives in it. */
 struct nside {
 	enum side side;				/* SIDE_CLIENT or SIDE_SERVER */
+	int index;				/* the link's number: its addresses */
 	pthread_t thread;
 	int started;				/* thread is running */
 	pthread_mutex_t mu;			/* guards the fields below */
@@ -145,14 +146,23 @@ rtnl_addr(int fd, int ifindex, int af, const void *addr, int prefix)
 	return rtnl_talk(fd, &q.nh);
 }
 
-/* Side's address of family af into a (4 or 16 bytes). */
+/* Side's address of family af on link number index into a (4 or 16
+ * bytes): 192.0.2.(2 index + 1) for the clients, the next for the
+ * servers; 2001:db8::(2 index + 1) and the next. */
 static void
-side_ip(enum side side, int af, void *a)
+side_ip(int index, enum side side, int af, void *a)
 {
-	static const char *const v4[2] = { "192.0.2.1", "192.0.2.2" };
-	static const char *const v6[2] = { "2001:db8::1", "2001:db8::2" };
+	unsigned host = 2u * (unsigned)index + 1 + (side == SIDE_SERVER);
+	uint8_t *b = a;
 
-	inet_pton(af, af == AF_INET ? v4[side] : v6[side], a);
+	memset(a, 0, af == AF_INET ? 4 : 16);
+	if (af == AF_INET) {
+		inet_pton(AF_INET, "192.0.2.0", a);
+		b[3] = (uint8_t)host;
+	} else {
+		inet_pton(AF_INET6, "2001:db8::", a);
+		b[15] = (uint8_t)host;
+	}
 }
 
 /* Brings lo and the TUN device up and addresses the device. */
@@ -166,8 +176,8 @@ ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 		snprintf(why, len, "rtnetlink: %s", strerror(errno));
 		return -1;
 	}
-	side_ip(ns->side, AF_INET, a4);
-	side_ip(ns->side, AF_INET6, a6);
+	side_ip(ns->index, ns->side, AF_INET, a4);
+	side_ip(ns->index, ns->side, AF_INET6, a6);
 	rc = rtnl_up(fd, (int)if_nametoindex("lo"));
 	rc = rc == -1 ? -1 : rtnl_up(fd, ifindex);
 	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
@@ -197,7 +207,12 @@ ns_tun(struct nside *ns, char *why, size_t len)
 		snprintf(why, len, "%s: TUNSETIFF: %s", TUN_DEV, strerror(errno));
 		return -1;
 	}
-	return (int)if_nametoindex(TUN_NAME);
+	if ((ifr.ifr_ifindex = (int)if_nametoindex(TUN_NAME)) == 0) {
+		snprintf(why, len, "%s: no device %s: %s", TUN_DEV, TUN_NAME,
+		    strerror(errno));
+		return -1;
+	}
+	return ifr.ifr_ifindex;
 }
 
 /* Writes the sysctls of ns->copy that this namespace has a file of its
@@ -269,7 +284,7 @@ ns_setup(struct nside *ns, char *why, size_t len)
 		    strerror(errno));
 		return -1;
 	}
-	if ((ifindex = ns_tun(ns, why, len)) <= 0 ||
+	if ((ifindex = ns_tun(ns, why, len)) == -1 ||
 	    ns_net(ns, ifindex, why, len) == -1 ||
 	    ns_sysctls(ns, why, len) == -1)
 		return -1;
@@ -330,7 +345,7 @@ ns_start(struct nside *ns, char *why, size_t len)
 
 /* Makes both namespaces. */
 struct link *
-link_open(const struct sysctl_value *copy, size_t n,
+link_open(int index, const struct sysctl_value *copy, size_t n,
     const struct sc_sysctl *over, int nover, char *why, size_t len)
 {
 	struct link *l;
@@ -342,6 +357,7 @@ link_open(const struct sysctl_value *copy, size_t n,
 	}
 	for (k = 0; k < 2; k++) {
 		l->s[k].side = (enum side)k;
+		l->s[k].index = index;
 		l->s[k].tun = -1;
 		l->s[k].copy = copy;
 		l->s[k].ncopy = n;
@@ -391,10 +407,10 @@ link_addr(const struct link *l, enum side side, int af,
 	memset(ss, 0, sizeof(*ss));
 	ss->ss_family = (sa_family_t)af;
 	if (af == AF_INET) {
-		side_ip(side, af, &((struct sockaddr_in *)ss)->sin_addr);
+		side_ip(l->s[side].index, side, af, &((struct sockaddr_in *)ss)->sin_addr);
 		return sizeof(struct sockaddr_in);
 	}
-	side_ip(side, af, &((struct sockaddr_in6 *)ss)->sin6_addr);
+	side_ip(l->s[side].index, side, af, &((struct sockaddr_in6 *)ss)->sin6_addr);
 	return sizeof(struct sockaddr_in6);
 }
 

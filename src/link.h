@@ -1,8 +1,9 @@
-/* link.h: the relay link's network namespaces: one for the client ends,
+/* link.h: the relay link's namespaces: one for the client ends,
  * one for the server ends, each with a TUN device ("td0") whose packets
  * teardownd forwards (src/relay.c). Addresses come from the documentation
- * ranges: 192.0.2.1 and 2001:db8::1 for the clients, 192.0.2.2 and
- * 2001:db8::2 for the servers.
+ * ranges, a pair per link: link k has 192.0.2.(2k+1) and 2001:db8::(2k+1)
+ * for the clients, 192.0.2.(2k+2) and 2001:db8::(2k+2) for the servers,
+ * so no two links share a 4-tuple (the transitions match by it).
  *
  * Making a namespace, and entering one, takes CAP_SYS_ADMIN, which
  * teardownd gives up once isolated (run_isolate). So both namespaces are
@@ -18,19 +19,22 @@
 
 #include "scenario.h"
 
+#define LINK_MAX	31		/* links a process makes, at most */
+
 struct link;
 struct probe;
 struct sockaddr_storage;
 struct sysctl_value;
 
-/* Makes both namespaces from the calling thread's one, with lo and the
+/* Makes both namespaces of link number index (0 .. LINK_MAX - 1) from the
+ * calling thread's one, with lo and the
  * TUN device up and addressed (IPv6 without duplicate address detection),
  * copy's sysctls written there (those with a file of their own there),
  * net.ipv4.tcp_no_metrics_save = 1, then the nover sysctls of over, each
  * in its side's namespace. NULL with a one-line reason in why when it
  * cannot (no /dev/net/tun, no permission, no namespaces, a sysctl that is
  * not per-namespace or refuses its value). */
-struct link *link_open(const struct sysctl_value *copy, size_t n,
+struct link *link_open(int index, const struct sysctl_value *copy, size_t n,
     const struct sc_sysctl *over, int nover, char *why, size_t len);
 /* A non-blocking TCP socket of family af in side's namespace
  * (SIDE_CLIENT or SIDE_SERVER), or -1 with errno. */

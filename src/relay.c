@@ -111,7 +111,10 @@ flow_track(struct rflow *fl, enum side from, const struct frame *f)
 
 	if (f->flags & TCPF_RST)
 		return;
-	if (!fl->known[from] || seq_after(end, fl->nxt[from]))
+	/* A SYN starts the sequence space again (a reconnect from the same
+	 * port reuses the flow). */
+	if (!fl->known[from] || (f->flags & TCPF_SYN) ||
+	    seq_after(end, fl->nxt[from]))
 		fl->nxt[from] = end;
 	fl->known[from] = 1;
 	fl->win[from] = f->win;
@@ -289,8 +292,9 @@ relay_packet(struct relay *r, enum side from, size_t len)
 	if ((act == RELAY_HOLD || act == RELAY_DELAY || act == RELAY_DUP) &&
 	    keep(fl->rc, dir, r->buf, len, act == RELAY_HOLD ? MARK_HELD :
 	    act == RELAY_DELAY ? MARK_DELAYED : MARK_DUPLICATE, due) == -1) {
-		log_warnx("relay: out of memory keeping a packet: dropped");
-		act = RELAY_DROP;
+		log_warnx("relay: out of memory keeping a packet: %s",
+		    act == RELAY_DUP ? "not copied" : "dropped");
+		act = act == RELAY_DUP ? RELAY_PASS : RELAY_DROP;
 	}
 	if (act == RELAY_HOLD || act == RELAY_DUP) {
 		if (fl->rc->wake != NULL)
@@ -566,6 +570,7 @@ relay_inject(struct relay *r, struct case_result *res,
 	uint8_t pkt[CRAFT_MAX];
 	struct rflow *fl;
 	struct craft c;
+	struct frame f;
 	size_t len;
 	int64_t us;
 	int rc2;
@@ -583,6 +588,8 @@ relay_inject(struct relay *r, struct case_result *res,
 	c.ack = fl->nxt[!spec->from] + (uint32_t)spec->ack_off;
 	c.win = spec->win >= 0 ? (uint16_t)spec->win : fl->win[spec->from];
 	len = craft_segment(&c, pkt);
+	if (capture_parse(DLT_RAW, pkt, len, &f) == 0)
+		flow_track(fl, spec->from, &f);	/* a FIN or SYN counts */
 	us = clock_wall_us();
 	rc2 = relay_send(r, spec->from, pkt, len);
 	capture_feed_mark(r->cap, DLT_RAW, pkt, len, us, MARK_INJECTED, -1);

@@ -62,8 +62,8 @@ int relay_add(struct relay *r, const struct sockaddr *client,
  * the wire is quiet: before a relay step acts (so it sees everything the
  * ends sent before it), and before a case's segments are taken. */
 void relay_drain(struct relay *r);
-/* The case ends: the packets it still holds go to the capture marked
- * unreleased, and are dropped. */
+/* The case ends: the packets it still keeps (held, delayed) go to the
+ * capture marked unreleased, and are dropped. */
 void relay_settle(struct relay *r, struct case_result *res);
 /* Unregisters res: its rules go, its held packets are dropped. */
 void relay_remove(struct relay *r, struct case_result *res);

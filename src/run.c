@@ -48,14 +48,12 @@ have_cap(int cap)
 	return (c[cap / 32].effective & ((uint32_t)1 << (cap % 32))) != 0;
 }
 
-#define MAX_LINKS	32		/* relay links a process makes, at most */
-
 /* The relay links, made once by run_isolate: the default one, and one per
  * set of sysctls a relay scenario asks for (its netkey); a process runs
  * its cases from one place. */
-static struct plan_link links[MAX_LINKS];
-static char link_key[MAX_LINKS][sizeof(((struct scenario *)0)->netkey)];
-static char link_why[MAX_LINKS][256];
+static struct plan_link links[LINK_MAX];
+static char link_key[LINK_MAX][sizeof(((struct scenario *)0)->netkey)];
+static char link_why[LINK_MAX][256];
 static size_t nlinks;
 
 /* Makes the namespaces of a relay link for sc's sysctls (NULL: none),
@@ -69,15 +67,15 @@ run_link_add(const struct run_info *ri, const struct scenario *sc)
 	for (i = 0; i < nlinks; i++)
 		if (strcmp(link_key[i], key) == 0)
 			return;
-	if (nlinks == MAX_LINKS) {
+	if (nlinks == LINK_MAX) {
 		log_warnx("%s: more than %d sets of sysctls on the relay link; its "
-		    "cases will be skipped", sc->name, MAX_LINKS - 1);
+		    "cases will be skipped", sc->name, LINK_MAX - 1);
 		return;
 	}
 	snprintf(link_key[nlinks], sizeof(link_key[0]), "%s", key);
 	links[nlinks].key = link_key[nlinks];
 	links[nlinks].why = link_why[nlinks];
-	links[nlinks].link = link_open(ri->sysctl, ri->nsysctl,
+	links[nlinks].link = link_open((int)nlinks, ri->sysctl, ri->nsysctl,
 	    sc != NULL ? sc->sysctl : NULL, sc != NULL ? sc->nsysctl : 0,
 	    link_why[nlinks], sizeof(link_why[0]));
 	nlinks++;

@@ -306,8 +306,12 @@ runner_trans(struct runner *rn)
 
 	for (i = 0; extra != NULL && i < rn->env.nrelays; i++)
 		if (rn->env.relays[i].relay != NULL) {
-			extra[n++] = link_cookie(rn->env.relays[i].link, SIDE_CLIENT);
-			extra[n++] = link_cookie(rn->env.relays[i].link, SIDE_SERVER);
+			if ((extra[n] = link_cookie(rn->env.relays[i].link,
+			    SIDE_CLIENT)) != 0)
+				n++;
+			if ((extra[n] = link_cookie(rn->env.relays[i].link,
+			    SIDE_SERVER)) != 0)
+				n++;
 		}
 	rn->env.trans = trans_open(rn->env.base, extra, n, why, sizeof(why));
 	free(extra);
@@ -331,8 +335,8 @@ plan_needs(const struct runner_plan *p, unsigned need)
 }
 
 /* The relay slot of the plan's scenarios whose sysctls are key: found,
- * or added with the link made for them and its relay; NULL without
- * memory. Why a slot has no relay is said once. */
+ * or added with the link made for them and its relay (env.relays has room
+ * for one per relay scenario). Why a slot has no relay is said once. */
 static struct relay_slot *
 relay_slot(struct runner *rn, const char *key)
 {
@@ -352,7 +356,8 @@ relay_slot(struct runner *rn, const char *key)
 	rs->key = key;
 	if (pl == NULL)
 		snprintf(why, sizeof(why), "its namespaces were not made when "
-		    "teardownd started (restart it to run them)");
+		    "teardownd started: it makes them for the scenarios it has then, "
+		    "for %d sets of sysctls at most", LINK_MAX - 1);
 	else if (pl->link == NULL)
 		snprintf(why, sizeof(why), "%s", pl->why);
 	else if ((rs->relay = relay_open(rn->env.base, pl->link, why,

@@ -171,7 +171,7 @@ struct scenario {
 	enum link_kind link;			/* link = lo | relay */
 	int nsysctl;				/* sysctl = END NAME VALUE lines */
 	struct sc_sysctl sysctl[MAX_SC_SYSCTLS];	/* sorted by side, then name */
-	char netkey[MAX_SC_SYSCTLS * 132];	/* they as one line; "" for none */
+	char netkey[MAX_SC_SYSCTLS * 140];	/* they as one line; "" for none */
 	int npairs;				/* client/server pairs: the highest named */
 	int listener;				/* the listener is an end: named in a step */
 	unsigned step_connect;			/* bit k-1: client k connects in a step */
@@ -275,7 +275,7 @@ enum seg_mark {
 	MARK_PASSED,				/* forwarded at once */
 	MARK_HELD,				/* held, then delivered by a release */
 	MARK_DROPPED,				/* dropped by a rule */
-	MARK_UNRELEASED,			/* held, and still held when the case ended */
+	MARK_UNRELEASED,			/* kept (held, delayed) when the case ended */
 	MARK_DUPLICATE,				/* a copy the relay kept, then delivered */
 	MARK_DELAYED,				/* delivered after a delay */
 	MARK_INJECTED,				/* made by the relay */

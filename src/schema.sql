@@ -1337,8 +1337,8 @@ ALTER TABLE cases ADD COLUMN link TEXT CHECK (link IN ('lo', 'relay'));
 
 -- What the relay did with a segment of a relay case: 'passed' (forwarded
 -- at once), 'held' (kept, then delivered by a release), 'dropped' (by a
--- rule: never forwarded), 'unreleased' (held, and still held when the
--- case ended: never delivered), 'duplicate' (a copy of a passed segment,
+-- rule: never forwarded), 'unreleased' (held or delayed, and still kept
+-- when the case ended: never delivered), 'duplicate' (a copy of a passed segment,
 -- kept, then delivered by a release), 'delayed' (delivered after a
 -- delay) or 'injected' (made by the relay). NULL for segments captured by
 -- libpcap on lo. A relay case's t_us is when the relay delivered the

@@ -7,7 +7,7 @@
 #include <linux/types.h>
 
 #define TRANS_RING_BYTES	(1 << 20)	/* the ring buffer: ~20,000 records */
-#define TRANS_NETNS		64		/* namespaces observed, at most */
+#define TRANS_NETNS		64		/* namespaces observed: the run's, 2 per link */
 
 /* One call of the sock:inet_sock_set_state tracepoint. */
 struct trans_event {

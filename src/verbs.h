@@ -117,7 +117,7 @@ X(DROP, "drop", VF_RELAY | VF_INSTANT, 2, 3, "a direction, flags and a count", \
   "segments (the next N of them, or all)") \
 X(RELEASE, "release", VF_RELAY, 0, 3, "together, or 'within' and a duration", \
   args_relay_release, act_relay_release, "relay release [together] [within D]: " \
-  "once a segment is held, deliver every held one in the order they were sent; " \
+  "once a segment is held, deliver every held one in the order the relay got them; " \
   "together: once each side has one held, the first of each, back to back " \
   "(waits within 1s unless said); rc is the number delivered") \
 X(DUPLICATE, "duplicate", VF_RELAY | VF_INSTANT, 2, 3, \
@@ -136,7 +136,7 @@ X(INJECT, "inject", VF_RELAY | VF_INSTANT, 2, 8, \
   "the next the sender expects, as the relay delivered them; win defaults to the " \
   "sender's last") \
 X(CLEAR, "clear", VF_RELAY | VF_INSTANT, 0, 0, NULL, args_none, \
-  act_relay_clear, "relay clear: forget the case's hold and drop rules (held " \
-  "segments stay held)")
+  act_relay_clear, "relay clear: forget the case's rules (held and delayed " \
+  "segments stay kept)")
 
 #endif
