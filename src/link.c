@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -120,6 +121,29 @@ rtnl_up(int fd, int ifindex)
 	return rtnl_talk(fd, &q.nh);
 }
 
+/* Gives interface ifindex the noqueue qdisc: a packet an end sends goes
+ * to the TUN device in the sending call, never queued for a later
+ * softirq (pfifo_fast does that when another CPU runs the queue). */
+static int
+rtnl_noqueue(int fd, int ifindex)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+		char attrs[32];
+	} q;
+
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(q.tc));
+	q.nh.nlmsg_type = RTM_NEWQDISC;
+	q.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	q.tc.tcm_family = AF_UNSPEC;
+	q.tc.tcm_ifindex = ifindex;
+	q.tc.tcm_parent = TC_H_ROOT;
+	rta_put((char *)&q, sizeof(q), TCA_KIND, "noqueue", sizeof("noqueue"));
+	return rtnl_talk(fd, &q.nh);
+}
+
 /* Gives interface ifindex address addr/prefix of family af, without
  * duplicate address detection (IPv6). */
 static int
@@ -180,6 +204,7 @@ ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 	side_ip(ns->index, ns->side, AF_INET6, a6);
 	rc = rtnl_up(fd, (int)if_nametoindex("lo"));
 	rc = rc == -1 ? -1 : rtnl_up(fd, ifindex);
+	rc = rc == -1 ? -1 : rtnl_noqueue(fd, ifindex);
 	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
 	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
 	if (rc == -1)
