@@ -325,16 +325,6 @@ relay_read(struct relay *r, enum side from)
 	return i;
 }
 
-/* A TUN device is readable: relay what its namespace sent. */
-static void
-relay_on_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct relay *r = arg;
-
-	relay_read(r, fd == link_tun(r->link, SIDE_CLIENT) ? SIDE_CLIENT :
-	    SIDE_SERVER);
-}
-
 /* Relays what the devices hold, and what the ends answer to it, until
  * neither holds anything (at most DRAIN_ROUNDS passes). */
 void
@@ -345,6 +335,14 @@ relay_drain(struct relay *r)
 	for (i = 0; r != NULL && i < DRAIN_ROUNDS; i++)
 		if (relay_read(r, SIDE_CLIENT) + relay_read(r, SIDE_SERVER) == 0)
 			break;
+}
+
+/* A TUN device is readable: relay what its namespace sent, and the
+ * answers to it (a handshake in one go, not one loop turn per segment). */
+static void
+relay_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	relay_drain(arg);
 }
 
 /* Forwards between the link's devices on base. */
