@@ -474,7 +474,7 @@ daemon_events(struct daemon *d)
 	struct timeval tv;
 	int i;
 
-	if ((d->base = event_base_new()) == NULL)
+	if ((d->base = run_base_new()) == NULL)
 		return -1;
 	d->ev_sched = evtimer_new(d->base, on_schedule, d);
 	d->ev_finish = event_new(d->base, -1, 0, on_finish, d);

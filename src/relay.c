@@ -33,6 +33,7 @@
 #include "log.h"
 #include "relay.h"
 #include "rules.h"
+#include "run.h"
 
 #define RELAY_MTU	65536		/* read buffer: a TUN packet at most */
 #define RELAY_BURST	256		/* packets read per event, at most */
@@ -363,6 +364,8 @@ relay_open(struct event_base *base, struct link *l, char *why, size_t len)
 	for (k = 0; k < 2; k++)
 		if ((r->ev[k] = event_new(base, link_tun(l, (enum side)k),
 		    EV_READ | EV_PERSIST, relay_on_read, r)) == NULL ||
+		    (event_base_get_npriorities(base) > RUN_PRIOS - 1 &&
+		    event_priority_set(r->ev[k], RUN_PRIO_WIRE) == -1) ||
 		    event_add(r->ev[k], NULL) == -1) {
 			snprintf(why, len, "cannot watch the relay's devices");
 			relay_close(r);

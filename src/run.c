@@ -20,7 +20,32 @@
 #include "run.h"
 #include "writer.h"
 
+#include <event2/event.h>
+
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
+
+/* The loop the runs go on: two priorities, the relay's devices first
+ * (RUN_PRIO_WIRE), and at most RUN_DISPATCH callbacks before the loop looks
+ * for new events again, so that thousands of due cases never keep the
+ * relay from forwarding for long. NULL when libevent fails. */
+struct event_base *
+run_base_new(void)
+{
+	struct event_config *cfg;
+	struct event_base *base = NULL;
+
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_set_max_dispatch_interval(cfg, NULL, RUN_DISPATCH,
+	    0) == 0)
+		base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base != NULL && event_base_priority_init(base, RUN_PRIOS) == -1) {
+		event_base_free(base);
+		base = NULL;
+	}
+	return base;
+}
 
 /* Fills ri with this run's identity. */
 void

@@ -54,6 +54,15 @@ struct run {
  * the hash of configuration and catalogue, families, repeat. */
 void run_describe(struct run_info *ri, const struct config *cf,
     const struct catalog *cat);
+#define RUN_PRIOS	2		/* the loop's priorities */
+#define RUN_PRIO_WIRE	0		/* the relay's devices: first */
+#define RUN_DISPATCH	64		/* callbacks between looks for events */
+
+struct event_base;
+
+/* The loop of the runs: see run.c. NULL when libevent fails. */
+struct event_base *run_base_new(void);
+
 /* Moves the process into a private network namespace as cf->isolation
  * asks (once, before any socket: see isolate.h), copying ri's sysctls;
  * writes "netns" or "host" to where (16 bytes). 0, or -1 (logged) when a

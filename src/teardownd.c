@@ -381,7 +381,7 @@ run_once(const struct setup *s)
 	sysctl_settle(strcmp(ri.isolation, "netns") == 0);
 	ri.nsysctl = sysctl_collect(ri.sysctl, sizeof(ri.sysctl) /
 	    sizeof(ri.sysctl[0]));
-	if ((on.base = event_base_new()) == NULL)
+	if ((on.base = run_base_new()) == NULL)
 		fatalx(EXIT_SOFTWARE, "event_base_new failed");
 	sigs[0] = evsignal_new(on.base, SIGINT, once_signal, &on);
 	sigs[1] = evsignal_new(on.base, SIGTERM, once_signal, &on);
