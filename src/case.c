@@ -187,7 +187,7 @@ case_fds(const struct scenario *sc)
 static int
 on_relay(const struct tcase *tc)
 {
-	return tc->sc->link == LINK_RELAY;
+	return tc->res.link == LINK_RELAY;
 }
 
 /* Opens a non-blocking TCP socket of the case's family for an end of
@@ -863,6 +863,7 @@ case_start(struct case_env *env, const struct scenario *sc, enum family fam,
 	tc->tick_us = TICK_MIN_US;
 	tc->io_fd = -1;
 	tc->res.sc = sc;
+	tc->res.link = scenario_link(sc, env->link);
 	tc->res.family = fam;
 	tc->res.rep = rep;
 	tc->res.first_fail = -1;

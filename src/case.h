@@ -32,6 +32,7 @@ struct case_env {
 	struct capture *cap;			/* the wire, or NULL: not observed */
 	struct trans *trans;			/* transitions, or NULL: not observed */
 	struct workers *workers;		/* for the calls that may block */
+	enum link_kind link;			/* of scenarios without a link key */
 	struct relay_slot *relays;		/* one per relay link the plan uses */
 	size_t nrelays;
 	int fds;				/* sockets the cases hold now */

@@ -994,6 +994,7 @@ link_parse(struct cparse *cp, const char *value)
 	for (k = 0; k < LINK__COUNT; k++)
 		if (strcmp(value, link_name((enum link_kind)k)) == 0) {
 			cp->sc.link = (enum link_kind)k;
+			cp->sc.link_set = 1;
 			return;
 		}
 	CERR(cp, "link needs lo or relay, got '%s'", value);

@@ -20,7 +20,8 @@ enum ctype {
 	T_FAMILIES,				/* ipv4 and/or ipv6 */
 	T_INT,					/* a whole number in min..max */
 	T_DURATION,				/* a duration in min..max us */
-	T_ISOLATION				/* auto, netns or host */
+	T_ISOLATION,				/* auto, netns or host */
+	T_LINK					/* lo or relay */
 };
 
 /* The keys of [teardownd]. */
@@ -40,6 +41,7 @@ static const struct ckey {
 	{ "interval", T_DURATION, offsetof(struct config, interval_us),
 	    US(60), US(30 * 86400) },
 	{ "isolation", T_ISOLATION, offsetof(struct config, isolation), 0, 0 },
+	{ "link", T_LINK, offsetof(struct config, link), 0, 0 },
 	{ "prometheus_textfile", T_PATH_OPT,
 	    offsetof(struct config, prometheus_textfile), 0, 0 },
 };
@@ -182,6 +184,20 @@ set_isolation(struct cfparse *p, const struct ckey *k, int *dst, const char *val
 	CERR(p, "%s needs auto, netns or host, got '%s'", k->name, value);
 }
 
+/* The link of scenarios without a link key: lo or relay. */
+static void
+set_link(struct cfparse *p, const struct ckey *k, int *dst, const char *value)
+{
+	int i;
+
+	for (i = 0; i < LINK__COUNT; i++)
+		if (strcmp(value, link_name((enum link_kind)i)) == 0) {
+			*dst = i;
+			return;
+		}
+	CERR(p, "%s needs lo or relay, got '%s'", k->name, value);
+}
+
 /* Stores a value into the field k names. */
 static void
 set_value(struct cfparse *p, const struct ckey *k, const char *value)
@@ -204,6 +220,9 @@ set_value(struct cfparse *p, const struct ckey *k, const char *value)
 		break;
 	case T_ISOLATION:
 		set_isolation(p, k, (int *)(void *)field, value);
+		break;
+	case T_LINK:
+		set_link(p, k, (int *)(void *)field, value);
 		break;
 	}
 }
@@ -229,7 +248,7 @@ cf_key(struct parse_ini *ini, const char *name, const char *value)
 			break;
 	if (i == NCKEYS) {
 		CERR(p, "unknown key '%s' (database, scenarios, families, "
-		    "repeat, concurrency, case_timeout, interval, isolation, "
+		    "repeat, concurrency, case_timeout, interval, isolation, link, "
 		    "prometheus_textfile)", name);
 		return;
 	}

@@ -21,6 +21,7 @@ struct config {
 	int concurrency;			/* 0 = auto (sized to the fd limit), range 0..4096 */
 	int64_t case_timeout_us;		/* default 30 s, range 1s..10m */
 	int isolation;				/* enum isolate_mode, default auto */
+	int link;				/* enum link_kind of scenarios without one, default lo */
 	int64_t interval_us;			/* daemon schedule, default 6h, range 1m..30d */
 	char prometheus_textfile[4096];		/* written after each run; "" = none */
 	int no_capture;				/* 1: do not observe the wire (--no-capture) */

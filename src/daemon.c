@@ -276,7 +276,7 @@ run_begin(struct daemon *d)
 	    .families = s->cf.families, .repeat = s->cf.repeat,
 	    .concurrency = s->cf.concurrency,
 	    .case_timeout_us = s->cf.case_timeout_us,
-	    .no_capture = s->cf.no_capture };
+	    .no_capture = s->cf.no_capture, .link = (enum link_kind)s->cf.link };
 	struct run_info ri;
 
 	run_describe(&ri, &s->cf, &s->cat);

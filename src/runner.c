@@ -383,14 +383,17 @@ relay_slot(struct runner *rn, const char *key)
 static int
 runner_relay(struct runner *rn)
 {
-	size_t i, n = plan_needs(&rn->plan, NEED_RELAY);
+	size_t i, n = 0;
 
+	for (i = 0; i < rn->plan.nsc; i++)
+		n += scenario_link(rn->plan.sc[i], rn->plan.link) == LINK_RELAY;
 	if (n == 0)
 		return 0;
 	if ((rn->env.relays = calloc(n, sizeof(*rn->env.relays))) == NULL)
 		return -1;
+	rn->env.link = rn->plan.link;
 	for (i = 0; i < rn->plan.nsc; i++)
-		if (rn->plan.sc[i]->needs & NEED_RELAY)
+		if (scenario_link(rn->plan.sc[i], rn->plan.link) == LINK_RELAY)
 			relay_slot(rn, rn->plan.sc[i]->netkey);
 	return 0;
 }

@@ -28,6 +28,7 @@ struct runner_plan {
 	int concurrency;			/* cases at once; 0 = the default */
 	int64_t case_timeout_us;		/* deadline of a case without its own */
 	int no_capture;				/* 1: do not observe the wire */
+	enum link_kind link;			/* of scenarios without a link key */
 	const struct plan_link *links;		/* the relay links (run_start sets them) */
 	size_t nlinks;
 };

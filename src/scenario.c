@@ -165,6 +165,13 @@ link_name(enum link_kind l)
 	return table_name(names, NITEMS(names), l);
 }
 
+/* The link sc's cases run on. */
+enum link_kind
+scenario_link(const struct scenario *sc, enum link_kind dflt)
+{
+	return sc->link_set ? sc->link : dflt;
+}
+
 /* The value of field f in o; -1 when o has none. */
 long
 info_value(const struct end_obs *o, enum info_field f)

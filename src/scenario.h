@@ -169,6 +169,7 @@ struct scenario {
 	int line;				/* line of its [section] header */
 	int64_t timeout_us;			/* case deadline; 0 = the configured default */
 	enum link_kind link;			/* link = lo | relay */
+	int link_set;				/* the link key was given (else the run's default) */
 	int nsysctl;				/* sysctl = END NAME VALUE lines */
 	struct sc_sysctl sysctl[MAX_SC_SYSCTLS];	/* sorted by side, then name */
 	char netkey[MAX_SC_SYSCTLS * 140];	/* they as one line; "" for none */
@@ -339,6 +340,7 @@ struct case_result {
 	int trans_lost;				/* a transition could not be kept */
 	void *trans_ctx;			/* the trans's, while registered */
 	void *relay_ctx;			/* the relay's, while registered */
+	enum link_kind link;			/* where it ran: its link, or the run's default */
 };
 
 /* Name tables; each returns "?" for a value out of range. */
@@ -354,6 +356,8 @@ const char *verdict_name(enum verdict v);
 const char *family_name(enum family f);
 const char *mark_name(enum seg_mark m);		/* "passed"; NULL for MARK_NONE */
 const char *link_name(enum link_kind l);	/* "lo", "relay" */
+/* The link sc's cases run on: its link key, else the run's default. */
+enum link_kind scenario_link(const struct scenario *sc, enum link_kind dflt);
 
 const char *info_name(enum info_field f);	/* "total_retrans" */
 const char *op_name(enum cmp_op op);		/* ">=" */

@@ -1034,7 +1034,7 @@ bind_case(sqlite3_stmt *s, int64_t run_id, const struct case_result *cr)
 	    "not_observed");
 	bad |= bind_str(s, ":transitions", cr->trans == TRANS_OBSERVED ?
 	    "observed" : "not_observed");
-	bad |= bind_str(s, ":link", link_name(cr->sc->link));
+	bad |= bind_str(s, ":link", link_name(cr->link));
 	return bad;
 }
 

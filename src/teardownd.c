@@ -36,6 +36,7 @@ struct opts {
 	const char *only;			/* --only a,b,c */
 	const char *family;			/* --family ipv4|ipv6|all */
 	const char *isolation;			/* --isolation auto|netns|host */
+	const char *link;			/* --link lo|relay */
 	int repeat;				/* --repeat N, 0 = config */
 	int concurrency;			/* --concurrency N, -1 = config */
 	int64_t interval_us;			/* --interval D, 0 = config */
@@ -59,6 +60,7 @@ usage(FILE *f)
 	    "usage: teardownd [-nvV] [-c FILE] [--once] [--db PATH] [--scenarios PATH]\n"
 	    "                 [--only NAME,...] [--family ipv4|ipv6|all] [--repeat N]\n"
 	    "                 [--concurrency N] [--isolation auto|netns|host]\n"
+	    "                 [--link lo|relay]\n"
 	    "                 [--interval DURATION] [--no-capture]\n"
 	    "       teardownd --verbs\n");
 }
@@ -121,6 +123,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "concurrency", required_argument, NULL, 'j' },
 		{ "isolation", required_argument, NULL, 'i' },
+		{ "link", required_argument, NULL, 'L' },
 		{ "interval", required_argument, NULL, 'I' },
 		{ "no-capture", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
@@ -142,6 +145,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 'O': o->only = optarg; break;
 		case 'f': o->family = optarg; break;
 		case 'i': o->isolation = optarg; break;
+		case 'L': o->link = optarg; break;
 		case 'I': o->interval_us = opt_interval(optarg); break;
 		case 'P': o->no_capture = 1; break;
 		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000); break;
@@ -172,6 +176,16 @@ opts_apply(const struct opts *o, struct config *cf, FILE *errs)
 	if (o->concurrency > 0)
 		cf->concurrency = o->concurrency;
 	cf->no_capture |= o->no_capture;
+	if (o->link != NULL) {
+		for (cf->link = 0; cf->link < LINK__COUNT; cf->link++)
+			if (strcmp(o->link, link_name((enum link_kind)cf->link)) == 0)
+				break;
+		if (cf->link == LINK__COUNT) {
+			fprintf(errs, "teardownd: --link: '%s' is not lo or relay\n",
+			    o->link);
+			return EXIT_USAGE;
+		}
+	}
 	if (o->isolation == NULL)
 		return 0;
 	for (cf->isolation = 0; cf->isolation < ISOLATE__COUNT; cf->isolation++)
@@ -361,7 +375,7 @@ run_once(const struct setup *s)
 	struct runner_plan plan = { .sc = s->sc, .nsc = s->nsc,
 	    .families = cf->families, .repeat = cf->repeat,
 	    .concurrency = cf->concurrency, .case_timeout_us = cf->case_timeout_us,
-	    .no_capture = cf->no_capture };
+	    .no_capture = cf->no_capture, .link = (enum link_kind)cf->link };
 	struct once on = { 0 };
 	struct store *st;
 	struct run_info ri;

@@ -106,6 +106,26 @@ else
 	echo "ok - # skip the pcap checks: no tshark"
 fi
 
+# --link relay: the scenarios that do not name a link run on the relay
+# link, and each case says where it ran; the others keep theirs.
+"$TD" --once --link relay --db "$T/k.db" --only four-way-close,simultaneous-close \
+    > /dev/null 2>&1
+rc=$?
+check "--link relay: four-way-close passes on the relay link too (exit $rc)" [ "$rc" -eq 0 ]
+eq "... every case stores the relay link" "$T/k.db" \
+    "select group_concat(distinct link) from cases" relay
+eq "... with the relay's addresses" "$T/k.db" \
+    "select count(*) from cases where client_addr like '192.0.2.%' or client_addr like '[2001:db8::%'" 4
+"$TD" --once --link lo --db "$T/k2.db" --only four-way-close,simultaneous-close \
+    > /dev/null 2>&1
+eq "--link lo: a scenario that names the relay keeps it" "$T/k2.db" \
+    "select group_concat(scenario || ' ' || link, ', ') from (select distinct scenario, link
+     from cases order by scenario)" "four-way-close lo, simultaneous-close relay"
+"$TD" --once --link veth --db "$T/k3.db" > "$T/k3.out" 2>&1
+rc=$?
+check "--link veth: a usage error, one line (exit $rc)" [ "$rc" -eq 64 ] &&
+    [ "$(cat "$T/k3.out")" = "teardownd: --link: 'veth' is not lo or relay" ]
+
 # A release with nothing held fails, saying so.
 cat > "$T/none.ini" <<'EOF'
 [relay-nothing]

@@ -97,6 +97,8 @@ every_key_is_read(void **state)
 	    "concurrency  = 4096\n"
 	    "case_timeout = 1.5s\n"
 	    "interval     = 30d\n"
+	    "isolation    = host\n"
+	    "link         = relay\n"
 	    "prometheus_textfile = prom/teardownd.prom\n", path, sizeof(path));
 	assert_int_equal(load(&cf, path, &errs), 0);
 	assert_string_equal(errs, "");
@@ -109,6 +111,8 @@ every_key_is_read(void **state)
 	assert_int_equal(cf.concurrency, 4096);
 	assert_int_equal(cf.case_timeout_us, 1500000);
 	assert_int_equal(cf.interval_us, US(30 * 86400));
+	assert_int_equal(cf.isolation, ISOLATE_HOST);
+	assert_int_equal(cf.link, LINK_RELAY);
 	snprintf(want, sizeof(want), "%s/prom/teardownd.prom", tu_dir);
 	assert_string_equal(cf.prometheus_textfile, want);
 	free(errs);
@@ -173,7 +177,7 @@ static const struct bad bad_confs[] = {
 	{ "[teardownd]\ndatabase =\n", "2: database needs a path\n" },
 	{ "[teardownd]\nrepat = 2\n",
 	    "2: unknown key 'repat' (database, scenarios, families, repeat, "
-	    "concurrency, case_timeout, interval, isolation, "
+	    "concurrency, case_timeout, interval, isolation, link, "
 	    "prometheus_textfile)\n" },
 	{ "[teardownd]\nrepeat = 2\nrepeat = 3\n",
 	    "3: duplicate key 'repeat' (first at line 2)\n" },
@@ -221,7 +225,7 @@ all_errors_of_a_file_are_reported(void **state)
 	    "%1$s:2: '0' is out of range for repeat (1..10000)\n"
 	    "%1$s:3: 'ipv5' is not an address family (ipv4, ipv6)\n"
 	    "%1$s:4: unknown key 'colour' (database, scenarios, families, "
-	    "repeat, concurrency, case_timeout, interval, isolation, "
+	    "repeat, concurrency, case_timeout, interval, isolation, link, "
 	    "prometheus_textfile)\n"
 	    "%1$s:5: '1s' is out of range for interval (1m..30d)\n"
 	    "%1$s:6: unknown section '[extra]' (only [teardownd])\n", path);
