@@ -36,13 +36,13 @@ extern const struct embedded_file catalog_embedded[];
 
 enum key {
 	KEY_SUMMARY, KEY_STEPS, KEY_REF, KEY_WIRE, KEY_TIMEOUT, KEY_LINK,
-	KEY_SYSCTL, KEY__COUNT
+	KEY_SYSCTL, KEY_MTU, KEY__COUNT
 };
 
 static const char *const key_names[KEY__COUNT] = {
 	[KEY_SUMMARY] = "summary", [KEY_STEPS] = "steps", [KEY_REF] = "ref",
 	[KEY_WIRE] = "wire", [KEY_TIMEOUT] = "timeout", [KEY_LINK] = "link",
-	[KEY_SYSCTL] = "sysctl",
+	[KEY_SYSCTL] = "sysctl", [KEY_MTU] = "mtu",
 };
 
 /* A section name met in the text being parsed. */
@@ -1073,7 +1073,27 @@ sysctl_parse(struct cparse *cp, const char *value)
 		sysctl_add(cp, SIDE_SERVER, w[1], val);
 }
 
-/* The scenario's sysctls as one line, its namespaces' key. */
+/* mtu = N: the relay link's MTU for this scenario, 1280..65535. */
+static void
+mtu_parse(struct cparse *cp, const char *value)
+{
+	long n;
+
+	if (cp->ini.cont) {
+		CERR(cp, "unexpected '%s': mtu takes one line", value);
+		return;
+	}
+	if (parse_long(value, 1280, 65535, &n) == 0) {
+		cp->sc.mtu = (int)n;
+		return;
+	}
+	if (errno == ERANGE)
+		CERR(cp, "'%s' is out of range for mtu (1280..65535)", value);
+	else
+		CERR(cp, "mtu needs a number of bytes, got '%s'", value);
+}
+
+/* The scenario's MTU and sysctls as one line, its namespaces' key. */
 static void
 netkey_make(struct scenario *sc)
 {
@@ -1081,9 +1101,12 @@ netkey_make(struct scenario *sc)
 	int i;
 
 	sc->netkey[0] = '\0';
+	if (sc->mtu > 0)
+		off = (size_t)snprintf(sc->netkey, sizeof(sc->netkey), "mtu %d",
+		    sc->mtu);
 	for (i = 0; i < sc->nsysctl && off < sizeof(sc->netkey); i++)
 		off += (size_t)snprintf(sc->netkey + off, sizeof(sc->netkey) - off,
-		    "%s%s %s=%s", i ? "; " : "", side_name(sc->sysctl[i].side),
+		    "%s%s %s=%s", off > 0 ? "; " : "", side_name(sc->sysctl[i].side),
 		    sc->sysctl[i].name, sc->sysctl[i].value);
 }
 
@@ -1156,6 +1179,9 @@ key_value(struct cparse *cp, int k, const char *value)
 	case KEY_SYSCTL:
 		sysctl_parse(cp, value);
 		break;
+	case KEY_MTU:
+		mtu_parse(cp, value);
+		break;
 	}
 }
 
@@ -1178,7 +1204,7 @@ on_key(struct parse_ini *ini, const char *name, const char *value)
 			break;
 	if (k == KEY__COUNT) {
 		CERR(cp, "unknown key '%s' (summary, steps, ref, wire, timeout, "
-		    "link, sysctl)", name);
+		    "link, sysctl, mtu)", name);
 		return;
 	}
 	if (cp->key_line[k] != 0) {
@@ -1297,6 +1323,9 @@ relay_check(struct cparse *cp)
 		parse_error(&cp->ini, cp->key_line[KEY_SYSCTL], "sysctl needs "
 		    "'link = relay' in '%s': on lo the ends share the run's "
 		    "namespace", cp->sc.name);
+	if (cp->sc.link != LINK_RELAY && cp->sc.mtu > 0)
+		parse_error(&cp->ini, cp->key_line[KEY_MTU], "mtu needs "
+		    "'link = relay' in '%s'", cp->sc.name);
 	for (i = 0; cp->sc.link != LINK_RELAY && i < cp->sc.nsteps; i++)
 		if (cp->sc.steps[i].side == SIDE_RELAY) {
 			parse_error(&cp->ini, cp->sc.steps[i].line, "relay %s "

@@ -46,6 +46,7 @@
 struct nside {
 	enum side side;				/* SIDE_CLIENT or SIDE_SERVER */
 	int index;				/* the link's number: its addresses */
+	int mtu;				/* its TUN device's; 0: as made (1500) */
 	pthread_t thread;
 	int started;				/* thread is running */
 	pthread_mutex_t mu;			/* guards the fields below */
@@ -108,15 +109,15 @@ rta_put(char *msg, size_t cap, int type, const void *data, size_t len)
 	nh->nlmsg_len = (uint32_t)(off + RTA_ALIGN(a.rta_len));
 }
 
-/* Sets interface ifindex up, with a transmit queue of txqlen packets
- * (0: as it is). */
+/* Sets interface ifindex up, with a transmit queue of txqlen packets and
+ * an MTU of mtu bytes (0: as they are). */
 static int
-rtnl_up(int fd, int ifindex, uint32_t txqlen)
+rtnl_up(int fd, int ifindex, uint32_t txqlen, uint32_t mtu)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
-		char attrs[16];
+		char attrs[32];
 	} q;
 
 	memset(&q, 0, sizeof(q));
@@ -128,6 +129,8 @@ rtnl_up(int fd, int ifindex, uint32_t txqlen)
 	q.ifi.ifi_change = IFF_UP;
 	if (txqlen > 0)
 		rta_put((char *)&q, sizeof(q), IFLA_TXQLEN, &txqlen, sizeof(txqlen));
+	if (mtu > 0)
+		rta_put((char *)&q, sizeof(q), IFLA_MTU, &mtu, sizeof(mtu));
 	return rtnl_talk(fd, &q.nh);
 }
 
@@ -212,8 +215,8 @@ ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 	}
 	side_ip(ns->index, ns->side, AF_INET, a4);
 	side_ip(ns->index, ns->side, AF_INET6, a6);
-	rc = rtnl_up(fd, (int)if_nametoindex("lo"), 0);
-	rc = rc == -1 ? -1 : rtnl_up(fd, ifindex, TUN_QLEN);
+	rc = rtnl_up(fd, (int)if_nametoindex("lo"), 0, 0);
+	rc = rc == -1 ? -1 : rtnl_up(fd, ifindex, TUN_QLEN, (uint32_t)ns->mtu);
 	rc = rc == -1 ? -1 : rtnl_noqueue(fd, ifindex);
 	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
 	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
@@ -380,7 +383,7 @@ ns_start(struct nside *ns, char *why, size_t len)
 
 /* Makes both namespaces. */
 struct link *
-link_open(int index, const struct sysctl_value *copy, size_t n,
+link_open(int index, int mtu, const struct sysctl_value *copy, size_t n,
     const struct sc_sysctl *over, int nover, char *why, size_t len)
 {
 	struct link *l;
@@ -393,6 +396,7 @@ link_open(int index, const struct sysctl_value *copy, size_t n,
 	for (k = 0; k < 2; k++) {
 		l->s[k].side = (enum side)k;
 		l->s[k].index = index;
+		l->s[k].mtu = mtu;
 		l->s[k].tun = -1;
 		l->s[k].copy = copy;
 		l->s[k].ncopy = n;

@@ -27,14 +27,15 @@ struct sockaddr_storage;
 struct sysctl_value;
 
 /* Makes both namespaces of link number index (0 .. LINK_MAX - 1) from the
- * calling thread's one, with lo and the
+ * calling thread's one, with lo and the TUN device (MTU mtu; 0: 1500)
  * TUN device up and addressed (IPv6 without duplicate address detection),
  * copy's sysctls written there (those with a file of their own there),
  * net.ipv4.tcp_no_metrics_save = 1, then the nover sysctls of over, each
  * in its side's namespace. NULL with a one-line reason in why when it
  * cannot (no /dev/net/tun, no permission, no namespaces, a sysctl that is
  * not per-namespace or refuses its value). */
-struct link *link_open(int index, const struct sysctl_value *copy, size_t n,
+struct link *link_open(int index, int mtu, const struct sysctl_value *copy,
+    size_t n,
     const struct sc_sysctl *over, int nover, char *why, size_t len);
 /* A non-blocking TCP socket of family af in side's namespace
  * (SIDE_CLIENT or SIDE_SERVER), or -1 with errno. */

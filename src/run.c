@@ -100,7 +100,8 @@ run_link_add(const struct run_info *ri, const struct scenario *sc)
 	snprintf(link_key[nlinks], sizeof(link_key[0]), "%s", key);
 	links[nlinks].key = link_key[nlinks];
 	links[nlinks].why = link_why[nlinks];
-	links[nlinks].link = link_open((int)nlinks, ri->sysctl, ri->nsysctl,
+	links[nlinks].link = link_open((int)nlinks, sc != NULL ? sc->mtu : 0,
+	    ri->sysctl, ri->nsysctl,
 	    sc != NULL ? sc->sysctl : NULL, sc != NULL ? sc->nsysctl : 0,
 	    link_why[nlinks], sizeof(link_why[0]));
 	nlinks++;
@@ -117,7 +118,7 @@ run_link_open(const struct run_info *ri, const struct scenario *const *sc,
 
 	run_link_add(ri, NULL);
 	for (i = 0; i < nsc; i++)
-		if (sc[i]->link == LINK_RELAY && sc[i]->nsysctl > 0)
+		if (sc[i]->link == LINK_RELAY && sc[i]->netkey[0] != '\0')
 			run_link_add(ri, sc[i]);
 }
 

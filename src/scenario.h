@@ -170,9 +170,10 @@ struct scenario {
 	int64_t timeout_us;			/* case deadline; 0 = the configured default */
 	enum link_kind link;			/* link = lo | relay */
 	int link_set;				/* the link key was given (else the run's default) */
+	int mtu;				/* mtu = N on the relay link; 0: 1500 */
 	int nsysctl;				/* sysctl = END NAME VALUE lines */
 	struct sc_sysctl sysctl[MAX_SC_SYSCTLS];	/* sorted by side, then name */
-	char netkey[MAX_SC_SYSCTLS * 140];	/* they as one line; "" for none */
+	char netkey[16 + MAX_SC_SYSCTLS * 140];	/* mtu and sysctls as one line; "" none */
 	int npairs;				/* client/server pairs: the highest named */
 	int listener;				/* the listener is an end: named in a step */
 	unsigned step_connect;			/* bit k-1: client k connects in a step */

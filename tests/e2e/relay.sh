@@ -126,6 +126,22 @@ rc=$?
 check "--link veth: a usage error, one line (exit $rc)" [ "$rc" -eq 64 ] &&
     [ "$(cat "$T/k3.out")" = "teardownd: --link: 'veth' is not lo or relay" ]
 
+# mtu = N: half-close expects the server's 5000 bytes as one segment, as
+# on lo; on the relay link's default MTU (1500) they are four, and its wire
+# pattern fails; with mtu = 65535 it passes, on namespaces of its own.
+awk '/^\[half-close\]/ { p = 1; print "[half-close-1500]"; print "link    = relay"; next }
+     /^\[/ { p = 0 } p' etc/scenarios/*.ini > "$T/mtu.ini"
+awk '/^\[half-close\]/ { p = 1; print "[half-close-jumbo]"; print "link    = relay";
+     print "mtu     = 65535"; next } /^\[/ { p = 0 } p' etc/scenarios/*.ini >> "$T/mtu.ini"
+"$TD" --once --db "$T/m.db" --scenarios "$T/mtu.ini" --only half-close-1500,half-close-jumbo \
+    > /dev/null 2>&1
+eq "mtu: half-close fails its wire at MTU 1500, passes at 65535" "$T/m.db" \
+    "select group_concat(scenario || ' ' || verdict, ', ') from (select distinct scenario, verdict
+     from cases order by scenario)" "half-close-1500 fail, half-close-jumbo pass"
+eq "mtu: the MTU 65535 case has namespaces of its own (the next addresses)" "$T/m.db" \
+    "select count(*) from cases where scenario = 'half-close-jumbo' and
+     (client_addr like '192.0.2.3:%' or client_addr like '[2001:db8::3]:%')" 2
+
 # A release with nothing held fails, saying so.
 cat > "$T/none.ini" <<'EOF'
 [relay-nothing]

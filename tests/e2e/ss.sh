@@ -1,6 +1,8 @@
 #!/bin/sh
 # Cross-check with iproute2's ss: the states teardownd reports for a case's
-# 4-tuples are the states ss sees for the same 4-tuples while the case runs.
+# 4-tuples are the states ss sees for the same 4-tuples while the case runs:
+# on lo inside teardownd's namespace, and on the relay link inside each of
+# its two namespaces (found through the threads that live in them).
 . "$(dirname "$0")/lib.inc"
 DB="$T/t.db"
 cat > "$T/hold.ini" <<'EOS'
@@ -36,18 +38,46 @@ wait "$pid"
 rc=$?
 check "the holding scenario passes on both families (exit $rc)" [ "$rc" -eq 0 ]
 
+# The same on the relay link: the client ends in one namespace, the
+# server ends in the other; ss runs in every namespace teardownd's threads
+# are in.
+sed 's/^\[ss-hold\]/[ss-hold-relay]\nlink    = relay/; s/server filter drop ack/relay  drop C>S ./;
+    s/server filter none/relay  clear/' "$T/hold.ini" > "$T/relay.ini"
+"$TD" --once --db "$T/r.db" --scenarios "$T/relay.ini" --only ss-hold-relay \
+    > "$T/rout" 2> "$T/rerr" &
+pid=$!
+i=0
+while [ "$i" -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
+	for t in /proc/$pid/task/*; do readlink "$t/ns/net"; done 2>/dev/null | sort -u |
+	while read -r ns; do
+		for t in /proc/$pid/task/*; do
+			[ "$(readlink "$t/ns/net" 2>/dev/null)" = "$ns" ] || continue
+			nsenter --net="$t/ns/net" ss -tanH state all 2>/dev/null
+			break
+		done
+	done >> "$T/rss.txt"
+	sleep 0.05; i=$((i + 1))
+done
+wait "$pid"
+rc=$?
+check "on the relay link, the holding scenario passes on both families (exit $rc)" [ "$rc" -eq 0 ]
+
 # Every (end, state) teardownd reported at an expect step must be in ss's log.
-sqlite3 -separator ' ' "$DB" "
+compare() {
+sqlite3 -separator ' ' "$1" "
     select client_addr, server_addr, client_state from v_step join cases on cases.id = v_step.case_id
      where verb = 'expect state' and side = 'client'
     union
     select server_addr, client_addr, server_state from v_step join cases on cases.id = v_step.case_id
      where verb = 'expect state' and side = 'server'" > "$T/want.txt"
-check "teardownd reported 8 end states (4 per family)" [ "$(wc -l < "$T/want.txt")" -eq 8 ]
+check "teardownd reported 8 end states (4 per family)$3" [ "$(wc -l < "$T/want.txt")" -eq 8 ]
 while read -r local peer state; do
 	ssname=$(echo "$state" | sed 's/FIN_WAIT\([12]\)/FIN-WAIT-\1/; s/_/-/')
 	check "ss saw $local -> $peer in $ssname, as teardownd reported $state" \
 	    awk -v l="$local" -v p="$peer" -v s="$ssname" \
-	    '$1 == s && $4 == l && $5 == p { found = 1 } END { exit !found }' "$T/ss.txt"
+	    '$1 == s && $4 == l && $5 == p { found = 1 } END { exit !found }' "$2"
 done < "$T/want.txt"
+}
+compare "$DB" "$T/ss.txt" ""
+compare "$T/r.db" "$T/rss.txt" " on the relay link"
 finish

@@ -384,7 +384,7 @@ static const struct bad bad_inputs[] = {
 	    "a123456789abcd' is not a scenario name (a-z, 0-9 and '-', "
 	    "not first; at most 63)\n" },
 	{ HDR "steps = client close\nsumary = x\n",
-	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout, link, sysctl)\n" },
+	    "x.ini:4: unknown key 'sumary' (summary, steps, ref, wire, timeout, link, sysctl, mtu)\n" },
 	{ HDR "summary = again\nsteps = client close\n",
 	    "x.ini:3: duplicate key 'summary' (first at line 2)\n" },
 	{ "[s]\nsteps = client close\n", "x.ini:1: scenario 's' has no summary\n" },
@@ -691,7 +691,7 @@ all_errors_of_a_text_are_reported(void **state)
 	assert_string_equal(errs,
 	    "x.ini:6: unknown verb 'sned'\n"
 	    "x.ini:8: 'FIN_WAIT3' is not a TCP state\n"
-	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout, link, sysctl)\n"
+	    "x.ini:9: unknown key 'colour' (summary, steps, ref, wire, timeout, link, sysctl, mtu)\n"
 	    "x.ini:13: expected 'key = value', got 'no equals sign here'\n"
 	    "x.ini:15: send needs a byte count or fill, got 'lots'\n"
 	    "x.ini:14: scenario 'no-summary' has no summary\n");
