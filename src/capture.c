@@ -42,6 +42,7 @@ struct flow {
 
 struct capture {
 	pcap_t *p;				/* NULL for capture_new (tests) */
+	int borrowed;				/* p is not ours to close (a link's) */
 	int dlt;				/* link type of p */
 	struct event *ev;			/* p's fd readable */
 	int broken;				/* reading failed: nothing is observed */
@@ -201,6 +202,8 @@ capture_parse(int dlt, const uint8_t *p, size_t caplen, struct frame *f)
 	f->flags = t[13];
 	f->win = be16(t + 14);
 	f->len = (uint32_t)(plen - hl);
+	f->hdr = ip;
+	f->hdrlen = (uint16_t)(tcp + hl < n ? tcp + hl : n);
 	return 0;
 }
 
@@ -264,6 +267,31 @@ flow_grow(struct flow *fl)
 	return 0;
 }
 
+/* Appends a segment's n header bytes to res->hdr (grown by doubling
+ * from 512); their offset in *off. -1 when memory ran out (they are then
+ * not kept). */
+static int
+hdr_keep(struct case_result *res, const uint8_t *p, size_t n, uint32_t *off)
+{
+	size_t cap = res->hdrcap;
+	uint8_t *grown;
+
+	if (p == NULL || n == 0)
+		return -1;
+	while (cap < res->nhdr + n)
+		cap = cap ? cap * 2 : 512;
+	if (cap != res->hdrcap) {
+		if ((grown = realloc(res->hdr, cap)) == NULL)
+			return -1;
+		res->hdr = grown;
+		res->hdrcap = cap;
+	}
+	memcpy(res->hdr + res->nhdr, p, n);
+	*off = (uint32_t)res->nhdr;
+	res->nhdr += n;
+	return 0;
+}
+
 /* Appends a frame to its flow as a segment with relative numbers. */
 static void
 flow_append(struct flow *fl, enum side from, const struct frame *f,
@@ -285,6 +313,9 @@ flow_append(struct flow *fl, enum side from, const struct frame *f,
 	g->win = f->win;
 	g->mark = mark;
 	g->held_us = held_us;
+	g->hdr_len = 0;
+	if (hdr_keep(fl->res, f->hdr, f->hdrlen, &g->hdr_off) == 0)
+		g->hdr_len = f->hdrlen;
 }
 
 /* Hands one frame to the case it belongs to, if any. */
@@ -389,53 +420,52 @@ capture_remove(struct capture *cap, struct case_result *res)
 	res->wire = lost || cap->broken ? WIRE_NOT_OBSERVED : WIRE_OBSERVED;
 }
 
-/* A one-line reason for pcap_activate's error rc. */
+/* A one-line reason for pcap_activate's error rc on dev. */
 static void
-activate_error(pcap_t *p, int rc, char *err, size_t len)
+activate_error(pcap_t *p, const char *dev, int rc, char *err, size_t len)
 {
 	if (rc == PCAP_ERROR_PERM_DENIED)
 		snprintf(err, len, "no permission to capture on %s (it needs "
-		    "CAP_NET_RAW): %s", CAP_DEVICE, pcap_geterr(p));
+		    "CAP_NET_RAW): %s", dev, pcap_geterr(p));
 	else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
-		snprintf(err, len, "no device %s in this network namespace",
-		    CAP_DEVICE);
+		snprintf(err, len, "no device %s in this network namespace", dev);
 	else if (rc == PCAP_ERROR)
-		snprintf(err, len, "%s: %s", CAP_DEVICE, pcap_geterr(p));
+		snprintf(err, len, "%s: %s", dev, pcap_geterr(p));
 	else
-		snprintf(err, len, "%s: %s", CAP_DEVICE, pcap_statustostr(rc));
+		snprintf(err, len, "%s: %s", dev, pcap_statustostr(rc));
 }
 
 /* Sets the handle's options and activates it. 0 or -1 (reason in err). */
 static int
-capture_activate(pcap_t *p, char *err, size_t len)
+capture_activate(pcap_t *p, const char *dev, char *err, size_t len)
 {
 	int rc;
 
 	if (pcap_set_snaplen(p, CAP_SNAPLEN) != 0 ||
 	    pcap_set_immediate_mode(p, 1) != 0 ||
 	    pcap_set_buffer_size(p, CAP_BUFFER) != 0) {
-		snprintf(err, len, "%s: cannot set capture options", CAP_DEVICE);
+		snprintf(err, len, "%s: cannot set capture options", dev);
 		return -1;
 	}
 	if ((rc = pcap_activate(p)) < 0) {
-		activate_error(p, rc, err, len);
+		activate_error(p, dev, rc, err, len);
 		return -1;
 	}
 	if (rc > 0)
-		log_debug("pcap_activate %s: %s", CAP_DEVICE, pcap_statustostr(rc));
+		log_debug("pcap_activate %s: %s", dev, pcap_statustostr(rc));
 	return 0;
 }
 
-/* Installs the BPF filter and makes the handle non-blocking. */
+/* Installs the BPF filter expr and makes the handle non-blocking. */
 static int
-capture_filter(pcap_t *p, char *err, size_t len)
+capture_filter(pcap_t *p, const char *expr, char *err, size_t len)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
 	int rc;
 
-	if (pcap_compile(p, &prog, CAP_FILTER, 1, PCAP_NETMASK_UNKNOWN) == -1) {
-		snprintf(err, len, "filter '%s': %s", CAP_FILTER, pcap_geterr(p));
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, len, "filter '%s': %s", expr, pcap_geterr(p));
 		return -1;
 	}
 	rc = pcap_setfilter(p, &prog);
@@ -451,41 +481,75 @@ capture_filter(pcap_t *p, char *err, size_t len)
 	return 0;
 }
 
-/* Opens libpcap on lo, its fd watched on base. */
-struct capture *
-capture_open(struct event_base *base, char *err, size_t len)
+/* Opens libpcap on dev in the calling thread's namespace. */
+struct pcap *
+capture_pcap(const char *dev, const char *expr, char *err, size_t len)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+
+	if ((p = pcap_create(dev, ebuf)) == NULL) {
+		snprintf(err, len, "%s: %s", dev, ebuf);
+		return NULL;
+	}
+	if (capture_activate(p, dev, err, len) == -1 ||
+	    capture_filter(p, expr, err, len) == -1) {
+		pcap_close(p);
+		return NULL;
+	}
+	if (!dlt_supported(pcap_datalink(p))) {
+		snprintf(err, len, "%s: link type %s is not supported", dev,
+		    pcap_datalink_val_to_name(pcap_datalink(p)));
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Closes a handle from capture_pcap. */
+void
+capture_pcap_close(struct pcap *p)
+{
+	pcap_close(p);
+}
+
+/* Watches p's fd on base. */
+struct capture *
+capture_attach(struct event_base *base, struct pcap *p, int borrowed,
+    char *err, size_t len)
+{
 	struct capture *cap;
 	int fd;
 
 	if ((cap = capture_new()) == NULL) {
 		snprintf(err, len, "out of memory");
+		if (!borrowed)
+			pcap_close(p);
 		return NULL;
 	}
-	if ((cap->p = pcap_create(CAP_DEVICE, ebuf)) == NULL) {
-		snprintf(err, len, "%s: %s", CAP_DEVICE, ebuf);
-		goto fail;
-	}
-	if (capture_activate(cap->p, err, len) == -1 ||
-	    capture_filter(cap->p, err, len) == -1)
-		goto fail;
-	cap->dlt = pcap_datalink(cap->p);
-	if (!dlt_supported(cap->dlt)) {
-		snprintf(err, len, "%s: link type %s is not supported",
-		    CAP_DEVICE, pcap_datalink_val_to_name(cap->dlt));
-		goto fail;
-	}
-	if ((fd = pcap_get_selectable_fd(cap->p)) == -1 ||
+	cap->p = p;
+	cap->borrowed = borrowed;
+	cap->dlt = pcap_datalink(p);
+	if ((fd = pcap_get_selectable_fd(p)) == -1 ||
 	    (cap->ev = event_new(base, fd, EV_READ | EV_PERSIST,
 	    capture_on_read, cap)) == NULL || event_add(cap->ev, NULL) == -1) {
-		snprintf(err, len, "%s: cannot watch the capture", CAP_DEVICE);
-		goto fail;
+		snprintf(err, len, "cannot watch the capture");
+		capture_close(cap);
+		return NULL;
 	}
+	capture_drain(cap);			/* what came before is no case's */
 	return cap;
-fail:
-	capture_close(cap);
-	return NULL;
+}
+
+/* Opens libpcap on lo, its fd watched on base. */
+struct capture *
+capture_open(struct event_base *base, char *err, size_t len)
+{
+	pcap_t *p;
+
+	if ((p = capture_pcap(CAP_DEVICE, CAP_FILTER, err, len)) == NULL)
+		return NULL;
+	return capture_attach(base, p, 0, err, len);
 }
 
 /* Closes the capture; its registered cases are left not observed. */
@@ -499,7 +563,7 @@ capture_close(struct capture *cap)
 		return;
 	if (cap->ev != NULL)
 		event_free(cap->ev);
-	if (cap->p != NULL)
+	if (cap->p != NULL && !cap->borrowed)
 		pcap_close(cap->p);
 	for (i = 0; i < cap->flows.nbucket; i++)
 		for (fl = cap->flows.bucket[i]; fl != NULL; fl = next) {

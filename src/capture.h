@@ -12,6 +12,7 @@
 #include "scenario.h"
 
 struct capture;
+struct pcap;
 struct event_base;
 struct sockaddr;
 
@@ -24,6 +25,9 @@ struct frame {
 	uint32_t seq, ack;			/* absolute */
 	uint32_t len;				/* payload bytes, from the IP length */
 	uint16_t win;				/* window field, unscaled */
+	const uint8_t *hdr;			/* the IP header, in the frame */
+	uint16_t hdrlen;			/* it and the TCP header with options,
+						 * as far as captured */
 };
 
 /* Opens libpcap on lo in the calling thread's network namespace (TCP to
@@ -31,6 +35,18 @@ struct frame {
  * one-line reason in err when the wire cannot be observed, e.g. without
  * CAP_NET_RAW; the run then goes on without it. */
 struct capture *capture_open(struct event_base *base, char *err, size_t len);
+/* Opens libpcap on device dev in the calling thread's network namespace,
+ * with the filter expr, activated and non-blocking; NULL with a one-line
+ * reason in err. */
+struct pcap *capture_pcap(const char *dev, const char *expr, char *err,
+    size_t len);
+/* Closes a handle from capture_pcap. */
+void capture_pcap_close(struct pcap *p);
+/* A capture reading p (from capture_pcap), its fd watched on base; what p
+ * already holds is read and dropped (no case's). It closes p unless
+ * borrowed. NULL with a reason in err. */
+struct capture *capture_attach(struct event_base *base, struct pcap *p,
+    int borrowed, char *err, size_t len);
 /* A capture fed only through capture_feed (tests). NULL without memory. */
 struct capture *capture_new(void);
 /* Closes the capture; cases still registered are not observed. */

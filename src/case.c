@@ -190,12 +190,19 @@ on_relay(const struct tcase *tc)
 	return tc->res.link == LINK_RELAY;
 }
 
+/* Whether the case's ends live in a link's two namespaces (veth, relay). */
+static int
+on_link(const struct tcase *tc)
+{
+	return tc->res.link != LINK_LO;
+}
+
 /* Opens a non-blocking TCP socket of the case's family for an end of
  * side (on the relay, in that side's namespace), counted. */
 static int
 sock_open(struct tcase *tc, enum side side)
 {
-	int fd = on_relay(tc) ? link_socket(tc->rs->link, side, tc->af) :
+	int fd = on_link(tc) ? link_socket(tc->rs->link, side, tc->af) :
 	    socket(tc->af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd != -1)
@@ -273,7 +280,7 @@ end_probe(const struct tcase *tc, const struct end *e)
 {
 	int k = (int)(e - tc->end);
 
-	if (!on_relay(tc))
+	if (!on_link(tc))
 		return tc->env->probe;
 	return link_probe(tc->rs->link, k % 2 == 1 ? SIDE_CLIENT : SIDE_SERVER);
 }
@@ -389,12 +396,18 @@ step_fd(struct tcase *tc, const struct step *st, struct step_result *r)
 	return fd;
 }
 
-/* Where the case's segments are seen: the relay on its link, else the
- * libpcap capture on lo (NULL: not observed). */
+/* Where the case's segments are seen: the relay on its link, libpcap on
+ * the veth link, else libpcap on lo (NULL: not observed). */
 static struct capture *
 case_capture(const struct tcase *tc)
 {
-	return on_relay(tc) ? relay_capture(tc->rs->relay) : tc->env->cap;
+	if (!on_link(tc))
+		return tc->env->cap;
+	if (tc->rs == NULL)
+		return NULL;
+	if (on_relay(tc))
+		return tc->rs->relay != NULL ? relay_capture(tc->rs->relay) : NULL;
+	return tc->rs->cap;
 }
 
 /* Registers pair k's connection with the relay, the capture and the transitions,
@@ -596,7 +609,7 @@ side_addr(const struct tcase *tc, enum side side, union addr *a)
 	struct sockaddr_storage ss;
 
 	memset(a, 0, sizeof(*a));
-	if (on_relay(tc)) {
+	if (on_link(tc)) {
 		link_addr(tc->rs->link, side, tc->af, &ss);
 		memcpy(a, &ss, tc->alen);
 		return;
@@ -802,12 +815,13 @@ case_skipped(struct tcase *tc)
 	const char *why = NULL;
 	size_t i;
 
-	if (on_relay(tc)) {
+	if (on_link(tc)) {
 		for (i = 0; i < tc->env->nrelays; i++)
-			if (strcmp(tc->env->relays[i].key, tc->sc->netkey) == 0)
+			if (tc->env->relays[i].kind == tc->res.link &&
+			    strcmp(tc->env->relays[i].key, tc->sc->netkey) == 0)
 				tc->rs = &tc->env->relays[i];
-		if (tc->rs == NULL || tc->rs->relay == NULL)
-			why = tc->rs != NULL ? tc->rs->why : "no relay link";
+		if (tc->rs == NULL || tc->rs->link == NULL)
+			why = tc->rs != NULL ? tc->rs->why : "no such link";
 	}
 	if (why == NULL && (tc->sc->needs & tc->env->lacks & NEED_FILTER))
 		why = tc->env->lack_why[0];
@@ -1871,7 +1885,7 @@ case_release(struct tcase *tc)
 		capture_remove(relay_capture(tc->rs->relay), &tc->res);
 		relay_remove(tc->rs->relay, &tc->res);
 	} else
-		capture_remove(tc->env->cap, &tc->res);
+		capture_remove(case_capture(tc), &tc->res);
 	trans_remove(tc->env->trans, &tc->res);
 	for (k = tc->nend - 1; tc->end != NULL && k >= 0; k--)
 		end_discard(tc, &tc->end[k]);
@@ -1936,6 +1950,7 @@ case_result_free(struct case_result *cr)
 		return;
 	free(cr->res);
 	free(cr->seg);
+	free(cr->hdr);
 	free(cr->tr);
 	free(cr);
 }

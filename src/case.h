@@ -17,11 +17,14 @@ struct tcase;
 struct trans;
 struct workers;
 
-/* A relay link and its relay, for the scenarios whose sysctls are key. */
+/* A link the run uses, for the scenarios of its kind whose sysctls are
+ * key: its relay (relay) or its capture (veth). */
 struct relay_slot {
+	enum link_kind kind;			/* LINK_RELAY or LINK_VETH */
 	const char *key;			/* a scenario's netkey; "" none */
-	struct link *link;			/* the namespaces */
-	struct relay *relay;			/* NULL: its cases are skipped */
+	struct link *link;			/* the namespaces; NULL: cases skipped */
+	struct relay *relay;			/* relay: NULL: its cases are skipped */
+	struct capture *cap;			/* veth: libpcap there; NULL: not observed */
 	char why[160];				/* why they are */
 };
 
@@ -33,7 +36,7 @@ struct case_env {
 	struct trans *trans;			/* transitions, or NULL: not observed */
 	struct workers *workers;		/* for the calls that may block */
 	enum link_kind link;			/* of scenarios without a link key */
-	struct relay_slot *relays;		/* one per relay link the plan uses */
+	struct relay_slot *relays;		/* one per link the plan uses */
 	size_t nrelays;
 	int fds;				/* sockets the cases hold now */
 	unsigned lacks;				/* NEED_*: what this environment cannot do */

@@ -997,7 +997,7 @@ link_parse(struct cparse *cp, const char *value)
 			cp->sc.link_set = 1;
 			return;
 		}
-	CERR(cp, "link needs lo or relay, got '%s'", value);
+	CERR(cp, "link needs lo, veth or relay, got '%s'", value);
 }
 
 /* Adds a sysctl for side's namespace, in order (side, then name). */
@@ -1312,20 +1312,20 @@ section_shape(struct scenario *sc)
 	netkey_make(sc);
 }
 
-/* Reports relay steps and sysctls in a scenario whose link is not the
- * relay. */
+/* Reports relay steps in a scenario whose link is not the relay, and
+ * sysctls and an mtu in one on lo. */
 static void
 relay_check(struct cparse *cp)
 {
 	size_t i;
 
-	if (cp->sc.link != LINK_RELAY && cp->sc.nsysctl > 0)
+	if (cp->sc.link == LINK_LO && cp->sc.nsysctl > 0)
 		parse_error(&cp->ini, cp->key_line[KEY_SYSCTL], "sysctl needs "
-		    "'link = relay' in '%s': on lo the ends share the run's "
-		    "namespace", cp->sc.name);
-	if (cp->sc.link != LINK_RELAY && cp->sc.mtu > 0)
+		    "'link = relay' or 'link = veth' in '%s': on lo the ends "
+		    "share the run's namespace", cp->sc.name);
+	if (cp->sc.link == LINK_LO && cp->sc.mtu > 0)
 		parse_error(&cp->ini, cp->key_line[KEY_MTU], "mtu needs "
-		    "'link = relay' in '%s'", cp->sc.name);
+		    "'link = relay' or 'link = veth' in '%s'", cp->sc.name);
 	for (i = 0; cp->sc.link != LINK_RELAY && i < cp->sc.nsteps; i++)
 		if (cp->sc.steps[i].side == SIDE_RELAY) {
 			parse_error(&cp->ini, cp->sc.steps[i].line, "relay %s "

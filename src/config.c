@@ -21,7 +21,7 @@ enum ctype {
 	T_INT,					/* a whole number in min..max */
 	T_DURATION,				/* a duration in min..max us */
 	T_ISOLATION,				/* auto, netns or host */
-	T_LINK					/* lo or relay */
+	T_LINK					/* lo, veth or relay */
 };
 
 /* The keys of [teardownd]. */
@@ -184,7 +184,7 @@ set_isolation(struct cfparse *p, const struct ckey *k, int *dst, const char *val
 	CERR(p, "%s needs auto, netns or host, got '%s'", k->name, value);
 }
 
-/* The link of scenarios without a link key: lo or relay. */
+/* The link of scenarios without a link key: lo, veth or relay. */
 static void
 set_link(struct cfparse *p, const struct ckey *k, int *dst, const char *value)
 {
@@ -195,7 +195,7 @@ set_link(struct cfparse *p, const struct ckey *k, int *dst, const char *value)
 			*dst = i;
 			return;
 		}
-	CERR(p, "%s needs lo or relay, got '%s'", k->name, value);
+	CERR(p, "%s needs lo, veth or relay, got '%s'", k->name, value);
 }
 
 /* Stores a value into the field k names. */

@@ -112,3 +112,43 @@ craft_segment(const struct craft *c, uint8_t *buf)
 	    TCP_HLEN + len));
 	return ip + TCP_HLEN;
 }
+
+/* Checks headers as captured and sets their checksums for zero bytes of
+ * payload. */
+int
+craft_fix_sums(uint8_t *ip, size_t n, uint32_t *payload)
+{
+	size_t tcp, hl;
+	uint32_t total;
+	int af;
+
+	if (n < IP4_HLEN + TCP_HLEN)
+		return -1;
+	if ((ip[0] >> 4) == 4) {
+		af = AF_INET;
+		tcp = (size_t)(ip[0] & 0x0f) * 4;
+		total = (uint32_t)(ip[2] << 8 | ip[3]);
+		if (tcp < IP4_HLEN || ip[9] != IPPROTO_TCP)
+			return -1;
+	} else if ((ip[0] >> 4) == 6 && n >= IP6_HLEN + TCP_HLEN &&
+	    ip[6] == IPPROTO_TCP) {
+		af = AF_INET6;
+		tcp = IP6_HLEN;
+		total = IP6_HLEN + (uint32_t)(ip[4] << 8 | ip[5]);
+	} else
+		return -1;
+	if (n < tcp + TCP_HLEN)
+		return -1;
+	hl = (size_t)(ip[tcp + 12] >> 4) * 4;
+	if (hl < TCP_HLEN || tcp + hl != n || total < n)
+		return -1;
+	if (af == AF_INET) {
+		put16(ip + 10, 0);
+		put16(ip + 10, sum_fold(sum_add(0, ip, tcp)));
+	}
+	put16(ip + tcp + 16, 0);
+	put16(ip + tcp + 16, craft_sum_len(af, ip + (af == AF_INET ? 12 : 8),
+	    ip + (af == AF_INET ? 16 : 24), ip + tcp, hl, total - tcp));
+	*payload = total - (uint32_t)n;
+	return 0;
+}

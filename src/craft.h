@@ -33,5 +33,10 @@ size_t craft_segment(const struct craft *c, uint8_t *buf);
  * src and dst: 0 when the segment's checksum is right. */
 uint16_t craft_tcp_sum(int af, const uint8_t *src, const uint8_t *dst,
     const uint8_t *tcp, size_t len);
+/* Checks that the n bytes at ip are an IPv4 or IPv6 header (no extension
+ * headers) and a TCP header with its options, nothing more, and sets their
+ * checksums (IPv4's and TCP's) for the payload their lengths count, as
+ * zero bytes, whose length goes to *payload. 0, or -1 when they are not. */
+int craft_fix_sums(uint8_t *ip, size_t n, uint32_t *payload);
 
 #endif

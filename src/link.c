@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "isolate.h"
 #include "link.h"
 #include "log.h"
@@ -44,7 +46,9 @@
 
 /* One side's namespace and the thread that lives in it. */
 struct nside {
+	enum link_kind kind;			/* LINK_RELAY or LINK_VETH */
 	enum side side;				/* SIDE_CLIENT or SIDE_SERVER */
+	struct nside *peer;			/* the other side */
 	int index;				/* the link's number: its addresses */
 	int mtu;				/* its TUN device's; 0: as made (1500) */
 	pthread_t thread;
@@ -56,7 +60,11 @@ struct nside {
 	int req_af;				/* a socket wanted, of this family; 0 none */
 	int req_fd, req_err;			/* the answer */
 	int stop;				/* the thread should end */
-	int tun;				/* TUN_NAME, non-blocking */
+	int tun;				/* TUN_NAME, non-blocking (relay) */
+	int nsfd;				/* veth, server: its namespace, for the peer */
+	int rtnl;				/* veth, server: rtnetlink there (set-up) */
+	struct pcap *pcap;			/* veth, client: libpcap on td0 */
+	char pcap_why[160];			/* why not, when NULL */
 	struct probe *probe;			/* sock_diag in this namespace */
 	uint64_t cookie;			/* SO_NETNS_COOKIE */
 	const struct sysctl_value *copy;	/* to write there (set-up only) */
@@ -105,7 +113,8 @@ rta_put(char *msg, size_t cap, int type, const void *data, size_t len)
 	if (off + RTA_SPACE(len) > cap)
 		return;				/* cannot happen: sized below */
 	memcpy(msg + off, &a, sizeof(a));
-	memcpy(msg + off + RTA_LENGTH(0), data, len);
+	if (len > 0)
+		memcpy(msg + off + RTA_LENGTH(0), data, len);
 	nh->nlmsg_len = (uint32_t)(off + RTA_ALIGN(a.rta_len));
 }
 
@@ -202,28 +211,168 @@ side_ip(int index, enum side side, int af, void *a)
 	}
 }
 
-/* Brings lo and the TUN device up and addresses the device. */
+/* Brings the link's device ifindex of side ns up, without a queue, and
+ * addresses it, through rtnetlink socket fd (of the device's namespace). */
+static int
+dev_conf(int fd, const struct nside *ns, int ifindex)
+{
+	unsigned char a4[4], a6[16];
+	int rc;
+
+	side_ip(ns->index, ns->side, AF_INET, a4);
+	side_ip(ns->index, ns->side, AF_INET6, a6);
+	rc = rtnl_up(fd, ifindex, TUN_QLEN, (uint32_t)ns->mtu);
+	rc = rc == -1 ? -1 : rtnl_noqueue(fd, ifindex);
+	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
+	return rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
+}
+
+/* Brings lo up, and the TUN device (ifindex > 0): up and addressed. */
 static int
 ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 {
-	unsigned char a4[4], a6[16];
 	int fd, rc;
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1) {
 		snprintf(why, len, "rtnetlink: %s", strerror(errno));
 		return -1;
 	}
-	side_ip(ns->index, ns->side, AF_INET, a4);
-	side_ip(ns->index, ns->side, AF_INET6, a6);
 	rc = rtnl_up(fd, (int)if_nametoindex("lo"), 0, 0);
-	rc = rc == -1 ? -1 : rtnl_up(fd, ifindex, TUN_QLEN, (uint32_t)ns->mtu);
-	rc = rc == -1 ? -1 : rtnl_noqueue(fd, ifindex);
-	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
-	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
+	rc = rc == -1 || ifindex <= 0 ? rc : dev_conf(fd, ns, ifindex);
 	if (rc == -1)
-		snprintf(why, len, "cannot set %s up: %s", TUN_NAME, strerror(errno));
+		snprintf(why, len, "cannot set %s up: %s", ifindex > 0 ? TUN_NAME :
+		    "lo", strerror(errno));
 	close(fd);
 	return rc;
+}
+
+/* The start of a nested attribute of type at the end of msg: its offset. */
+static size_t
+rta_nest(char *msg, size_t cap, int type)
+{
+	size_t off = NLMSG_ALIGN(((struct nlmsghdr *)msg)->nlmsg_len);
+
+	rta_put(msg, cap, type, NULL, 0);
+	return off;
+}
+
+/* Ends the nested attribute begun at off: its length covers what follows. */
+static void
+rta_nest_end(char *msg, size_t off)
+{
+	struct rtattr *a = (struct rtattr *)(msg + off);
+
+	a->rta_len = (unsigned short)(((struct nlmsghdr *)msg)->nlmsg_len - off);
+}
+
+/* Makes the veth pair: TUN_NAME here, its peer TUN_NAME in the namespace
+ * of nsfd. */
+static int
+rtnl_veth(int fd, int nsfd)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[256];
+	} q;
+	struct ifinfomsg peer;
+	size_t info, data, pe;
+	char *m = (char *)&q;
+
+	memset(&q, 0, sizeof(q));
+	memset(&peer, 0, sizeof(peer));
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(q.ifi));
+	q.nh.nlmsg_type = RTM_NEWLINK;
+	q.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	q.ifi.ifi_family = AF_UNSPEC;
+	rta_put(m, sizeof(q), IFLA_IFNAME, TUN_NAME, sizeof(TUN_NAME));
+	info = rta_nest(m, sizeof(q), IFLA_LINKINFO);
+	rta_put(m, sizeof(q), IFLA_INFO_KIND, "veth", sizeof("veth"));
+	data = rta_nest(m, sizeof(q), IFLA_INFO_DATA);
+	pe = rta_nest(m, sizeof(q), VETH_INFO_PEER);
+	memcpy(m + q.nh.nlmsg_len, &peer, sizeof(peer));
+	q.nh.nlmsg_len += NLMSG_ALIGN(sizeof(peer));
+	rta_put(m, sizeof(q), IFLA_IFNAME, TUN_NAME, sizeof(TUN_NAME));
+	rta_put(m, sizeof(q), IFLA_NET_NS_FD, &nsfd, sizeof(nsfd));
+	rta_nest_end(m, pe);
+	rta_nest_end(m, data);
+	rta_nest_end(m, info);
+	return rtnl_talk(fd, &q.nh);
+}
+
+/* The index of device name in the namespace of rtnetlink socket fd, or
+ * -1 with errno. */
+static int
+rtnl_ifindex(int fd, const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[32];
+	} q;
+	union { struct nlmsghdr h; char b[NL_BUF]; } rx;
+	ssize_t n;
+
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = NLMSG_LENGTH(sizeof(q.ifi));
+	q.nh.nlmsg_type = RTM_GETLINK;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.ifi.ifi_family = AF_UNSPEC;
+	rta_put((char *)&q, sizeof(q), IFLA_IFNAME, name, strlen(name) + 1);
+	if (send(fd, &q, q.nh.nlmsg_len, 0) == -1 ||
+	    (n = recv(fd, &rx, sizeof(rx), 0)) == -1)
+		return -1;
+	if (!NLMSG_OK(&rx.h, (size_t)n)) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (rx.h.nlmsg_type == NLMSG_ERROR) {
+		errno = -((struct nlmsgerr *)NLMSG_DATA(&rx.h))->error;
+		return -1;
+	}
+	return ((struct ifinfomsg *)NLMSG_DATA(&rx.h))->ifi_index;
+}
+
+/* veth, the client's side (the server's is set up): makes the pair, the
+ * peer in the server's namespace; brings both up and addresses them; opens
+ * libpcap on the client's. */
+static int
+ns_veth(struct nside *ns, char *why, size_t len)
+{
+	struct nside *sv = ns->peer;
+	int fd, rc, ifc, ifs;
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1) {
+		snprintf(why, len, "rtnetlink: %s", strerror(errno));
+		return -1;
+	}
+	rc = rtnl_veth(fd, sv->nsfd);
+	rc = rc == -1 || (ifc = (int)if_nametoindex(TUN_NAME)) == 0 ? -1 :
+	    dev_conf(fd, ns, ifc);
+	rc = rc == -1 || (ifs = rtnl_ifindex(sv->rtnl, TUN_NAME)) == -1 ? -1 :
+	    dev_conf(sv->rtnl, sv, ifs);
+	close(fd);
+	if (rc == -1) {
+		snprintf(why, len, "cannot make the veth pair: %s", strerror(errno));
+		return -1;
+	}
+	ns->pcap = capture_pcap(TUN_NAME, "tcp", ns->pcap_why,
+	    sizeof(ns->pcap_why));		/* without it, not observed */
+	return 0;
+}
+
+/* veth, the server's side: its namespace and an rtnetlink socket there,
+ * for the client's side to make and set up the peer. */
+static int
+ns_veth_server(struct nside *ns, char *why, size_t len)
+{
+	if ((ns->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (ns->rtnl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_ROUTE)) == -1) {
+		snprintf(why, len, "the server's namespace: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens the TUN device in the thread's namespace; its ifindex, or -1. */
@@ -322,9 +471,15 @@ ns_setup(struct nside *ns, char *why, size_t len)
 		    strerror(errno));
 		return -1;
 	}
-	if ((ifindex = ns_tun(ns, why, len)) == -1 ||
-	    ns_net(ns, ifindex, why, len) == -1 ||
-	    ns_sysctls(ns, why, len) == -1)
+	if (ns->kind == LINK_RELAY) {
+		if ((ifindex = ns_tun(ns, why, len)) == -1 ||
+		    ns_net(ns, ifindex, why, len) == -1)
+			return -1;
+	} else if (ns_net(ns, 0, why, len) == -1 ||
+	    (ns->side == SIDE_SERVER ? ns_veth_server(ns, why, len) :
+	    ns_veth(ns, why, len)) == -1)
+		return -1;
+	if (ns_sysctls(ns, why, len) == -1)
 		return -1;
 	if ((ns->probe = probe_open()) == NULL) {
 		snprintf(why, len, "sock_diag: %s", strerror(errno));
@@ -383,18 +538,22 @@ ns_start(struct nside *ns, char *why, size_t len)
 
 /* Makes both namespaces. */
 struct link *
-link_open(int index, int mtu, const struct sysctl_value *copy, size_t n,
-    const struct sc_sysctl *over, int nover, char *why, size_t len)
+link_open(enum link_kind kind, int index, int mtu,
+    const struct sysctl_value *copy, size_t n, const struct sc_sysctl *over,
+    int nover, char *why, size_t len)
 {
 	struct link *l;
-	int k;
+	int k, order[2] = { SIDE_SERVER, SIDE_CLIENT };	/* veth: the peer first */
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(why, len, "out of memory");
 		return NULL;
 	}
 	for (k = 0; k < 2; k++) {
+		l->s[k].kind = kind;
 		l->s[k].side = (enum side)k;
+		l->s[k].peer = &l->s[!k];
+		l->s[k].nsfd = l->s[k].rtnl = -1;
 		l->s[k].index = index;
 		l->s[k].mtu = mtu;
 		l->s[k].tun = -1;
@@ -406,7 +565,7 @@ link_open(int index, int mtu, const struct sysctl_value *copy, size_t n,
 		pthread_cond_init(&l->s[k].cv, NULL);
 	}
 	for (k = 0; k < 2; k++)
-		if (ns_start(&l->s[k], why, len) == -1) {
+		if (ns_start(&l->s[order[k]], why, len) == -1) {
 			link_close(l);
 			return NULL;
 		}
@@ -436,6 +595,21 @@ int
 link_tun(const struct link *l, enum side side)
 {
 	return l->s[side].tun;
+}
+
+/* libpcap on the client's end of a veth link. */
+struct pcap *
+link_pcap(const struct link *l, const char **why)
+{
+	*why = l->s[SIDE_CLIENT].pcap_why;
+	return l->s[SIDE_CLIENT].pcap;
+}
+
+/* The link's kind. */
+enum link_kind
+link_kind(const struct link *l)
+{
+	return l->s[SIDE_CLIENT].kind;
 }
 
 /* Side's address of family af, port 0. */
@@ -487,6 +661,12 @@ link_close(struct link *l)
 		}
 		if (ns->tun != -1)
 			close(ns->tun);
+		if (ns->nsfd != -1)
+			close(ns->nsfd);
+		if (ns->rtnl != -1)
+			close(ns->rtnl);
+		if (ns->pcap != NULL)
+			capture_pcap_close(ns->pcap);
 		probe_close(ns->probe);
 		pthread_mutex_destroy(&ns->mu);
 		pthread_cond_destroy(&ns->cv);

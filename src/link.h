@@ -1,9 +1,11 @@
-/* link.h: the relay link's namespaces: one for the client ends,
- * one for the server ends, each with a TUN device ("td0") whose packets
- * teardownd forwards (src/relay.c). Addresses come from the documentation
- * ranges, a pair per link: link k has 192.0.2.(2k+1) and 2001:db8::(2k+1)
- * for the clients, 192.0.2.(2k+2) and 2001:db8::(2k+2) for the servers,
- * so no two links share a 4-tuple (the transitions match by it).
+/* link.h: the namespaces of the relay and veth links: one for the client
+ * ends, one for the server ends. On the relay link each has a TUN device
+ * ("td0") whose packets teardownd forwards (src/relay.c); on veth the two
+ * are joined by a veth pair ("td0" in each), the wire seen by libpcap on
+ * the client's. Addresses come from the documentation ranges, a pair per
+ * link: link k has 192.0.2.(2k+1) and 2001:db8::(2k+1) for the clients,
+ * 192.0.2.(2k+2) and 2001:db8::(2k+2) for the servers, so no two links
+ * share a 4-tuple (the transitions match by it).
  *
  * Making a namespace, and entering one, takes CAP_SYS_ADMIN, which
  * teardownd gives up once isolated (run_isolate). So both namespaces are
@@ -22,27 +24,35 @@
 #define LINK_MAX	31		/* links a process makes, at most */
 
 struct link;
+struct pcap;
 struct probe;
 struct sockaddr_storage;
 struct sysctl_value;
 
-/* Makes both namespaces of link number index (0 .. LINK_MAX - 1) from the
- * calling thread's one, with lo and the TUN device (MTU mtu; 0: 1500)
- * TUN device up and addressed (IPv6 without duplicate address detection),
- * copy's sysctls written there (those with a file of their own there),
+/* Makes both namespaces of a link of kind (LINK_RELAY, LINK_VETH), number
+ * index (0 .. LINK_MAX - 1), from the calling thread's one, with lo and
+ * the TUN device or the veth end (MTU mtu; 0: 1500) up and addressed
+ * (IPv6 without duplicate address detection), on veth libpcap open on
+ * the client's end, copy's sysctls written there (those with a file of
+ * their own there),
  * net.ipv4.tcp_no_metrics_save = 1, then the nover sysctls of over, each
  * in its side's namespace. NULL with a one-line reason in why when it
  * cannot (no /dev/net/tun, no permission, no namespaces, a sysctl that is
  * not per-namespace or refuses its value). */
-struct link *link_open(int index, int mtu, const struct sysctl_value *copy,
-    size_t n,
+struct link *link_open(enum link_kind kind, int index, int mtu,
+    const struct sysctl_value *copy, size_t n,
     const struct sc_sysctl *over, int nover, char *why, size_t len);
 /* A non-blocking TCP socket of family af in side's namespace
  * (SIDE_CLIENT or SIDE_SERVER), or -1 with errno. */
 int link_socket(struct link *l, enum side side, int af);
-/* Side's TUN device, non-blocking: packets its namespace sends to the
- * other side are read here, and packets written here arrive there. */
+/* Side's TUN device (relay), non-blocking: packets its namespace sends to
+ * the other side are read here, and packets written here arrive there. */
 int link_tun(const struct link *l, enum side side);
+/* libpcap on the client's end of a veth link (the link's: not to close),
+ * or NULL with why it could not be opened in why. */
+struct pcap *link_pcap(const struct link *l, const char **why);
+/* LINK_RELAY or LINK_VETH. */
+enum link_kind link_kind(const struct link *l);
 /* Side's address of family af, port 0, into ss; its length. */
 socklen_t link_addr(const struct link *l, enum side side, int af,
     struct sockaddr_storage *ss);

@@ -1,10 +1,11 @@
 /* pcapfile.c: writes a case's segments as a pcapng file, the format
  * written directly: a section header, one interface (raw IP, microsecond
  * times), then an enhanced packet block per segment, in host byte order
- * with the magic that says so. Packets are an IPv4 or IPv6 header with the
- * true total length, a 20-byte TCP header without options (src/craft.c),
- * and the payload as zero bytes; both checksums are correct, so no tool
- * flags them. What the relay did with a segment is the packet's comment,
+ * with the magic that says so. Packets are the headers as captured (IP,
+ * TCP with its options), or where they were not kept an IPv4 or IPv6
+ * header with the true total length and a 20-byte TCP header without
+ * options (src/craft.c); then the payload as zero bytes (what teardownd
+ * sends); both checksums are set for that, so no tool flags them. What the relay did with a segment is the packet's comment,
  * which Wireshark and tshark (frame.comment) show. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #define OPT_COMMENT	1
 #define OPT_SHB_USERAPPL 4
 #define COMMENT_LEN	96
+#define HDR_MAX		120		/* IPv4 with options + TCP with options */
 
 /* The block of n bytes at p, padded to 32 bits, framed by its type and
  * total length. 0, or -1 when writing failed. */
@@ -166,14 +168,15 @@ write_zeros(FILE *fp, size_t n)
 	return 0;
 }
 
-/* Writes one enhanced packet block: the headers, the payload's zeros,
- * the comment. */
+/* Writes one enhanced packet block: the headers (as captured when hdrs
+ * has them, else made from the fields), the payload's zeros, the
+ * comment. */
 static int
-write_packet(FILE *fp, const struct segment *g, const struct tuple *t,
-    int64_t start_us, uint16_t id)
+write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
+    const struct tuple *t, int64_t start_us, uint16_t id)
 {
 	static const uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER };
-	uint8_t hdr[20 + CRAFT_MAX], opts[8 + COMMENT_LEN + 8];
+	uint8_t hdr[HDR_MAX], opts[8 + COMMENT_LEN + 8];
 	uint32_t len = g->len > CRAFT_PAYLOAD ? CRAFT_PAYLOAD : g->len, pkt;
 	uint64_t ts = (uint64_t)(start_us + g->t_us);
 	uint32_t w[5] = { 0, (uint32_t)(ts >> 32), (uint32_t)ts, 0, 0 };
@@ -192,7 +195,13 @@ write_packet(FILE *fp, const struct segment *g, const struct tuple *t,
 	c.win = g->win;
 	c.id = id;
 	c.len = len;
-	hlen = craft_segment(&c, hdr);
+	if (hdrs != NULL && g->hdr_len > 0 && g->hdr_len <= sizeof(hdr)) {
+		memcpy(hdr, hdrs + g->hdr_off, g->hdr_len);
+		hlen = g->hdr_len;
+		if (craft_fix_sums(hdr, hlen, &len) == -1)
+			hlen = craft_segment(&c, hdr);
+	} else
+		hlen = craft_segment(&c, hdr);
 	pkt = (uint32_t)(hlen + len);
 	w[3] = w[4] = pkt;
 	seg_comment(g, comment, sizeof(comment));
@@ -215,7 +224,7 @@ write_packet(FILE *fp, const struct segment *g, const struct tuple *t,
 int
 pcapfile_write(FILE *fp, const struct sockaddr *client,
     const struct sockaddr *server, int64_t start_us,
-    const struct segment *seg, size_t n)
+    const struct segment *seg, size_t n, const uint8_t *hdrs)
 {
 	struct tuple t;
 	size_t i;
@@ -228,7 +237,7 @@ pcapfile_write(FILE *fp, const struct sockaddr *client,
 	if (header_write(fp) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (write_packet(fp, &seg[i], &t, start_us, (uint16_t)i) == -1)
+		if (write_packet(fp, &seg[i], hdrs, &t, start_us, (uint16_t)i) == -1)
 			return -1;
 	return fflush(fp) == EOF ? -1 : 0;
 }

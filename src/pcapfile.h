@@ -1,7 +1,8 @@
 /* pcapfile.h: a case's stored segments written back as a pcapng file that
- * tcpdump, tshark and Wireshark read: raw IPv4/IPv6 + TCP packets with the
- * case's addresses, rebuilt from the relative numbers the store keeps,
- * each commented with what the relay did with it, if anything. */
+ * tcpdump, tshark and Wireshark read: raw IPv4/IPv6 + TCP packets, their
+ * headers as captured (segments.headers) or, where those were not kept,
+ * rebuilt with the case's addresses from the relative numbers the store
+ * keeps; each commented with what the relay did with it, if anything. */
 #ifndef TEARDOWND_PCAPFILE_H
 #define TEARDOWND_PCAPFILE_H
 
@@ -12,8 +13,9 @@
 
 #include "scenario.h"
 
-/* The initial sequence numbers given to the ends in the file: relative
- * numbers (Wireshark's default view) are then exactly the stored ones. */
+/* The initial sequence numbers given to the ends in rebuilt packets:
+ * relative numbers (Wireshark's default view) are then exactly the stored
+ * ones, as they are with the captured headers' real numbers. */
 #define PCAPFILE_ISN_CLIENT	1000000000u
 #define PCAPFILE_ISN_SERVER	2000000000u
 
@@ -23,11 +25,13 @@ int pcapfile_parse_addr(const char *text, struct sockaddr_storage *ss);
 
 /* Writes a pcapng file (LINKTYPE_RAW, microsecond times) of n segments
  * exchanged between client and server (one family), the case having
- * started at start_us (wall clock); payloads are zero bytes; a segment the
- * relay held, dropped, delayed, copied or made has a packet comment
- * saying so. 0, or -1 with errno when writing failed. */
+ * started at start_us (wall clock); a segment's headers are hdrs'
+ * (hdr_off, hdr_len) when it has them (hdrs NULL: none has); payloads are
+ * zero bytes; a segment the relay held, dropped, delayed, copied or made
+ * has a packet comment saying so. 0, or -1 with errno when writing
+ * failed. */
 int pcapfile_write(FILE *fp, const struct sockaddr *client,
     const struct sockaddr *server, int64_t start_us,
-    const struct segment *seg, size_t n);
+    const struct segment *seg, size_t n, const uint8_t *hdrs);
 
 #endif

@@ -73,56 +73,67 @@ have_cap(int cap)
 	return (c[cap / 32].effective & ((uint32_t)1 << (cap % 32))) != 0;
 }
 
-/* The relay links, made once by run_isolate: the default one, and one per
- * set of sysctls a relay scenario asks for (its netkey); a process runs
- * its cases from one place. */
+/* The links, made once by run_isolate: the default relay link, the
+ * default veth link when a scenario uses veth, and one per kind and set of
+ * sysctls a scenario asks for (its netkey); a process runs its cases
+ * from one place. */
 static struct plan_link links[LINK_MAX];
 static char link_key[LINK_MAX][sizeof(((struct scenario *)0)->netkey)];
 static char link_why[LINK_MAX][256];
 static size_t nlinks;
 
-/* Makes the namespaces of a relay link for sc's sysctls (NULL: none),
+/* Makes the namespaces of a link of kind for sc's sysctls (NULL: none),
  * unless made already. */
 static void
-run_link_add(const struct run_info *ri, const struct scenario *sc)
+run_link_add(const struct run_info *ri, enum link_kind kind,
+    const struct scenario *sc)
 {
 	const char *key = sc != NULL ? sc->netkey : "";
 	size_t i;
 
 	for (i = 0; i < nlinks; i++)
-		if (strcmp(link_key[i], key) == 0)
+		if (links[i].kind == kind && strcmp(link_key[i], key) == 0)
 			return;
 	if (nlinks == LINK_MAX) {
-		log_warnx("%s: more than %d sets of sysctls on the relay link; its "
-		    "cases will be skipped", sc->name, LINK_MAX - 1);
+		log_warnx("%s: more than %d links with sysctls of their own; its "
+		    "cases will be skipped", sc != NULL ? sc->name : "teardownd",
+		    LINK_MAX - 2);
 		return;
 	}
 	snprintf(link_key[nlinks], sizeof(link_key[0]), "%s", key);
+	links[nlinks].kind = kind;
 	links[nlinks].key = link_key[nlinks];
 	links[nlinks].why = link_why[nlinks];
-	links[nlinks].link = link_open((int)nlinks, sc != NULL ? sc->mtu : 0,
-	    ri->sysctl, ri->nsysctl,
+	links[nlinks].link = link_open(kind, (int)nlinks,
+	    sc != NULL ? sc->mtu : 0, ri->sysctl, ri->nsysctl,
 	    sc != NULL ? sc->sysctl : NULL, sc != NULL ? sc->nsysctl : 0,
 	    link_why[nlinks], sizeof(link_why[0]));
 	nlinks++;
 }
 
-/* Makes the relay links from the namespace the cases run in, while the
- * capabilities it takes are still held: the default one, and one for each
- * set of sysctls sc's relay scenarios ask for. */
+/* Makes the links from the namespace the cases run in, while the
+ * capabilities it takes are still held: the default relay link, the
+ * default veth link if the default link (dflt) or a scenario is veth, and
+ * one for each set of sysctls sc's scenarios ask for on either. */
 static void
-run_link_open(const struct run_info *ri, const struct scenario *const *sc,
-    size_t nsc)
+run_link_open(const struct run_info *ri, enum link_kind dflt,
+    const struct scenario *const *sc, size_t nsc)
 {
+	int veth = dflt == LINK_VETH;
 	size_t i;
 
-	run_link_add(ri, NULL);
 	for (i = 0; i < nsc; i++)
-		if (sc[i]->link == LINK_RELAY && sc[i]->netkey[0] != '\0')
-			run_link_add(ri, sc[i]);
+		veth |= scenario_link(sc[i], dflt) == LINK_VETH;
+	run_link_add(ri, LINK_RELAY, NULL);
+	if (veth)
+		run_link_add(ri, LINK_VETH, NULL);
+	for (i = 0; i < nsc; i++)
+		if (scenario_link(sc[i], dflt) != LINK_LO &&
+		    sc[i]->netkey[0] != '\0')
+			run_link_add(ri, scenario_link(sc[i], dflt), sc[i]);
 }
 
-/* Closes the relay links (their namespaces go with them). */
+/* Closes the links (their namespaces go with them). */
 void
 run_link_close(void)
 {
@@ -142,7 +153,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where,
 
 	snprintf(where, 16, "host");
 	if (cf->isolation == ISOLATE_HOST) {
-		run_link_open(ri, sc, nsc);
+		run_link_open(ri, (enum link_kind)cf->link, sc, nsc);
 		isolate_drop_admin();
 		return 0;
 	}
@@ -150,7 +161,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where,
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	else
 		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	run_link_open(ri, sc, nsc);
+	run_link_open(ri, (enum link_kind)cf->link, sc, nsc);
 	isolate_drop_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");

@@ -305,7 +305,7 @@ runner_trans(struct runner *rn)
 	size_t i, n = 0;
 
 	for (i = 0; extra != NULL && i < rn->env.nrelays; i++)
-		if (rn->env.relays[i].relay != NULL) {
+		if (rn->env.relays[i].link != NULL) {
 			if ((extra[n] = link_cookie(rn->env.relays[i].link,
 			    SIDE_CLIENT)) != 0)
 				n++;
@@ -334,11 +334,31 @@ plan_needs(const struct runner_plan *p, unsigned need)
 	return n;
 }
 
-/* The relay slot of the plan's scenarios whose sysctls are key: found,
- * or added with the link made for them and its relay (env.relays has room
- * for one per relay scenario). Why a slot has no relay is said once. */
+/* Says once why the cases of slot rs cannot run. */
+static void
+slot_unusable(const struct relay_slot *rs, const char *why)
+{
+	const char *name = link_name(rs->kind);
+
+	if (rs->key[0] != '\0')
+		log_warnx("scenarios on the %s link with %s are skipped: %s", name,
+		    rs->key, why);
+	else
+		log_warnx("scenarios on the %s link are skipped: it cannot run "
+		    "here (%s). It needs %snetwork namespaces: run as root, or let "
+		    "teardownd isolate the run in a user namespace of its own "
+		    "(isolation = auto)%s", name, why,
+		    rs->kind == LINK_RELAY ? "/dev/net/tun and " : "",
+		    rs->kind == LINK_RELAY ? "; in a container, add --device "
+		    "/dev/net/tun" : "");
+}
+
+/* The slot of the plan's scenarios on a link of kind whose sysctls are
+ * key: found, or added with the link made for them and its relay (relay)
+ * or its capture (veth); env.relays has room for one per scenario off lo.
+ * Why a slot's cases cannot run is said once. */
 static struct relay_slot *
-relay_slot(struct runner *rn, const char *key)
+relay_slot(struct runner *rn, enum link_kind kind, const char *key)
 {
 	const struct plan_link *pl = NULL;
 	struct relay_slot *rs;
@@ -346,55 +366,68 @@ relay_slot(struct runner *rn, const char *key)
 	size_t i;
 
 	for (i = 0; i < rn->env.nrelays; i++)
-		if (strcmp(rn->env.relays[i].key, key) == 0)
+		if (rn->env.relays[i].kind == kind &&
+		    strcmp(rn->env.relays[i].key, key) == 0)
 			return &rn->env.relays[i];
 	for (i = 0; i < rn->plan.nlinks; i++)
-		if (strcmp(rn->plan.links[i].key, key) == 0)
+		if (rn->plan.links[i].kind == kind &&
+		    strcmp(rn->plan.links[i].key, key) == 0)
 			pl = &rn->plan.links[i];
 	rs = &rn->env.relays[rn->env.nrelays++];
 	memset(rs, 0, sizeof(*rs));
+	rs->kind = kind;
 	rs->key = key;
 	if (pl == NULL)
 		snprintf(why, sizeof(why), "its namespaces were not made when "
 		    "teardownd started: it makes them for the scenarios it has then, "
-		    "for %d sets of sysctls at most", LINK_MAX - 1);
+		    "for %d sets of sysctls at most", LINK_MAX - 2);
 	else if (pl->link == NULL)
 		snprintf(why, sizeof(why), "%s", pl->why);
-	else if ((rs->relay = relay_open(rn->env.base, pl->link, why,
+	else if (kind == LINK_VETH) {
+		const char *pwhy;
+		struct pcap *p = link_pcap(pl->link, &pwhy);
+
+		rs->link = pl->link;
+		if (rn->plan.no_capture)
+			return rs;
+		if (p == NULL)
+			snprintf(why, sizeof(why), "%s", pwhy);
+		else
+			rs->cap = capture_attach(rn->env.base, p, 1, why, sizeof(why));
+		if (rs->cap == NULL)
+			log_warnx("the wire of the veth link%s%s is not observed: %s",
+			    key[0] != '\0' ? " with " : "", key, why);
+		return rs;
+	} else if ((rs->relay = relay_open(rn->env.base, pl->link, why,
 	    sizeof(why))) != NULL) {
 		rs->link = pl->link;
 		return rs;
 	}
-	snprintf(rs->why, sizeof(rs->why), "the relay link cannot run here "
-	    "(%.110s)", why);
-	if (key[0] == '\0')
-		log_warnx("scenarios on the relay link are skipped: it cannot run "
-		    "here (%s). It needs /dev/net/tun and network namespaces: run "
-		    "as root, or let teardownd isolate the run in a user namespace "
-		    "of its own (isolation = auto); in a container, add --device "
-		    "/dev/net/tun", why);
-	else
-		log_warnx("scenarios with sysctl %s are skipped: %s", key, why);
+	snprintf(rs->why, sizeof(rs->why), "the %s link cannot run here "
+	    "(%.110s)", link_name(kind), why);
+	slot_unusable(rs, why);
 	return rs;
 }
 
-/* Starts a relay for each relay link the plan's scenarios use; where one
- * cannot run, their cases are skipped, and start-up says so once. */
+/* Opens what each link the plan's scenarios use needs (a relay, a
+ * capture); where one cannot run, their cases are skipped, and start-up
+ * says so once. */
 static int
-runner_relay(struct runner *rn)
+runner_links(struct runner *rn)
 {
 	size_t i, n = 0;
+	enum link_kind k;
 
+	rn->env.link = rn->plan.link;
 	for (i = 0; i < rn->plan.nsc; i++)
-		n += scenario_link(rn->plan.sc[i], rn->plan.link) == LINK_RELAY;
+		n += scenario_link(rn->plan.sc[i], rn->plan.link) != LINK_LO;
 	if (n == 0)
 		return 0;
 	if ((rn->env.relays = calloc(n, sizeof(*rn->env.relays))) == NULL)
 		return -1;
-	rn->env.link = rn->plan.link;
 	for (i = 0; i < rn->plan.nsc; i++)
-		if (scenario_link(rn->plan.sc[i], rn->plan.link) == LINK_RELAY)
-			relay_slot(rn, rn->plan.sc[i]->netkey);
+		if ((k = scenario_link(rn->plan.sc[i], rn->plan.link)) != LINK_LO)
+			relay_slot(rn, k, rn->plan.sc[i]->netkey);
 	return 0;
 }
 
@@ -453,7 +486,7 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 		return NULL;
 	}
 	runner_capture(rn);
-	if (runner_relay(rn) == -1) {
+	if (runner_links(rn) == -1) {
 		runner_free(rn);
 		return NULL;
 	}
@@ -489,8 +522,10 @@ runner_free(struct runner *rn)
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
 	capture_close(rn->env.cap);
-	for (i = 0; i < rn->env.nrelays; i++)
+	for (i = 0; i < rn->env.nrelays; i++) {
 		relay_close(rn->env.relays[i].relay);
+		capture_close(rn->env.relays[i].cap);
+	}
 	free(rn->env.relays);
 	trans_close(rn->env.trans);
 	if (rn->env.probe != NULL)

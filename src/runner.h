@@ -13,8 +13,10 @@ struct link;
 struct runner;
 struct run_info;
 
-/* A relay link made at start-up, for the scenarios whose sysctls are key. */
+/* A link made at start-up, for the scenarios of its kind whose sysctls
+ * are key. */
 struct plan_link {
+	enum link_kind kind;			/* LINK_RELAY or LINK_VETH */
 	const char *key;			/* a scenario's netkey; "" none */
 	struct link *link;			/* NULL: it could not be made */
 	const char *why;			/* why not */
@@ -29,7 +31,7 @@ struct runner_plan {
 	int64_t case_timeout_us;		/* deadline of a case without its own */
 	int no_capture;				/* 1: do not observe the wire */
 	enum link_kind link;			/* of scenarios without a link key */
-	const struct plan_link *links;		/* the relay links (run_start sets them) */
+	const struct plan_link *links;		/* the links (run_start sets them) */
 	size_t nlinks;
 };
 

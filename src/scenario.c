@@ -159,7 +159,7 @@ const char *
 link_name(enum link_kind l)
 {
 	static const char *const names[] = {
-		[LINK_LO] = "lo", [LINK_RELAY] = "relay",
+		[LINK_LO] = "lo", [LINK_RELAY] = "relay", [LINK_VETH] = "veth",
 	};
 
 	return table_name(names, NITEMS(names), l);

@@ -25,6 +25,7 @@ enum side {
 enum link_kind {
 	LINK_LO,				/* loopback, in one namespace */
 	LINK_RELAY,				/* two namespaces, teardownd the wire */
+	LINK_VETH,				/* two namespaces joined by a veth pair */
 	LINK__COUNT
 };
 
@@ -298,6 +299,8 @@ struct segment {
 	int pair;				/* the client/server pair, from 1 */
 	enum seg_mark mark;			/* what the relay did with it */
 	int64_t held_us;			/* kept by the relay: for how long; else -1 */
+	uint32_t hdr_off;			/* its IP and TCP headers: in the result's hdr */
+	uint16_t hdr_len;			/* their bytes as seen; 0: not kept */
 };
 
 enum wire_status {
@@ -334,6 +337,8 @@ struct case_result {
 	enum wire_status wire;			/* whether segs below is the wire */
 	size_t nseg;
 	struct segment *seg;			/* malloc'd, in capture order */
+	uint8_t *hdr;				/* the segments' headers, malloc'd */
+	size_t nhdr, hdrcap;
 	void *wire_ctx;				/* the capture's, while registered */
 	enum trans_status trans;		/* whether tr below is every state change */
 	size_t ntrans;
@@ -356,7 +361,7 @@ const char *status_name(enum step_status s);
 const char *verdict_name(enum verdict v);
 const char *family_name(enum family f);
 const char *mark_name(enum seg_mark m);		/* "passed"; NULL for MARK_NONE */
-const char *link_name(enum link_kind l);	/* "lo", "relay" */
+const char *link_name(enum link_kind l);	/* "lo", "relay", "veth" */
 /* The link sc's cases run on: its link key, else the run's default. */
 enum link_kind scenario_link(const struct scenario *sc, enum link_kind dflt);
 

@@ -1483,3 +1483,74 @@ SELECT
 FROM segments AS g
 JOIN cases AS c ON c.id = g.case_id
 JOIN runs AS r ON r.id = c.run_id;
+
+-- migration 9: the veth link: cases.link may be 'veth'; each segment's headers (segments.headers, v_segment).
+
+-- 'veth': two namespaces joined by a veth pair, the wire seen by libpcap
+-- on the client's end. cases is rebuilt for the wider CHECK, its columns
+-- in the same order; with legacy_alter_table the views over it and the
+-- other tables' keys to it are kept as they are.
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE cases_new (
+	id		INTEGER PRIMARY KEY,
+	run_id		INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	scenario	TEXT NOT NULL,		-- the catalogue's section name
+	family		TEXT NOT NULL,		-- "ipv4", "ipv6"
+	rep		INTEGER NOT NULL CHECK (rep >= 0),	-- repetition, from 0
+	verdict		TEXT NOT NULL
+			CHECK (verdict IN ('pass', 'fail', 'timeout', 'error',
+			    'abandoned', 'skipped')),
+	first_fail	INTEGER CHECK (first_fail >= 0),	-- steps.idx; NULL if none failed
+	message		TEXT,			-- failure, error or skip text; NULL if none
+	client_addr	TEXT,			-- the first client's: "127.0.0.1:40000", "[::1]:40000"; NULL if never bound
+	server_addr	TEXT,			-- the listener's
+	started_us	INTEGER NOT NULL,	-- wall clock at start, us since the epoch
+	duration_us	INTEGER NOT NULL,
+	wire		TEXT CHECK (wire IN ('observed', 'not_observed')),	-- see migration 2
+	signature	TEXT,			-- see migration 4
+	sig_hash	TEXT CHECK (sig_hash IS NULL OR length(sig_hash) = 16),
+	steps_hash	TEXT CHECK (steps_hash IS NULL OR length(steps_hash) = 16),
+	transitions	TEXT CHECK (transitions IN ('observed', 'not_observed')),	-- migration 6
+	link		TEXT CHECK (link IN ('lo', 'relay', 'veth')),	-- migration 8
+	UNIQUE (run_id, scenario, family, rep)	-- also: a run's cases, in order
+) STRICT;
+INSERT INTO cases_new SELECT * FROM cases;
+DROP TABLE cases;
+ALTER TABLE cases_new RENAME TO cases;
+CREATE INDEX cases_by_scenario ON cases (scenario, family, run_id);
+CREATE INDEX cases_failing ON cases (run_id) WHERE verdict <> 'pass';
+CREATE INDEX cases_by_signature ON cases (run_id, scenario, family, sig_hash);
+PRAGMA legacy_alter_table = OFF;
+
+-- A segment's IP and TCP headers with their options, as captured (from
+-- the IP version byte to the end of the TCP options; the payload is not
+-- kept: teardownd sends zeros); NULL for segments stored before this
+-- migration or whose headers could not be kept.
+ALTER TABLE segments ADD COLUMN headers BLOB;
+
+DROP VIEW v_segment;
+CREATE VIEW v_segment AS
+SELECT
+	g.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	g.idx,
+	g.t_us,
+	g.dir,
+	g.flags,
+	g.flag_bits,
+	g.seq,
+	g.ack,
+	g.len,
+	g.win,
+	g.dir || ' ' || g.flags AS token,
+	g.pair,
+	g.mark,
+	g.held_us,
+	g.headers
+FROM segments AS g
+JOIN cases AS c ON c.id = g.case_id
+JOIN runs AS r ON r.id = c.run_id;

@@ -105,9 +105,9 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	    " :events, :eof, :t_us, :dur_us, :message)",
 	[STMT_INSERT_SEGMENT] =
 	    "INSERT INTO segments (case_id, idx, t_us, dir, flags, flag_bits,"
-	    " seq, ack, len, win, pair, mark, held_us)"
+	    " seq, ack, len, win, pair, mark, held_us, headers)"
 	    " VALUES (:case_id, :idx, :t_us, :dir, :flags, :flag_bits, :seq,"
-	    " :ack, :len, :win, :pair, :mark, :held_us)",
+	    " :ack, :len, :win, :pair, :mark, :held_us, :headers)",
 	[STMT_INSERT_TRANSITION] =
 	    "INSERT INTO transitions (case_id, idx, t_ns, side, from_state,"
 	    " to_state) VALUES (:case_id, :idx, :t_ns, :side, :from_state,"
@@ -294,7 +294,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " FROM v_transition WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_SEGMENTS] =
 	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits, mark,"
-	    " held_us FROM v_segment WHERE case_id = :case_id ORDER BY idx",
+	    " held_us, hex(headers) AS headers FROM v_segment"
+	    " WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_WIRE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, dir, flags, seq, ack,"
 	    " len, win, mark AS relay, round(held_us / 1000.0, 1) AS held_ms"
@@ -1038,10 +1039,10 @@ bind_case(sqlite3_stmt *s, int64_t run_id, const struct case_result *cr)
 	return bad;
 }
 
-/* Inserts segment idx of a case. */
+/* Inserts segment idx of a case; its headers' bytes are at hdr. */
 static int
 insert_segment(struct store *st, int64_t case_id, size_t idx,
-    const struct segment *g)
+    const struct segment *g, const uint8_t *hdr)
 {
 	sqlite3_stmt *s = st->stmt[STMT_INSERT_SEGMENT];
 	char what[64], flags[TCP_FLAGS_LEN];
@@ -1065,6 +1066,10 @@ insert_segment(struct store *st, int64_t case_id, size_t idx,
 		bad |= bind_str(s, ":mark", mark_name(g->mark));
 	if (g->held_us >= 0 && g->mark != MARK_NONE)
 		bad |= bind_int(s, ":held_us", g->held_us);
+	if (g->hdr_len > 0 && hdr != NULL)
+		bad |= sqlite3_bind_blob(s, sqlite3_bind_parameter_index(s,
+		    ":headers"), hdr + g->hdr_off, g->hdr_len, SQLITE_STATIC) !=
+		    SQLITE_OK;
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);
 	return stmt_run(st, STMT_INSERT_SEGMENT, what);
@@ -1140,7 +1145,7 @@ insert_case(struct store *st, int64_t run_id, const struct case_result *cr)
 		    cr->res != NULL ? &cr->res[i] : NULL) == -1)
 			goto fail;
 	for (i = 0; cr->wire == WIRE_OBSERVED && i < cr->nseg; i++)
-		if (insert_segment(st, case_id, i, &cr->seg[i]) == -1)
+		if (insert_segment(st, case_id, i, &cr->seg[i], cr->hdr) == -1)
 			goto fail;
 	for (i = 0; cr->trans == TRANS_OBSERVED && i < cr->ntrans; i++)
 		if (insert_transition(st, case_id, i, &cr->tr[i]) == -1)

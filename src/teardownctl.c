@@ -586,29 +586,54 @@ cmd_history(struct ctl *c)
 	return rc;
 }
 
-/* Reads the case's segments (STORE_Q_CASE_SEGMENTS) into *seg. */
+/* Decodes a segment's headers (hex) into hdr at *off, as g's. */
+static void
+pcap_headers(struct segment *g, const char *hex, uint8_t *hdr, size_t *off)
+{
+	size_t n = hex != NULL ? strlen(hex) / 2 : 0, i;
+	unsigned byte;
+
+	if (n == 0 || n > UINT16_MAX)
+		return;
+	for (i = 0; i < n; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return;
+		hdr[*off + i] = (uint8_t)byte;
+	}
+	g->hdr_off = (uint32_t)*off;
+	g->hdr_len = (uint16_t)n;
+	*off += n;
+}
+
+/* Reads the case's segments (STORE_Q_CASE_SEGMENTS) into *seg, their
+ * headers into *hdr. */
 static int
-pcap_segments(struct ctl *c, int64_t case_id, struct segment **seg, size_t *n)
+pcap_segments(struct ctl *c, int64_t case_id, struct segment **seg, size_t *n,
+    uint8_t **hdr)
 {
 	static const char *const cols[] = { "t_us", "dir", "flag_bits", "seq",
-	    "ack", "len", "win", "mark", "held_us" };
+	    "ack", "len", "win", "mark", "held_us", "headers" };
 	struct store_args a = { .case_id = case_id };
 	struct report *r;
-	const char *v[9];
-	size_t i;
+	const char *v[10];
+	size_t i, room = 1, off = 0;
 	int k;
 
 	if ((r = ctl_query(c, STORE_Q_CASE_SEGMENTS, &a)) == NULL)
 		return EX_IOERR;
 	*n = report_nrows(r);
-	if ((*seg = calloc(*n ? *n : 1, sizeof(**seg))) == NULL) {
+	for (i = 0; i < *n; i++)
+		if ((v[9] = report_text(r, i, report_column(r, "headers"))) != NULL)
+			room += strlen(v[9]) / 2;
+	if ((*seg = calloc(*n ? *n : 1, sizeof(**seg))) == NULL ||
+	    (*hdr = malloc(room)) == NULL) {
 		report_free(r);
 		return ctl_error(EX_IOERR, "out of memory");
 	}
 	for (i = 0; i < *n; i++) {
 		struct segment *g = &(*seg)[i];
 
-		for (k = 0; k < 9; k++)
+		for (k = 0; k < 10; k++)
 			v[k] = report_text(r, i, report_column(r, cols[k]));
 		for (k = MARK_PASSED; v[7] != NULL && k < MARK__COUNT; k++)
 			if (strcmp(v[7], mark_name((enum seg_mark)k)) == 0)
@@ -621,6 +646,7 @@ pcap_segments(struct ctl *c, int64_t case_id, struct segment **seg, size_t *n)
 		g->ack = v[4] ? (uint32_t)strtoul(v[4], NULL, 10) : 0;
 		g->len = v[5] ? (uint32_t)strtoul(v[5], NULL, 10) : 0;
 		g->win = v[6] ? (uint16_t)strtoul(v[6], NULL, 10) : 0;
+		pcap_headers(g, v[9], *hdr, &off);
 	}
 	report_free(r);
 	return 0;
@@ -664,6 +690,7 @@ cmd_pcap(struct ctl *c)
 {
 	struct sockaddr_storage end[2];
 	struct segment *seg = NULL;
+	uint8_t *hdr = NULL;
 	int64_t id, start_us = 0;
 	size_t n = 0;
 	int rc;
@@ -676,13 +703,14 @@ cmd_pcap(struct ctl *c)
 		return ctl_error(EX_USAGE, "pcap: '%s' is not a case (c<ID>, "
 		    "RUN/SCENARIO/FAMILY[/REP])", c->arg);
 	if (rc != 0 || (rc = pcap_ends(c, id, end, &start_us)) != 0 ||
-	    (rc = pcap_segments(c, id, &seg, &n)) != 0)
+	    (rc = pcap_segments(c, id, &seg, &n, &hdr)) != 0)
 		goto done;
 	if (pcapfile_write(stdout, (struct sockaddr *)&end[0],
-	    (struct sockaddr *)&end[1], start_us, seg, n) == -1)
+	    (struct sockaddr *)&end[1], start_us, seg, n, hdr) == -1)
 		rc = ctl_error(EX_IOERR, "writing the pcap: %s", strerror(errno));
 done:
 	free(seg);
+	free(hdr);
 	return rc;
 }
 

@@ -36,7 +36,7 @@ struct opts {
 	const char *only;			/* --only a,b,c */
 	const char *family;			/* --family ipv4|ipv6|all */
 	const char *isolation;			/* --isolation auto|netns|host */
-	const char *link;			/* --link lo|relay */
+	const char *link;			/* --link lo|veth|relay */
 	int repeat;				/* --repeat N, 0 = config */
 	int concurrency;			/* --concurrency N, -1 = config */
 	int64_t interval_us;			/* --interval D, 0 = config */
@@ -60,7 +60,7 @@ usage(FILE *f)
 	    "usage: teardownd [-nvV] [-c FILE] [--once] [--db PATH] [--scenarios PATH]\n"
 	    "                 [--only NAME,...] [--family ipv4|ipv6|all] [--repeat N]\n"
 	    "                 [--concurrency N] [--isolation auto|netns|host]\n"
-	    "                 [--link lo|relay]\n"
+	    "                 [--link lo|veth|relay]\n"
 	    "                 [--interval DURATION] [--no-capture]\n"
 	    "       teardownd --verbs\n");
 }
@@ -181,7 +181,7 @@ opts_apply(const struct opts *o, struct config *cf, FILE *errs)
 			if (strcmp(o->link, link_name((enum link_kind)cf->link)) == 0)
 				break;
 		if (cf->link == LINK__COUNT) {
-			fprintf(errs, "teardownd: --link: '%s' is not lo or relay\n",
+			fprintf(errs, "teardownd: --link: '%s' is not lo, veth or relay\n",
 			    o->link);
 			return EXIT_USAGE;
 		}

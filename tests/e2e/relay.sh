@@ -121,10 +121,10 @@ eq "... with the relay's addresses" "$T/k.db" \
 eq "--link lo: a scenario that names the relay keeps it" "$T/k2.db" \
     "select group_concat(scenario || ' ' || link, ', ') from (select distinct scenario, link
      from cases order by scenario)" "four-way-close lo, simultaneous-close relay"
-"$TD" --once --link veth --db "$T/k3.db" > "$T/k3.out" 2>&1
+"$TD" --once --link ether --db "$T/k3.db" > "$T/k3.out" 2>&1
 rc=$?
-check "--link veth: a usage error, one line (exit $rc)" [ "$rc" -eq 64 ] &&
-    [ "$(cat "$T/k3.out")" = "teardownd: --link: 'veth' is not lo or relay" ]
+check "--link ether: a usage error, one line (exit $rc)" [ "$rc" -eq 64 ] &&
+    [ "$(cat "$T/k3.out")" = "teardownd: --link: 'ether' is not lo, veth or relay" ]
 
 # mtu = N: half-close expects the server's 5000 bytes as one segment, as
 # on lo; on the relay link's default MTU (1500) they are four, and its wire
@@ -271,15 +271,5 @@ steps   = client sleep 500ms
 EOF
 "$TD" --once --db "$T/l.db" --scenarios "$T/slow.ini" --only relay-slow,simultaneous-close \
     > /dev/null 2>&1 &
-td=$!
-sleep 0.3
-own=$(readlink "/proc/$$/ns/net")
-for t in /proc/$td/task/*; do readlink "$t/ns/net"; done | sort -u | grep -v "^$own\$" > "$T/ns.run"
-wait "$td"
-check "teardownd ran its cases in namespaces of its own ($(wc -l < "$T/ns.run"): the run's, 2 per relay link)" \
-    [ "$(wc -l < "$T/ns.run")" -eq 5 ]
-for p in /proc/[0-9]*/task/*; do readlink "$p/ns/net" 2>/dev/null; done | sort -u > "$T/ns.after"
-check "none of them is left once it has ended" [ -z "$(comm -12 "$T/ns.run" "$T/ns.after")" ]
-check "no td0 device in the namespace teardownd was started in" \
-    sh -c '! ip link show td0 > /dev/null 2>&1'
+check_left_behind $! 5
 finish

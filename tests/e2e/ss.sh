@@ -1,8 +1,8 @@
 #!/bin/sh
 # Cross-check with iproute2's ss: the states teardownd reports for a case's
 # 4-tuples are the states ss sees for the same 4-tuples while the case runs:
-# on lo inside teardownd's namespace, and on the relay link inside each of
-# its two namespaces (found through the threads that live in them).
+# on lo inside teardownd's namespace, and on the relay and veth links inside
+# each of their two namespaces (found through the threads that live in them).
 . "$(dirname "$0")/lib.inc"
 DB="$T/t.db"
 cat > "$T/hold.ini" <<'EOS'
@@ -38,29 +38,40 @@ wait "$pid"
 rc=$?
 check "the holding scenario passes on both families (exit $rc)" [ "$rc" -eq 0 ]
 
-# The same on the relay link: the client ends in one namespace, the
-# server ends in the other; ss runs in every namespace teardownd's threads
-# are in.
+# The same on the relay link and on veth: the client ends in one
+# namespace, the server ends in the other; ss runs in every namespace
+# teardownd's threads are in.
+ssloop() {
+	i=0
+	while [ "$i" -lt 200 ] && kill -0 "$1" 2>/dev/null; do
+		for t in /proc/$1/task/*; do readlink "$t/ns/net"; done 2>/dev/null | sort -u |
+		while read -r ns; do
+			for t in /proc/$1/task/*; do
+				[ "$(readlink "$t/ns/net" 2>/dev/null)" = "$ns" ] || continue
+				nsenter --net="$t/ns/net" ss -tanH state all 2>/dev/null
+				break
+			done
+		done >> "$2"
+		sleep 0.05; i=$((i + 1))
+	done
+}
 sed 's/^\[ss-hold\]/[ss-hold-relay]\nlink    = relay/; s/server filter drop ack/relay  drop C>S ./;
     s/server filter none/relay  clear/' "$T/hold.ini" > "$T/relay.ini"
 "$TD" --once --db "$T/r.db" --scenarios "$T/relay.ini" --only ss-hold-relay \
     > "$T/rout" 2> "$T/rerr" &
 pid=$!
-i=0
-while [ "$i" -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
-	for t in /proc/$pid/task/*; do readlink "$t/ns/net"; done 2>/dev/null | sort -u |
-	while read -r ns; do
-		for t in /proc/$pid/task/*; do
-			[ "$(readlink "$t/ns/net" 2>/dev/null)" = "$ns" ] || continue
-			nsenter --net="$t/ns/net" ss -tanH state all 2>/dev/null
-			break
-		done
-	done >> "$T/rss.txt"
-	sleep 0.05; i=$((i + 1))
-done
+ssloop "$pid" "$T/rss.txt"
 wait "$pid"
 rc=$?
 check "on the relay link, the holding scenario passes on both families (exit $rc)" [ "$rc" -eq 0 ]
+"$TD" --once --db "$T/v.db" --scenarios "$T/hold.ini" --only ss-hold --link veth \
+    > "$T/vout" 2> "$T/verr" &
+pid=$!
+ssloop "$pid" "$T/vss.txt"
+wait "$pid"
+rc=$?
+check "on the veth link, the holding scenario passes on both families (exit $rc)" [ "$rc" -eq 0 ]
+eq "... on veth" "$T/v.db" "select group_concat(distinct link) from cases" veth
 
 # Every (end, state) teardownd reported at an expect step must be in ss's log.
 compare() {
@@ -80,4 +91,5 @@ done < "$T/want.txt"
 }
 compare "$DB" "$T/ss.txt" ""
 compare "$T/r.db" "$T/rss.txt" " on the relay link"
+compare "$T/v.db" "$T/vss.txt" " on the veth link"
 finish

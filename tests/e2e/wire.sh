@@ -1,7 +1,8 @@
 #!/bin/sh
 # The wire: teardownd's own capture against independent tools.
 # (a) `teardownctl pcap` of four-way-close, read by tshark, shows the flags,
-#     relative seq/ack, lengths and windows the database holds;
+#     relative seq/ack, lengths and windows the database holds, and the
+#     headers tcpdump saw (options, timestamps, raw numbers);
 # (b) while a run goes, tcpdump captures lo: for every case on lo, its
 #     segments for the case's 4-tuple are the ones teardownd stored (count,
 #     flags, relative numbers, window, time within 1 ms), followed by
@@ -29,6 +30,17 @@ tshark_segments() {
 	    -e tcp.window_size_value -e frame.time_epoch 2>/dev/null |
 	awk -v c="$2" -v t0="$4" '{ split($7, f, "."); us = f[1] * 1000000 + substr(f[2] "000000", 1, 6)
 	    print ($1 == c ? "C>S" : "S>C"), $2, $3, $4, $5, $6, us - t0 }'
+}
+
+# The headers of the segments between ports $2 and $3 of pcap file $1:
+# raw sequence number, MSS, window scale, SACK permitted, TSval, TSecr,
+# scaled window, IP identification (IPv4), TTL or hop limit.
+tshark_headers() {
+	tshark -r "$1" -Y "tcp.port == $2 && tcp.port == $3" -T fields \
+	    -e tcp.seq_raw -e tcp.options.mss_val -e tcp.options.wscale.shift \
+	    -e tcp.options.sack_perm -e tcp.options.timestamp.tsval \
+	    -e tcp.options.timestamp.tsecr -e tcp.window_size -e ip.id -e ip.ttl \
+	    -e ipv6.hlim 2>/dev/null
 }
 
 # The port of an address "127.0.0.1:40000" or "[::1]:40000".
@@ -101,6 +113,15 @@ else
 		check "pcap $fam: the flags read as the seed's four-way close" [ "$(tshark -r "$T/c$id.pcap" \
 		    -T fields -e tcp.flags.str 2>/dev/null | tr -d '\302\267' | tr -d ' ' | tr '\n' ' ')" = \
 		    "S AS A AP A AF A AF A " ]
+		# The headers as captured: raw numbers, options, scaled windows,
+		# IP identification and TTL, as tcpdump saw them live.
+		n=$(wc -l < "$T/db.$id")
+		tshark_headers "$T/dump.pcap" "$(port "$1")" "$(port "$2")" | head -n "$n" > "$T/hl.$id"
+		tshark_headers "$T/c$id.pcap" "$(port "$1")" "$(port "$2")" > "$T/hp.$id"
+		check "pcap $fam: each segment's headers are the live capture's (options, timestamps, windows)" \
+		    diff "$T/hl.$id" "$T/hp.$id"
+		check "pcap $fam: the SYN carries MSS, window scale, SACK permitted and timestamps" \
+		    awk -F '\t' 'NR == 1 { exit !($2 != "" && $3 != "" && $4 != "" && $5 != "") }' "$T/hp.$id"
 	done
 	script -eqc "$CTL --db $DB pcap c1" /dev/null > "$T/tty" 2>&1; rc=$?
 	check "pcap refuses to write to a terminal (exit $rc)" [ "$rc" -eq 64 ] && grep -q "terminal" "$T/tty"

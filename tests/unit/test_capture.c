@@ -285,7 +285,9 @@ segments_go_to_the_case_of_their_four_tuple_in_both_directions(void **state)
 	assert_int_equal(b.wire, WIRE_OBSERVED);
 	capture_close(cap);
 	free(a.seg);
+	free(a.hdr);
 	free(b.seg);
+	free(b.hdr);
 }
 
 static void
@@ -317,6 +319,7 @@ numbers_are_relative_to_each_ends_isn_across_wraparound(void **state)
 	assert_int_equal(r.seg[7].win, 512);
 	capture_close(cap);
 	free(r.seg);
+	free(r.hdr);
 }
 
 static void
@@ -334,6 +337,7 @@ a_connection_seen_from_its_middle_counts_from_its_first_numbers(void **state)
 	assert_seg(&r.seg[1], SIDE_SERVER, TCPF_ACK, 0, 1, 0);
 	capture_close(cap);
 	free(r.seg);
+	free(r.hdr);
 }
 
 static void
@@ -354,6 +358,7 @@ a_removed_case_gets_no_more_segments(void **state)
 	assert_int_equal(never.wire, WIRE_NOT_OBSERVED);
 	capture_close(cap);
 	free(r.seg);
+	free(r.hdr);
 }
 
 static void
@@ -379,6 +384,7 @@ many_segments_and_many_cases_are_kept(void **state)
 		assert_int_equal(r[i].nseg, 300);
 		assert_int_equal(r[i].seg[299].seq, 2990);
 		free(r[i].seg);
+		free(r[i].hdr);
 	}
 	capture_close(cap);
 }
@@ -431,15 +437,15 @@ addresses_parse_as_the_store_writes_them(void **state)
 
 /* The four-way close of DESIGN.md, as the store keeps it. */
 static const struct segment fourway[] = {
-	{ 10, SIDE_CLIENT, TCPF_SYN, 0, 0, 0, 65495, 1, MARK_NONE, -1 },
-	{ 20, SIDE_SERVER, TCPF_SYN | TCPF_ACK, 0, 1, 0, 65483, 1, MARK_NONE, -1 },
-	{ 30, SIDE_CLIENT, TCPF_ACK, 1, 1, 0, 512, 1, MARK_NONE, -1 },
-	{ 40, SIDE_CLIENT, TCPF_PSH | TCPF_ACK, 1, 1, 100, 512, 1, MARK_NONE, -1 },
-	{ 50, SIDE_SERVER, TCPF_ACK, 1, 101, 0, 512, 1, MARK_NONE, -1 },
-	{ 60, SIDE_CLIENT, TCPF_FIN | TCPF_ACK, 101, 1, 0, 512, 1, MARK_NONE, -1 },
-	{ 1070, SIDE_SERVER, TCPF_ACK, 1, 102, 0, 512, 1, MARK_NONE, -1 },
-	{ 2080, SIDE_SERVER, TCPF_FIN | TCPF_ACK, 1, 102, 0, 512, 1, MARK_NONE, -1 },
-	{ 3000090, SIDE_CLIENT, TCPF_ACK, 102, 2, 0, 512, 1, MARK_NONE, -1 },
+	{ 10, SIDE_CLIENT, TCPF_SYN, 0, 0, 0, 65495, 1, MARK_NONE, -1, 0, 0 },
+	{ 20, SIDE_SERVER, TCPF_SYN | TCPF_ACK, 0, 1, 0, 65483, 1, MARK_NONE, -1, 0, 0 },
+	{ 30, SIDE_CLIENT, TCPF_ACK, 1, 1, 0, 512, 1, MARK_NONE, -1, 0, 0 },
+	{ 40, SIDE_CLIENT, TCPF_PSH | TCPF_ACK, 1, 1, 100, 512, 1, MARK_NONE, -1, 0, 0 },
+	{ 50, SIDE_SERVER, TCPF_ACK, 1, 101, 0, 512, 1, MARK_NONE, -1, 0, 0 },
+	{ 60, SIDE_CLIENT, TCPF_FIN | TCPF_ACK, 101, 1, 0, 512, 1, MARK_NONE, -1, 0, 0 },
+	{ 1070, SIDE_SERVER, TCPF_ACK, 1, 102, 0, 512, 1, MARK_NONE, -1, 0, 0 },
+	{ 2080, SIDE_SERVER, TCPF_FIN | TCPF_ACK, 1, 102, 0, 512, 1, MARK_NONE, -1, 0, 0 },
+	{ 3000090, SIDE_CLIENT, TCPF_ACK, 102, 2, 0, 512, 1, MARK_NONE, -1, 0, 0 },
 };
 
 /* Writes fourway between c and s into a temporary file, reads it back with
@@ -461,7 +467,7 @@ round_trip(const struct end *c, const struct end *s)
 	end_addr(s, &b);
 	assert_non_null(fp);
 	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
-	    (struct sockaddr *)&b, r.start_us, fourway, n), 0);
+	    (struct sockaddr *)&b, r.start_us, fourway, n, NULL), 0);
 	rewind(fp);
 	p = pcap_fopen_offline(fp, ebuf);
 	if (p == NULL)
@@ -486,6 +492,7 @@ round_trip(const struct end *c, const struct end *s)
 	}
 	capture_close(cap);
 	free(r.seg);
+	free(r.hdr);
 }
 
 static void
@@ -522,7 +529,7 @@ written_packets_carry_true_lengths_and_checksums(void **state)
 	end_addr(&c4, &a);
 	end_addr(&s4, &b);
 	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
-	    (struct sockaddr *)&b, 0, &fourway[3], 1), 0);
+	    (struct sockaddr *)&b, 0, &fourway[3], 1, NULL), 0);
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
@@ -560,7 +567,7 @@ relay_marks_are_packet_comments(void **state)
 	end_addr(&c4, &a);
 	end_addr(&s4, &b);
 	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
-	    (struct sockaddr *)&b, 0, g, 2), 0);
+	    (struct sockaddr *)&b, 0, g, 2, NULL), 0);
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
@@ -570,6 +577,78 @@ relay_marks_are_packet_comments(void **state)
 	 * 28-byte head and 40 bytes of data; then option 1, its length. */
 	assert_int_equal(buf[72 + 172 + 28 + 40], 1);
 	assert_int_equal(buf[72 + 172 + 28 + 40 + 2], sizeof(held) - 1);
+}
+
+/* A SYN as libpcap saw it on lo (Linux 6.18): MSS, SACK permitted,
+ * timestamps, window scale; the TCP checksum only the pseudo-header's
+ * (offloaded), 127.0.0.1:51048 > 127.0.0.1:60861. */
+static const char syn_lo[] =
+    "4500003cff5b400040063d5e7f0000017f000001c768edbd6522720000000000"
+    "a002ffd7fe3000000204ffd70402080a75742f4b000000000103030a";
+
+static size_t
+unhex(const char *hex, uint8_t *buf)
+{
+	size_t i, n = strlen(hex) / 2;
+	unsigned b;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &b), 1);
+		buf[i] = (uint8_t)b;
+	}
+	return n;
+}
+
+/* The capture keeps each segment's headers with their options; the pcap
+ * file carries them as they were, with checksums that verify, and falls
+ * back to made headers when the kept ones do not add up. */
+static void
+captured_headers_are_kept_and_written_as_they_were(void **state)
+{
+	static const struct end c = { AF_INET, "127.0.0.1", 51048 };
+	static const struct end sv = { AF_INET, "127.0.0.1", 60861 };
+	struct case_result r = { .start_us = 1700000000000000 };
+	struct capture *cap = capture_new();
+	struct sockaddr_storage a, b;
+	uint8_t syn[128], buf[512], *ip;
+	size_t n = unhex(syn_lo, syn), got;
+	FILE *fp = tmpfile();
+	uint32_t sum;
+
+	add_case(cap, &c, &sv, &r);
+	capture_feed(cap, DLT_RAW, syn, n, r.start_us + 10);
+	capture_remove(cap, &r);
+	capture_close(cap);
+	assert_int_equal(r.nseg, 1);
+	assert_int_equal(r.seg[0].hdr_len, 60);
+	assert_memory_equal(r.hdr + r.seg[0].hdr_off, syn, 60);
+
+	end_addr(&c, &a);
+	end_addr(&sv, &b);
+	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	    (struct sockaddr *)&b, r.start_us, r.seg, 1, r.hdr), 0);
+	rewind(fp);
+	got = fread(buf, 1, sizeof(buf), fp);
+	assert_int_equal(got, 48 + 24 + 28 + 60 + 4);
+	ip = buf + 48 + 24 + 28;
+	assert_memory_equal(ip, syn, 36);		/* all but the TCP checksum */
+	assert_memory_equal(ip + 38, syn + 38, 22);	/* the options as sent */
+	assert_int_equal(verify_sum(0, ip, 20), 0xffff);
+	sum = verify_sum(0, ip + 12, 8) + 6 + 40;
+	assert_int_equal(verify_sum(sum, ip + 20, 40), 0xffff);
+	fclose(fp);
+
+	/* Headers whose lengths do not add up: made from the fields. */
+	r.seg[0].hdr_len = 50;
+	fp = tmpfile();
+	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	    (struct sockaddr *)&b, r.start_us, r.seg, 1, r.hdr), 0);
+	rewind(fp);
+	got = fread(buf, 1, sizeof(buf), fp);
+	assert_int_equal(got, 48 + 24 + 28 + 40 + 4);
+	fclose(fp);
+	free(r.seg);
+	free(r.hdr);
 }
 
 int
@@ -590,6 +669,7 @@ main(void)
 		cmocka_unit_test(a_written_pcap_file_reads_back_as_the_same_segments),
 		cmocka_unit_test(written_packets_carry_true_lengths_and_checksums),
 		cmocka_unit_test(relay_marks_are_packet_comments),
+		cmocka_unit_test(captured_headers_are_kept_and_written_as_they_were),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,7 +83,7 @@ static void
 seg(struct ladder *l, int64_t t_us, enum side from, uint8_t flags,
     uint32_t seq, uint32_t ack, uint32_t len)
 {
-	struct segment s = { t_us, from, flags, seq, ack, len, 64, 1, MARK_NONE, -1 };
+	struct segment s = { t_us, from, flags, seq, ack, len, 64, 1, MARK_NONE, -1, 0, 0 };
 
 	assert_int_equal(ladder_add_segment(l, &s), 0);
 }
