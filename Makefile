@@ -139,9 +139,18 @@ run: all
 check: all $(UNIT_BINS) $(B)/notify_sink $(B)/diag_shim.so
 	@sh tests/run.sh $(B)
 
-# The catalogue (x5) with and without capturing the wire, side by side.
-bench: all
-	@sh tests/bench.sh $(B)
+# The raw baseline of `make bench`: the scenarios' socket work alone.
+$(B)/raw: tests/bench/raw.c | $(B)
+	$(CC) $(TD_CFLAGS) -o $@ $<
+
+# The store's write rate, through its API (tests/bench/store_bench.c).
+$(B)/store_bench: tests/bench/store_bench.c tests/unit/testutil.c $(B)/libtd.a
+	$(CC) $(TD_CFLAGS) -Itests/unit -o $@ $< tests/unit/testutil.c $(B)/libtd.a $(TD_LIBS) -lcmocka
+
+# Side by side in one run: the loop, the capture, the relay, teardownd
+# against the raw baseline (tests/bench/bench.sh).
+bench: all $(B)/raw $(B)/store_bench
+	@sh tests/bench/bench.sh $(B)
 
 # The catalogue x1000, idle and beside two CPU hogs: every case must pass,
 # every scenario behave the same each time (minutes; not in `check`).

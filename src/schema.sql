@@ -1554,3 +1554,82 @@ SELECT
 FROM segments AS g
 JOIN cases AS c ON c.id = g.case_id
 JOIN runs AS r ON r.id = c.run_id;
+
+-- migration 10: steps without a rowid: one B-tree per step row, not two.
+
+-- steps is rebuilt as a WITHOUT ROWID table keyed by (case_id, idx),
+-- its columns as they were (migration 8): a stored step was written to
+-- the table and to its primary key's index; now only to the one. With
+-- legacy_alter_table the views over it are kept as they are.
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE steps_new (
+	case_id		INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+	idx		INTEGER NOT NULL CHECK (idx >= 0),	-- position in the script, from 0
+	line		INTEGER,		-- line in the scenario file
+	side		TEXT NOT NULL CHECK (side IN ('client', 'server', 'listener',
+			    'relay') OR side GLOB 'client[2-8]' OR side GLOB 'server[2-8]'),
+	verb		TEXT NOT NULL,		-- "send", "wait state", "expect errno", ...
+	args		TEXT NOT NULL DEFAULT '',	-- as written, normalised: "TIME_WAIT within 1s"
+	status		TEXT NOT NULL
+			CHECK (status IN ('ok', 'failed', 'timeout', 'not_run',
+			    'abandoned', 'skipped')),
+	-- What the step returned; all NULL when status is 'not_run'.
+	rc		INTEGER,		-- return value (-1 with errno); send/recv: bytes; poll: revents; NULL for expect
+	errno		TEXT,			-- "ECONNRESET"; NULL when the step set none
+	events		TEXT,			-- poll, wait readable|writable|hup: revents as "IN|OUT|RDHUP"
+	eof		INTEGER CHECK (eof IN (0, 1)),	-- recv ended at EOF
+	t_us		INTEGER,		-- start, from the case's start (monotonic)
+	dur_us		INTEGER,		-- how long it took
+	message		TEXT,			-- why it failed; NULL if it did not
+	-- The client end after the step: as in migration 1.
+	c_state		TEXT,
+	c_source	TEXT,
+	c_timer		INTEGER,
+	c_timer_ms	INTEGER,
+	c_ca_state	INTEGER,
+	c_retransmits	INTEGER,
+	c_probes	INTEGER,
+	c_backoff	INTEGER,
+	c_rto		INTEGER,
+	c_unacked	INTEGER,
+	c_lost		INTEGER,
+	c_retrans	INTEGER,
+	c_total_retrans	INTEGER,
+	c_segs_in	INTEGER,
+	c_segs_out	INTEGER,
+	c_last_data_sent INTEGER,
+	c_last_data_recv INTEGER,
+	c_notsent_bytes	INTEGER,
+	c_snd_wnd	INTEGER,
+	c_rcv_wnd	INTEGER,
+	-- The server end (or the listener) after the step.
+	s_state		TEXT,
+	s_source	TEXT,
+	s_timer		INTEGER,
+	s_timer_ms	INTEGER,
+	s_ca_state	INTEGER,
+	s_retransmits	INTEGER,
+	s_probes	INTEGER,
+	s_backoff	INTEGER,
+	s_rto		INTEGER,
+	s_unacked	INTEGER,
+	s_lost		INTEGER,
+	s_retrans	INTEGER,
+	s_total_retrans	INTEGER,
+	s_segs_in	INTEGER,
+	s_segs_out	INTEGER,
+	s_last_data_sent INTEGER,
+	s_last_data_recv INTEGER,
+	s_notsent_bytes	INTEGER,
+	s_snd_wnd	INTEGER,
+	s_rcv_wnd	INTEGER,
+	c_rqueue	INTEGER,		-- migration 7
+	c_wqueue	INTEGER,
+	s_rqueue	INTEGER,
+	s_wqueue	INTEGER,
+	PRIMARY KEY (case_id, idx)
+) STRICT, WITHOUT ROWID;
+INSERT INTO steps_new SELECT * FROM steps;
+DROP TABLE steps;
+ALTER TABLE steps_new RENAME TO steps;
+PRAGMA legacy_alter_table = OFF;

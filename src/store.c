@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +52,46 @@ enum stmt {
 	STMT__COUNT
 };
 
+/* The write path's parameters, as the statements name them (":host"):
+ * resolved to each statement's indexes once, when it is prepared, and
+ * bound by index. Each end's block (END_PX) keeps the order of the
+ * steps statement's columns. */
+#define END_PX(X, p)							\
+	X(p##_state) X(p##_source) X(p##_timer) X(p##_timer_ms)		\
+	X(p##_ca_state) X(p##_retransmits) X(p##_probes) X(p##_backoff)	\
+	X(p##_rto) X(p##_unacked) X(p##_lost) X(p##_retrans)		\
+	X(p##_total_retrans) X(p##_segs_in) X(p##_segs_out)		\
+	X(p##_last_data_sent) X(p##_last_data_recv) X(p##_notsent_bytes)	\
+	X(p##_snd_wnd) X(p##_rcv_wnd) X(p##_rqueue) X(p##_wqueue)
+#define PARAMS(X)							\
+	X(abandoned) X(ack) X(args) X(case_id) X(client_addr) \
+	X(config_hash) X(dir) X(dur_us) X(duration_us) X(ended_us) \
+	X(eof) X(errno) X(error) X(events) X(fail) X(families) \
+	X(family) X(first_fail) X(flag_bits) X(flags) X(from_state) \
+	X(held_us) X(host) X(idx) X(isolation) X(kernel_release) \
+	X(kernel_version) X(len) X(line) X(link) X(mark) X(message) \
+	X(name) X(pair) X(pass) X(rc) X(rep) X(repeat) X(run_id) \
+	X(scenario) X(scope) X(seq) X(server_addr) X(side) X(sig_hash) \
+	X(signature) X(skipped) X(started_us) X(status) X(steps_hash) \
+	X(t_ns) X(t_us) X(timeout) X(to_state) X(transitions) X(value) \
+	X(verb) X(verdict) X(version) X(win) X(wire) X(headers) \
+	END_PX(X, c) END_PX(X, s)
+#define P_ENUM(n)	P_##n,
+#define P_NAME(n)	":" #n,
+enum param { PARAMS(P_ENUM) P__COUNT };
+static const char *const param_name[P__COUNT] = { PARAMS(P_NAME) };
+
+/* A write statement and its parameters' indexes (0: not in it). */
+struct wstmt {
+	sqlite3_stmt *s;
+	int ix[P__COUNT];
+};
+
 struct store {
 	sqlite3 *db;				/* the connection */
 	int readonly;				/* opened SQLITE_OPEN_READONLY */
 	int lock_fd;				/* store_open_writer's lock, or -1 */
-	sqlite3_stmt *stmt[STMT__COUNT];	/* write path; NULL when readonly */
+	struct wstmt w[STMT__COUNT];		/* write path; NULL s when readonly */
 	char err[512];				/* last error, one line */
 };
 
@@ -619,27 +656,49 @@ store_configure(struct store *st)
 static int
 store_prepare_writes(struct store *st)
 {
-	int i;
+	int i, p;
 
-	for (i = 0; i < STMT__COUNT; i++)
+	for (i = 0; i < STMT__COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK)
+		    SQLITE_PREPARE_PERSISTENT, &st->w[i].s, NULL) != SQLITE_OK)
 			return store_fail_db(st, "prepare");
+		for (p = 0; p < P__COUNT; p++)
+			st->w[i].ix[p] = sqlite3_bind_parameter_index(st->w[i].s,
+			    param_name[p]);
+	}
 	return 0;
 }
 
 /* Opens (creating and migrating unless readonly) the database at path;
  * NULL with "path: reason" in err on failure. */
+/* SQLite's process-wide settings, before its first use: no memory
+ * statistics (a global mutex around every allocation). And malloc keeps
+ * up to 64 MB free at the heap's top: each B-tree split allocates and
+ * frees a 64 KB buffer, which glibc's default (128 KB) gave back to the
+ * kernel and took again, two brk calls per stored step (10k four-way
+ * cases: 11k step rows/s with them, 59k without). */
+static void
+store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 1 << 20);
+}
+
 struct store *
 store_open(const char *path, int readonly, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *st;
 	int migrate = 0;
-	/* URIs: store_merge attaches its inputs as "file:...?mode=ro". */
+	/* URIs: store_merge attaches its inputs as "file:...?mode=ro". A
+	 * connection is used by one thread at a time (the writer's by the
+	 * writer): no mutex of its own. */
 	int flags = SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_URI |
-	    (readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 
+	pthread_once(&once, store_init);
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
@@ -746,7 +805,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < STMT__COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
+		sqlite3_finalize(st->w[i].s);
 	sqlite3_close(st->db);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);		/* after the database: drops the lock */
@@ -776,65 +835,72 @@ bind_int(sqlite3_stmt *s, const char *name, int64_t v)
 	return i > 0 && sqlite3_bind_int64(s, i, v) == SQLITE_OK ? 0 : -1;
 }
 
-/* Binds text (at most max bytes of it, NUL or not) to the named parameter;
- * empty text is bound as NULL when empty_null is set. */
+/* Binds a NUL-terminated string that must not be stored as NULL. */
 static int
-bind_text(sqlite3_stmt *s, const char *name, const char *v, size_t max,
-    int empty_null)
+bind_str(sqlite3_stmt *s, const char *name, const char *v)
 {
 	int i = sqlite3_bind_parameter_index(s, name);
+
+	return i > 0 && sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) ==
+	    SQLITE_OK ? 0 : -1;
+}
+
+/* Binds an integer to parameter p of w; -1 if w has none. */
+static int
+wbind_int(struct wstmt *w, enum param p, int64_t v)
+{
+	return w->ix[p] > 0 && sqlite3_bind_int64(w->s, w->ix[p], v) ==
+	    SQLITE_OK ? 0 : -1;
+}
+
+/* Binds text (at most max bytes of it, NUL or not) to parameter p of w;
+ * empty text is bound as NULL when empty_null is set. */
+static int
+wbind_text(struct wstmt *w, enum param p, const char *v, size_t max,
+    int empty_null)
+{
 	size_t n = strnlen(v, max);
 
-	if (i <= 0)
+	if (w->ix[p] <= 0)
 		return -1;
 	if (n == 0 && empty_null)
 		return 0;			/* cleared bindings are NULL */
-	return sqlite3_bind_text(s, i, v, (int)n, SQLITE_STATIC) ==
+	return sqlite3_bind_text(w->s, w->ix[p], v, (int)n, SQLITE_STATIC) ==
 	    SQLITE_OK ? 0 : -1;
 }
 
 /* Binds a NUL-terminated string that must not be stored as NULL. */
 static int
-bind_str(sqlite3_stmt *s, const char *name, const char *v)
+wbind_str(struct wstmt *w, enum param p, const char *v)
 {
-	return bind_text(s, name, v, (size_t)-1, 0);
+	return w->ix[p] > 0 && sqlite3_bind_text(w->s, w->ix[p], v, -1,
+	    SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
 }
 
-/* Binds an integer to the parameter ":<prefix>_<field>". */
+/* Binds one end's observation, its block starting at parameter base
+ * (P_c_state or P_s_state); what was not observed, or not reported by
+ * the kernel (its bit clear in info.has), stays NULL. */
 static int
-bind_end_int(sqlite3_stmt *s, const char *prefix, const char *field,
-    int64_t v)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), ":%s_%s", prefix, field);
-	return bind_int(s, name, v);
-}
-
-/* Binds one end's observation (prefix "c" or "s"); what was not observed,
- * or not reported by the kernel (its bit clear in info.has), stays NULL. */
-static int
-bind_end(sqlite3_stmt *s, const char *p, const struct end_obs *o)
+bind_end(struct wstmt *w, enum param base, const struct end_obs *o)
 {
 	const struct tcp_snap *i = &o->info;
-	char name[64];
 	int bad = 0;
 
+#define AT(f)	(enum param)(base + (P_c_##f - P_c_state))
 	if (o->source == OBS_NONE)
 		return 0;
-	snprintf(name, sizeof(name), ":%s_state", p);
-	bad |= bind_str(s, name, state_name(o->state));
-	snprintf(name, sizeof(name), ":%s_source", p);
-	bad |= bind_str(s, name, source_name(o->source));
+	bad |= wbind_str(w, AT(state), state_name(o->state));
+	bad |= wbind_str(w, AT(source), source_name(o->source));
 	if (o->source == OBS_DIAG || o->source == OBS_DIAG_TW) {
-		bad |= bind_end_int(s, p, "timer", o->timer);
-		bad |= bind_end_int(s, p, "timer_ms", o->timer_ms);
+		bad |= wbind_int(w, AT(timer), o->timer);
+		bad |= wbind_int(w, AT(timer_ms), o->timer_ms);
 	}
 #define BIND_SNAP(p, f, b)						\
 	if (SNAP_HAS(i, SNAP_##b))					\
-		bad |= bind_end_int(s, p, #f, i->f);
-	SNAP_FIELDS(BIND_SNAP, p)
+		bad |= wbind_int(w, AT(f), i->f);
+	SNAP_FIELDS(BIND_SNAP, c)
 #undef BIND_SNAP
+#undef AT
 	return bad;
 }
 
@@ -843,7 +909,7 @@ bind_end(sqlite3_stmt *s, const char *p, const struct end_obs *o)
 static int
 stmt_run(struct store *st, enum stmt k, const char *what)
 {
-	sqlite3_stmt *s = st->stmt[k];
+	sqlite3_stmt *s = st->w[k].s;
 	int rc;
 
 	rc = sqlite3_step(s);
@@ -858,8 +924,26 @@ stmt_run(struct store *st, enum stmt k, const char *what)
 static int
 stmt_bind_failed(struct store *st, enum stmt k, const char *what)
 {
-	sqlite3_clear_bindings(st->stmt[k]);
+	sqlite3_clear_bindings(st->w[k].s);
 	return store_fail(st, "%s: cannot bind parameters", what);
+}
+
+/* Says which row of a case could not be stored (its message is built
+ * only then: not once per row): its parameters could not be bound, or
+ * stmt_run failed and left its reason. */
+static int
+row_failed(struct store *st, enum stmt k, const char *what, size_t idx,
+    int bind)
+{
+	char why[sizeof(st->err)];
+
+	if (bind) {
+		sqlite3_clear_bindings(st->w[k].s);
+		return store_fail(st, "insert %s %zu: cannot bind parameters",
+		    what, idx);
+	}
+	memcpy(why, st->err, sizeof(why));
+	return store_fail(st, "insert %s %zu%s", what, idx, why);
 }
 
 /* Starts a write transaction, or fails on a read-only store. */
@@ -899,22 +983,22 @@ store_commit(struct store *st)
 static int
 insert_run(struct store *st, const struct run_info *ri, int64_t *run_id)
 {
-	sqlite3_stmt *s = st->stmt[STMT_INSERT_RUN];
+	struct wstmt *w = &st->w[STMT_INSERT_RUN];
 	int bad = 0;
 
-	bad |= bind_text(s, ":host", ri->host, sizeof(ri->host), 0);
-	bad |= bind_text(s, ":kernel_release", ri->kernel_release,
+	bad |= wbind_text(w, P_host, ri->host, sizeof(ri->host), 0);
+	bad |= wbind_text(w, P_kernel_release, ri->kernel_release,
 	    sizeof(ri->kernel_release), 0);
-	bad |= bind_text(s, ":kernel_version", ri->kernel_version,
+	bad |= wbind_text(w, P_kernel_version, ri->kernel_version,
 	    sizeof(ri->kernel_version), 0);
-	bad |= bind_text(s, ":config_hash", ri->config_hash,
+	bad |= wbind_text(w, P_config_hash, ri->config_hash,
 	    sizeof(ri->config_hash), 0);
-	bad |= bind_text(s, ":version", ri->version, sizeof(ri->version), 0);
-	bad |= bind_text(s, ":families", ri->families, sizeof(ri->families), 0);
-	bad |= bind_text(s, ":isolation", ri->isolation[0] ? ri->isolation : "host",
+	bad |= wbind_text(w, P_version, ri->version, sizeof(ri->version), 0);
+	bad |= wbind_text(w, P_families, ri->families, sizeof(ri->families), 0);
+	bad |= wbind_text(w, P_isolation, ri->isolation[0] ? ri->isolation : "host",
 	    sizeof(ri->isolation), 0);
-	bad |= bind_int(s, ":repeat", ri->repeat);
-	bad |= bind_int(s, ":started_us", ri->start_us);
+	bad |= wbind_int(w, P_repeat, ri->repeat);
+	bad |= wbind_int(w, P_started_us, ri->start_us);
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_RUN, "insert run");
 	if (stmt_run(st, STMT_INSERT_RUN, "insert run") == -1)
@@ -927,7 +1011,7 @@ insert_run(struct store *st, const struct run_info *ri, int64_t *run_id)
 static int
 insert_sysctls(struct store *st, int64_t run_id, const struct run_info *ri)
 {
-	sqlite3_stmt *s = st->stmt[STMT_INSERT_SYSCTL];
+	struct wstmt *w = &st->w[STMT_INSERT_SYSCTL];
 	const struct sysctl_value *sv;
 	char what[96];
 	size_t i, n = ri->nsysctl;
@@ -939,10 +1023,10 @@ insert_sysctls(struct store *st, int64_t run_id, const struct run_info *ri)
 		sv = &ri->sysctl[i];
 		snprintf(what, sizeof(what), "insert sysctl %.*s",
 		    (int)sizeof(sv->name), sv->name);
-		bad = bind_int(s, ":run_id", run_id);
-		bad |= bind_text(s, ":name", sv->name, sizeof(sv->name), 0);
-		bad |= bind_text(s, ":value", sv->value, sizeof(sv->value), 0);
-		bad |= bind_text(s, ":scope", sv->scope, sizeof(sv->scope), 1);
+		bad = wbind_int(w, P_run_id, run_id);
+		bad |= wbind_text(w, P_name, sv->name, sizeof(sv->name), 0);
+		bad |= wbind_text(w, P_value, sv->value, sizeof(sv->value), 0);
+		bad |= wbind_text(w, P_scope, sv->scope, sizeof(sv->scope), 1);
 		if (bad)
 			return stmt_bind_failed(st, STMT_INSERT_SYSCTL, what);
 		if (stmt_run(st, STMT_INSERT_SYSCTL, what) == -1)
@@ -976,66 +1060,67 @@ static int
 insert_step(struct store *st, int64_t case_id, size_t idx,
     const struct step *sp, const struct step_result *r)
 {
-	sqlite3_stmt *s = st->stmt[STMT_INSERT_STEP];
+	struct wstmt *w = &st->w[STMT_INSERT_STEP];
 	enum step_status status = r != NULL ? r->status : STEP_NOT_RUN;
-	char what[64], ev[64], end[END_NAME_LEN];
+	char ev[64], end[END_NAME_LEN];
 	int bad = 0;
 
-	snprintf(what, sizeof(what), "insert step %zu", idx);
-	bad |= bind_int(s, ":case_id", case_id);
-	bad |= bind_int(s, ":idx", (int64_t)idx);
-	bad |= bind_int(s, ":line", sp->line);
-	bad |= bind_str(s, ":side", end_name(sp->side, sp->pair, end));
-	bad |= bind_str(s, ":verb", verb_name(sp->verb));
-	bad |= bind_text(s, ":args", sp->args, sizeof(sp->args), 0);
-	bad |= bind_str(s, ":status", status_name(status));
+	bad |= wbind_int(w, P_case_id, case_id);
+	bad |= wbind_int(w, P_idx, (int64_t)idx);
+	bad |= wbind_int(w, P_line, sp->line);
+	bad |= wbind_str(w, P_side, end_name(sp->side, sp->pair, end));
+	bad |= wbind_str(w, P_verb, verb_name(sp->verb));
+	bad |= wbind_text(w, P_args, sp->args, sizeof(sp->args), 0);
+	bad |= wbind_str(w, P_status, status_name(status));
 	if (r != NULL)
-		bad |= bind_text(s, ":message", r->msg, sizeof(r->msg), 1);
+		bad |= wbind_text(w, P_message, r->msg, sizeof(r->msg), 1);
 	if (status != STEP_NOT_RUN) {
 		if (!verb_is_expect(sp->verb))
-			bad |= bind_int(s, ":rc", r->rc);
+			bad |= wbind_int(w, P_rc, r->rc);
 		if (r->err != 0)
-			bad |= bind_str(s, ":errno", errno_name(r->err));
+			bad |= wbind_str(w, P_errno, errno_name(r->err));
 		if (verb_reports_events(sp->verb) && r->err == 0) {
 			events_format((int)r->rc, ev, sizeof(ev));
-			bad |= bind_str(s, ":events", ev);
+			bad |= wbind_str(w, P_events, ev);
 		}
-		bad |= bind_int(s, ":eof", r->eof != 0);
-		bad |= bind_int(s, ":t_us", r->t_us);
-		bad |= bind_int(s, ":dur_us", r->dur_us);
-		bad |= bind_end(s, "c", &r->end[SIDE_CLIENT]);
-		bad |= bind_end(s, "s", &r->end[SIDE_SERVER]);
+		bad |= wbind_int(w, P_eof, r->eof != 0);
+		bad |= wbind_int(w, P_t_us, r->t_us);
+		bad |= wbind_int(w, P_dur_us, r->dur_us);
+		bad |= bind_end(w, P_c_state, &r->end[SIDE_CLIENT]);
+		bad |= bind_end(w, P_s_state, &r->end[SIDE_SERVER]);
 	}
 	if (bad)
-		return stmt_bind_failed(st, STMT_INSERT_STEP, what);
-	return stmt_run(st, STMT_INSERT_STEP, what);
+		return row_failed(st, STMT_INSERT_STEP, "step", idx, 1);
+	if (stmt_run(st, STMT_INSERT_STEP, "") == -1)
+		return row_failed(st, STMT_INSERT_STEP, "step", idx, 0);
+	return 0;
 }
 
 /* Binds a case's row to the insert-case statement. */
 static int
-bind_case(sqlite3_stmt *s, int64_t run_id, const struct case_result *cr)
+bind_case(struct wstmt *w, int64_t run_id, const struct case_result *cr)
 {
 	int bad = 0;
 
-	bad |= bind_int(s, ":run_id", run_id);
-	bad |= bind_text(s, ":scenario", cr->sc->name, sizeof(cr->sc->name), 0);
-	bad |= bind_str(s, ":family", family_name(cr->family));
-	bad |= bind_int(s, ":rep", cr->rep);
-	bad |= bind_str(s, ":verdict", verdict_name(cr->verdict));
+	bad |= wbind_int(w, P_run_id, run_id);
+	bad |= wbind_text(w, P_scenario, cr->sc->name, sizeof(cr->sc->name), 0);
+	bad |= wbind_str(w, P_family, family_name(cr->family));
+	bad |= wbind_int(w, P_rep, cr->rep);
+	bad |= wbind_str(w, P_verdict, verdict_name(cr->verdict));
 	if (cr->first_fail >= 0)
-		bad |= bind_int(s, ":first_fail", cr->first_fail);
-	bad |= bind_text(s, ":message", cr->msg, sizeof(cr->msg), 1);
-	bad |= bind_text(s, ":client_addr", cr->client_addr,
+		bad |= wbind_int(w, P_first_fail, cr->first_fail);
+	bad |= wbind_text(w, P_message, cr->msg, sizeof(cr->msg), 1);
+	bad |= wbind_text(w, P_client_addr, cr->client_addr,
 	    sizeof(cr->client_addr), 1);
-	bad |= bind_text(s, ":server_addr", cr->server_addr,
+	bad |= wbind_text(w, P_server_addr, cr->server_addr,
 	    sizeof(cr->server_addr), 1);
-	bad |= bind_int(s, ":started_us", cr->start_us);
-	bad |= bind_int(s, ":duration_us", cr->dur_us);
-	bad |= bind_str(s, ":wire", cr->wire == WIRE_OBSERVED ? "observed" :
+	bad |= wbind_int(w, P_started_us, cr->start_us);
+	bad |= wbind_int(w, P_duration_us, cr->dur_us);
+	bad |= wbind_str(w, P_wire, cr->wire == WIRE_OBSERVED ? "observed" :
 	    "not_observed");
-	bad |= bind_str(s, ":transitions", cr->trans == TRANS_OBSERVED ?
+	bad |= wbind_str(w, P_transitions, cr->trans == TRANS_OBSERVED ?
 	    "observed" : "not_observed");
-	bad |= bind_str(s, ":link", link_name(cr->link));
+	bad |= wbind_str(w, P_link, link_name(cr->link));
 	return bad;
 }
 
@@ -1044,35 +1129,36 @@ static int
 insert_segment(struct store *st, int64_t case_id, size_t idx,
     const struct segment *g, const uint8_t *hdr)
 {
-	sqlite3_stmt *s = st->stmt[STMT_INSERT_SEGMENT];
-	char what[64], flags[TCP_FLAGS_LEN];
+	struct wstmt *w = &st->w[STMT_INSERT_SEGMENT];
+	char flags[TCP_FLAGS_LEN];
 	int bad = 0;
 
-	snprintf(what, sizeof(what), "insert segment %zu", idx);
 	tcp_flags_format(g->flags, flags, sizeof(flags));
-	bad |= bind_int(s, ":case_id", case_id);
-	bad |= bind_int(s, ":idx", (int64_t)idx);
-	bad |= bind_int(s, ":t_us", g->t_us);
-	bad |= bind_str(s, ":dir", g->from == SIDE_CLIENT ? "C>S" : "S>C");
-	bad |= bind_str(s, ":flags", flags);
-	bad |= bind_int(s, ":flag_bits", g->flags);
-	bad |= bind_int(s, ":seq", g->seq);
+	bad |= wbind_int(w, P_case_id, case_id);
+	bad |= wbind_int(w, P_idx, (int64_t)idx);
+	bad |= wbind_int(w, P_t_us, g->t_us);
+	bad |= wbind_str(w, P_dir, g->from == SIDE_CLIENT ? "C>S" : "S>C");
+	bad |= wbind_str(w, P_flags, flags);
+	bad |= wbind_int(w, P_flag_bits, g->flags);
+	bad |= wbind_int(w, P_seq, g->seq);
 	if (g->flags & TCPF_ACK)
-		bad |= bind_int(s, ":ack", g->ack);
-	bad |= bind_int(s, ":len", g->len);
-	bad |= bind_int(s, ":win", g->win);
-	bad |= bind_int(s, ":pair", g->pair > 0 ? g->pair : 1);
+		bad |= wbind_int(w, P_ack, g->ack);
+	bad |= wbind_int(w, P_len, g->len);
+	bad |= wbind_int(w, P_win, g->win);
+	bad |= wbind_int(w, P_pair, g->pair > 0 ? g->pair : 1);
 	if (mark_name(g->mark) != NULL)
-		bad |= bind_str(s, ":mark", mark_name(g->mark));
+		bad |= wbind_str(w, P_mark, mark_name(g->mark));
 	if (g->held_us >= 0 && g->mark != MARK_NONE)
-		bad |= bind_int(s, ":held_us", g->held_us);
+		bad |= wbind_int(w, P_held_us, g->held_us);
 	if (g->hdr_len > 0 && hdr != NULL)
-		bad |= sqlite3_bind_blob(s, sqlite3_bind_parameter_index(s,
-		    ":headers"), hdr + g->hdr_off, g->hdr_len, SQLITE_STATIC) !=
-		    SQLITE_OK;
+		bad |= w->ix[P_headers] <= 0 || sqlite3_bind_blob(w->s,
+		    w->ix[P_headers], hdr + g->hdr_off, g->hdr_len,
+		    SQLITE_STATIC) != SQLITE_OK;
 	if (bad)
-		return stmt_bind_failed(st, STMT_INSERT_SEGMENT, what);
-	return stmt_run(st, STMT_INSERT_SEGMENT, what);
+		return row_failed(st, STMT_INSERT_SEGMENT, "segment", idx, 1);
+	if (stmt_run(st, STMT_INSERT_SEGMENT, "") == -1)
+		return row_failed(st, STMT_INSERT_SEGMENT, "segment", idx, 0);
+	return 0;
 }
 
 /* Inserts transition idx of a case. */
@@ -1080,20 +1166,21 @@ static int
 insert_transition(struct store *st, int64_t case_id, size_t idx,
     const struct transition *t)
 {
-	sqlite3_stmt *s = st->stmt[STMT_INSERT_TRANSITION];
-	char what[64], end[END_NAME_LEN];
+	struct wstmt *w = &st->w[STMT_INSERT_TRANSITION];
+	char end[END_NAME_LEN];
 	int bad = 0;
 
-	snprintf(what, sizeof(what), "insert transition %zu", idx);
-	bad |= bind_int(s, ":case_id", case_id);
-	bad |= bind_int(s, ":idx", (int64_t)idx);
-	bad |= bind_int(s, ":t_ns", t->t_ns);
-	bad |= bind_str(s, ":side", end_name(t->end, t->pair, end));
-	bad |= bind_str(s, ":from_state", state_name(t->from));
-	bad |= bind_str(s, ":to_state", state_name(t->to));
+	bad |= wbind_int(w, P_case_id, case_id);
+	bad |= wbind_int(w, P_idx, (int64_t)idx);
+	bad |= wbind_int(w, P_t_ns, t->t_ns);
+	bad |= wbind_str(w, P_side, end_name(t->end, t->pair, end));
+	bad |= wbind_str(w, P_from_state, state_name(t->from));
+	bad |= wbind_str(w, P_to_state, state_name(t->to));
 	if (bad)
-		return stmt_bind_failed(st, STMT_INSERT_TRANSITION, what);
-	return stmt_run(st, STMT_INSERT_TRANSITION, what);
+		return row_failed(st, STMT_INSERT_TRANSITION, "transition", idx, 1);
+	if (stmt_run(st, STMT_INSERT_TRANSITION, "") == -1)
+		return row_failed(st, STMT_INSERT_TRANSITION, "transition", idx, 0);
+	return 0;
 }
 
 /* Inserts a case's row with its signature (src/signature.h) and hash. */
@@ -1101,7 +1188,7 @@ static int
 insert_case_row(struct store *st, int64_t run_id, const struct case_result *cr,
     const char *what)
 {
-	sqlite3_stmt *s = st->stmt[STMT_INSERT_CASE];
+	struct wstmt *w = &st->w[STMT_INSERT_CASE];
 	char hash[SIG_HASH_LEN], steps[SIG_HASH_LEN], *sig;
 	int bad, rc;
 
@@ -1109,10 +1196,10 @@ insert_case_row(struct store *st, int64_t run_id, const struct case_result *cr,
 		return store_fail(st, "%s: signature: out of memory", what);
 	signature_hash_hex(sig, hash);
 	signature_steps_hash_hex(sig, steps);
-	bad = bind_case(s, run_id, cr);
-	bad |= bind_str(s, ":signature", sig);
-	bad |= bind_str(s, ":sig_hash", hash);
-	bad |= bind_str(s, ":steps_hash", steps);
+	bad = bind_case(w, run_id, cr);
+	bad |= wbind_str(w, P_signature, sig);
+	bad |= wbind_str(w, P_sig_hash, hash);
+	bad |= wbind_str(w, P_steps_hash, steps);
 	if (bad)
 		rc = stmt_bind_failed(st, STMT_INSERT_CASE, what);
 	else
@@ -1171,20 +1258,20 @@ static int
 add_run_counts(struct store *st, int64_t run_id, const int64_t *count,
     const size_t *observed, size_t n)
 {
-	sqlite3_stmt *s = st->stmt[STMT_ADD_RUN_COUNTS];
+	struct wstmt *w = &st->w[STMT_ADD_RUN_COUNTS];
 	int bad = 0;
 
 	if (n > 0) {
-		bad |= bind_str(s, ":wire", observed_word(observed[0], n));
-		bad |= bind_str(s, ":transitions", observed_word(observed[1], n));
+		bad |= wbind_str(w, P_wire, observed_word(observed[0], n));
+		bad |= wbind_str(w, P_transitions, observed_word(observed[1], n));
 	}
-	bad |= bind_int(s, ":pass", count[VERDICT_PASS]);
-	bad |= bind_int(s, ":fail", count[VERDICT_FAIL]);
-	bad |= bind_int(s, ":timeout", count[VERDICT_TIMEOUT]);
-	bad |= bind_int(s, ":error", count[VERDICT_ERROR]);
-	bad |= bind_int(s, ":abandoned", count[VERDICT_ABANDONED]);
-	bad |= bind_int(s, ":skipped", count[VERDICT_SKIPPED]);
-	bad |= bind_int(s, ":run_id", run_id);
+	bad |= wbind_int(w, P_pass, count[VERDICT_PASS]);
+	bad |= wbind_int(w, P_fail, count[VERDICT_FAIL]);
+	bad |= wbind_int(w, P_timeout, count[VERDICT_TIMEOUT]);
+	bad |= wbind_int(w, P_error, count[VERDICT_ERROR]);
+	bad |= wbind_int(w, P_abandoned, count[VERDICT_ABANDONED]);
+	bad |= wbind_int(w, P_skipped, count[VERDICT_SKIPPED]);
+	bad |= wbind_int(w, P_run_id, run_id);
 	if (bad)
 		return stmt_bind_failed(st, STMT_ADD_RUN_COUNTS, "count cases");
 	if (stmt_run(st, STMT_ADD_RUN_COUNTS, "count cases") == -1)
@@ -1226,7 +1313,7 @@ int
 store_run_end(struct store *st, int64_t run_id, const char *status,
     int64_t end_us)
 {
-	sqlite3_stmt *s;
+	struct wstmt *w;
 	int bad;
 
 	if (strcmp(status, "complete") != 0 &&
@@ -1234,10 +1321,10 @@ store_run_end(struct store *st, int64_t run_id, const char *status,
 		return store_fail(st, "end run: bad status '%s'", status);
 	if (store_begin(st) == -1)
 		return -1;
-	s = st->stmt[STMT_END_RUN];
-	bad = bind_str(s, ":status", status);
-	bad |= bind_int(s, ":ended_us", end_us);
-	bad |= bind_int(s, ":run_id", run_id);
+	w = &st->w[STMT_END_RUN];
+	bad = wbind_str(w, P_status, status);
+	bad |= wbind_int(w, P_ended_us, end_us);
+	bad |= wbind_int(w, P_run_id, run_id);
 	if (bad) {
 		stmt_bind_failed(st, STMT_END_RUN, "end run");
 		goto fail;

@@ -12,7 +12,10 @@
 #   catalogue x5: capture 4.1 s, no capture 4.0 s, ratio 1.02
 # (3) what the relay link costs: the loopback scenarios on it against lo,
 #     and its forwarding rate (below).
-# Usage: sh tests/bench.sh [BUILD_DIR]; REPEAT, LOOP_REPEAT and ROUNDS
+# (4) teardownd against raw sockets doing the same socket work with
+#     nothing else (build/raw): cases/s and CPU per case (below);
+# (5) the store's write rate, step rows per second (build/store_bench).
+# Usage: sh tests/bench/bench.sh [BUILD_DIR]; REPEAT, LOOP_REPEAT and ROUNDS
 # override 5, 50 and 3.
 B=${1:-build}
 REPEAT=${REPEAT:-5}
@@ -153,3 +156,42 @@ read -r nseg us npass < "$T/bulk"
 awk -v n="$nseg" -v us="$us" -v p="$npass" 'BEGIN {
 	printf "relay: 100 MB (100 cases of 1 MB at once, %d passed) relayed as %d segments in %.2f s: %.0f segments/s, %.0f MB/s\n",
 	    p, n, us / 1e6, n / (us / 1e6), 100 / (us / 1e6) }'
+
+# (4) Against raw sockets: abort-linger0 and four-way-close x PAIRS (both
+# families, no capture) in teardownd and in build/raw (the same socket
+# work and nothing else: tests/bench/raw.c), alternately, ROUNDS times:
+# cases per second and CPU (user + system) per case, each best of ROUNDS.
+PAIRS=${PAIRS:-10000}
+for sc in abort-linger0 four-way-close; do
+	best_td=""; best_raw=""; cpu_td=""; cpu_raw=""
+	i=0
+	while [ "$i" -lt "$ROUNDS" ]; do
+		rm -f "$T/raw.db" "$T/raw.db-wal" "$T/raw.db-shm"
+		cpu > "$T/c0"
+		t0=$(date +%s%N)
+		"$B/teardownd" --once --no-capture --only "$sc" --repeat $((PAIRS / 2)) \
+		    --concurrency 1000 --db "$T/raw.db" > "$T/out" 2> "$T/err" ||
+		    { echo "bench: teardownd failed on $sc" >&2; cat "$T/err" >&2; exit 1; }
+		t1=$(date +%s%N)
+		cpu > "$T/c1"
+		ms=$(( (t1 - t0) / 1000000 ))
+		c=$(awk -v a="$(cat "$T/c0")" -v b="$(cat "$T/c1")" 'BEGIN { printf "%.3f", b - a }')
+		echo "# round $((i + 1)): teardownd $sc x$PAIRS ${ms} ms, ${c} s cpu"
+		[ -z "$best_td" ] || [ "$ms" -lt "$best_td" ] && best_td=$ms
+		[ -z "$cpu_td" ] || [ "$(echo "$c < $cpu_td" | bc)" = 1 ] && cpu_td=$c
+		set -- $("$B/raw" "$sc" "$PAIRS" 1000 | awk '{ print $5 * 1000, $8 }')
+		echo "# round $((i + 1)): raw $sc x$PAIRS $1 ms, $2 s cpu"
+		[ -z "$best_raw" ] || [ "$(echo "$1 < $best_raw" | bc)" = 1 ] && best_raw=$1
+		[ -z "$cpu_raw" ] || [ "$(echo "$2 < $cpu_raw" | bc)" = 1 ] && cpu_raw=$2
+		i=$((i + 1))
+	done
+	awk -v s="$sc" -v n="$PAIRS" -v a="$best_td" -v b="$best_raw" -v ca="$cpu_td" -v cb="$cpu_raw" 'BEGIN {
+		printf "raw: %s x%d: teardownd %.0f cases/s, %.0f us cpu/case; raw sockets %.0f pairs/s, %.0f us cpu/pair; cpu ratio %.1f (goal <= 2)\n",
+		    s, n, n / (a / 1000), ca * 1e6 / n, n / (b / 1000), cb * 1e6 / n, ca / cb }'
+done
+
+# (5) The store's write rate through its own API: four-way-close's
+# results (14 steps, 9 segments each), 20,000 cases in batches of 512.
+rm -f "$T/store.db"*
+"$B/store_bench" "$T/store.db" 20000 512 four-way-close |
+    sed 's/$/ (target >= 300000 step rows\/s)/'
