@@ -359,7 +359,8 @@ capture_fail(struct capture *cap, const char *why)
 	if (cap->broken)
 		return;
 	log_warnx("capture on %s failed: %s; the wire of the cases still "
-	    "running is not observed", CAP_DEVICE, why);
+	    "running is not observed", cap->borrowed ? "a veth link's td0" :
+	    CAP_DEVICE, why);
 	cap->broken = 1;
 	if (cap->ev != NULL)
 		event_del(cap->ev);

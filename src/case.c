@@ -1936,6 +1936,7 @@ case_detach(struct tcase *tc)
 		*cr = tc->res;
 		tc->res.res = NULL;
 		tc->res.seg = NULL;
+		tc->res.hdr = NULL;
 		tc->res.tr = NULL;
 	}
 	case_free(tc);
@@ -1976,6 +1977,7 @@ case_free(struct tcase *tc)
 	free(tc->end);
 	free(tc->res.res);
 	free(tc->res.seg);
+	free(tc->res.hdr);
 	free(tc->res.tr);
 	free(tc);
 }

@@ -55,7 +55,9 @@ struct nside {
 	int started;				/* thread is running */
 	pthread_mutex_t mu;			/* guards the fields below */
 	pthread_cond_t cv;			/* a request, an answer, ready or stop */
-	int ready;				/* 0 setting up, 1 ready, -1 failed */
+	int ready;				/* 0 setting up, 1 ready, -1 failed;
+						 * 2: veth server, its namespace made */
+	int go;					/* veth server: the pair is made */
 	char why[256];				/* why set-up failed */
 	int req_af;				/* a socket wanted, of this family; 0 none */
 	int req_fd, req_err;			/* the answer */
@@ -65,6 +67,7 @@ struct nside {
 	int rtnl;				/* veth, server: rtnetlink there (set-up) */
 	struct pcap *pcap;			/* veth, client: libpcap on td0 */
 	char pcap_why[160];			/* why not, when NULL */
+	int capture;				/* veth: open pcap (not --no-capture) */
 	struct probe *probe;			/* sock_diag in this namespace */
 	uint64_t cookie;			/* SO_NETNS_COOKIE */
 	const struct sysctl_value *copy;	/* to write there (set-up only) */
@@ -356,8 +359,11 @@ ns_veth(struct nside *ns, char *why, size_t len)
 		snprintf(why, len, "cannot make the veth pair: %s", strerror(errno));
 		return -1;
 	}
-	ns->pcap = capture_pcap(TUN_NAME, "tcp", ns->pcap_why,
-	    sizeof(ns->pcap_why));		/* without it, not observed */
+	if (ns->capture)			/* without it, not observed */
+		ns->pcap = capture_pcap(TUN_NAME, "tcp", ns->pcap_why,
+		    sizeof(ns->pcap_why));
+	else
+		snprintf(ns->pcap_why, sizeof(ns->pcap_why), "capture off");
 	return 0;
 }
 
@@ -419,10 +425,10 @@ ns_sysctls(struct nside *ns, char *why, size_t len)
 		    sysctl_path(ns->copy[i].name, path, sizeof(path)) == 0 &&
 		    access(path, W_OK) == 0 &&
 		    sysctl_write_path(path, ns->copy[i].value) == -1)
-			log_debug("relay namespace: %s: %s", ns->copy[i].name,
+			log_debug("link namespace: %s: %s", ns->copy[i].name,
 			    strerror(errno));
 	if (sysctl_write_path("/proc/sys/net/ipv4/tcp_no_metrics_save", "1") == -1)
-		log_warn("relay namespace: tcp_no_metrics_save");
+		log_warn("link namespace: tcp_no_metrics_save");
 	for (k = 0; k < ns->nover; k++) {
 		const struct sc_sysctl *y = &ns->over[k];
 
@@ -460,9 +466,9 @@ ns_cookie(void)
 	return c;
 }
 
-/* Makes and sets up the thread's namespace. 0, or -1 with why. */
+/* Makes the thread's namespace and its devices. 0, or -1 with why. */
 static int
-ns_setup(struct nside *ns, char *why, size_t len)
+ns_setup_net(struct nside *ns, char *why, size_t len)
 {
 	int ifindex;
 
@@ -479,6 +485,20 @@ ns_setup(struct nside *ns, char *why, size_t len)
 	    (ns->side == SIDE_SERVER ? ns_veth_server(ns, why, len) :
 	    ns_veth(ns, why, len)) == -1)
 		return -1;
+	return 0;
+}
+
+/* Sets the rest of the thread's namespace up, once its devices exist
+ * (both ends of a veth pair: a sysctl may name td0, and default.* ones
+ * must not reach one end only). 0, or -1 with why. */
+static int
+ns_setup_rest(struct nside *ns, char *why, size_t len)
+{
+	if (ns->nsfd != -1) {			/* veth server: the pair is made */
+		close(ns->nsfd);
+		close(ns->rtnl);
+		ns->nsfd = ns->rtnl = -1;
+	}
 	if (ns_sysctls(ns, why, len) == -1)
 		return -1;
 	if ((ns->probe = probe_open()) == NULL) {
@@ -496,8 +516,18 @@ ns_main(void *arg)
 {
 	struct nside *ns = arg;
 	char why[256] = "";
-	int ok = ns_setup(ns, why, sizeof(why)) == 0, fd;
+	int ok = ns_setup_net(ns, why, sizeof(why)) == 0, fd;
 
+	if (ok && ns->kind == LINK_VETH && ns->side == SIDE_SERVER) {
+		pthread_mutex_lock(&ns->mu);
+		ns->ready = 2;			/* the client's thread makes the pair */
+		pthread_cond_broadcast(&ns->cv);
+		while (!ns->go && !ns->stop)
+			pthread_cond_wait(&ns->cv, &ns->mu);
+		ok = !ns->stop;
+		pthread_mutex_unlock(&ns->mu);
+	}
+	ok = ok && ns_setup_rest(ns, why, sizeof(why)) == 0;
 	pthread_mutex_lock(&ns->mu);
 	ns->ready = ok ? 1 : -1;
 	snprintf(ns->why, sizeof(ns->why), "%s", why);
@@ -517,7 +547,22 @@ ns_main(void *arg)
 	return NULL;
 }
 
-/* Starts side's thread and waits for its set-up. 0, or -1 with why. */
+/* Waits for side's thread to be set up (or, a veth server, to have made
+ * its namespace). 0, or -1 with why. */
+static int
+ns_wait(struct nside *ns, char *why, size_t len)
+{
+	pthread_mutex_lock(&ns->mu);
+	while (ns->ready == 0)
+		pthread_cond_wait(&ns->cv, &ns->mu);
+	pthread_mutex_unlock(&ns->mu);
+	if (ns->ready > 0)
+		return 0;
+	snprintf(why, len, "%s", ns->why);
+	return -1;
+}
+
+/* Starts side's thread and waits as ns_wait does. */
 static int
 ns_start(struct nside *ns, char *why, size_t len)
 {
@@ -526,19 +571,12 @@ ns_start(struct nside *ns, char *why, size_t len)
 		return -1;
 	}
 	ns->started = 1;
-	pthread_mutex_lock(&ns->mu);
-	while (ns->ready == 0)
-		pthread_cond_wait(&ns->cv, &ns->mu);
-	pthread_mutex_unlock(&ns->mu);
-	if (ns->ready == 1)
-		return 0;
-	snprintf(why, len, "%s", ns->why);
-	return -1;
+	return ns_wait(ns, why, len);
 }
 
 /* Makes both namespaces. */
 struct link *
-link_open(enum link_kind kind, int index, int mtu,
+link_open(enum link_kind kind, int index, int mtu, int capture,
     const struct sysctl_value *copy, size_t n, const struct sc_sysctl *over,
     int nover, char *why, size_t len)
 {
@@ -556,6 +594,7 @@ link_open(enum link_kind kind, int index, int mtu,
 		l->s[k].nsfd = l->s[k].rtnl = -1;
 		l->s[k].index = index;
 		l->s[k].mtu = mtu;
+		l->s[k].capture = capture;
 		l->s[k].tun = -1;
 		l->s[k].copy = copy;
 		l->s[k].ncopy = n;
@@ -565,11 +604,21 @@ link_open(enum link_kind kind, int index, int mtu,
 		pthread_cond_init(&l->s[k].cv, NULL);
 	}
 	for (k = 0; k < 2; k++)
-		if (ns_start(&l->s[order[k]], why, len) == -1) {
-			link_close(l);
-			return NULL;
-		}
+		if (ns_start(&l->s[order[k]], why, len) == -1)
+			goto fail;
+	if (kind == LINK_VETH) {		/* the server's sysctls, after the pair */
+		pthread_mutex_lock(&l->s[SIDE_SERVER].mu);
+		l->s[SIDE_SERVER].go = 1;
+		l->s[SIDE_SERVER].ready = 0;
+		pthread_cond_broadcast(&l->s[SIDE_SERVER].cv);
+		pthread_mutex_unlock(&l->s[SIDE_SERVER].mu);
+		if (ns_wait(&l->s[SIDE_SERVER], why, len) == -1)
+			goto fail;
+	}
 	return l;
+fail:
+	link_close(l);
+	return NULL;
 }
 
 /* A socket made by side's thread, in its namespace. */

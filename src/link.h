@@ -33,13 +33,13 @@ struct sysctl_value;
  * index (0 .. LINK_MAX - 1), from the calling thread's one, with lo and
  * the TUN device or the veth end (MTU mtu; 0: 1500) up and addressed
  * (IPv6 without duplicate address detection), on veth libpcap open on
- * the client's end, copy's sysctls written there (those with a file of
+ * the client's end unless capture is 0, copy's sysctls written there (those with a file of
  * their own there),
  * net.ipv4.tcp_no_metrics_save = 1, then the nover sysctls of over, each
  * in its side's namespace. NULL with a one-line reason in why when it
  * cannot (no /dev/net/tun, no permission, no namespaces, a sysctl that is
  * not per-namespace or refuses its value). */
-struct link *link_open(enum link_kind kind, int index, int mtu,
+struct link *link_open(enum link_kind kind, int index, int mtu, int capture,
     const struct sysctl_value *copy, size_t n,
     const struct sc_sysctl *over, int nover, char *why, size_t len);
 /* A non-blocking TCP socket of family af in side's namespace

@@ -173,9 +173,8 @@ write_zeros(FILE *fp, size_t n)
  * comment. */
 static int
 write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
-    const struct tuple *t, int64_t start_us, uint16_t id)
+    const struct tuple *t, const uint32_t *isn, int64_t start_us, uint16_t id)
 {
-	static const uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER };
 	uint8_t hdr[HDR_MAX], opts[8 + COMMENT_LEN + 8];
 	uint32_t len = g->len > CRAFT_PAYLOAD ? CRAFT_PAYLOAD : g->len, pkt;
 	uint64_t ts = (uint64_t)(start_us + g->t_us);
@@ -220,15 +219,51 @@ write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
 	return 0;
 }
 
+/* Learns the ends' real initial sequence numbers from g's captured
+ * headers (their numbers minus the stored relative ones), where isn does
+ * not know them yet (known[]). */
+static void
+learn_isn(const struct segment *g, const uint8_t *hdrs, uint32_t *isn,
+    int *known)
+{
+	uint8_t h[HDR_MAX];
+	const uint8_t *t;
+	uint32_t payload;
+	int from = g->from == SIDE_SERVER;
+
+	if (hdrs == NULL || g->hdr_len == 0 || g->hdr_len > sizeof(h))
+		return;
+	memcpy(h, hdrs + g->hdr_off, g->hdr_len);
+	if (craft_fix_sums(h, g->hdr_len, &payload) == -1)
+		return;				/* written as made: no help */
+	t = h + ((h[0] >> 4) == 4 ? (size_t)(h[0] & 0x0f) * 4 : 40);
+	if (!known[from]) {
+		isn[from] = (uint32_t)(t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7]) -
+		    g->seq;
+		known[from] = 1;
+	}
+	if ((g->flags & TCPF_ACK) && !known[!from]) {
+		isn[!from] = (uint32_t)(t[8] << 24 | t[9] << 16 | t[10] << 8 |
+		    t[11]) - g->ack;
+		known[!from] = 1;
+	}
+}
+
 /* Writes the pcapng file of n segments between client and server. */
 int
 pcapfile_write(FILE *fp, const struct sockaddr *client,
     const struct sockaddr *server, int64_t start_us,
     const struct segment *seg, size_t n, const uint8_t *hdrs)
 {
+	uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER };
+	int known[2] = { 0, 0 };
 	struct tuple t;
 	size_t i;
 
+	/* Segments written from their fields use the real numbers too when
+	 * others of the case have captured headers. */
+	for (i = 0; i < n && !(known[0] && known[1]); i++)
+		learn_isn(&seg[i], hdrs, isn, known);
 	if (client->sa_family != server->sa_family ||
 	    tuple_set(&t, client, server) == -1) {
 		errno = EAFNOSUPPORT;
@@ -237,7 +272,8 @@ pcapfile_write(FILE *fp, const struct sockaddr *client,
 	if (header_write(fp) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (write_packet(fp, &seg[i], hdrs, &t, start_us, (uint16_t)i) == -1)
+		if (write_packet(fp, &seg[i], hdrs, &t, isn, start_us,
+		    (uint16_t)i) == -1)
 			return -1;
 	return fflush(fp) == EOF ? -1 : 0;
 }

@@ -74,7 +74,7 @@ have_cap(int cap)
 }
 
 /* The links, made once by run_isolate: the default relay link, the
- * default veth link when a scenario uses veth, and one per kind and set of
+ * default veth link when a scenario uses it, and one per kind and set of
  * sysctls a scenario asks for (its netkey); a process runs its cases
  * from one place. */
 static struct plan_link links[LINK_MAX];
@@ -83,10 +83,10 @@ static char link_why[LINK_MAX][256];
 static size_t nlinks;
 
 /* Makes the namespaces of a link of kind for sc's sysctls (NULL: none),
- * unless made already. */
+ * unless made already; capture: libpcap on a veth link. */
 static void
 run_link_add(const struct run_info *ri, enum link_kind kind,
-    const struct scenario *sc)
+    const struct scenario *sc, int capture)
 {
 	const char *key = sc != NULL ? sc->netkey : "";
 	size_t i;
@@ -95,9 +95,9 @@ run_link_add(const struct run_info *ri, enum link_kind kind,
 		if (links[i].kind == kind && strcmp(link_key[i], key) == 0)
 			return;
 	if (nlinks == LINK_MAX) {
-		log_warnx("%s: more than %d links with sysctls of their own; its "
-		    "cases will be skipped", sc != NULL ? sc->name : "teardownd",
-		    LINK_MAX - 2);
+		log_warnx("%s: teardownd makes %d links at most (each mtu and set "
+		    "of sysctls takes one); its cases will be skipped",
+		    sc != NULL ? sc->name : "teardownd", LINK_MAX);
 		return;
 	}
 	snprintf(link_key[nlinks], sizeof(link_key[0]), "%s", key);
@@ -105,7 +105,7 @@ run_link_add(const struct run_info *ri, enum link_kind kind,
 	links[nlinks].key = link_key[nlinks];
 	links[nlinks].why = link_why[nlinks];
 	links[nlinks].link = link_open(kind, (int)nlinks,
-	    sc != NULL ? sc->mtu : 0, ri->sysctl, ri->nsysctl,
+	    sc != NULL ? sc->mtu : 0, capture, ri->sysctl, ri->nsysctl,
 	    sc != NULL ? sc->sysctl : NULL, sc != NULL ? sc->nsysctl : 0,
 	    link_why[nlinks], sizeof(link_why[0]));
 	nlinks++;
@@ -113,24 +113,27 @@ run_link_add(const struct run_info *ri, enum link_kind kind,
 
 /* Makes the links from the namespace the cases run in, while the
  * capabilities it takes are still held: the default relay link, the
- * default veth link if the default link (dflt) or a scenario is veth, and
- * one for each set of sysctls sc's scenarios ask for on either. */
+ * default veth link if cf's default link is veth or a scenario without
+ * sysctls is on veth, and one for each set of sysctls sc's scenarios ask
+ * for on either. */
 static void
-run_link_open(const struct run_info *ri, enum link_kind dflt,
+run_link_open(const struct config *cf, const struct run_info *ri,
     const struct scenario *const *sc, size_t nsc)
 {
-	int veth = dflt == LINK_VETH;
+	enum link_kind dflt = (enum link_kind)cf->link, k;
+	int veth = dflt == LINK_VETH, capture = !cf->no_capture;
 	size_t i;
 
 	for (i = 0; i < nsc; i++)
-		veth |= scenario_link(sc[i], dflt) == LINK_VETH;
-	run_link_add(ri, LINK_RELAY, NULL);
+		veth |= scenario_link(sc[i], dflt) == LINK_VETH &&
+		    sc[i]->netkey[0] == '\0';
+	run_link_add(ri, LINK_RELAY, NULL, capture);
 	if (veth)
-		run_link_add(ri, LINK_VETH, NULL);
+		run_link_add(ri, LINK_VETH, NULL, capture);
 	for (i = 0; i < nsc; i++)
-		if (scenario_link(sc[i], dflt) != LINK_LO &&
+		if ((k = scenario_link(sc[i], dflt)) != LINK_LO &&
 		    sc[i]->netkey[0] != '\0')
-			run_link_add(ri, scenario_link(sc[i], dflt), sc[i]);
+			run_link_add(ri, k, sc[i], capture);
 }
 
 /* Closes the links (their namespaces go with them). */
@@ -153,7 +156,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where,
 
 	snprintf(where, 16, "host");
 	if (cf->isolation == ISOLATE_HOST) {
-		run_link_open(ri, (enum link_kind)cf->link, sc, nsc);
+		run_link_open(cf, ri, sc, nsc);
 		isolate_drop_admin();
 		return 0;
 	}
@@ -161,7 +164,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where,
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	else
 		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	run_link_open(ri, (enum link_kind)cf->link, sc, nsc);
+	run_link_open(cf, ri, sc, nsc);
 	isolate_drop_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");

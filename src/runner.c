@@ -380,7 +380,7 @@ relay_slot(struct runner *rn, enum link_kind kind, const char *key)
 	if (pl == NULL)
 		snprintf(why, sizeof(why), "its namespaces were not made when "
 		    "teardownd started: it makes them for the scenarios it has then, "
-		    "for %d sets of sysctls at most", LINK_MAX - 2);
+		    "%d links at most", LINK_MAX);
 	else if (pl->link == NULL)
 		snprintf(why, sizeof(why), "%s", pl->why);
 	else if (kind == LINK_VETH) {

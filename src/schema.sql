@@ -1514,7 +1514,13 @@ CREATE TABLE cases_new (
 	link		TEXT CHECK (link IN ('lo', 'relay', 'veth')),	-- migration 8
 	UNIQUE (run_id, scenario, family, rep)	-- also: a run's cases, in order
 ) STRICT;
-INSERT INTO cases_new SELECT * FROM cases;
+INSERT INTO cases_new (id, run_id, scenario, family, rep, verdict, first_fail,
+    message, client_addr, server_addr, started_us, duration_us, wire,
+    signature, sig_hash, steps_hash, transitions, link)
+SELECT id, run_id, scenario, family, rep, verdict, first_fail, message,
+    client_addr, server_addr, started_us, duration_us, wire, signature,
+    sig_hash, steps_hash, transitions, link
+FROM cases;
 DROP TABLE cases;
 ALTER TABLE cases_new RENAME TO cases;
 CREATE INDEX cases_by_scenario ON cases (scenario, family, run_id);

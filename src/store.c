@@ -1922,7 +1922,12 @@ merge_migrated_copy(struct store *st, const char *path, const char *copy,
 		store_fail(st, "%s: cannot copy: %s", path, sqlite3_errmsg(c.db));
 		goto done;
 	}
-	/* The steps store_migrate applies, on the private copy. */
+	/* The steps store_migrate applies, on the private copy, with
+	 * foreign keys off as there (a rebuilt table must not cascade). */
+	if (store_exec(&c, "PRAGMA foreign_keys = OFF", "foreign_keys") == -1) {
+		store_fail(st, "%s: copy: %s", path, c.err);
+		goto done;
+	}
 	for (v = from + 1; v <= schema_version; v++) {
 		snprintf(what, sizeof(what), "migration %lld", (long long)v);
 		if (store_exec(&c, schema_steps[v], what) == -1) {

@@ -55,6 +55,15 @@ steps   = client close
           client wait state FIN_WAIT2 within 1s
           client wait state CLOSED within 3s
 
+[veth-hop]
+summary = Both ends' TTL and hop limit at 10: a per-namespace and a per-device (td0) sysctl
+link    = veth
+sysctl  = both net.ipv4.ip_default_ttl 10
+          both net.ipv6.conf.td0.hop_limit 10
+steps   = client close
+          server recv eof
+          server close
+
 [veth-fin-default]
 summary = With the default tcp_fin_timeout (60 s), the orphan is still in FIN_WAIT2 after 1.5 s
 link    = veth
@@ -64,7 +73,7 @@ steps   = client close
           client expect state FIN_WAIT2
 EOF
 "$TD" --once --db "$T/own.db" --scenarios "$T/own.ini" \
-    --only cwud-1500,cwud-jumbo,veth-fin-timeout,veth-fin-default > /dev/null 2>&1
+    --only cwud-1500,cwud-jumbo,veth-fin-timeout,veth-fin-default,veth-hop > /dev/null 2>&1
 eq "mtu: close-with-unsent-data fails at MTU 1500 (three 1448-byte segments), passes at 65535" \
     "$T/own.db" "select group_concat(scenario || ' ' || family || ' ' || verdict || ' ' ||
      coalesce(substr(message, instr(message, ':') + 2), ''), ', ') from (select * from cases order by scenario, family)
@@ -74,9 +83,15 @@ eq "sysctl: the client's tcp_fin_timeout holds in its namespace only" "$T/own.db
     "select group_concat(scenario || ' ' || verdict, ', ') from (select distinct scenario, verdict
      from cases where scenario like 'veth-fin%' order by scenario)" \
     "veth-fin-default pass, veth-fin-timeout pass"
-eq "... the three with an mtu or sysctls on namespaces of their own" "$T/own.db" \
+eq "... the four with an mtu or sysctls on namespaces of their own" "$T/own.db" \
     "select count(distinct substr(client_addr, 1, instr(client_addr, ':') - 1)) from cases
-     where family = 'ipv4'" 3
+     where family = 'ipv4'" 4
+# The headers stored: IPv4's TTL is byte 9, IPv6's hop limit byte 8.
+eq "sysctl: both ends' segments left with TTL / hop limit 10 (the server's td0 too)" "$T/own.db" \
+    "select group_concat(distinct family || ' ' || dir || ' ' || case family when 'ipv4'
+     then substr(hex(headers), 17, 2) else substr(hex(headers), 15, 2) end) from
+     (select * from v_segment where scenario = 'veth-hop' order by family, dir)" \
+    "ipv4 C>S 0A,ipv4 S>C 0A,ipv6 C>S 0A,ipv6 S>C 0A"
 
 # An ordinary user: the veth link inside teardownd's own user namespace.
 if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then

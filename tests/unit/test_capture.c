@@ -638,6 +638,29 @@ captured_headers_are_kept_and_written_as_they_were(void **state)
 	assert_int_equal(verify_sum(sum, ip + 20, 40), 0xffff);
 	fclose(fp);
 
+	/* A segment without headers beside one with them: made from its
+	 * fields with the real numbers (the SYN's seq 0x65227200). */
+	{
+		struct segment g[2] = { r.seg[0], r.seg[0] };
+		uint8_t *t2;
+
+		g[1].from = SIDE_SERVER;
+		g[1].flags = TCPF_SYN | TCPF_ACK;
+		g[1].seq = 0;
+		g[1].ack = 1;
+		g[1].hdr_len = 0;
+		fp = tmpfile();
+		assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+		    (struct sockaddr *)&b, r.start_us, g, 2, r.hdr), 0);
+		rewind(fp);
+		got = fread(buf, 1, sizeof(buf), fp);
+		fclose(fp);
+		assert_int_equal(got, 48 + 24 + (28 + 60 + 4) + (28 + 40 + 4));
+		t2 = buf + 48 + 24 + (28 + 60 + 4) + 28 + 20;
+		assert_int_equal((uint32_t)(t2[8] << 24 | t2[9] << 16 |
+		    t2[10] << 8 | t2[11]), 0x65227201u);
+	}
+
 	/* Headers whose lengths do not add up: made from the fields. */
 	r.seg[0].hdr_len = 50;
 	fp = tmpfile();
