@@ -219,6 +219,14 @@ write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
 	return 0;
 }
 
+/* The 32-bit big-endian number at p. */
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 /* Learns the ends' real initial sequence numbers from g's captured
  * headers (their numbers minus the stored relative ones), where isn does
  * not know them yet (known[]). */
@@ -238,13 +246,11 @@ learn_isn(const struct segment *g, const uint8_t *hdrs, uint32_t *isn,
 		return;				/* written as made: no help */
 	t = h + ((h[0] >> 4) == 4 ? (size_t)(h[0] & 0x0f) * 4 : 40);
 	if (!known[from]) {
-		isn[from] = (uint32_t)(t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7]) -
-		    g->seq;
+		isn[from] = be32(t + 4) - g->seq;
 		known[from] = 1;
 	}
 	if ((g->flags & TCPF_ACK) && !known[!from]) {
-		isn[!from] = (uint32_t)(t[8] << 24 | t[9] << 16 | t[10] << 8 |
-		    t[11]) - g->ack;
+		isn[!from] = be32(t + 8) - g->ack;
 		known[!from] = 1;
 	}
 }

@@ -1639,3 +1639,7 @@ INSERT INTO steps_new SELECT * FROM steps;
 DROP TABLE steps;
 ALTER TABLE steps_new RENAME TO steps;
 PRAGMA legacy_alter_table = OFF;
+
+-- migration 11: runs by kernel (and host), oldest first: the matrix finds each kernel's latest run with a scenario without reading every case.
+CREATE INDEX runs_by_kernel ON runs (kernel_release, started_us);
+CREATE INDEX runs_by_kernel_host ON runs (kernel_release, host, started_us);

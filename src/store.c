@@ -174,6 +174,36 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	r ".status = 'complete' AND EXISTS (SELECT 1 FROM cases"		\
 	" WHERE run_id = " r ".id AND sig_hash IS NOT NULL)"
 
+/* v_signature_count and v_stability (src/schema.sql) of the run that
+ * run_id names (":run_id"), as subqueries: selected from the views, the
+ * run's condition is not pushed down through their groups and windows,
+ * and every case of the database is read; here only the run's are (a
+ * search of cases by its run_id). */
+#define SIGCOUNT(run_id)						\
+	"(SELECT c.run_id, c.scenario, c.family, c.sig_hash,"		\
+	" count(*) AS n_cases, group_concat(c.rep, ',') AS reps,"	\
+	" min(c.rep) AS first_rep, min(c.id) AS case_id,"		\
+	" min(c.verdict) AS verdict, min(c.steps_hash) AS steps_hash,"	\
+	" min(c.wire) AS wire"						\
+	" FROM (SELECT * FROM cases WHERE run_id = " run_id		\
+	" AND sig_hash IS NOT NULL AND verdict <> 'abandoned'"		\
+	" ORDER BY run_id, scenario, family, rep) AS c"			\
+	" GROUP BY c.run_id, c.scenario, c.family, c.sig_hash)"
+#define STABILITY(run_id)						\
+	"(SELECT s.run_id, r.host, r.kernel_release,"			\
+	" r.status AS run_status, r.started_us AS run_started_us,"	\
+	" s.scenario, s.family, s.n_total AS n_cases, s.n_signatures,"	\
+	" CASE WHEN s.n_signatures = 1 THEN 'stable' ELSE 'flaky' END"	\
+	" AS stability, s.sig_hash, s.n_cases AS n_majority, s.case_id,"	\
+	" s.verdict, s.steps_hash, s.wire"				\
+	" FROM (SELECT v.*, sum(v.n_cases) OVER w AS n_total,"		\
+	" count(*) OVER w AS n_signatures, row_number() OVER"		\
+	" (PARTITION BY v.run_id, v.scenario, v.family"			\
+	" ORDER BY v.n_cases DESC, v.first_rep) AS pos"			\
+	" FROM " SIGCOUNT(run_id) " AS v"				\
+	" WINDOW w AS (PARTITION BY v.run_id, v.scenario, v.family)) AS s"	\
+	" JOIN runs AS r ON r.id = s.run_id WHERE s.pos = 1)"
+
 /* Per scenario and family of run :run_id (before) or :run_id2 (after),
  * how their majority signatures compare (STORE_Q_DIFF); where the wire
  * was observed on one side only, by their steps alone. */
@@ -182,8 +212,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	x ".verdict AS " as "_verdict, " x ".stability AS " as "_stability, " \
 	x ".n_cases AS " as "_n_cases, " x ".n_majority AS " as "_n_majority"
 #define DIFF_SQL							\
-	"WITH a AS (SELECT * FROM v_stability WHERE run_id = :run_id),"	\
-	" b AS (SELECT * FROM v_stability WHERE run_id = :run_id2),"	\
+	"WITH a AS " STABILITY(":run_id") ","				\
+	" b AS " STABILITY(":run_id2") ","				\
 	" d AS (SELECT coalesce(a.scenario, b.scenario) AS scenario,"	\
 	"  coalesce(a.family, b.family) AS family,"			\
 	"  CASE WHEN a.sig_hash IS NULL THEN 'appeared'"		\
@@ -241,22 +271,40 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	"strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
 
 /* The fleet matrix (STORE_Q_MATRIX): per scenario and kernel release (and
- * host: part), the cases of the latest run that ran the scenario to an
- * end (abandoned cases are counted apart and decide nothing); a family
- * whose repetitions differ between pass and not makes the cell 'flaky';
- * a cell whose cases were all skipped is 'skipped'. */
-#define MATRIX_SQL(part, by)						\
-	"WITH ranked AS (SELECT r.host, c.scenario, r.kernel_release,"	\
-	" c.run_id, c.family, c.verdict, c.sig_hash, dense_rank() OVER"	\
-	" (PARTITION BY c.scenario, r.kernel_release" part		\
-	" ORDER BY r.started_us DESC, r.id DESC) AS k"			\
-	" FROM cases AS c JOIN runs AS r ON r.id = c.run_id"		\
-	" WHERE (:family IS NULL OR c.family = :family)"		\
-	" AND c.verdict <> 'abandoned'),"				\
-	" latest AS (SELECT *, min(verdict IN ('pass', 'skipped')) OVER fam" \
-	" <> max(verdict IN ('pass', 'skipped')) OVER fam AS flaky"	\
-	" FROM ranked WHERE k = 1 WINDOW fam AS (PARTITION BY scenario,"	\
-	" kernel_release, host, family))"				\
+ * host: part, by, and k's columns), the cases of the latest run that ran
+ * the scenario to an end (abandoned cases are counted apart and decide
+ * nothing); a family whose repetitions differ between pass and not makes
+ * the cell 'flaky'; a cell whose cases were all skipped is 'skipped'.
+ * Planned as searches, not scans of cases: the scenarios are found one
+ * index seek each (sc: the next name after the last; '' is before every
+ * name), each cell's run by walking its kernel's runs newest first until
+ * one has the scenario (runs_by_kernel; usually the first), and that
+ * run's cases of the scenario by their key (pick is materialized and
+ * comes first, CROSS JOIN: else the planner reads every case to join it). */
+#define MATRIX_SQL(part, by, kcols, kjoin)				\
+	"WITH RECURSIVE sc(scenario) AS (SELECT (SELECT min(scenario)"	\
+	" FROM cases WHERE scenario > '') UNION ALL SELECT (SELECT"	\
+	" min(scenario) FROM cases WHERE scenario > sc.scenario) FROM sc"	\
+	" WHERE sc.scenario IS NOT NULL),"				\
+	" k AS (SELECT DISTINCT kernel_release" kcols " FROM runs),"	\
+	" pick AS MATERIALIZED (SELECT sc.scenario, (SELECT r.id"	\
+	" FROM runs AS r"						\
+	" WHERE r.kernel_release = k.kernel_release" kjoin		\
+	" AND EXISTS (SELECT 1 FROM cases AS e WHERE e.run_id = r.id"	\
+	" AND e.scenario = sc.scenario AND e.verdict <> 'abandoned'"	\
+	" AND (:family IS NULL OR e.family = :family))"			\
+	" ORDER BY r.started_us DESC, r.id DESC LIMIT 1) AS run_id"	\
+	" FROM sc, k WHERE sc.scenario IS NOT NULL),"			\
+	" latest AS (SELECT r.host, c.scenario, r.kernel_release,"	\
+	" c.run_id, c.family, c.verdict, c.sig_hash,"			\
+	" min(c.verdict IN ('pass', 'skipped')) OVER fam"		\
+	" <> max(c.verdict IN ('pass', 'skipped')) OVER fam AS flaky"	\
+	" FROM pick AS p CROSS JOIN cases AS c ON c.run_id = p.run_id"	\
+	" AND c.scenario = p.scenario JOIN runs AS r ON r.id = p.run_id"	\
+	" WHERE c.verdict <> 'abandoned'"				\
+	" AND (:family IS NULL OR c.family = :family)"			\
+	" WINDOW fam AS (PARTITION BY c.scenario, r.kernel_release" part	\
+	", c.family))"							\
 	" SELECT host, scenario, kernel_release AS kernel, run_id,"	\
 	" CASE WHEN min(verdict = 'skipped') THEN 'skipped'"		\
 	"  WHEN min(verdict IN ('pass', 'skipped')) THEN 'pass'"		\
@@ -357,11 +405,11 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    "SELECT scenario, family, n_cases AS cases, n_signatures AS signatures,"
 	    " stability, sig_hash AS majority, n_majority AS of_cases,"
 	    " 'c' || case_id AS \"case\", verdict"
-	    " FROM v_stability WHERE run_id = :run_id ORDER BY scenario, family",
+	    " FROM " STABILITY(":run_id") " ORDER BY scenario, family",
 	[STORE_Q_RUN_FLAKY] =
 	    "SELECT v.scenario, v.family, v.sig_hash, v.n_cases AS cases, v.reps,"
 	    " 'c' || v.case_id AS \"case\", v.verdict"
-	    " FROM v_signature_count AS v JOIN v_stability AS s"
+	    " FROM " SIGCOUNT(":run_id") " AS v JOIN " STABILITY(":run_id") " AS s"
 	    "  ON s.run_id = v.run_id AND s.scenario = v.scenario"
 	    "  AND s.family = v.family"
 	    " WHERE v.run_id = :run_id AND s.stability = 'flaky'"
@@ -400,8 +448,9 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " LEFT JOIN steps AS s ON s.case_id = c.case_id"
 	    "  AND s.idx = c.first_fail"
 	    " WHERE c.run_id = :run_id ORDER BY c.scenario, c.family, c.rep",
-	[STORE_Q_MATRIX] = MATRIX_SQL("", ""),
-	[STORE_Q_MATRIX_BY_HOST] = MATRIX_SQL(", r.host", "host, "),
+	[STORE_Q_MATRIX] = MATRIX_SQL("", "", "", ""),
+	[STORE_Q_MATRIX_BY_HOST] = MATRIX_SQL(", r.host", "host, ", ", host",
+	    " AND r.host = k.host"),
 };
 
 /* The lookups, by enum store_lookup: each selects one id or nothing. */
@@ -1596,6 +1645,27 @@ store_baseline(struct store *st, int64_t run_id, int64_t *baseline_id)
 	return store_lookup(st, STORE_L_BASELINE, &a, baseline_id);
 }
 
+/* The SQL of query q, lookup l, and store_regressions (for tests of
+ * their plans); NULL when there is no such query or lookup. */
+const char *
+store_query_sql(enum store_query q)
+{
+	return (unsigned)q < STORE_Q__COUNT ? query_sql[q] : NULL;
+}
+
+const char *
+store_lookup_sql(enum store_lookup l)
+{
+	return (unsigned)l < sizeof(lookup_sql) / sizeof(lookup_sql[0]) ?
+	    lookup_sql[l] : NULL;
+}
+
+const char *
+store_regressions_sql(void)
+{
+	return "SELECT count(*) FROM (" DIFF_SQL ") WHERE change = 'changed'";
+}
+
 /* Counts the scenario+family whose majority signature differs between
  * baseline_id and run_id (both present). */
 int
@@ -1606,8 +1676,7 @@ store_regressions(struct store *st, int64_t run_id, int64_t baseline_id,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (prepare_read(st, "SELECT count(*) FROM (" DIFF_SQL ")"
-	    " WHERE change = 'changed'", &a, &s) == -1)
+	if (prepare_read(st, store_regressions_sql(), &a, &s) == -1)
 		return -1;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*changed = sqlite3_column_int(s, 0);
@@ -1935,6 +2004,12 @@ merge_migrated_copy(struct store *st, const char *path, const char *copy,
 			goto done;
 		}
 	}
+	/* A copy of a WAL database is one too: attached read-only it would
+	 * leave -wal and -shm files behind. */
+	if (store_exec(&c, "PRAGMA journal_mode = DELETE", "journal_mode") == -1) {
+		store_fail(st, "%s: copy: %s", path, c.err);
+		goto done;
+	}
 	rc = 0;
 done:
 	sqlite3_close(src);
@@ -2010,6 +2085,10 @@ merge_tmp_remove(struct merge_tmp *tmp)
 		snprintf(path, sizeof(path), "%s/%zu.db", tmp->dir, i);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/%zu.db-journal", tmp->dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%zu.db-wal", tmp->dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%zu.db-shm", tmp->dir, i);
 		unlink(path);
 	}
 	if (rmdir(tmp->dir) == -1)

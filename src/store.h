@@ -171,6 +171,11 @@ typedef int (*store_row_fn)(void *ctx, int ncols, const char *const *names,
  * (store_errmsg), or fn's non-zero return. */
 int store_query(struct store *st, enum store_query q,
     const struct store_args *args, store_row_fn fn, void *ctx);
+/* The SQL text of query q, of lookup l, of store_regressions' count:
+ * for tests of their plans; NULL for no such query or lookup. */
+const char *store_query_sql(enum store_query q);
+const char *store_lookup_sql(enum store_lookup l);
+const char *store_regressions_sql(void);
 /* Finds one id: 1 found (*id set), 0 not found, -1 on a database error. */
 int store_lookup(struct store *st, enum store_lookup l,
     const struct store_args *args, int64_t *id);

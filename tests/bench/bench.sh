@@ -14,7 +14,8 @@
 #     and its forwarding rate (below).
 # (4) teardownd against raw sockets doing the same socket work with
 #     nothing else (build/raw): cases/s and CPU per case (below);
-# (5) the store's write rate, step rows per second (build/store_bench).
+# (5) the store's write rate, step rows per second (build/store_bench);
+# (6) the queries on a database of more than a million cases.
 # Usage: sh tests/bench/bench.sh [BUILD_DIR]; REPEAT, LOOP_REPEAT and ROUNDS
 # override 5, 50 and 3.
 B=${1:-build}
@@ -195,3 +196,61 @@ done
 rm -f "$T/store.db"*
 "$B/store_bench" "$T/store.db" 20000 512 four-way-close |
     sed 's/$/ (target >= 300000 step rows\/s)/'
+
+# (6) The queries on a database of more than a million cases: 3,340 runs
+# of the catalogue (both families, 5 repetitions: 300 cases each), on 4
+# hosts and 3 kernels, written through the store's API (334 runs) and
+# merged ten times over (teardownctl merge, each copy an hour later). It
+# is built once into $B/bench-1m.db (minutes, about 3 GB) and kept while
+# its schema is current. Each command is timed as a user runs it (the
+# process included), best of ROUNDS.
+DB1M="$B/bench-1m.db"
+"$B/store_bench" --fleet "$T/v.db" 1 1 > /dev/null
+want=$(sqlite3 "$T/v.db" "pragma user_version")
+have=$(sqlite3 "$DB1M" "pragma user_version" 2>/dev/null || echo none)
+if [ "$have" != "$want" ]; then
+	echo "# building $DB1M (schema $want; it had $have): minutes, once"
+	rm -f "$DB1M" "$DB1M-wal" "$DB1M-shm"
+	"$B/store_bench" --fleet "$T/base.db" 334 5 > /dev/null || exit 1
+	sqlite3 "$T/base.db" "pragma wal_checkpoint(truncate)" > /dev/null
+	i=0
+	while [ "$i" -lt 10 ]; do
+		cp "$T/base.db" "$T/c$i.db"
+		sqlite3 "$T/c$i.db" "update runs set started_us = started_us + $i * 334 * 60000000"
+		i=$((i + 1))
+	done
+	rm -f "$T/base.db"*
+	"$B/teardownctl" merge "$T"/c?.db -o "$DB1M" > /dev/null || exit 1
+	rm -f "$T"/c?.db*
+fi
+ncases=$(sqlite3 "$DB1M" "select count(*) from cases")
+nruns=$(sqlite3 "$DB1M" "select count(*) from runs")
+last=$(sqlite3 "$DB1M" "select id from runs order by started_us desc limit 1")
+prev=$(sqlite3 "$DB1M" "select id from runs order by started_us desc limit 1 offset 1")
+case_id=$(sqlite3 "$DB1M" "select max(id) from cases")
+# best ms of ROUNDS runs of teardownctl with the arguments
+qtime() {
+	best=""
+	i=0
+	while [ "$i" -lt "$ROUNDS" ]; do
+		t0=$(date +%s%N)
+		"$B/teardownctl" --db "$DB1M" "$@" > "$T/q.out" 2>&1
+		rc=$?
+		t1=$(date +%s%N)
+		[ "$rc" -le 2 ] || { echo "bench: teardownctl $* exited $rc" >&2; cat "$T/q.out" >&2; exit 1; }
+		ms=$(( (t1 - t0) / 1000000 ))
+		[ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
+		i=$((i + 1))
+	done
+	echo "$best"
+}
+q_runs=$(qtime runs) || exit 1
+q_show=$(qtime show "$last") || exit 1
+q_case=$(qtime show "c$case_id") || exit 1
+q_flaky=$(qtime flaky "$last") || exit 1
+q_diff=$(qtime diff "$prev" "$last") || exit 1
+q_matrix=$(qtime matrix) || exit 1
+q_host=$(qtime matrix --by-host) || exit 1
+q_hist=$(qtime history four-way-close) || exit 1
+echo "queries on $ncases cases ($nruns runs), ms: runs $q_runs, show RUN $q_show, show CASE $q_case (targets < 20);" \
+    "flaky $q_flaky, diff $q_diff (< 50); matrix $q_matrix, matrix --by-host $q_host (< 500); history $q_hist"

@@ -4,7 +4,13 @@
  * the writer thread stores them, into a fresh database at PATH.
  *
  * Usage: store_bench PATH [CASES] [BATCH] [SCENARIO]
- * Prints one line: cases, step rows, seconds, step rows per second. */
+ * Prints one line: cases, step rows, seconds, step rows per second.
+ *
+ * store_bench --fleet PATH RUNS REPS: a fleet's history instead, for the
+ * queries' benchmark: RUNS runs of the whole built-in catalogue, both
+ * families, REPS repetitions each, on 4 hosts and 3 kernels in turn, a
+ * minute apart; one case in 50 fails (at its last step, its signature
+ * then another), so that runs differ and some scenarios are flaky. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +37,7 @@ make_case(struct case_result *cr, struct step_result *r,
 	size_t k;
 
 	memset(cr, 0, sizeof(*cr));
+	cr->nseg = 9;
 	cr->sc = sc;
 	cr->family = i % 2 ? FAM_IPV6 : FAM_IPV4;
 	cr->rep = i / 2;
@@ -55,7 +62,7 @@ make_case(struct case_result *cr, struct step_result *r,
 		tu_end(&r[k].end[SIDE_SERVER], STATE_CLOSE_WAIT, OBS_INFO,
 		    TU_TCPI_LEN_6_18);
 	}
-	for (k = 0; k < 9; k++) {
+	for (k = 0; k < cr->nseg; k++) {
 		memset(&seg[k], 0, sizeof(seg[k]));
 		seg[k].t_us = 10 * (int64_t)k;
 		seg[k].from = k % 2 ? SIDE_SERVER : SIDE_CLIENT;
@@ -67,7 +74,76 @@ make_case(struct case_result *cr, struct step_result *r,
 		seg[k].held_us = -1;
 	}
 	cr->seg = seg;
-	cr->nseg = 9;
+}
+
+/* The --fleet mode: RUNS runs of the catalogue cat. */
+static int
+fleet(const char *path, int runs, int reps, const struct catalog *cat)
+{
+	static const char *const hosts[] = { "h1", "h2", "h3", "h4" };
+	static const char *const kernels[] = { "6.1.0-bench", "6.12.0-bench",
+	    "6.18.0-bench" };
+	size_t per = cat->n * 2 * (size_t)reps, maxsteps = 0, i, k;
+	struct case_result *cr = calloc(per, sizeof(*cr)), **b;
+	struct step_result *r;
+	struct segment *seg = calloc(per * 9, sizeof(*seg));
+	struct run_info ri;
+	struct store *st;
+	char err[512];
+	int64_t run_id;
+	int n;
+
+	for (i = 0; i < cat->n; i++)
+		if (cat->sc[i].nsteps > maxsteps)
+			maxsteps = cat->sc[i].nsteps;
+	b = calloc(per, sizeof(*b));
+	r = calloc(per * maxsteps, sizeof(*r));
+	if (cr == NULL || b == NULL || r == NULL || seg == NULL ||
+	    (st = store_open(path, 0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "store_bench: %s\n", cr && b && r && seg ? err :
+		    "out of memory");
+		return 1;
+	}
+	for (n = 0; n < runs; n++) {
+		memset(&ri, 0, sizeof(ri));
+		snprintf(ri.host, sizeof(ri.host), "%s", hosts[n % 4]);
+		snprintf(ri.kernel_release, sizeof(ri.kernel_release), "%s",
+		    kernels[n % 3]);
+		snprintf(ri.families, sizeof(ri.families), "ipv4 ipv6");
+		ri.start_us = 1700000000000000LL + n * 60000000LL;
+		ri.repeat = reps;
+		if (store_run_begin(st, &ri, &run_id) == -1)
+			goto fail;
+		for (k = 0; k < per; k++) {
+			const struct scenario *sc = &cat->sc[k / (2 * (size_t)reps)];
+			struct step_result *kr = &r[k * maxsteps];
+
+			make_case(&cr[k], kr, &seg[k * 9], sc, (int)(k % (2 * (size_t)reps)));
+			cr[k].nseg = 6;
+			cr[k].start_us = ri.start_us + (int64_t)k * 1000;
+			if ((n * (int)per + (int)k) % 50 == 7 && sc->nsteps > 0) {
+				cr[k].verdict = VERDICT_FAIL;
+				cr[k].first_fail = (int)sc->nsteps - 1;
+				kr[sc->nsteps - 1].status = STEP_FAILED;
+				snprintf(cr[k].msg, sizeof(cr[k].msg), "bench failure");
+			}
+			b[k] = &cr[k];
+		}
+		if (store_cases(st, run_id, b, per) == -1 ||
+		    store_run_end(st, run_id, "complete", ri.start_us + 1000000) == -1)
+			goto fail;
+	}
+	store_close(st);
+	printf("store: %d runs of %zu cases (%zu scenarios x 2 families x %d)\n",
+	    runs, per, cat->n, reps);
+	free(cr);
+	free(b);
+	free(r);
+	free(seg);
+	return 0;
+fail:
+	fprintf(stderr, "store_bench: %s\n", store_errmsg(st));
+	return 1;
 }
 
 int
@@ -88,6 +164,14 @@ main(int argc, char **argv)
 	double t0, t;
 	int i, k, n;
 
+	if (argc == 5 && strcmp(argv[1], "--fleet") == 0) {
+		memset(&cat, 0, sizeof(cat));
+		if (catalog_load_embedded(&cat, stderr) < 0)
+			return 1;
+		k = fleet(argv[2], atoi(argv[3]), atoi(argv[4]), &cat);
+		catalog_free(&cat);
+		return k;
+	}
 	if (argc < 2 || cases < 1 || batch < 1 || batch > cases) {
 		fprintf(stderr, "usage: store_bench PATH [CASES] [BATCH] [SCENARIO]\n");
 		return 64;

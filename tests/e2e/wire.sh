@@ -121,7 +121,8 @@ else
 		check "pcap $fam: each segment's headers are the live capture's (options, timestamps, windows)" \
 		    diff "$T/hl.$id" "$T/hp.$id"
 		check "pcap $fam: the SYN carries MSS, window scale, SACK permitted and timestamps" \
-		    awk -F '\t' 'NR == 1 { exit !($2 != "" && $3 != "" && $4 != "" && $5 != "") }' "$T/hp.$id"
+		    awk -F '\t' 'NR == 1 { ok = $2 != "" && $3 != "" && $4 != "" && $5 != "" }
+		        END { exit !ok }' "$T/hp.$id"
 	done
 	script -eqc "$CTL --db $DB pcap c1" /dev/null > "$T/tty" 2>&1; rc=$?
 	check "pcap refuses to write to a terminal (exit $rc)" [ "$rc" -eq 64 ] && grep -q "terminal" "$T/tty"

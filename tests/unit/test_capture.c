@@ -657,8 +657,8 @@ captured_headers_are_kept_and_written_as_they_were(void **state)
 		fclose(fp);
 		assert_int_equal(got, 48 + 24 + (28 + 60 + 4) + (28 + 40 + 4));
 		t2 = buf + 48 + 24 + (28 + 60 + 4) + 28 + 20;
-		assert_int_equal((uint32_t)(t2[8] << 24 | t2[9] << 16 |
-		    t2[10] << 8 | t2[11]), 0x65227201u);
+		assert_int_equal((uint32_t)t2[8] << 24 | (uint32_t)t2[9] << 16 |
+		    (uint32_t)t2[10] << 8 | t2[11], 0x65227201u);
 	}
 
 	/* Headers whose lengths do not add up: made from the fields. */

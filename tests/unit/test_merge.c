@@ -209,8 +209,11 @@ an_older_schema_is_merged_through_a_copy_and_left_as_it_was(void **state)
 	struct dirent *e;
 	DIR *d;
 
-	/* What teardownd 0.1 with migration 1 alone wrote. */
+	/* What teardownd 0.1 with migration 1 alone wrote, in WAL mode (its
+	 * copy then is too: attached read-only, it left -wal and -shm files,
+	 * and the copies' directory, behind). */
 	snprintf(old, sizeof(old), "%s/old.db", f->dir);
+	tu_sql_exec(old, "PRAGMA journal_mode = WAL");
 	tu_sql_exec(old, schema_steps[1]);
 	tu_sql_exec(old, "PRAGMA user_version = 1");
 	add_run(old, "old-host", 500, "complete", 1);
