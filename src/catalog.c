@@ -67,6 +67,7 @@ struct cparse {
 	size_t wire_off[WIRE_LINES];		/* where each starts in sc.wire */
 	struct seen *seen;			/* this text's sections, malloc'd */
 	size_t nseen;
+	struct name_index seen_names;		/* seen by name */
 };
 
 struct verb_spec;
@@ -1226,41 +1227,115 @@ name_ok(const char *name)
 	return len > 0 && name[len] == '\0' && len < 64 && name[0] != '-';
 }
 
+/* Gives the name of entry i of what an index indexes. */
+typedef const char *(*name_at_fn)(const void *ctx, uint32_t i);
+
+static const char *
+seen_name(const void *ctx, uint32_t i)
+{
+	return ((const struct cparse *)ctx)->seen[i].name;
+}
+
+static const char *
+sc_name(const void *ctx, uint32_t i)
+{
+	return ((const struct catalog *)ctx)->sc[i].name;
+}
+
+/* The slot of name in x: the one holding it, or the empty one it goes in. */
+static size_t
+name_slot(const struct name_index *x, const char *name, name_at_fn at,
+    const void *ctx)
+{
+	size_t k = (size_t)parse_fnv1a(PARSE_FNV_INIT, name, strlen(name)) &
+	    (x->cap - 1);
+
+	while (x->slot[k] != 0 && strcmp(at(ctx, x->slot[k] - 1), name) != 0)
+		k = (k + 1) & (x->cap - 1);
+	return k;
+}
+
+/* Entry i of the indexed, or -1. */
+static long
+name_find(const struct name_index *x, const char *name, name_at_fn at,
+    const void *ctx)
+{
+	size_t k;
+
+	if (x->cap == 0)
+		return -1;
+	k = name_slot(x, name, at, ctx);
+	return x->slot[k] != 0 ? (long)x->slot[k] - 1 : -1;
+}
+
+/* Indexes entry i (its name not yet in x), growing x to stay under half
+ * full. -1 when memory ran out. */
+static int
+name_add(struct name_index *x, uint32_t i, name_at_fn at, const void *ctx)
+{
+	struct name_index g;
+	size_t k;
+
+	if (2 * (x->n + 1) > x->cap) {
+		g.cap = x->cap ? 2 * x->cap : 64;
+		g.n = 0;
+		if ((g.slot = calloc(g.cap, sizeof(*g.slot))) == NULL)
+			return -1;
+		for (k = 0; k < x->cap; k++)
+			if (x->slot[k] != 0)
+				g.slot[name_slot(&g, at(ctx, x->slot[k] - 1), at,
+				    ctx)] = x->slot[k];
+		g.n = x->n;
+		free(x->slot);
+		*x = g;
+	}
+	x->slot[name_slot(x, at(ctx, i), at, ctx)] = i + 1;
+	x->n++;
+	return 0;
+}
+
 /* Reports name if an earlier section (here or in an earlier text) has it. */
 static int
 name_taken(struct cparse *cp, const char *name)
 {
-	size_t i;
+	long i;
 
-	for (i = 0; i < cp->nseen; i++)
-		if (strcmp(cp->seen[i].name, name) == 0) {
-			CERR(cp, "duplicate scenario '%s' (first at %s:%d)",
-			    name, cp->ini.file, cp->seen[i].line);
-			return 1;
-		}
-	for (i = 0; i < cp->c->n; i++)
-		if (strcmp(cp->c->sc[i].name, name) == 0) {
-			CERR(cp, "duplicate scenario '%s' (first at %s:%d)",
-			    name, cp->c->sc[i].file, cp->c->sc[i].line);
-			return 1;
-		}
+	if ((i = name_find(&cp->seen_names, name, seen_name, cp)) >= 0) {
+		CERR(cp, "duplicate scenario '%s' (first at %s:%d)",
+		    name, cp->ini.file, cp->seen[i].line);
+		return 1;
+	}
+	if ((i = name_find(&cp->c->names, name, sc_name, cp->c)) >= 0) {
+		CERR(cp, "duplicate scenario '%s' (first at %s:%d)",
+		    name, cp->c->sc[i].file, cp->c->sc[i].line);
+		return 1;
+	}
 	return 0;
 }
 
-/* Remembers a section name of this text, for duplicates. */
+/* Remembers a section name of this text, for duplicates (seen grows by
+ * doubling). */
 static void
 name_remember(struct cparse *cp, const char *name)
 {
 	struct seen *ns;
 
-	ns = realloc(cp->seen, (cp->nseen + 1) * sizeof(*ns));
-	if (ns == NULL) {
+	if ((cp->nseen & (cp->nseen - 1)) == 0) {
+		ns = realloc(cp->seen, (cp->nseen ? 2 * cp->nseen : 1) *
+		    sizeof(*ns));
+		if (ns == NULL) {
+			CERR(cp, "out of memory");
+			return;
+		}
+		cp->seen = ns;
+	}
+	snprintf(cp->seen[cp->nseen].name, sizeof(cp->seen->name), "%s", name);
+	cp->seen[cp->nseen].line = cp->ini.line;
+	if (name_add(&cp->seen_names, (uint32_t)cp->nseen, seen_name, cp) == -1) {
 		CERR(cp, "out of memory");
 		return;
 	}
-	cp->seen = ns;
-	snprintf(ns[cp->nseen].name, sizeof(ns->name), "%s", name);
-	ns[cp->nseen++].line = cp->ini.line;
+	cp->nseen++;
 }
 
 /* Moves the finished scenario into the catalogue, growing it by doubling. */
@@ -1278,7 +1353,12 @@ catalog_add(struct cparse *cp)
 		}
 		c->sc = ns;
 	}
-	c->sc[c->n++] = cp->sc;
+	c->sc[c->n] = cp->sc;
+	if (name_add(&c->names, (uint32_t)c->n, sc_name, c) == -1) {
+		CERR(cp, "out of memory");	/* cp->sc is still the caller's */
+		return -1;
+	}
+	c->n++;
 	memset(&cp->sc, 0, sizeof(cp->sc));
 	return 0;
 }
@@ -1410,6 +1490,7 @@ catalog_parse(struct catalog *c, const char *file, const char *text,
 	parse_ini(&cp.ini, text);
 	section_end(&cp);
 	free(cp.seen);
+	free(cp.seen_names.slot);
 	return cp.ini.nerr;
 }
 
@@ -1504,12 +1585,9 @@ catalog_load_path(struct catalog *c, const char *path, FILE *errs)
 const struct scenario *
 catalog_find(const struct catalog *c, const char *name)
 {
-	size_t i;
+	long i = name_find(&c->names, name, sc_name, c);
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->sc[i].name, name) == 0)
-			return &c->sc[i];
-	return NULL;
+	return i >= 0 ? &c->sc[i] : NULL;
 }
 
 /* Reports each linger N at or beyond its scenario's case deadline (its
@@ -1551,5 +1629,6 @@ catalog_free(struct catalog *c)
 	for (i = 0; i < c->n; i++)
 		scenario_free(&c->sc[i]);
 	free(c->sc);
+	free(c->names.slot);
 	memset(c, 0, sizeof(*c));
 }

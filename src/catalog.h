@@ -9,10 +9,17 @@
 
 #include "scenario.h"
 
+/* An open-addressed index of names (slots hold i + 1; 0 is empty). */
+struct name_index {
+	uint32_t *slot;				/* malloc'd, cap slots */
+	size_t cap, n;
+};
+
 struct catalog {
 	struct scenario *sc;			/* malloc'd array, owned */
 	size_t n;				/* scenarios in sc */
 	uint64_t hash;				/* FNV-1a over all texts parsed */
+	struct name_index names;		/* sc by name */
 };
 
 /* Each loader appends to c (zero it first); scenarios with errors are left

@@ -328,8 +328,12 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 	r->ri = *ri;
 	r->done = done;
 	r->ctx = ctx;
-	if (store_run_begin(st, ri, &r->id) == -1) {
-		log_warnx("%s: %s", db, store_errmsg(st));
+	/* What the last run left in the WAL goes into the database first:
+	 * while the disk has no room for it, writing more would only fill
+	 * the WAL with what cannot be committed, so the run waits. */
+	if (store_checkpoint(st) == 1 || store_run_begin(st, ri, &r->id) == -1) {
+		log_warnx("%s: the run cannot be stored, not started (again at "
+		    "the next run): %s", db, store_errmsg(st));
 		return STORE_EXIT_OPEN;
 	}
 	if ((r->w = writer_start(base, db, r->id, on_stored, r, err,
@@ -381,10 +385,14 @@ run_finish(struct run *r)
 	r->end_us = clock_wall_us();
 	if (r->nsum > 0)
 		qsort(r->sum, r->nsum, sizeof(*r->sum), summary_cmp);
-	if (store_run_end(r->st, r->id, run_status(r), r->end_us) == 0)
+	if (store_run_end(r->st, r->id, run_status(r), r->end_us) == 0) {
+		if (store_checkpoint(r->st) == -1)
+			log_debug("%s: %s", r->db, store_errmsg(r->st));
 		return 0;
+	}
 	log_warnx("%s: cannot end run: %s", r->db, store_errmsg(r->st));
 	r->end_failed = 1;
+	store_checkpoint(r->st);
 	return -1;
 }
 

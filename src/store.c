@@ -9,6 +9,7 @@
  * The fleet merge (store_merge, at the end) copies other databases' rows
  * into one, attached read-only, table by table as merge_tables lists. */
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #define STORE_BUSY_MS		5000		/* wait this long for a lock */
 #define STORE_APPLICATION_ID	1413764942	/* 'TDWN', set by migration 1 */
 #define STORE_MAXCOLS		64		/* columns of a read query */
+#define STORE_WAL_LIMIT		"67108864"	/* the WAL's size after a checkpoint */
 
 /* build/schema_sql.c, from src/schema.sql by tests/embed_sql.awk. */
 extern const char *const schema_steps[];
@@ -592,8 +594,16 @@ store_migrate_steps(struct store *st)
 		goto fail;
 	for (v = (int)from + 1; v <= schema_version; v++) {
 		snprintf(what, sizeof(what), "migration %d", v);
-		if (store_exec(st, schema_steps[v], what) == -1)
+		if (store_exec(st, schema_steps[v], what) == -1) {
+			char why[sizeof(st->err)];
+
+			memcpy(why, st->err, sizeof(why));
+			if (from > 0)		/* its tables are not its version's */
+				store_fail(st, "a damaged teardownd database: its "
+				    "tables do not match its schema version (%lld); "
+				    "%s", (long long)from, why);
 			goto fail;
+		}
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", schema_version);
 	if (from < schema_version && (store_check_keys(st) == -1 ||
@@ -646,6 +656,9 @@ store_check_schema(struct store *st, int *migrate)
 	if (version == 0 && nobjects > 0)
 		return store_fail(st, "not a teardownd database "
 		    "(it has tables but no schema version)");
+	if (version < 0)
+		return store_fail(st, "a damaged teardownd database (schema "
+		    "version %lld)", (long long)version);
 	if (version > schema_version)
 		return store_fail(st, "schema version %lld is newer than this "
 		    "build knows (%d); upgrade teardownd", (long long)version,
@@ -695,10 +708,28 @@ store_configure(struct store *st)
 
 	if (store_set_wal(st) == -1 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
-	    store_exec(st, "PRAGMA foreign_keys = ON", "foreign_keys") == -1)
+	    store_exec(st, "PRAGMA foreign_keys = ON", "foreign_keys") == -1 ||
+	    store_exec(st, "PRAGMA journal_size_limit = " STORE_WAL_LIMIT,
+	    "journal_size_limit") == -1)
 		return -1;
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	return 0;
+}
+
+/* Moves the WAL's committed pages into the database and empties it. */
+int
+store_checkpoint(struct store *st)
+{
+	int log = 0, done = 0, rc;
+
+	if (st->readonly)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    &log, &done);
+	if (rc == SQLITE_OK)
+		return 0;
+	store_fail_db(st, "checkpoint");
+	return (rc & 0xff) == SQLITE_FULL ? 1 : -1;
 }
 
 /* Prepares the write path's statements, kept for the connection's life. */
@@ -734,10 +765,54 @@ store_init(void)
 	mallopt(M_TOP_PAD, 1 << 20);
 }
 
+/* path as messages show it: whole, or when long its start and its end
+ * (so that the reason after it still fits in one line). */
+static const char *
+path_shown(const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(path);
+
+	if (n <= 160)
+		return path;
+	snprintf(buf, len, "%.60s...%s", path, path + n - 80);
+	return buf;
+}
+
+/* Refuses a path that cannot hold a database: empty (SQLite would make a
+ * temporary one, lost at close), ":memory:", too long, or something
+ * that is there but not a regular file (/dev/null: its journal would be
+ * made beside it, in /dev). 0, or -1 with "path: reason" in err. */
+static int
+store_path_check(const char *path, char *err, size_t errlen)
+{
+	char buf[256];
+	const char *what = NULL;
+	struct stat sb;
+
+	if (path[0] == '\0') {
+		snprintf(err, errlen, "the database path is empty");
+		return -1;
+	}
+	if (strcmp(path, ":memory:") == 0)
+		what = "an in-memory database, whose results would be lost";
+	else if (strlen(path) >= PATH_MAX - sizeof("-journal"))
+		what = "path too long";
+	else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		what = S_ISDIR(sb.st_mode) ? "a directory, not a database file" :
+		    S_ISCHR(sb.st_mode) ? "a character device, not a database file" :
+		    S_ISBLK(sb.st_mode) ? "a block device, not a database file" :
+		    "not a regular file";
+	if (what == NULL)
+		return 0;
+	snprintf(err, errlen, "%s: %s", path_shown(path, buf, sizeof(buf)), what);
+	return -1;
+}
+
 struct store *
 store_open(const char *path, int readonly, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	char shown[256];
 	struct store *st;
 	int migrate = 0;
 	/* URIs: store_merge attaches its inputs as "file:...?mode=ro". A
@@ -748,6 +823,8 @@ store_open(const char *path, int readonly, char *err, size_t errlen)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 
 	pthread_once(&once, store_init);
+	if (store_path_check(path, err, errlen) == -1)
+		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
@@ -773,7 +850,8 @@ store_open(const char *path, int readonly, char *err, size_t errlen)
 		goto fail;
 	return st;
 fail:
-	snprintf(err, errlen, "%s: %s", path, st->err);
+	snprintf(err, errlen, "%s: %s", path_shown(path, shown, sizeof(shown)),
+	    st->err);
 	store_close(st);
 	return NULL;
 }
@@ -797,18 +875,22 @@ fail:
 static int
 store_lock(const char *path, int *busy, char *err, size_t errlen)
 {
-	char lock[4096];
+	char lock[PATH_MAX + 8], shown[256];
 	int fd;
 
 	*busy = 0;
+	if (store_path_check(path, err, errlen) == -1)
+		return -1;
 	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >=
 	    sizeof(lock)) {
-		snprintf(err, errlen, "%s: path too long", path);
+		snprintf(err, errlen, "%s: path too long",
+		    path_shown(path, shown, sizeof(shown)));
 		return -1;
 	}
+	path = path_shown(path, shown, sizeof(shown));
 	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY,
 	    0640)) == -1) {
-		snprintf(err, errlen, "%s: cannot open lock %s: %s", path, lock,
+		snprintf(err, errlen, "%s: cannot open its lock: %s", path,
 		    strerror(errno));
 		return -1;
 	}
@@ -818,10 +900,10 @@ store_lock(const char *path, int *busy, char *err, size_t errlen)
 		if (errno == EWOULDBLOCK) {
 			*busy = 1;
 			snprintf(err, errlen, "%s: in use by another teardownd "
-			    "(lock %s)", path, lock);
+			    "(lock %s.lock)", path, path);
 		} else
-			snprintf(err, errlen, "%s: cannot lock %s: %s", path,
-			    lock, strerror(errno));
+			snprintf(err, errlen, "%s: cannot lock it: %s", path,
+			    strerror(errno));
 		close(fd);
 		return -1;
 	}

@@ -55,6 +55,11 @@ int store_cases(struct store *st, int64_t run_id,
 /* Ends a run: status is "complete", "interrupted" or "aborted". */
 int store_run_end(struct store *st, int64_t run_id, const char *status,
     int64_t end_us);
+/* Moves what the WAL holds into the database file and truncates the WAL
+ * (after each run: the WAL never keeps a disk full). 0; 1 when the disk
+ * has no room for the pages (nothing more should be written until it
+ * has); -1 on another error (a reader in the way). */
+int store_checkpoint(struct store *st);
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
 int store_schema_version(void);

@@ -167,6 +167,12 @@ opts_parse(struct opts *o, int argc, char **argv)
 static int
 opts_apply(const struct opts *o, struct config *cf, FILE *errs)
 {
+	if (o->db != NULL && strlen(o->db) >= sizeof(cf->database)) {
+		fprintf(errs, "teardownd: --db: %.60s...: path too long (%zu "
+		    "bytes; at most %zu)\n", o->db, strlen(o->db),
+		    sizeof(cf->database) - 1);
+		return STORE_EXIT_OPEN;
+	}
 	if (o->db != NULL)
 		snprintf(cf->database, sizeof(cf->database), "%s", o->db);
 	if (o->scenarios != NULL)

@@ -832,11 +832,50 @@ a_missing_path_is_one_error(void **state)
 	free(errs);
 }
 
+/* Thousands of names: each found, and a duplicate in a later text named
+ * with its first place, in one text or across two (the index grows). */
+static void
+many_scenarios_are_found_by_name_and_duplicates_caught(void **state)
+{
+	struct catalog c;
+	char *text, *errs = NULL, name[32];
+	size_t len = 0, cap = 5000 * 64 + 1;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	assert_non_null(text = malloc(cap));
+	for (i = 0; i < 5000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "[s-%d]\nsummary = x\n"
+		    "steps = client close\n", i);
+	assert_int_equal(parse_text(&c, text, &errs), 0);
+	free(errs);
+	assert_int_equal(c.n, 5000);
+	for (i = 0; i < 5000; i += 7) {
+		snprintf(name, sizeof(name), "s-%d", i);
+		assert_non_null(catalog_find(&c, name));
+		assert_string_equal(catalog_find(&c, name)->name, name);
+	}
+	assert_null(catalog_find(&c, "s-5000"));
+	assert_int_equal(parse_text(&c, "[s-4321]\nsummary = again\n"
+	    "steps = client close\n[new]\nsummary = y\nsteps = client close\n"
+	    "[new]\nsummary = z\nsteps = client close\n", &errs), 2);
+	assert_non_null(strstr(errs, "x.ini:1: duplicate scenario 's-4321' "
+	    "(first at x.ini:12964)"));
+	assert_non_null(strstr(errs, "x.ini:7: duplicate scenario 'new' "
+	    "(first at x.ini:4)"));
+	free(errs);
+	assert_int_equal(c.n, 5001);
+	assert_non_null(catalog_find(&c, "new"));
+	catalog_free(&c);
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_verb_parses_to_its_exact_step),
+		cmocka_unit_test(many_scenarios_are_found_by_name_and_duplicates_caught),
 		cmocka_unit_test(sysctls_are_sorted_into_the_netkey),
 		cmocka_unit_test(every_info_field_and_operator_parses_by_name),
 		cmocka_unit_test(an_equals_operator_is_not_a_key_separator),
