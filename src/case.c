@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,6 +748,21 @@ case_on_io(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The step in progress ends as status, with why; both ends observed. */
+/* Sets step result r's message (a failure's why). */
+static void __attribute__((format(printf, 2, 3)))
+step_msg(struct step_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) == -1)
+		m = NULL;
+	va_end(ap);
+	free(r->msg);
+	r->msg = m;
+}
+
 static void
 step_interrupt(struct tcase *tc, enum step_status status, const char *why)
 {
@@ -755,7 +771,7 @@ step_interrupt(struct tcase *tc, enum step_status status, const char *why)
 	r->status = status;
 	if (tc->step_t0 != 0)
 		r->dur_us = clock_mono_us() - tc->step_t0;
-	snprintf(r->msg, sizeof(r->msg), "%s", why);
+	step_msg(r, "%s", why);
 	case_observe(tc, &tc->sc->steps[tc->cur], r);
 }
 
@@ -1252,7 +1268,7 @@ seen_late(struct tcase *tc, const struct step *st, struct step_result *r,
 	if (now <= tc->step_limit + LATE_US)
 		return 0;
 	r->status = STEP_FAILED;
-	snprintf(r->msg, sizeof(r->msg), "%s held only when checked %.1f ms "
+	step_msg(r, "%s held only when checked %.1f ms "
 	    "after its limit", verb_name(st->verb),
 	    (now - tc->step_limit) / 1000.0);
 	return 1;
@@ -1369,6 +1385,7 @@ act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
 {
 	struct end *e = step_end(tc, st);
 	struct expect_ctx x = { 0 };
+	char why[256] = "";
 	int rc;
 
 	case_observe(tc, st, r);
@@ -1378,7 +1395,9 @@ act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
 	x.now = own_obs(st, r);
 	x.so_error = st->verb == VERB_EXPECT_SOERROR ? end_so_error(e) : 0;
 	x.passed = st->verb == VERB_EXPECT_PASSED ? end_passed(tc, st) : 0;
-	rc = verdict_expect(st, &x, r->msg, sizeof(r->msg));
+	rc = verdict_expect(st, &x, why, sizeof(why));
+	if (why[0] != '\0')
+		step_msg(r, "%s", why);
 	r->status = rc > 0 ? STEP_OK : rc == 0 ? STEP_FAILED : STEP_SKIPPED;
 	return ACT_DONE;
 }
@@ -1509,6 +1528,7 @@ step_expire(struct tcase *tc, size_t i)
 	struct step_result *r = &tc->res.res[i];
 	const struct end_obs *o = own_obs(st, r);
 	double ms = (tc->step_limit - tc->step_t0) / 1000.0;
+	char why[256];
 
 	switch (st->verb) {
 	case VERB_SEND: case VERB_RECV:
@@ -1520,24 +1540,25 @@ step_expire(struct tcase *tc, size_t i)
 		return;
 	case VERB_WAIT_INFO:
 		r->status = STEP_FAILED;
-		wait_info_failed(st, o, r->msg, sizeof(r->msg));
+		wait_info_failed(st, o, why, sizeof(why));
+		step_msg(r, "%s", why);
 		other_observe(tc, st, r);
 		return;
 	case VERB_RELEASE:
 		r->status = STEP_FAILED;
-		snprintf(r->msg, sizeof(r->msg), "%s after %.0f ms",
+		step_msg(r, "%s after %.0f ms",
 		    st->a.relay.together ? "not a segment held from each side" :
 		    "no segment held", ms);
 		return;
 	case VERB_WAIT_STATE:
 		other_observe(tc, st, r);
 		r->status = STEP_FAILED;
-		snprintf(r->msg, sizeof(r->msg), "state %s, not %s, after %.0f ms",
+		step_msg(r, "state %s, not %s, after %.0f ms",
 		    state_name(o->state), state_name(st->a.wait_state.state), ms);
 		return;
 	default:
 		r->status = STEP_FAILED;
-		snprintf(r->msg, sizeof(r->msg), "not %s after %.0f ms",
+		step_msg(r, "not %s after %.0f ms",
 		    st->verb == VERB_WAIT_HUP ? "hung up" :
 		    st->verb == VERB_WAIT_WRITABLE ? "writable" : "readable", ms);
 	}
@@ -1579,12 +1600,12 @@ step_settle(struct tcase *tc, size_t i)
 	    !next_expects(tc, i)) {
 		r->status = STEP_FAILED;
 		if (unfinished)
-			snprintf(r->msg, sizeof(r->msg), "%s %s: %ld bytes in %.0f ms "
+			step_msg(r, "%s %s: %ld bytes in %.0f ms "
 			    "(%s), unfinished and not expected", verb_name(st->verb),
 			    st->args, r->rc < 0 ? 0 : r->rc, r->dur_us / 1000.0,
 			    errno_name(r->err));
 		else
-			snprintf(r->msg, sizeof(r->msg), "%s failed with %s (not "
+			step_msg(r, "%s failed with %s (not "
 			    "expected)", verb_name(st->verb), errno_name(r->err));
 	}
 	if (!verb_is_expect(st->verb) && st->side != SIDE_RELAY)
@@ -1947,8 +1968,12 @@ case_detach(struct tcase *tc)
 void
 case_result_free(struct case_result *cr)
 {
+	size_t i;
+
 	if (cr == NULL)
 		return;
+	for (i = 0; cr->res != NULL && cr->sc != NULL && i < cr->sc->nsteps; i++)
+		free(cr->res[i].msg);
 	free(cr->res);
 	free(cr->seg);
 	free(cr->hdr);
@@ -1960,6 +1985,8 @@ case_result_free(struct case_result *cr)
 void
 case_free(struct tcase *tc)
 {
+	size_t k;
+
 	if (tc == NULL)
 		return;
 	if (tc->env != NULL)
@@ -1975,6 +2002,8 @@ case_free(struct tcase *tc)
 	if (tc->ev_wake != NULL)
 		event_free(tc->ev_wake);
 	free(tc->end);
+	for (k = 0; tc->res.res != NULL && k < tc->sc->nsteps; k++)
+		free(tc->res.res[k].msg);
 	free(tc->res.res);
 	free(tc->res.seg);
 	free(tc->res.hdr);

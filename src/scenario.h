@@ -222,11 +222,11 @@ enum obs_source {
 
 /* The state of one end at one moment. */
 struct end_obs {
-	enum tcp_state state;
-	enum obs_source source;
-	int has_info;				/* tcp_info was read (see info.has) */
+	enum tcp_state state : 8;
+	enum obs_source source : 8;
+	unsigned has_info : 1;			/* tcp_info was read (see info.has) */
+	unsigned timer : 8;			/* idiag_timer (diag only), else 0 */
 	struct tcp_snap info;			/* counters; rqueue/wqueue also without tcp_info */
-	int timer;				/* idiag_timer (diag only), else 0 */
 	uint32_t timer_ms;			/* idiag_expires ms (diag only) */
 };
 
@@ -240,13 +240,14 @@ enum step_status {
 };
 
 struct step_result {
-	enum step_status status;
-	long rc;				/* return value; -1 with err on failure */
+	enum step_status status : 8;
+	unsigned eof : 1;			/* recv ended at EOF */
 	int err;				/* errno of the step, 0 if none */
-	int eof;				/* recv ended at EOF */
+	long rc;				/* return value; -1 with err on failure */
 	int64_t t_us;				/* start, from case start (monotonic) */
 	int64_t dur_us;				/* how long the step took */
-	char msg[160];				/* why it failed, empty if it did not */
+	char *msg;				/* why it failed, NULL if it did not
+						 * (malloc'd, freed with the result) */
 	struct end_obs end[2];			/* [SIDE_CLIENT], [SIDE_SERVER] after it */
 };
 

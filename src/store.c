@@ -1204,7 +1204,8 @@ insert_step(struct store *st, int64_t case_id, size_t idx,
 	bad |= wbind_text(w, P_args, sp->args, sizeof(sp->args), 0);
 	bad |= wbind_str(w, P_status, status_name(status));
 	if (r != NULL)
-		bad |= wbind_text(w, P_message, r->msg, sizeof(r->msg), 1);
+		if (r->msg != NULL && r->msg[0] != '\0')
+			bad |= wbind_str(w, P_message, r->msg);
 	if (status != STEP_NOT_RUN) {
 		if (!verb_is_expect(sp->verb))
 			bad |= wbind_int(w, P_rc, r->rc);

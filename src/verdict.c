@@ -183,7 +183,7 @@ verdict_case(struct case_result *cr)
 		    r->status == STEP_ABANDONED ? VERDICT_ABANDONED : VERDICT_FAIL;
 		cr->first_fail = (int)i;
 		snprintf(cr->msg, sizeof(cr->msg), "line %d: %s",
-		    cr->sc->steps[i].line, r->msg);
+		    cr->sc->steps[i].line, r->msg != NULL ? r->msg : "");
 		return;
 	}
 }

@@ -16,7 +16,8 @@
 #     nothing else (build/raw): cases/s and CPU per case (below);
 # (5) the store's write rate, step rows per second (build/store_bench);
 # (6) the queries on a database of more than a million cases;
-# (7) 100,000 scenarios checked with -n.
+# (7) 100,000 scenarios checked with -n;
+# (8) peak RSS with 100, 1,000 and 8,000 cases at once.
 # Usage: sh tests/bench/bench.sh [BUILD_DIR]; REPEAT, LOOP_REPEAT and ROUNDS
 # override 5, 50 and 3.
 B=${1:-build}
@@ -264,3 +265,15 @@ t0=$(date +%s%N)
 "$B/teardownd" -n --scenarios "$T/100k.ini" > /dev/null 2>&1 || { echo "bench: -n failed" >&2; exit 1; }
 t1=$(date +%s%N)
 echo "catalogue: 100000 scenarios checked with -n in $(( (t1 - t0) / 1000000 )) ms (target < 2000)"
+
+# (8) Memory: peak RSS of four-way-close with 100, 1,000 and 8,000 cases
+# at once (no capture), and what each case past the first 100 adds.
+for n in 100 1000 8000; do
+	rm -f "$T/mem.db"*
+	/usr/bin/time -f "%M" -o "$T/rss.$n" "$B/teardownd" --once --no-capture \
+	    --only four-way-close --repeat $((n / 2)) --concurrency "$n" \
+	    --db "$T/mem.db" > /dev/null 2>&1 || { echo "bench: teardownd failed at $n" >&2; exit 1; }
+done
+awk -v a="$(tail -n 1 "$T/rss.100")" -v b="$(tail -n 1 "$T/rss.1000")" -v c="$(tail -n 1 "$T/rss.8000")" 'BEGIN {
+	printf "memory: peak RSS with 100 cases at once %.1f MB, 1000 %.1f MB, 8000 %.1f MB (target <= 32); %.1f KB per case (target <= 3)\n",
+	    a / 1024, b / 1024, c / 1024, (c - a) / 7900 }'
