@@ -1927,6 +1927,7 @@ case_finish(struct tcase *tc)
 	tc->res.dur_us = clock_mono_us() - tc->mono0;
 	verdict_case(&tc->res);
 	verdict_wire(&tc->res);
+	verdict_sign(&tc->res);
 	case_set_pos(tc, POS_DONE);
 	tc->done(tc, tc->done_arg);
 }
@@ -1958,6 +1959,7 @@ case_detach(struct tcase *tc)
 		tc->res.res = NULL;
 		tc->res.seg = NULL;
 		tc->res.hdr = NULL;
+		tc->res.sig = NULL;
 		tc->res.tr = NULL;
 	}
 	case_free(tc);
@@ -1976,6 +1978,7 @@ case_result_free(struct case_result *cr)
 		free(cr->res[i].msg);
 	free(cr->res);
 	free(cr->seg);
+	free(cr->sig);
 	free(cr->hdr);
 	free(cr->tr);
 	free(cr);
@@ -2006,6 +2009,7 @@ case_free(struct tcase *tc)
 		free(tc->res.res[k].msg);
 	free(tc->res.res);
 	free(tc->res.seg);
+	free(tc->res.sig);
 	free(tc->res.hdr);
 	free(tc->res.tr);
 	free(tc);

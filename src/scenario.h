@@ -338,6 +338,9 @@ struct case_result {
 	enum wire_status wire;			/* whether segs below is the wire */
 	size_t nseg;
 	struct segment *seg;			/* malloc'd, in capture order */
+	char *sig;				/* its signature (signature.h), malloc'd;
+						 * NULL until verdict_sign */
+	char sig_hash[17], steps_hash[17];	/* its hashes, hex; "" with no sig */
 	uint8_t *hdr;				/* the segments' headers, malloc'd */
 	size_t nhdr, hdrcap;
 	void *wire_ctx;				/* the capture's, while registered */

@@ -1643,3 +1643,40 @@ PRAGMA legacy_alter_table = OFF;
 -- migration 11: runs by kernel (and host), oldest first: the matrix finds each kernel's latest run with a scenario without reading every case.
 CREATE INDEX runs_by_kernel ON runs (kernel_release, started_us);
 CREATE INDEX runs_by_kernel_host ON runs (kernel_release, host, started_us);
+
+-- migration 12: signatures stored once: each distinct text in signatures, which cases name by sig_hash; v_signature reads it there.
+
+-- A signature's text (src/signature.h), once per distinct text: the
+-- cases of a run of thousands of repetitions mostly share one. cases
+-- keeps sig_hash and steps_hash; the text leaves it (it was most of a
+-- case row's bytes).
+CREATE TABLE signatures (
+	sig_hash	TEXT PRIMARY KEY CHECK (length(sig_hash) = 16),
+	text		TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT OR IGNORE INTO signatures (sig_hash, text)
+SELECT sig_hash, signature FROM cases
+WHERE sig_hash IS NOT NULL AND signature IS NOT NULL;
+DROP VIEW v_signature;
+ALTER TABLE cases DROP COLUMN signature;
+
+-- v_signature: every case with its signature, run, host and kernel.
+CREATE VIEW v_signature AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	r.host,
+	r.kernel_release,
+	r.status AS run_status,
+	r.started_us AS run_started_us,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.sig_hash,
+	c.steps_hash,
+	c.wire,
+	s.text AS signature
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id
+LEFT JOIN signatures AS s ON s.sig_hash = c.sig_hash;

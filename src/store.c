@@ -33,6 +33,7 @@
 #define STORE_APPLICATION_ID	1413764942	/* 'TDWN', set by migration 1 */
 #define STORE_MAXCOLS		64		/* columns of a read query */
 #define STORE_WAL_LIMIT		"67108864"	/* the WAL's size after a checkpoint */
+#define STORE_SIG_MEMORY	1021		/* signature hashes remembered */
 
 /* build/schema_sql.c, from src/schema.sql by tests/embed_sql.awk. */
 extern const char *const schema_steps[];
@@ -46,6 +47,7 @@ enum stmt {
 	STMT_INSERT_RUN,
 	STMT_INSERT_SYSCTL,
 	STMT_INSERT_CASE,
+	STMT_INSERT_SIGNATURE,
 	STMT_INSERT_STEP,
 	STMT_INSERT_SEGMENT,
 	STMT_INSERT_TRANSITION,
@@ -94,6 +96,7 @@ struct store {
 	int readonly;				/* opened SQLITE_OPEN_READONLY */
 	int lock_fd;				/* store_open_writer's lock, or -1 */
 	struct wstmt w[STMT__COUNT];		/* write path; NULL s when readonly */
+	uint64_t sigs[STORE_SIG_MEMORY];	/* signature hashes stored (0: none) */
 	char err[512];				/* last error, one line */
 };
 
@@ -130,11 +133,14 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_CASE] =
 	    "INSERT INTO cases (run_id, scenario, family, rep, verdict,"
 	    " first_fail, message, client_addr, server_addr, started_us,"
-	    " duration_us, wire, signature, sig_hash, steps_hash, transitions,"
+	    " duration_us, wire, sig_hash, steps_hash, transitions,"
 	    " link)"
 	    " VALUES (:run_id, :scenario, :family, :rep, :verdict, :first_fail,"
 	    " :message, :client_addr, :server_addr, :started_us, :duration_us,"
-	    " :wire, :signature, :sig_hash, :steps_hash, :transitions, :link)",
+	    " :wire, :sig_hash, :steps_hash, :transitions, :link)",
+	[STMT_INSERT_SIGNATURE] =
+	    "INSERT OR IGNORE INTO signatures (sig_hash, text)"
+	    " VALUES (:sig_hash, :signature)",
 	[STMT_INSERT_STEP] =
 	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
 	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
@@ -226,12 +232,12 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	"  AS change" DIFF_SIDE("a", "before") DIFF_SIDE("b", "after")	\
 	"  FROM a FULL JOIN b ON a.scenario = b.scenario"		\
 	"  AND a.family = b.family)"					\
-	" SELECT d.*, CASE WHEN d.change <> 'same' THEN ca.signature END"	\
+	" SELECT d.*, CASE WHEN d.change <> 'same' THEN sa.text END"	\
 	"  AS before_signature,"					\
-	"  CASE WHEN d.change <> 'same' THEN cb.signature END"		\
+	"  CASE WHEN d.change <> 'same' THEN sb.text END"		\
 	"  AS after_signature"						\
-	" FROM d LEFT JOIN cases AS ca ON ca.id = d.before_case"		\
-	" LEFT JOIN cases AS cb ON cb.id = d.after_case"
+	" FROM d LEFT JOIN signatures AS sa ON sa.sig_hash = d.before_hash"	\
+	" LEFT JOIN signatures AS sb ON sb.sig_hash = d.after_hash"
 
 /* The -v columns of a case's steps after status (STORE_Q_CASE_STEPS_VERBOSE),
  * as expressions over v_step and as the names they get. */
@@ -445,8 +451,9 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " s.status AS fail_status, coalesce(s.events, s.rc) AS fail_rc,"
 	    " s.errno AS fail_errno, s.c_state AS fail_client_state,"
 	    " s.s_state AS fail_server_state, c.message, c.wire,"
-	    " k.sig_hash, k.signature"
+	    " k.sig_hash, g.text AS signature"
 	    " FROM v_case AS c JOIN cases AS k ON k.id = c.case_id"
+	    " LEFT JOIN signatures AS g ON g.sig_hash = k.sig_hash"
 	    " LEFT JOIN steps AS s ON s.case_id = c.case_id"
 	    "  AND s.idx = c.first_fail"
 	    " WHERE c.run_id = :run_id ORDER BY c.scenario, c.family, c.rep",
@@ -1092,6 +1099,7 @@ store_rollback(struct store *st)
 {
 	char keep[sizeof(st->err)];
 
+	memset(st->sigs, 0, sizeof(st->sigs));	/* they may be gone with it */
 	if (sqlite3_get_autocommit(st->db))
 		return;				/* SQLite has rolled back */
 	memcpy(keep, st->err, sizeof(keep));
@@ -1315,28 +1323,64 @@ insert_transition(struct store *st, int64_t case_id, size_t idx,
 	return 0;
 }
 
-/* Inserts a case's row with its signature (src/signature.h) and hash. */
+/* Stores signature text sig under hash, once: a hash this connection
+ * stored already (st->sigs, a direct-mapped memory of them, forgotten at
+ * a rollback) is not written again. */
+static int
+insert_signature(struct store *st, const char *sig, const char *hash,
+    const char *what)
+{
+	struct wstmt *w = &st->w[STMT_INSERT_SIGNATURE];
+	uint64_t h = strtoull(hash, NULL, 16);
+	size_t k = (size_t)(h % STORE_SIG_MEMORY);
+	int bad;
+
+	if (st->sigs[k] == h && h != 0)
+		return 0;
+	bad = wbind_str(w, P_sig_hash, hash);
+	bad |= wbind_str(w, P_signature, sig);
+	if (bad)
+		return stmt_bind_failed(st, STMT_INSERT_SIGNATURE, what);
+	if (stmt_run(st, STMT_INSERT_SIGNATURE, what) == -1)
+		return -1;
+	st->sigs[k] = h;
+	return 0;
+}
+
+/* Inserts a case's row with its signature's hashes (src/signature.h),
+ * and the signature itself if it is new; a case verdict_sign did not
+ * sign (tests, no memory then) is signed here. */
 static int
 insert_case_row(struct store *st, int64_t run_id, const struct case_result *cr,
     const char *what)
 {
 	struct wstmt *w = &st->w[STMT_INSERT_CASE];
-	char hash[SIG_HASH_LEN], steps[SIG_HASH_LEN], *sig;
+	char hash[SIG_HASH_LEN], steps[SIG_HASH_LEN], *own = NULL;
+	const char *sig = cr->sig;
 	int bad, rc;
 
-	if ((sig = signature_text(cr)) == NULL)
-		return store_fail(st, "%s: signature: out of memory", what);
-	signature_hash_hex(sig, hash);
-	signature_steps_hash_hex(sig, steps);
+	if (sig == NULL) {
+		if ((own = signature_text(cr)) == NULL)
+			return store_fail(st, "%s: signature: out of memory", what);
+		sig = own;
+		signature_hash_hex(sig, hash);
+		signature_steps_hash_hex(sig, steps);
+	} else {
+		memcpy(hash, cr->sig_hash, sizeof(hash));
+		memcpy(steps, cr->steps_hash, sizeof(steps));
+	}
+	if (insert_signature(st, sig, hash, what) == -1) {
+		free(own);
+		return -1;
+	}
 	bad = bind_case(w, run_id, cr);
-	bad |= wbind_str(w, P_signature, sig);
 	bad |= wbind_str(w, P_sig_hash, hash);
 	bad |= wbind_str(w, P_steps_hash, steps);
 	if (bad)
 		rc = stmt_bind_failed(st, STMT_INSERT_CASE, what);
 	else
 		rc = stmt_run(st, STMT_INSERT_CASE, what);
-	free(sig);
+	free(own);
 	return rc;
 }
 
@@ -1782,14 +1826,16 @@ store_regressions(struct store *st, int64_t run_id, int64_t baseline_id,
  * are its rows in the other tables; but a table marked replace takes the
  * rows of every run of the input, and an input's row replaces the
  * output's on a conflict (a host's own database says which of its runs is
- * its baseline). */
+ * its baseline); a table of shared rows (replace 2: signatures, which
+ * cases name by their hash) is copied whole, each row kept once. */
 static const struct merge_table {
 	const char *name;
 	const char *key;
 	const char *fk;
 	const char *parent;
-	int replace;
+	int replace;				/* 1: replace; 2: shared rows, kept once */
 } merge_tables[] = {
+	{ "signatures",		NULL,	NULL,		NULL,		2 },
 	{ "runs",		"id",	NULL,		NULL,		0 },
 	{ "run_sysctls",	NULL,	"run_id",	"runs",		0 },
 	{ "run_skips",		"id",	"run_id",	"runs",		0 },
@@ -1954,7 +2000,8 @@ merge_copy(struct store *st, const struct merge_table *t, const char *src)
 		goto done;
 	}
 	sqlite3_str_appendf(q, "INSERT %s INTO main.\"%w\" (%s) SELECT %s"
-	    " FROM \"%w\".\"%w\" AS x", t->replace ? "OR REPLACE" : "",
+	    " FROM \"%w\".\"%w\" AS x", t->replace == 1 ? "OR REPLACE" :
+	    t->replace == 2 ? "OR IGNORE" : "",
 	    t->name, c, v, src, t->name);
 	if (t->key != NULL)
 		sqlite3_str_appendf(q, " JOIN temp.merge_map AS k ON k.tbl = %Q"

@@ -2,8 +2,10 @@
  * verdict summarised from its steps, and its wire checked against the
  * scenario's pattern. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "signature.h"
 #include "verdict.h"
 #include "wire.h"
 
@@ -222,4 +224,17 @@ verdict_wire(struct case_result *cr)
 			    sizeof(cr->msg) - off);
 	}
 	wire_free(w);
+}
+
+/* Signs the decided case. */
+void
+verdict_sign(struct case_result *cr)
+{
+	free(cr->sig);
+	if ((cr->sig = signature_text(cr)) == NULL) {
+		cr->sig_hash[0] = cr->steps_hash[0] = '\0';
+		return;
+	}
+	signature_hash_hex(cr->sig, cr->sig_hash);
+	signature_steps_hash_hex(cr->sig, cr->steps_hash);
 }

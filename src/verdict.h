@@ -41,5 +41,9 @@ void verdict_case(struct case_result *cr);
  * that failed already keeps its first failure. A wire not observed is never
  * a failure: a passing case says "wire not checked: not observed". */
 void verdict_wire(struct case_result *cr);
+/* Signs the decided case: cr->sig, its canonical text (signature.h), and
+ * its hashes, which the store keeps and runs are compared by. Without
+ * memory sig stays NULL (the store then signs it itself). */
+void verdict_sign(struct case_result *cr);
 
 #endif
