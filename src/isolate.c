@@ -31,7 +31,7 @@
 
 #include "isolate.h"
 #include "log.h"
-#include "store.h"
+#include "scenario.h"
 #include "sysctl.h"
 
 #define NOMETRICS	"net.ipv4.tcp_no_metrics_save"

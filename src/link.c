@@ -29,7 +29,6 @@
 #include "link.h"
 #include "log.h"
 #include "probe.h"
-#include "store.h"
 #include "sysctl.h"
 #include "worker.h"
 

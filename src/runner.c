@@ -25,7 +25,6 @@
 #include "probe.h"
 #include "relay.h"
 #include "runner.h"
-#include "store.h"
 #include "trans.h"
 #include "worker.h"
 #include "sysctl.h"

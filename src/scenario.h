@@ -406,4 +406,26 @@ void tcp_flags_format(uint8_t flags, char *buf, size_t len);
 /* Frees a scenario's steps (not the scenario itself). */
 void scenario_free(struct scenario *sc);
 
+/* What identifies a run: the machine, the kernel, the configuration,
+ * and the sysctls that decide TCP's teardown as they were read. */
+struct sysctl_value {
+	char name[64];				/* "net.ipv4.tcp_fin_timeout" */
+	char value[64];				/* as read, "" if unreadable */
+	char scope[8];				/* "host", "global", "netns"; "" unknown */
+};
+
+struct run_info {
+	char host[256];
+	char kernel_release[128];		/* uname -r */
+	char kernel_version[256];		/* uname -v */
+	char config_hash[32];			/* hex */
+	char version[32];			/* teardownd's */
+	char families[32];			/* "ipv4 ipv6" */
+	char isolation[16];			/* "netns" or "host" ("" = host) */
+	int repeat;
+	int64_t start_us;			/* CLOCK_REALTIME, us */
+	size_t nsysctl;
+	struct sysctl_value sysctl[32];
+};
+
 #endif

@@ -1,5 +1,7 @@
 /* store.h: the SQLite store. Every SQL statement of teardownd lives in
- * store.c; the runner hands it finished cases, teardownctl reads rows. */
+ * the store's files: store.c (the connection, its schema and the writes),
+ * store_read.c (the queries) and store_merge.c (the fleet merge); the
+ * writer thread hands it finished cases, teardownctl reads rows. */
 #ifndef TEARDOWND_STORE_H
 #define TEARDOWND_STORE_H
 
@@ -9,26 +11,6 @@
 #include "scenario.h"
 
 struct store;
-
-struct sysctl_value {
-	char name[64];				/* "net.ipv4.tcp_fin_timeout" */
-	char value[64];				/* as read, "" if unreadable */
-	char scope[8];				/* "host", "global", "netns"; "" unknown */
-};
-
-struct run_info {
-	char host[256];
-	char kernel_release[128];		/* uname -r */
-	char kernel_version[256];		/* uname -v */
-	char config_hash[32];			/* hex */
-	char version[32];			/* teardownd's */
-	char families[32];			/* "ipv4 ipv6" */
-	char isolation[16];			/* "netns" or "host" ("" = host) */
-	int repeat;
-	int64_t start_us;			/* CLOCK_REALTIME, us */
-	size_t nsysctl;
-	struct sysctl_value sysctl[32];
-};
 
 /* Exit codes for store failures, distinct from the others. */
 #define STORE_EXIT_OPEN		74		/* EX_IOERR: cannot open/write */

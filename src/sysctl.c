@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "store.h"
+#include "scenario.h"
 #include "sysctl.h"
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))

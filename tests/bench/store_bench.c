@@ -18,6 +18,7 @@
 
 #include "catalog.h"
 #include "store.h"
+#include "verdict.h"
 #include "testutil.h"
 
 static double
@@ -127,11 +128,14 @@ fleet(const char *path, int runs, int reps, const struct catalog *cat)
 				kr[sc->nsteps - 1].status = STEP_FAILED;
 				snprintf(cr[k].msg, sizeof(cr[k].msg), "bench failure");
 			}
+			verdict_sign(&cr[k]);
 			b[k] = &cr[k];
 		}
 		if (store_cases(st, run_id, b, per) == -1 ||
 		    store_run_end(st, run_id, "complete", ri.start_us + 1000000) == -1)
 			goto fail;
+		for (k = 0; k < per; k++)
+			free(cr[k].sig);
 	}
 	store_close(st);
 	printf("store: %d runs of %zu cases (%zu scenarios x 2 families x %d)\n",
@@ -206,6 +210,7 @@ main(int argc, char **argv)
 		for (k = 0; k < n; k++) {
 			make_case(&cr[k], &r[(size_t)k * sc->nsteps], &seg[k * 9],
 			    sc, i + k);
+			verdict_sign(&cr[k]);
 			b[k] = &cr[k];
 		}
 		t0 = now_s();
@@ -214,6 +219,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		t += now_s() - t0;
+		for (k = 0; k < n; k++)
+			free(cr[k].sig);
 	}
 	store_run_end(st, run_id, "complete", ri.start_us + 1);
 	store_close(st);

@@ -12,6 +12,7 @@
 
 #include "scenario.h"
 #include "store.h"
+#include "verdict.h"
 
 #define MAXCASES	8
 
@@ -75,7 +76,10 @@ store_batch(struct fx *f, const char *host, const char *kernel,
 {
 	struct run_info ri = { .repeat = 1, .start_us = start_us };
 	int64_t id = 0;
+	size_t i;
 
+	for (i = 0; i < f->n; i++)		/* as the engine does, at the verdict */
+		verdict_sign(f->batch[i]);
 	snprintf(ri.host, sizeof(ri.host), "%s", host);
 	snprintf(ri.kernel_release, sizeof(ri.kernel_release), "%s", kernel);
 	if (store_run_begin(f->st, &ri, &id) == -1 ||
@@ -83,6 +87,10 @@ store_batch(struct fx *f, const char *host, const char *kernel,
 	    (status != NULL && store_run_end(f->st, id, status,
 	    start_us + 1000) == -1))
 		fail_msg("store: %s", store_errmsg(f->st));
+	for (i = 0; i < f->n; i++) {
+		free(f->batch[i]->sig);
+		f->batch[i]->sig = NULL;
+	}
 	f->n = 0;
 	return id;
 }

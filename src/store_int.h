@@ -1,0 +1,115 @@
+/* store_int.h: what the store's own files share (store.c: the
+ * connection, its schema and the writes; store_read.c: the queries;
+ * store_merge.c: the fleet merge): the connection's struct and its error
+ * helpers. The rest of teardownd uses store.h. */
+#ifndef TEARDOWND_STORE_INT_H
+#define TEARDOWND_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_BUSY_MS		5000		/* wait this long for a lock */
+#define STORE_APPLICATION_ID	1413764942	/* 'TDWN', set by migration 1 */
+#define STORE_MAXCOLS		64		/* columns of a read query */
+#define STORE_WAL_LIMIT		"67108864"	/* the WAL's size after a checkpoint */
+#define STORE_SIG_MEMORY	1021		/* signature hashes remembered */
+
+/* build/schema_sql.c, from src/schema.sql by tests/embed_sql.awk. */
+extern const char *const schema_steps[];
+extern const int schema_version;
+
+/* The write path's statements, prepared once per connection. */
+enum stmt {
+	STMT_BEGIN_IMMEDIATE,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_INSERT_RUN,
+	STMT_INSERT_SYSCTL,
+	STMT_INSERT_CASE,
+	STMT_INSERT_SIGNATURE,
+	STMT_INSERT_STEP,
+	STMT_INSERT_SEGMENT,
+	STMT_INSERT_TRANSITION,
+	STMT_ADD_RUN_COUNTS,
+	STMT_END_RUN,
+	STMT__COUNT
+};
+
+/* The write path's parameters, as the statements name them (":host"):
+ * resolved to each statement's indexes once, when it is prepared, and
+ * bound by index. Each end's block (END_PX) keeps the order of the
+ * steps statement's columns. */
+#define END_PX(X, p)							\
+	X(p##_state) X(p##_source) X(p##_timer) X(p##_timer_ms)		\
+	X(p##_ca_state) X(p##_retransmits) X(p##_probes) X(p##_backoff)	\
+	X(p##_rto) X(p##_unacked) X(p##_lost) X(p##_retrans)		\
+	X(p##_total_retrans) X(p##_segs_in) X(p##_segs_out)		\
+	X(p##_last_data_sent) X(p##_last_data_recv) X(p##_notsent_bytes)	\
+	X(p##_snd_wnd) X(p##_rcv_wnd) X(p##_rqueue) X(p##_wqueue)
+#define PARAMS(X)							\
+	X(abandoned) X(ack) X(args) X(case_id) X(client_addr) \
+	X(config_hash) X(dir) X(dur_us) X(duration_us) X(ended_us) \
+	X(eof) X(errno) X(error) X(events) X(fail) X(families) \
+	X(family) X(first_fail) X(flag_bits) X(flags) X(from_state) \
+	X(held_us) X(host) X(idx) X(isolation) X(kernel_release) \
+	X(kernel_version) X(len) X(line) X(link) X(mark) X(message) \
+	X(name) X(pair) X(pass) X(rc) X(rep) X(repeat) X(run_id) \
+	X(scenario) X(scope) X(seq) X(server_addr) X(side) X(sig_hash) \
+	X(signature) X(skipped) X(started_us) X(status) X(steps_hash) \
+	X(t_ns) X(t_us) X(timeout) X(to_state) X(transitions) X(value) \
+	X(verb) X(verdict) X(version) X(win) X(wire) X(headers) \
+	END_PX(X, c) END_PX(X, s)
+#define P_ENUM(n)	P_##n,
+#define P_NAME(n)	":" #n,
+enum param { PARAMS(P_ENUM) P__COUNT };
+
+/* A write statement and its parameters' indexes (0: not in it). */
+struct wstmt {
+	sqlite3_stmt *s;
+	int ix[P__COUNT];
+};
+
+struct store {
+	sqlite3 *db;				/* the connection */
+	int readonly;				/* opened SQLITE_OPEN_READONLY */
+	int lock_fd;				/* store_open_writer's lock, or -1 */
+	struct wstmt w[STMT__COUNT];		/* write path; NULL s when readonly */
+	uint64_t sigs[STORE_SIG_MEMORY];	/* signature hashes stored (0: none) */
+	char err[512];				/* last error, one line */
+};
+
+/* A run that can be compared: complete, and its cases have signatures. */
+#define SIGNED(r)							\
+	r ".status = 'complete' AND EXISTS (SELECT 1 FROM cases"		\
+	" WHERE run_id = " r ".id AND sig_hash IS NOT NULL)"
+
+/* Sets st's error text; returns -1 for "return store_fail(...)". */
+int store_fail(struct store *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Sets st's error to "what: SQLite's message"; -1. */
+int store_fail_db(struct store *st, const char *what);
+/* Runs one SQL text (pragmas, transaction control, migration steps). */
+int store_exec(struct store *st, const char *sql, const char *what);
+/* Reads the one integer a statement such as "PRAGMA user_version" returns. */
+int store_read_int(struct store *st, const char *sql, int64_t *v);
+/* Binds an integer or a string to the named parameter; -1 if none. */
+int store_bind_int(sqlite3_stmt *s, const char *name, int64_t v);
+int store_bind_str(sqlite3_stmt *s, const char *name, const char *v);
+/* Prepares a read statement and binds the arguments it names. */
+int store_prepare_read(struct store *st, const char *sql,
+    const struct store_args *a, sqlite3_stmt **sp);
+/* Reads the database's identity (the connection's first read): its
+ * application_id, schema version and number of schema objects. */
+int store_identify(struct store *st, int64_t *appid, int64_t *version,
+    int64_t *nobjects);
+/* A write transaction: BEGIN IMMEDIATE, COMMIT (or, failing, ROLLBACK),
+ * ROLLBACK keeping the error that caused it. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+#endif
