@@ -515,7 +515,11 @@ ns_main(void *arg)
 {
 	struct nside *ns = arg;
 	char why[256] = "";
-	int ok = ns_setup_net(ns, why, sizeof(why)) == 0, fd;
+	int ok, fd;
+
+	pthread_setname_np(pthread_self(), ns->side == SIDE_CLIENT ?
+	    "td-ns-client" : "td-ns-server");
+	ok = ns_setup_net(ns, why, sizeof(why)) == 0;
 
 	if (ok && ns->kind == LINK_VETH && ns->side == SIDE_SERVER) {
 		pthread_mutex_lock(&ns->mu);

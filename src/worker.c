@@ -63,6 +63,7 @@ worker_main(void *arg)
 	struct job *j;
 	uint64_t one = 1;
 
+	pthread_setname_np(pthread_self(), "td-worker");
 	pthread_mutex_lock(&w->mu);
 	while ((j = queue_take(w)) != NULL) {
 		pthread_mutex_unlock(&w->mu);

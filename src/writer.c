@@ -69,6 +69,7 @@ writer_main(void *arg)
 	uint64_t one = 1;
 	int rc;
 
+	pthread_setname_np(pthread_self(), "td-writer");	/* top -H, perf */
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->head == NULL && !w->stop)
