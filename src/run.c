@@ -319,6 +319,7 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 {
 	struct runner_plan p = *plan;
 	char err[512];
+	int n;
 
 	p.links = links;
 	p.nlinks = nlinks;
@@ -328,10 +329,13 @@ run_start(struct run *r, struct event_base *base, struct store *st,
 	r->ri = *ri;
 	r->done = done;
 	r->ctx = ctx;
-	/* What the last run left in the WAL goes into the database first:
+	/* A run a full disk left 'running' (its end could not be stored)
+	 * is marked aborted first: the writer's lock is ours, none runs.
+	 * What the last run left in the WAL goes into the database first:
 	 * while the disk has no room for it, writing more would only fill
 	 * the WAL with what cannot be committed, so the run waits. */
-	if (store_checkpoint(st) == 1 || store_run_begin(st, ri, &r->id) == -1) {
+	if (store_checkpoint(st) == 1 || store_mark_stale(st, &n) == -1 ||
+	    store_run_begin(st, ri, &r->id) == -1) {
 		log_warnx("%s: the run cannot be stored, not started (again at "
 		    "the next run): %s", db, store_errmsg(st));
 		return STORE_EXIT_OPEN;

@@ -215,7 +215,7 @@ store_migrate_steps(struct store *st)
 			char why[sizeof(st->err)];
 
 			memcpy(why, st->err, sizeof(why));
-			if (from > 0)		/* its tables are not its version's */
+			if (from > 0 && sqlite3_errcode(st->db) == SQLITE_ERROR)
 				store_fail(st, "a damaged teardownd database: its "
 				    "tables do not match its schema version (%lld); "
 				    "%s", (long long)from, why);
@@ -341,8 +341,10 @@ store_checkpoint(struct store *st)
 
 	if (st->readonly)
 		return 0;
+	sqlite3_busy_timeout(st->db, 0);	/* a reader: not now, never wait */
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    &log, &done);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	if (rc == SQLITE_OK)
 		return 0;
 	store_fail_db(st, "checkpoint");

@@ -43,7 +43,7 @@ void verdict_case(struct case_result *cr);
 void verdict_wire(struct case_result *cr);
 /* Signs the decided case: cr->sig, its canonical text (signature.h), and
  * its hashes, which the store keeps and runs are compared by. Without
- * memory sig stays NULL (the store then signs it itself). */
+ * memory sig stays NULL (the case is then stored without a signature). */
 void verdict_sign(struct case_result *cr);
 
 #endif
