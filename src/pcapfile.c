@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap/pcap.h>
+
+#include "capture.h"
 #include "craft.h"
 #include "pcapfile.h"
 
@@ -219,14 +222,6 @@ write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
 	return 0;
 }
 
-/* The 32-bit big-endian number at p. */
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Learns the ends' real initial sequence numbers from g's captured
  * headers (their numbers minus the stored relative ones), where isn does
  * not know them yet (known[]). */
@@ -235,22 +230,22 @@ learn_isn(const struct segment *g, const uint8_t *hdrs, uint32_t *isn,
     int *known)
 {
 	uint8_t h[HDR_MAX];
-	const uint8_t *t;
 	uint32_t payload;
+	struct frame f;
 	int from = g->from == SIDE_SERVER;
 
 	if (hdrs == NULL || g->hdr_len == 0 || g->hdr_len > sizeof(h))
 		return;
 	memcpy(h, hdrs + g->hdr_off, g->hdr_len);
-	if (craft_fix_sums(h, g->hdr_len, &payload) == -1)
+	if (craft_fix_sums(h, g->hdr_len, &payload) == -1 ||
+	    capture_parse(DLT_RAW, h, g->hdr_len, &f) == -1)
 		return;				/* written as made: no help */
-	t = h + ((h[0] >> 4) == 4 ? (size_t)(h[0] & 0x0f) * 4 : 40);
 	if (!known[from]) {
-		isn[from] = be32(t + 4) - g->seq;
+		isn[from] = f.seq - g->seq;
 		known[from] = 1;
 	}
 	if ((g->flags & TCPF_ACK) && !known[!from]) {
-		isn[!from] = be32(t + 8) - g->ack;
+		isn[!from] = f.ack - g->ack;
 		known[!from] = 1;
 	}
 }
