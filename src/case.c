@@ -90,7 +90,7 @@ struct end {
 	union addr addr;			/* its own address, once known */
 	int has_addr;				/* addr is valid */
 	int had_fd;				/* it had an fd: once gone, gone */
-	int gone;				/* seen gone since its fd closed */
+	int gone;				/* seen gone: end_observe */
 	int last;				/* its last action step, -1 */
 };
 
@@ -287,26 +287,36 @@ end_probe(const struct tcase *tc, const struct end *e)
 }
 
 /* Observes end e (its peer's address is peer's, NULL if unknown). An end
- * that had an fd and was found gone after it closed stays gone (its
- * 4-tuple comes back only with a new fd, or with a reconnect, which
- * forgets it): no more sock_diag lookups for it. */
+ * found gone (its fd closed, or open in TCP_CLOSE, and no socket of its
+ * 4-tuple left: a TIME_WAIT is made as the socket closes, never after)
+ * stays gone while its fd stays in TCP_CLOSE or closed: no more sock_diag
+ * lookups for it. A new fd, a reconnect or another state forgets it. */
 static void
 end_observe(struct tcase *tc, struct end *e, const struct end *peer,
     struct end_obs *o)
 {
+	int gone_open = e->gone && e->fd != -1;
+
 	if ((e == &tc->end[0] || e->gone) && e->fd == -1) {
 		memset(o, 0, sizeof(*o));
 		o->state = STATE_CLOSED;	/* a listener has no orphan */
 		o->source = OBS_GONE;
 		return;
 	}
-	if (probe_end(end_probe(tc, e), e->fd, e->has_addr ? &e->addr.sa : NULL,
-	    peer != NULL && peer->has_addr ? &peer->addr.sa : NULL, o) == -1)
+	if (probe_end(end_probe(tc, e), e->fd, e->has_addr && !gone_open ?
+	    &e->addr.sa : NULL, peer != NULL && peer->has_addr && !gone_open ?
+	    &peer->addr.sa : NULL, o) == -1) {
 		log_warn("%s: probe of an end", tc->sc->name);
-	else if (e->fd != -1)
+		return;
+	}
+	if (gone_open && o->source == OBS_INFO && o->state == STATE_CLOSE) {
+		o->state = STATE_CLOSED;	/* as the lookup would say */
+		o->source = OBS_GONE;
+	}
+	if (e->fd != -1)
 		e->had_fd = 1;
-	else if (e->had_fd && o->source == OBS_GONE)
-		e->gone = 1;
+	if (e->had_fd)
+		e->gone = o->source == OBS_GONE;
 }
 
 /* The two ends of st's pair: its client and server, or the listener (as

@@ -1680,3 +1680,277 @@ SELECT
 FROM cases AS c
 JOIN runs AS r ON r.id = c.run_id
 LEFT JOIN signatures AS s ON s.sig_hash = c.sig_hash;
+
+-- migration 13: a case's records in one row: case_records holds its steps, segments and transitions as JSON arrays (and its segments' headers as one BLOB); steps, segments and transitions become views of it with the columns they had.
+
+-- What a case recorded, in one row: storing a case is two inserts (its
+-- cases row and this), not one per step, segment and transition. Each
+-- list is a JSON array in its order (the element at position idx is row
+-- idx of the view), each element an array whose trailing nulls may be
+-- left out:
+--   steps:       [line, side, verb, args, status, rc, errno, events, eof,
+--                 t_us, dur_us, message, CLIENT, SERVER], CLIENT and
+--                 SERVER the ends after the step: null when not
+--                 observed, else [state, source, timer, timer_ms,
+--                 ca_state, retransmits, probes, backoff, rto, unacked,
+--                 lost, retrans, total_retrans, segs_in, segs_out,
+--                 last_data_sent, last_data_recv, notsent_bytes, snd_wnd,
+--                 rcv_wnd, rqueue, wqueue]
+--   segments:    [t_us, dir, flags, flag_bits, seq, ack, len, win, pair,
+--                 mark, held_us, hdr_off, hdr_len]: its IP and TCP headers
+--                 are hdr_len bytes of headers from hdr_off (from 0);
+--                 NULL: the wire was not observed
+--   transitions: [t_ns, side, from_state, to_state]; NULL: not observed
+-- Read them through the views steps, segments and transitions (or v_step,
+-- v_segment, v_transition), whose columns are the tables' they replace.
+CREATE TABLE case_records (
+	case_id		INTEGER PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE,
+	steps		TEXT NOT NULL,
+	segments	TEXT,
+	headers		BLOB,
+	transitions	TEXT
+) STRICT;
+INSERT INTO case_records (case_id, steps)
+SELECT case_id, '[' || group_concat(e, ',') || ']'
+FROM (SELECT case_id, json_array(line, side, verb, args, status, rc, errno, events, eof, t_us, dur_us, message,
+	CASE WHEN c_state IS NULL AND c_source IS NULL THEN NULL
+	    ELSE json_array(c_state, c_source, c_timer, c_timer_ms, c_ca_state, c_retransmits, c_probes, c_backoff, c_rto, c_unacked, c_lost, c_retrans, c_total_retrans, c_segs_in, c_segs_out, c_last_data_sent, c_last_data_recv, c_notsent_bytes, c_snd_wnd, c_rcv_wnd, c_rqueue, c_wqueue) END,
+	CASE WHEN s_state IS NULL AND s_source IS NULL THEN NULL
+	    ELSE json_array(s_state, s_source, s_timer, s_timer_ms, s_ca_state, s_retransmits, s_probes, s_backoff, s_rto, s_unacked, s_lost, s_retrans, s_total_retrans, s_segs_in, s_segs_out, s_last_data_sent, s_last_data_recv, s_notsent_bytes, s_snd_wnd, s_rcv_wnd, s_rqueue, s_wqueue) END) AS e
+    FROM steps ORDER BY case_id, idx)
+GROUP BY case_id;
+UPDATE case_records SET (segments, headers) = (
+	SELECT '[' || group_concat(e, ',') || ']',
+	    CAST(group_concat(headers, '') AS BLOB)
+	FROM (SELECT json_array(t_us, dir, flags, flag_bits, seq, ack, len,
+		win, pair, mark, held_us,
+		coalesce(sum(length(headers)) OVER (ORDER BY idx
+		    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+		coalesce(length(headers), 0)) AS e, headers
+	    FROM segments AS g WHERE g.case_id = case_records.case_id
+	    ORDER BY idx))
+WHERE case_id IN (SELECT case_id FROM segments);
+UPDATE case_records SET transitions = (
+	SELECT '[' || group_concat(e, ',') || ']'
+	FROM (SELECT json_array(t_ns, side, from_state, to_state) AS e
+	    FROM transitions AS t WHERE t.case_id = case_records.case_id
+	    ORDER BY idx))
+WHERE case_id IN (SELECT case_id FROM transitions);
+DROP VIEW v_failure;
+DROP VIEW v_step;
+DROP VIEW v_segment;
+DROP VIEW v_transition;
+DROP TABLE steps;
+DROP TABLE segments;
+DROP TABLE transitions;
+
+-- steps: one row per step, the columns of the table it was (migration 10).
+CREATE VIEW steps AS
+SELECT
+	l.case_id,
+	j.key AS idx,
+	j.value ->> '$[0]' AS line,
+	j.value ->> '$[1]' AS side,
+	j.value ->> '$[2]' AS verb,
+	j.value ->> '$[3]' AS args,
+	j.value ->> '$[4]' AS status,
+	j.value ->> '$[5]' AS rc,
+	j.value ->> '$[6]' AS errno,
+	j.value ->> '$[7]' AS events,
+	j.value ->> '$[8]' AS eof,
+	j.value ->> '$[9]' AS t_us,
+	j.value ->> '$[10]' AS dur_us,
+	j.value ->> '$[11]' AS message,
+	j.value ->> '$[12][0]' AS c_state,
+	j.value ->> '$[12][1]' AS c_source,
+	j.value ->> '$[12][2]' AS c_timer,
+	j.value ->> '$[12][3]' AS c_timer_ms,
+	j.value ->> '$[12][4]' AS c_ca_state,
+	j.value ->> '$[12][5]' AS c_retransmits,
+	j.value ->> '$[12][6]' AS c_probes,
+	j.value ->> '$[12][7]' AS c_backoff,
+	j.value ->> '$[12][8]' AS c_rto,
+	j.value ->> '$[12][9]' AS c_unacked,
+	j.value ->> '$[12][10]' AS c_lost,
+	j.value ->> '$[12][11]' AS c_retrans,
+	j.value ->> '$[12][12]' AS c_total_retrans,
+	j.value ->> '$[12][13]' AS c_segs_in,
+	j.value ->> '$[12][14]' AS c_segs_out,
+	j.value ->> '$[12][15]' AS c_last_data_sent,
+	j.value ->> '$[12][16]' AS c_last_data_recv,
+	j.value ->> '$[12][17]' AS c_notsent_bytes,
+	j.value ->> '$[12][18]' AS c_snd_wnd,
+	j.value ->> '$[12][19]' AS c_rcv_wnd,
+	j.value ->> '$[13][0]' AS s_state,
+	j.value ->> '$[13][1]' AS s_source,
+	j.value ->> '$[13][2]' AS s_timer,
+	j.value ->> '$[13][3]' AS s_timer_ms,
+	j.value ->> '$[13][4]' AS s_ca_state,
+	j.value ->> '$[13][5]' AS s_retransmits,
+	j.value ->> '$[13][6]' AS s_probes,
+	j.value ->> '$[13][7]' AS s_backoff,
+	j.value ->> '$[13][8]' AS s_rto,
+	j.value ->> '$[13][9]' AS s_unacked,
+	j.value ->> '$[13][10]' AS s_lost,
+	j.value ->> '$[13][11]' AS s_retrans,
+	j.value ->> '$[13][12]' AS s_total_retrans,
+	j.value ->> '$[13][13]' AS s_segs_in,
+	j.value ->> '$[13][14]' AS s_segs_out,
+	j.value ->> '$[13][15]' AS s_last_data_sent,
+	j.value ->> '$[13][16]' AS s_last_data_recv,
+	j.value ->> '$[13][17]' AS s_notsent_bytes,
+	j.value ->> '$[13][18]' AS s_snd_wnd,
+	j.value ->> '$[13][19]' AS s_rcv_wnd,
+	j.value ->> '$[12][20]' AS c_rqueue,
+	j.value ->> '$[12][21]' AS c_wqueue,
+	j.value ->> '$[13][20]' AS s_rqueue,
+	j.value ->> '$[13][21]' AS s_wqueue
+FROM case_records AS l, json_each(l.steps) AS j;
+
+-- segments: one row per segment, the columns of the table it was
+-- (migration 9); headers is NULL for a segment stored without them.
+CREATE VIEW segments AS
+SELECT
+	l.case_id,
+	j.key AS idx,
+	j.value ->> '$[0]' AS t_us,
+	j.value ->> '$[1]' AS dir,
+	j.value ->> '$[2]' AS flags,
+	j.value ->> '$[3]' AS flag_bits,
+	j.value ->> '$[4]' AS seq,
+	j.value ->> '$[5]' AS ack,
+	j.value ->> '$[6]' AS len,
+	j.value ->> '$[7]' AS win,
+	j.value ->> '$[8]' AS pair,
+	j.value ->> '$[9]' AS mark,
+	j.value ->> '$[10]' AS held_us,
+	CASE WHEN j.value ->> '$[12]' > 0 THEN substr(l.headers,
+	    (j.value ->> '$[11]') + 1, j.value ->> '$[12]') END AS headers
+FROM case_records AS l, json_each(l.segments) AS j;
+
+-- transitions: one row per state change, the columns of the table it was
+-- (migration 8).
+CREATE VIEW transitions AS
+SELECT
+	l.case_id,
+	j.key AS idx,
+	j.value ->> '$[0]' AS t_ns,
+	j.value ->> '$[1]' AS side,
+	j.value ->> '$[2]' AS from_state,
+	j.value ->> '$[3]' AS to_state
+FROM case_records AS l, json_each(l.transitions) AS j;
+
+-- v_step as in migration 8, over the steps view.
+CREATE VIEW v_step AS
+SELECT
+	s.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	s.idx,
+	s.line,
+	s.side,
+	s.verb,
+	s.args,
+	s.status,
+	s.rc,
+	s.errno,
+	s.events,
+	s.eof,
+	s.t_us,
+	s.dur_us,
+	s.message,
+	s.c_state AS client_state,
+	s.s_state AS server_state,
+	s.c_source, s.c_timer, s.c_timer_ms, s.c_ca_state, s.c_retransmits,
+	s.c_probes, s.c_backoff, s.c_rto, s.c_unacked, s.c_lost, s.c_retrans,
+	s.c_total_retrans, s.c_segs_in, s.c_segs_out, s.c_last_data_sent,
+	s.c_last_data_recv, s.c_notsent_bytes, s.c_snd_wnd, s.c_rcv_wnd,
+	s.s_source, s.s_timer, s.s_timer_ms, s.s_ca_state, s.s_retransmits,
+	s.s_probes, s.s_backoff, s.s_rto, s.s_unacked, s.s_lost, s.s_retrans,
+	s.s_total_retrans, s.s_segs_in, s.s_segs_out, s.s_last_data_sent,
+	s.s_last_data_recv, s.s_notsent_bytes, s.s_snd_wnd, s.s_rcv_wnd,
+	s.c_rqueue, s.c_wqueue, s.s_rqueue, s.s_wqueue
+FROM steps AS s
+JOIN cases AS c ON c.id = s.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_failure as in migration 5; its failing step is read from case_records
+-- directly (a LEFT JOIN of the steps view would read every case's).
+CREATE VIEW v_failure AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	r.host,
+	r.kernel_release,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.message,
+	c.first_fail AS fail_idx,
+	j.value ->> '$[0]' AS fail_line,
+	j.value ->> '$[1]' AS fail_side,
+	j.value ->> '$[2]' AS fail_verb,
+	j.value ->> '$[3]' AS fail_args,
+	j.value ->> '$[4]' AS fail_status,
+	j.value ->> '$[5]' AS fail_rc,
+	j.value ->> '$[6]' AS fail_errno,
+	j.value ->> '$[11]' AS fail_message,
+	j.value ->> '$[12][0]' AS fail_client_state,
+	j.value ->> '$[13][0]' AS fail_server_state
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id
+LEFT JOIN case_records AS l ON l.case_id = c.id
+LEFT JOIN json_each(l.steps) AS j ON j.key = c.first_fail
+WHERE c.verdict IN ('fail', 'timeout', 'error');
+
+-- v_segment as in migration 9, over the segments view.
+CREATE VIEW v_segment AS
+SELECT
+	g.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	g.idx,
+	g.t_us,
+	g.dir,
+	g.flags,
+	g.flag_bits,
+	g.seq,
+	g.ack,
+	g.len,
+	g.win,
+	g.dir || ' ' || g.flags AS token,
+	g.pair,
+	g.mark,
+	g.held_us,
+	g.headers
+FROM segments AS g
+JOIN cases AS c ON c.id = g.case_id
+JOIN runs AS r ON r.id = c.run_id;
+
+-- v_transition as in migration 8, over the transitions view.
+CREATE VIEW v_transition AS
+SELECT
+	t.case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	r.kernel_release,
+	t.idx,
+	t.t_ns,
+	t.t_ns / 1000 AS t_us,
+	t.side,
+	t.from_state,
+	t.to_state
+FROM transitions AS t
+JOIN cases AS c ON c.id = t.case_id
+JOIN runs AS r ON r.id = c.run_id;

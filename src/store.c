@@ -36,14 +36,6 @@
 	X(p, last_data_recv, LAST_DATA_RECV)				\
 	X(p, notsent_bytes, NOTSENT_BYTES) X(p, snd_wnd, SND_WND)	\
 	X(p, rcv_wnd, RCV_WND) X(p, rqueue, RQUEUE) X(p, wqueue, WQUEUE)
-#define SNAP_COL(p, f, b)	p "_" #f ", "
-#define SNAP_PARAM(p, f, b)	":" p "_" #f ", "
-/* Column and parameter lists of one end, prefix "c" or "s". */
-#define END_COLS(p)	p "_state, " p "_source, " p "_timer, " p "_timer_ms, " \
-			SNAP_FIELDS(SNAP_COL, p)
-#define END_PARAMS(p)	":" p "_state, :" p "_source, :" p "_timer, :"	\
-			p "_timer_ms, " SNAP_FIELDS(SNAP_PARAM, p)
-
 static const char *const param_name[P__COUNT] = { PARAMS(P_NAME) };
 
 static const char *const stmt_sql[STMT__COUNT] = {
@@ -69,22 +61,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_SIGNATURE] =
 	    "INSERT OR IGNORE INTO signatures (sig_hash, text)"
 	    " VALUES (:sig_hash, :signature)",
-	[STMT_INSERT_STEP] =
-	    "INSERT INTO steps (" END_COLS("c") END_COLS("s")
-	    " case_id, idx, line, side, verb, args, status, rc, errno, events,"
-	    " eof, t_us, dur_us, message)"
-	    " VALUES (" END_PARAMS("c") END_PARAMS("s")
-	    " :case_id, :idx, :line, :side, :verb, :args, :status, :rc, :errno,"
-	    " :events, :eof, :t_us, :dur_us, :message)",
-	[STMT_INSERT_SEGMENT] =
-	    "INSERT INTO segments (case_id, idx, t_us, dir, flags, flag_bits,"
-	    " seq, ack, len, win, pair, mark, held_us, headers)"
-	    " VALUES (:case_id, :idx, :t_us, :dir, :flags, :flag_bits, :seq,"
-	    " :ack, :len, :win, :pair, :mark, :held_us, :headers)",
-	[STMT_INSERT_TRANSITION] =
-	    "INSERT INTO transitions (case_id, idx, t_ns, side, from_state,"
-	    " to_state) VALUES (:case_id, :idx, :t_ns, :side, :from_state,"
-	    " :to_state)",
+	[STMT_INSERT_RECORDS] =
+	    "INSERT INTO case_records (case_id, steps, segments, headers,"
+	    " transitions) VALUES (:case_id, :steps, :segments, :headers,"
+	    " :transitions)",
 	/* The run's wire and transitions: the batch's (:wire,
 	 * :transitions), or 'partial' once batches differ; a batch of no
 	 * cases (NULL) leaves them. */
@@ -557,6 +537,7 @@ store_close(struct store *st)
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(st->w[i].s);
 	sqlite3_close(st->db);
+	free(st->js.p);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);		/* after the database: drops the lock */
 	free(st);
@@ -625,33 +606,6 @@ wbind_str(struct wstmt *w, enum param p, const char *v)
 {
 	return w->ix[p] > 0 && sqlite3_bind_text(w->s, w->ix[p], v, -1,
 	    SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
-}
-
-/* Binds one end's observation, its block starting at parameter base
- * (P_c_state or P_s_state); what was not observed, or not reported by
- * the kernel (its bit clear in info.has), stays NULL. */
-static int
-bind_end(struct wstmt *w, enum param base, const struct end_obs *o)
-{
-	const struct tcp_snap *i = &o->info;
-	int bad = 0;
-
-#define AT(f)	(enum param)(base + (P_c_##f - P_c_state))
-	if (o->source == OBS_NONE)
-		return 0;
-	bad |= wbind_str(w, AT(state), state_name(o->state));
-	bad |= wbind_str(w, AT(source), source_name(o->source));
-	if (o->source == OBS_DIAG || o->source == OBS_DIAG_TW) {
-		bad |= wbind_int(w, AT(timer), o->timer);
-		bad |= wbind_int(w, AT(timer_ms), o->timer_ms);
-	}
-#define BIND_SNAP(p, f, b)						\
-	if (SNAP_HAS(i, SNAP_##b))					\
-		bad |= wbind_int(w, AT(f), i->f);
-	SNAP_FIELDS(BIND_SNAP, c)
-#undef BIND_SNAP
-#undef AT
-	return bad;
 }
 
 /* Steps a kept write statement to completion and resets it; what names
@@ -805,46 +759,322 @@ fail:
 	return -1;
 }
 
-/* Inserts step idx of a case: its definition, and what happened if r is
- * not NULL and the step ran. */
+/* A case's steps as case_records stores them (schema.sql, migration 13):
+ * a JSON array built in st->js, reused from case to case. */
+
+/* Makes room for n more bytes in js; -1 if memory ran out. */
 static int
-insert_step(struct store *st, int64_t case_id, size_t idx,
-    const struct step *sp, const struct step_result *r)
+js_room(struct jsbuf *js, size_t n)
 {
-	struct wstmt *w = &st->w[STMT_INSERT_STEP];
+	size_t cap;
+	char *p;
+
+	if (js->len + n <= js->cap)
+		return 0;
+	cap = js->cap ? js->cap : 4096;
+	while (cap < js->len + n)
+		cap *= 2;
+	if ((p = realloc(js->p, cap)) == NULL) {
+		js->bad = 1;
+		return -1;
+	}
+	js->p = p;
+	js->cap = cap;
+	return 0;
+}
+
+/* Starts an element of the array opened at js->open: a comma unless it
+ * is the first. */
+static void
+js_sep(struct jsbuf *js)
+{
+	if (js_room(js, 1) == 0 && js->len > js->open)
+		js->p[js->len++] = ',';
+}
+
+/* Appends null: trailing ones are cut when the array closes. */
+static void
+js_null(struct jsbuf *js)
+{
+	js_sep(js);
+	if (js_room(js, 4) == 0) {
+		memcpy(js->p + js->len, "null", 4);
+		js->len += 4;
+	}
+}
+
+/* Appends an integer. */
+static void
+js_int(struct jsbuf *js, int64_t v)
+{
+	char d[24];
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	int n = 0;
+
+	js_sep(js);
+	do
+		d[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[n++] = '-';
+	if (js_room(js, (size_t)n) == -1)
+		return;
+	while (n > 0)
+		js->p[js->len++] = d[--n];
+	js->keep = js->len;
+}
+
+/* Appends at most max bytes of v as a JSON string. */
+static void
+js_str(struct jsbuf *js, const char *v, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = strnlen(v, max);
+
+	js_sep(js);
+	if (js_room(js, n * 6 + 2) == -1)
+		return;
+	js->p[js->len++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '"' || c == '\\') {
+			js->p[js->len++] = '\\';
+			js->p[js->len++] = (char)c;
+		} else if (c < 0x20) {
+			memcpy(js->p + js->len, "\\u00", 4);
+			js->p[js->len + 4] = hex[c >> 4];
+			js->p[js->len + 5] = hex[c & 15];
+			js->len += 6;
+		} else
+			js->p[js->len++] = (char)c;
+	}
+	js->p[js->len++] = '"';
+	js->keep = js->len;
+}
+
+/* Opens an array as an element of the enclosing one; returns what
+ * js_close needs to restore. */
+static size_t
+js_open(struct jsbuf *js)
+{
+	size_t outer = js->open;
+
+	js_sep(js);
+	if (js_room(js, 1) == 0)
+		js->p[js->len++] = '[';
+	js->open = js->len;
+	js->keep = js->len;
+	return outer;
+}
+
+/* Closes the array js_open opened, without its trailing nulls. */
+static void
+js_close(struct jsbuf *js, size_t outer)
+{
+	js->len = js->keep;
+	if (js_room(js, 1) == 0)
+		js->p[js->len++] = ']';
+	js->open = outer;
+	js->keep = js->len;
+}
+
+/* One end after a step: null if not observed, else its array; what the
+ * kernel did not report (its bit clear in info.has) is null. */
+static void
+js_end(struct jsbuf *js, const struct end_obs *o)
+{
+	const struct tcp_snap *i = &o->info;
+	size_t outer;
+
+	if (o->source == OBS_NONE) {
+		js_null(js);
+		return;
+	}
+	outer = js_open(js);
+	js_str(js, state_name(o->state), 32);
+	js_str(js, source_name(o->source), 32);
+	if (o->source == OBS_DIAG || o->source == OBS_DIAG_TW) {
+		js_int(js, o->timer);
+		js_int(js, o->timer_ms);
+	} else {
+		js_null(js);
+		js_null(js);
+	}
+#define JS_SNAP(p, f, b)						\
+	if (SNAP_HAS(i, SNAP_##b))					\
+		js_int(js, i->f);					\
+	else								\
+		js_null(js);
+	SNAP_FIELDS(JS_SNAP, c)
+#undef JS_SNAP
+	js_close(js, outer);
+}
+
+/* Step sp of a case: its definition, and what happened if r is not NULL
+ * and the step ran. */
+static void
+js_step(struct jsbuf *js, const struct step *sp, const struct step_result *r)
+{
 	enum step_status status = r != NULL ? r->status : STEP_NOT_RUN;
 	char ev[64], end[END_NAME_LEN];
-	int bad = 0;
+	size_t outer = js_open(js);
 
-	bad |= wbind_int(w, P_case_id, case_id);
-	bad |= wbind_int(w, P_idx, (int64_t)idx);
-	bad |= wbind_int(w, P_line, sp->line);
-	bad |= wbind_str(w, P_side, end_name(sp->side, sp->pair, end));
-	bad |= wbind_str(w, P_verb, verb_name(sp->verb));
-	bad |= wbind_text(w, P_args, sp->args, sizeof(sp->args), 0);
-	bad |= wbind_str(w, P_status, status_name(status));
-	if (r != NULL)
-		if (r->msg != NULL && r->msg[0] != '\0')
-			bad |= wbind_str(w, P_message, r->msg);
-	if (status != STEP_NOT_RUN) {
+	js_int(js, sp->line);
+	js_str(js, end_name(sp->side, sp->pair, end), sizeof(end));
+	js_str(js, verb_name(sp->verb), 64);
+	js_str(js, sp->args, sizeof(sp->args));
+	js_str(js, status_name(status), 16);
+	if (status == STEP_NOT_RUN) {
+		js_null(js);			/* rc .. dur_us */
+		js_null(js); js_null(js); js_null(js); js_null(js); js_null(js);
+	} else {
 		if (!verb_is_expect(sp->verb))
-			bad |= wbind_int(w, P_rc, r->rc);
+			js_int(js, r->rc);
+		else
+			js_null(js);
 		if (r->err != 0)
-			bad |= wbind_str(w, P_errno, errno_name(r->err));
+			js_str(js, errno_name(r->err), 32);
+		else
+			js_null(js);
 		if (verb_reports_events(sp->verb) && r->err == 0) {
 			events_format((int)r->rc, ev, sizeof(ev));
-			bad |= wbind_str(w, P_events, ev);
-		}
-		bad |= wbind_int(w, P_eof, r->eof != 0);
-		bad |= wbind_int(w, P_t_us, r->t_us);
-		bad |= wbind_int(w, P_dur_us, r->dur_us);
-		bad |= bind_end(w, P_c_state, &r->end[SIDE_CLIENT]);
-		bad |= bind_end(w, P_s_state, &r->end[SIDE_SERVER]);
+			js_str(js, ev, sizeof(ev));
+		} else
+			js_null(js);
+		js_int(js, r->eof != 0);
+		js_int(js, r->t_us);
+		js_int(js, r->dur_us);
 	}
+	if (r != NULL && r->msg != NULL && r->msg[0] != '\0')
+		js_str(js, r->msg, SIZE_MAX);
+	else
+		js_null(js);
+	if (status != STEP_NOT_RUN) {
+		js_end(js, &r->end[SIDE_CLIENT]);
+		js_end(js, &r->end[SIDE_SERVER]);
+	}
+	js_close(js, outer);
+}
+
+/* One segment: its headers are hdr_len bytes of the case's hdr from
+ * hdr_off (not kept: both null). */
+static void
+js_segment(struct jsbuf *js, const struct segment *g, const uint8_t *hdr)
+{
+	char flags[TCP_FLAGS_LEN];
+	size_t outer = js_open(js);
+
+	tcp_flags_format(g->flags, flags, sizeof(flags));
+	js_int(js, g->t_us);
+	js_str(js, g->from == SIDE_CLIENT ? "C>S" : "S>C", 4);
+	js_str(js, flags, sizeof(flags));
+	js_int(js, g->flags);
+	js_int(js, g->seq);
+	if (g->flags & TCPF_ACK)
+		js_int(js, g->ack);
+	else
+		js_null(js);
+	js_int(js, g->len);
+	js_int(js, g->win);
+	js_int(js, g->pair > 0 ? g->pair : 1);
+	if (mark_name(g->mark) != NULL)
+		js_str(js, mark_name(g->mark), 16);
+	else
+		js_null(js);
+	if (g->held_us >= 0 && g->mark != MARK_NONE)
+		js_int(js, g->held_us);
+	else
+		js_null(js);
+	if (g->hdr_len > 0 && hdr != NULL) {
+		js_int(js, g->hdr_off);
+		js_int(js, g->hdr_len);
+	}
+	js_close(js, outer);
+}
+
+/* One state transition. */
+static void
+js_transition(struct jsbuf *js, const struct transition *t)
+{
+	char end[END_NAME_LEN];
+	size_t outer = js_open(js);
+
+	js_int(js, t->t_ns);
+	js_str(js, end_name(t->end, t->pair, end), sizeof(end));
+	js_str(js, state_name(t->from), 32);
+	js_str(js, state_name(t->to), 32);
+	js_close(js, outer);
+}
+
+/* Starts a top-level array at js's end; returns where it starts. */
+static size_t
+js_list(struct jsbuf *js)
+{
+	size_t at = js->len;
+
+	if (js_room(js, 1) == 0)
+		js->p[js->len++] = '[';
+	js->open = js->keep = js->len;
+	return at;
+}
+
+/* Binds text [at, js->len) of js to parameter p of w. */
+static int
+js_bind(struct wstmt *w, enum param p, const struct jsbuf *js, size_t at,
+    size_t end)
+{
+	return w->ix[p] > 0 && sqlite3_bind_text(w->s, w->ix[p], js->p + at,
+	    (int)(end - at), SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+
+/* Inserts what a case recorded (schema.sql, migration 13): its script's
+ * steps (not run if no results), and its segments and transitions if
+ * they were observed. The three lists are built one after the other in
+ * st->js, then bound. */
+static int
+insert_records(struct store *st, int64_t case_id, const struct case_result *cr)
+{
+	struct wstmt *w = &st->w[STMT_INSERT_RECORDS];
+	struct jsbuf *js = &st->js;
+	const struct scenario *sc = cr->sc;
+	size_t i, at[3], end[3];
+	int bad = 0;
+
+	js->len = 0;
+	js->bad = 0;
+	at[0] = js_list(js);
+	for (i = 0; i < sc->nsteps; i++)
+		js_step(js, &sc->steps[i], cr->res != NULL ? &cr->res[i] : NULL);
+	js_close(js, 0);
+	end[0] = js->len;
+	at[1] = js_list(js);
+	for (i = 0; cr->wire == WIRE_OBSERVED && i < cr->nseg; i++)
+		js_segment(js, &cr->seg[i], cr->hdr);
+	js_close(js, 0);
+	end[1] = js->len;
+	at[2] = js_list(js);
+	for (i = 0; cr->trans == TRANS_OBSERVED && i < cr->ntrans; i++)
+		js_transition(js, &cr->tr[i]);
+	js_close(js, 0);
+	end[2] = js->len;
+	if (js->bad)
+		return store_fail(st, "insert records: out of memory");
+	bad |= wbind_int(w, P_case_id, case_id);
+	bad |= js_bind(w, P_steps, js, at[0], end[0]);
+	if (cr->wire == WIRE_OBSERVED) {
+		bad |= js_bind(w, P_segments, js, at[1], end[1]);
+		if (cr->hdr != NULL && cr->nhdr > 0)
+			bad |= w->ix[P_headers] <= 0 ||
+			    sqlite3_bind_blob(w->s, w->ix[P_headers], cr->hdr,
+			    (int)cr->nhdr, SQLITE_STATIC) != SQLITE_OK;
+	}
+	if (cr->trans == TRANS_OBSERVED)
+		bad |= js_bind(w, P_transitions, js, at[2], end[2]);
 	if (bad)
-		return row_failed(st, STMT_INSERT_STEP, "step", idx, 1);
-	if (stmt_run(st, STMT_INSERT_STEP, "") == -1)
-		return row_failed(st, STMT_INSERT_STEP, "step", idx, 0);
+		return row_failed(st, STMT_INSERT_RECORDS, "records", 0, 1);
+	if (stmt_run(st, STMT_INSERT_RECORDS, "") == -1)
+		return row_failed(st, STMT_INSERT_RECORDS, "records", 0, 0);
 	return 0;
 }
 
@@ -874,65 +1104,6 @@ bind_case(struct wstmt *w, int64_t run_id, const struct case_result *cr)
 	    "observed" : "not_observed");
 	bad |= wbind_str(w, P_link, link_name(cr->link));
 	return bad;
-}
-
-/* Inserts segment idx of a case; its headers' bytes are at hdr. */
-static int
-insert_segment(struct store *st, int64_t case_id, size_t idx,
-    const struct segment *g, const uint8_t *hdr)
-{
-	struct wstmt *w = &st->w[STMT_INSERT_SEGMENT];
-	char flags[TCP_FLAGS_LEN];
-	int bad = 0;
-
-	tcp_flags_format(g->flags, flags, sizeof(flags));
-	bad |= wbind_int(w, P_case_id, case_id);
-	bad |= wbind_int(w, P_idx, (int64_t)idx);
-	bad |= wbind_int(w, P_t_us, g->t_us);
-	bad |= wbind_str(w, P_dir, g->from == SIDE_CLIENT ? "C>S" : "S>C");
-	bad |= wbind_str(w, P_flags, flags);
-	bad |= wbind_int(w, P_flag_bits, g->flags);
-	bad |= wbind_int(w, P_seq, g->seq);
-	if (g->flags & TCPF_ACK)
-		bad |= wbind_int(w, P_ack, g->ack);
-	bad |= wbind_int(w, P_len, g->len);
-	bad |= wbind_int(w, P_win, g->win);
-	bad |= wbind_int(w, P_pair, g->pair > 0 ? g->pair : 1);
-	if (mark_name(g->mark) != NULL)
-		bad |= wbind_str(w, P_mark, mark_name(g->mark));
-	if (g->held_us >= 0 && g->mark != MARK_NONE)
-		bad |= wbind_int(w, P_held_us, g->held_us);
-	if (g->hdr_len > 0 && hdr != NULL)
-		bad |= w->ix[P_headers] <= 0 || sqlite3_bind_blob(w->s,
-		    w->ix[P_headers], hdr + g->hdr_off, g->hdr_len,
-		    SQLITE_STATIC) != SQLITE_OK;
-	if (bad)
-		return row_failed(st, STMT_INSERT_SEGMENT, "segment", idx, 1);
-	if (stmt_run(st, STMT_INSERT_SEGMENT, "") == -1)
-		return row_failed(st, STMT_INSERT_SEGMENT, "segment", idx, 0);
-	return 0;
-}
-
-/* Inserts transition idx of a case. */
-static int
-insert_transition(struct store *st, int64_t case_id, size_t idx,
-    const struct transition *t)
-{
-	struct wstmt *w = &st->w[STMT_INSERT_TRANSITION];
-	char end[END_NAME_LEN];
-	int bad = 0;
-
-	bad |= wbind_int(w, P_case_id, case_id);
-	bad |= wbind_int(w, P_idx, (int64_t)idx);
-	bad |= wbind_int(w, P_t_ns, t->t_ns);
-	bad |= wbind_str(w, P_side, end_name(t->end, t->pair, end));
-	bad |= wbind_str(w, P_from_state, state_name(t->from));
-	bad |= wbind_str(w, P_to_state, state_name(t->to));
-	if (bad)
-		return row_failed(st, STMT_INSERT_TRANSITION, "transition", idx, 1);
-	if (stmt_run(st, STMT_INSERT_TRANSITION, "") == -1)
-		return row_failed(st, STMT_INSERT_TRANSITION, "transition", idx, 0);
-	return 0;
 }
 
 /* Stores signature text sig under hash, once: a hash this connection
@@ -982,14 +1153,13 @@ insert_case_row(struct store *st, int64_t run_id, const struct case_result *cr,
 	return stmt_run(st, STMT_INSERT_CASE, what);
 }
 
-/* Inserts one case and all its script's steps (not run if no results). */
+/* Inserts one case: its row, and what it recorded. */
 static int
 insert_case(struct store *st, int64_t run_id, const struct case_result *cr)
 {
 	const struct scenario *sc = cr->sc;
 	char what[160], why[sizeof(st->err)];
 	int64_t case_id;
-	size_t i;
 
 	if (sc == NULL)
 		return store_fail(st, "insert case: it has no scenario");
@@ -1001,16 +1171,8 @@ insert_case(struct store *st, int64_t run_id, const struct case_result *cr)
 	if (insert_case_row(st, run_id, cr, what) == -1)
 		return -1;
 	case_id = sqlite3_last_insert_rowid(st->db);
-	for (i = 0; i < sc->nsteps; i++)
-		if (insert_step(st, case_id, i, &sc->steps[i],
-		    cr->res != NULL ? &cr->res[i] : NULL) == -1)
-			goto fail;
-	for (i = 0; cr->wire == WIRE_OBSERVED && i < cr->nseg; i++)
-		if (insert_segment(st, case_id, i, &cr->seg[i], cr->hdr) == -1)
-			goto fail;
-	for (i = 0; cr->trans == TRANS_OBSERVED && i < cr->ntrans; i++)
-		if (insert_transition(st, case_id, i, &cr->tr[i]) == -1)
-			goto fail;
+	if (insert_records(st, case_id, cr) == -1)
+		goto fail;
 	return 0;
 fail:
 	memcpy(why, st->err, sizeof(why));

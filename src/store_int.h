@@ -31,9 +31,7 @@ enum stmt {
 	STMT_INSERT_SYSCTL,
 	STMT_INSERT_CASE,
 	STMT_INSERT_SIGNATURE,
-	STMT_INSERT_STEP,
-	STMT_INSERT_SEGMENT,
-	STMT_INSERT_TRANSITION,
+	STMT_INSERT_RECORDS,
 	STMT_ADD_RUN_COUNTS,
 	STMT_END_RUN,
 	STMT__COUNT
@@ -41,31 +39,30 @@ enum stmt {
 
 /* The write path's parameters, as the statements name them (":host"):
  * resolved to each statement's indexes once, when it is prepared, and
- * bound by index. Each end's block (END_PX) keeps the order of the
- * steps statement's columns. */
-#define END_PX(X, p)							\
-	X(p##_state) X(p##_source) X(p##_timer) X(p##_timer_ms)		\
-	X(p##_ca_state) X(p##_retransmits) X(p##_probes) X(p##_backoff)	\
-	X(p##_rto) X(p##_unacked) X(p##_lost) X(p##_retrans)		\
-	X(p##_total_retrans) X(p##_segs_in) X(p##_segs_out)		\
-	X(p##_last_data_sent) X(p##_last_data_recv) X(p##_notsent_bytes)	\
-	X(p##_snd_wnd) X(p##_rcv_wnd) X(p##_rqueue) X(p##_wqueue)
+ * bound by index. */
 #define PARAMS(X)							\
-	X(abandoned) X(ack) X(args) X(case_id) X(client_addr) \
-	X(config_hash) X(dir) X(dur_us) X(duration_us) X(ended_us) \
-	X(eof) X(errno) X(error) X(events) X(fail) X(families) \
-	X(family) X(first_fail) X(flag_bits) X(flags) X(from_state) \
-	X(held_us) X(host) X(idx) X(isolation) X(kernel_release) \
-	X(kernel_version) X(len) X(line) X(link) X(mark) X(message) \
-	X(name) X(pair) X(pass) X(rc) X(rep) X(repeat) X(run_id) \
-	X(scenario) X(scope) X(seq) X(server_addr) X(side) X(sig_hash) \
-	X(signature) X(skipped) X(started_us) X(status) X(steps_hash) \
-	X(t_ns) X(t_us) X(timeout) X(to_state) X(transitions) X(value) \
-	X(verb) X(verdict) X(version) X(win) X(wire) X(headers) \
-	END_PX(X, c) END_PX(X, s)
+	X(abandoned) X(case_id) X(client_addr) X(config_hash) \
+	X(duration_us) X(ended_us) X(error) X(fail) X(families) \
+	X(family) X(first_fail) X(host) X(isolation) \
+	X(kernel_release) X(kernel_version) X(link) X(message) \
+	X(name) X(pass) X(rep) X(repeat) X(run_id) X(scenario) \
+	X(scope) X(server_addr) X(sig_hash) X(signature) X(skipped) \
+	X(started_us) X(status) X(steps_hash) X(timeout) \
+	X(transitions) X(value) X(verdict) X(version) X(wire) \
+	X(headers) X(steps) X(segments)
 #define P_ENUM(n)	P_##n,
 #define P_NAME(n)	":" #n,
 enum param { PARAMS(P_ENUM) P__COUNT };
+
+/* A JSON text being built (store.c: a case's records): its bytes, the
+ * start of the innermost open array's elements, and the length without
+ * its trailing nulls. bad: memory ran out on the way. */
+struct jsbuf {
+	char *p;
+	size_t len, cap;
+	size_t open, keep;
+	int bad;
+};
 
 /* A write statement and its parameters' indexes (0: not in it). */
 struct wstmt {
@@ -78,6 +75,7 @@ struct store {
 	int readonly;				/* opened SQLITE_OPEN_READONLY */
 	int lock_fd;				/* store_open_writer's lock, or -1 */
 	struct wstmt w[STMT__COUNT];		/* write path; NULL s when readonly */
+	struct jsbuf js;			/* insert_records' text, reused */
 	uint64_t sigs[STORE_SIG_MEMORY];	/* signature hashes stored (0: none) */
 	char err[512];				/* last error, one line */
 };

@@ -43,9 +43,7 @@ static const struct merge_table {
 	{ "run_skips",		"id",	"run_id",	"runs",		0 },
 	{ "baselines",		NULL,	"run_id",	"runs",		1 },
 	{ "cases",		"id",	"run_id",	"runs",		0 },
-	{ "steps",		NULL,	"case_id",	"cases",	0 },
-	{ "segments",		NULL,	"case_id",	"cases",	0 },
-	{ "transitions",	NULL,	"case_id",	"cases",	0 },
+	{ "case_records",	NULL,	"case_id",	"cases",	0 },
 };
 
 #define MERGE_NTABLES	(sizeof(merge_tables) / sizeof(merge_tables[0]))

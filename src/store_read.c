@@ -69,6 +69,13 @@
 	" FROM d LEFT JOIN signatures AS sa ON sa.sig_hash = d.before_hash"	\
 	" LEFT JOIN signatures AS sb ON sb.sig_hash = d.after_hash"
 
+/* A case's first failing step, j: its element of case_records (positions
+ * as in schema.sql, migration 13), read directly; a LEFT JOIN of the
+ * steps view would read every case's steps. */
+#define FAIL_STEP_JOIN							\
+	" LEFT JOIN case_records AS l ON l.case_id = c.case_id"		\
+	" LEFT JOIN json_each(l.steps) AS j ON j.key = c.first_fail"
+
 /* The -v columns of a case's steps after status (STORE_Q_CASE_STEPS_VERBOSE),
  * as expressions over v_step and as the names they get. */
 #define STEP_VERBOSE_SQL						\
@@ -186,12 +193,12 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " ORDER BY name",
 	[STORE_Q_RUN_CASES] =
 	    "SELECT 'c' || c.case_id AS \"case\", c.scenario, c.family, c.rep,"
-	    " c.verdict, CASE WHEN s.idx IS NULL THEN NULL"
-	    "  ELSE '#' || s.idx || ' ' || s.side || ' '"
-	    "  || trim(s.verb || ' ' || s.args) END AS failed_step,"
+	    " c.verdict, CASE WHEN j.key IS NULL THEN NULL"
+	    "  ELSE '#' || j.key || ' ' || (j.value ->> '$[1]') || ' '"
+	    "  || trim((j.value ->> '$[2]') || ' ' || (j.value ->> '$[3]'))"
+	    "  END AS failed_step,"
 	    " c.message, round(c.duration_us / 1000.0, 1) AS duration_ms"
-	    " FROM v_case AS c LEFT JOIN steps AS s"
-	    "  ON s.case_id = c.case_id AND s.idx = c.first_fail"
+	    " FROM v_case AS c" FAIL_STEP_JOIN
 	    " WHERE c.run_id = :run_id ORDER BY c.scenario, c.family, c.rep",
 	[STORE_Q_CASE] =
 	    "SELECT 'c' || case_id AS \"case\", run_id, scenario, family, rep,"
@@ -272,21 +279,24 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " c.run_started_at, c.case_id, c.scenario, c.family, c.rep,"
 	    " c.verdict, c.started_at, c.duration_us,"
 	    " CASE WHEN c.verdict = 'pass' THEN NULL"
-	    "  WHEN s.idx IS NULL THEN c.message"
-	    "  ELSE 'line ' || coalesce(s.line, '?') || ': ' || s.side || ' '"
-	    "  || trim(s.verb || ' ' || s.args)"
-	    "  || coalesce(': ' || coalesce(s.message, c.message), '')"
+	    "  WHEN j.key IS NULL THEN c.message"
+	    "  ELSE 'line ' || coalesce(j.value ->> '$[0]', '?') || ': '"
+	    "  || (j.value ->> '$[1]') || ' '"
+	    "  || trim((j.value ->> '$[2]') || ' ' || (j.value ->> '$[3]'))"
+	    "  || coalesce(': ' || coalesce(j.value ->> '$[11]', c.message), '')"
 	    "  END AS failure,"
-	    " c.first_fail AS fail_idx, s.line AS fail_line,"
-	    " s.side AS fail_side, trim(s.verb || ' ' || s.args) AS fail_step,"
-	    " s.status AS fail_status, coalesce(s.events, s.rc) AS fail_rc,"
-	    " s.errno AS fail_errno, s.c_state AS fail_client_state,"
-	    " s.s_state AS fail_server_state, c.message, c.wire,"
+	    " c.first_fail AS fail_idx, j.value ->> '$[0]' AS fail_line,"
+	    " j.value ->> '$[1]' AS fail_side,"
+	    " trim((j.value ->> '$[2]') || ' ' || (j.value ->> '$[3]'))"
+	    "  AS fail_step, j.value ->> '$[4]' AS fail_status,"
+	    " coalesce(j.value ->> '$[7]', j.value ->> '$[5]') AS fail_rc,"
+	    " j.value ->> '$[6]' AS fail_errno,"
+	    " j.value ->> '$[12][0]' AS fail_client_state,"
+	    " j.value ->> '$[13][0]' AS fail_server_state, c.message, c.wire,"
 	    " k.sig_hash, g.text AS signature"
 	    " FROM v_case AS c JOIN cases AS k ON k.id = c.case_id"
 	    " LEFT JOIN signatures AS g ON g.sig_hash = k.sig_hash"
-	    " LEFT JOIN steps AS s ON s.case_id = c.case_id"
-	    "  AND s.idx = c.first_fail"
+	    FAIL_STEP_JOIN
 	    " WHERE c.run_id = :run_id ORDER BY c.scenario, c.family, c.rep",
 	[STORE_Q_MATRIX] = MATRIX_SQL("", "", "", ""),
 	[STORE_Q_MATRIX_BY_HOST] = MATRIX_SQL(", r.host", "host, ", ", host",

@@ -211,7 +211,7 @@ a_new_database_is_in_wal_mode_at_the_current_schema_version(void **state)
 	sqlite3_close(db);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_schema "
 	    "WHERE type = 'table' AND name IN ('runs', 'run_sysctls', 'cases', "
-	    "'steps') AND sql LIKE '%STRICT%'"), 4);
+	    "'case_records') AND sql LIKE '%STRICT%'"), 4);
 }
 
 static void
@@ -355,6 +355,45 @@ a_field_the_kernel_did_not_report_is_stored_as_null(void **state)
 	/* The other steps' ends had the full tcp_info. */
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
 	    "c_rcv_wnd IS NULL"), 1);
+}
+
+/* A case's steps are one JSON text (case_records): text that JSON must
+ * escape (quotes, backslashes, control characters, UTF-8) comes back from
+ * the steps view byte for byte, negative and 64-bit numbers too, and the
+ * view's columns keep their types. */
+static void
+steps_text_and_numbers_come_back_through_the_json_whole(void **state)
+{
+	static const char msg[] = "got \"x\\y\"\n\ttab \x01 caf\xc3\xa9 end";
+	struct fx *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	make_case(f, 0, 0);
+	f->res[0][0].msg = (char *)msg;
+	f->res[0][0].rc = -1;
+	f->res[0][0].err = EPIPE;
+	f->res[0][0].t_us = 9007199254740993LL;		/* 2^53 + 1 */
+	store_run(f, 1);
+	f->res[0][0].msg = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT message, rc, errno,"
+	    " t_us, typeof(rc), typeof(line), typeof(c_rto), typeof(c_state)"
+	    " FROM steps WHERE idx = 0", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(s, 0), (int)strlen(msg));
+	assert_memory_equal(sqlite3_column_text(s, 0), msg, strlen(msg));
+	assert_int_equal(sqlite3_column_int64(s, 1), -1);
+	assert_string_equal((const char *)sqlite3_column_text(s, 2), "EPIPE");
+	assert_int_equal(sqlite3_column_int64(s, 3), 9007199254740993LL);
+	assert_string_equal((const char *)sqlite3_column_text(s, 4), "integer");
+	assert_string_equal((const char *)sqlite3_column_text(s, 5), "integer");
+	assert_string_equal((const char *)sqlite3_column_text(s, 6), "integer");
+	assert_string_equal((const char *)sqlite3_column_text(s, 7), "text");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(sql_int(f->path, "SELECT json_valid(steps) FROM"
+	    " case_records"), 1);
 }
 
 /* The sysctls of two runs compared: a changed value, one recorded by
@@ -681,6 +720,7 @@ main(void)
 		T(a_run_reads_back_as_it_was_written),
 		T(steps_keep_states_errno_names_and_null_tcp_info),
 		T(a_field_the_kernel_did_not_report_is_stored_as_null),
+		T(steps_text_and_numbers_come_back_through_the_json_whole),
 		T(two_runs_list_the_sysctls_whose_values_differ),
 		T(a_case_without_results_stores_its_script_as_not_run),
 		T(a_batch_that_fails_midway_is_rolled_back_whole),
