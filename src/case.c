@@ -757,7 +757,6 @@ case_on_io(evutil_socket_t fd, short what, void *arg)
 	case_run(tc);
 }
 
-/* The step in progress ends as status, with why; both ends observed. */
 /* Sets step result r's message (a failure's why). */
 static void __attribute__((format(printf, 2, 3)))
 step_msg(struct step_result *r, const char *fmt, ...)
@@ -773,6 +772,7 @@ step_msg(struct step_result *r, const char *fmt, ...)
 	r->msg = m;
 }
 
+/* The step in progress ends as status, with why; both ends observed. */
 static void
 step_interrupt(struct tcase *tc, enum step_status status, const char *why)
 {

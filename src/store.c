@@ -348,8 +348,6 @@ store_prepare_writes(struct store *st)
 	return 0;
 }
 
-/* Opens (creating and migrating unless readonly) the database at path;
- * NULL with "path: reason" in err on failure. */
 /* SQLite's process-wide settings, before its first use: no memory
  * statistics (a global mutex around every allocation). And malloc keeps
  * up to 64 MB free at the heap's top: each B-tree split allocates and
@@ -362,6 +360,39 @@ store_init(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 1 << 20);
+}
+
+/* store_init, once per process, before any other use of SQLite. */
+void
+store_once(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, store_init);
+}
+
+/* The longest file name SQLite's default VFS opens (unix: 512 bytes). */
+static int
+sqlite_path_max(void)
+{
+	sqlite3_vfs *vfs;
+
+	store_once();
+	vfs = sqlite3_vfs_find(NULL);
+
+	return vfs != NULL ? vfs->mxPathname : 512;
+}
+
+/* The length of path once SQLite makes it absolute (it prefixes a
+ * relative one with the working directory). */
+static size_t
+sqlite_path_len(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return strlen(path);
+	return strlen(cwd) + 1 + strlen(path);
 }
 
 /* path as messages show it: whole, or when long its start and its end
@@ -384,7 +415,7 @@ path_shown(const char *path, char *buf, size_t len)
 static int
 store_path_check(const char *path, char *err, size_t errlen)
 {
-	char buf[256];
+	char buf[256], why[128];
 	const char *what = NULL;
 	struct stat sb;
 
@@ -396,6 +427,14 @@ store_path_check(const char *path, char *err, size_t errlen)
 		what = "an in-memory database, whose results would be lost";
 	else if (strlen(path) >= PATH_MAX - sizeof("-journal"))
 		what = "path too long";
+	else if (sqlite_path_len(path) + sizeof("-journal") >
+	    (size_t)sqlite_path_max()) {
+		snprintf(why, sizeof(why), "path too long for SQLite (%zu bytes"
+		    " as an absolute path; it takes at most %zu)",
+		    sqlite_path_len(path), (size_t)sqlite_path_max() -
+		    sizeof("-journal"));
+		what = why;
+	}
 	else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
 		what = S_ISDIR(sb.st_mode) ? "a directory, not a database file" :
 		    S_ISCHR(sb.st_mode) ? "a character device, not a database file" :
@@ -407,10 +446,11 @@ store_path_check(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
+/* Opens (creating and migrating unless readonly) the database at path;
+ * NULL with "path: reason" in err on failure. */
 struct store *
 store_open(const char *path, int readonly, char *err, size_t errlen)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	char shown[256];
 	struct store *st;
 	int migrate = 0;
@@ -421,7 +461,7 @@ store_open(const char *path, int readonly, char *err, size_t errlen)
 	    SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 
-	pthread_once(&once, store_init);
+	store_once();
 	if (store_path_check(path, err, errlen) == -1)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {

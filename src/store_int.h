@@ -90,6 +90,8 @@ int store_fail(struct store *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sets st's error to "what: SQLite's message"; -1. */
 int store_fail_db(struct store *st, const char *what);
+/* SQLite's process-wide settings; first, before any connection. */
+void store_once(void);
 /* Runs one SQL text (pragmas, transaction control, migration steps). */
 int store_exec(struct store *st, const char *sql, const char *what);
 /* Reads the one integer a statement such as "PRAGMA user_version" returns. */

@@ -511,6 +511,7 @@ store_merge(const char *out, struct store_merge_input *in, size_t n,
 	size_t i, k, group;
 	int rc = -1;
 
+	store_once();
 	for (i = 0; i < n; i++)			/* before the output is made */
 		if (merge_probe(&probe, in[i].path, &in[i].version) == -1) {
 			snprintf(err, errlen, "%s", probe.err);

@@ -45,8 +45,10 @@ rm -f "$FS/filler"
 upto 100 complete $((n + 1))
 check "once space returns, runs are stored again by themselves" [ $? -eq 0 ]
 eq "no case was stored as an error" "$DB" "select count(*) from cases where verdict = 'error'" 0
-eq "every run is complete or, cut by the full disk, aborted" "$DB" \
-    "select count(*) from runs where status not in ('complete', 'aborted', 'running')" 0
+check "at most one run is going (the one in progress)" \
+    [ "$(sqlite3 "$DB" "select count(*) from runs where status = 'running'")" -le 1 ]
 stop TERM "$td_pid"
 check "SIGTERM: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+eq "every run is complete, aborted (cut by the full disk) or interrupted (SIGTERM)" "$DB" \
+    "select count(*) from runs where status not in ('complete', 'aborted', 'interrupted')" 0
 finish

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Storage faults: a path that cannot hold a database ('', :memory:,
-# /dev/null, a directory, a path over 4095 bytes) is refused in one line,
+# /dev/null, a directory, a path over 4095 bytes or longer than SQLite
+# opens) is refused in one line,
 # exit 74, leaving no file anywhere; a database whose schema version does
 # not match its tables, or is negative, is named as damaged; no file
 # teardownd makes is writable by others, even under umask 000.
@@ -33,7 +34,15 @@ long=$T/$(awk 'BEGIN { for (i = 0; i < 21; i++) { for (j = 0; j < 200; j++)
 refused "a path of ${#long} bytes" "$long" "path too long (${#long} bytes; at most 4095)"
 long2=$T/$(awk 'BEGIN { for (i = 0; i < 3; i++) { for (j = 0; j < 200; j++)
     printf "b"; printf "/" } }')t.db
-refused "a long path in no directory" "$long2" "\\.\\.\\.b*/t\\.db: cannot open its lock: No such file or directory"
+refused "a long path in no directory" "$long2" "\\.\\.\\.b*/t\\.db: path too long for SQLite ([0-9]* bytes as an absolute path; it takes at most 503)"
+# Longer than SQLite's 512 bytes, in a directory that exists: refused
+# before its lock is made there.
+deep=$T/deep/$(awk 'BEGIN { for (i = 0; i < 3; i++) { for (j = 0; j < 180; j++)
+    printf "d"; printf "/" } }')
+mkdir -p "$deep"
+refused "a path SQLite cannot open, its directory there" "${deep}t.db" \
+    "path too long for SQLite ($(( ${#deep} + 4 )) bytes as an absolute path"
+check "... and no file left in that directory" [ -z "$(ls -A "$deep")" ]
 
 # A schema version that does not match the tables, or a negative one.
 DB="$T/d.db"

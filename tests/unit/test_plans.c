@@ -56,39 +56,86 @@ root_table(const struct roots *r, int page)
 	return NULL;
 }
 
-/* Fails when sql (named what) scans a big table: its cursors opened on
- * one of their b-trees, then started with Rewind or Last. */
+/* Whether sql reads a big table whole, saying how in why: a cursor on
+ * one of its b-trees started at an end (Rewind, Last), or positioned by
+ * a range seek (SeekGE, SeekGT, SeekLE, SeekLT), then advanced (Next,
+ * Prev), that nothing bounds: no IdxGE/IdxGT/IdxLE/IdxLT on it (an
+ * index), no comparison of its Rowid (a table) — reading from the seek to
+ * the end. A seek that reads one row (the matrix's skip from scenario to
+ * scenario, min() or LIMIT 1) is not advanced. */
+static int
+scan_found(sqlite3 *db, const struct roots *r, const char *sql, char *why,
+    size_t len)
+{
+	const char *cursor[MAX_CURSORS] = { NULL };
+	int seek[MAX_CURSORS] = { 0 }, bounded[MAX_CURSORS] = { 0 };
+	int advanced[MAX_CURSORS] = { 0 };
+	char *q = sqlite3_mprintf("EXPLAIN %s", sql);
+	sqlite3_stmt *s;
+	int found = 0, nops = 0, rowid_of = -1, goto_to = -1, prev_goto, i;
+
+	assert_non_null(q);
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		const char *op = (const char *)sqlite3_column_text(s, 1);
+		int addr = sqlite3_column_int(s, 0);
+		int p1 = sqlite3_column_int(s, 2), p2 = sqlite3_column_int(s, 3);
+		int cmp = strcmp(op, "Gt") == 0 || strcmp(op, "Ge") == 0 ||
+		    strcmp(op, "Lt") == 0 || strcmp(op, "Le") == 0;
+
+		nops++;
+		prev_goto = goto_to;
+		goto_to = strcmp(op, "Goto") == 0 ? p2 : -1;
+		if (cmp && rowid_of >= 0)
+			bounded[rowid_of] = 1;
+		rowid_of = -1;
+		if (p1 < 0 || p1 >= MAX_CURSORS)
+			continue;
+		if (strcmp(op, "OpenRead") == 0 || strcmp(op, "OpenWrite") == 0) {
+			cursor[p1] = root_table(r, p2);
+			seek[p1] = bounded[p1] = advanced[p1] = 0;
+		} else if (strncmp(op, "Open", 4) == 0)
+			cursor[p1] = NULL;	/* ephemeral, pseudo, sorter */
+		else if (cursor[p1] == NULL)
+			continue;
+		else if (strcmp(op, "Rewind") == 0 || strcmp(op, "Last") == 0) {
+			snprintf(why, len, "reads every row of %s (a full scan: %s"
+			    " on its cursor %d)", cursor[p1], op, p1);
+			found = 1;
+		} else if (strncmp(op, "Seek", 4) == 0 && (op[4] == 'G' ||
+		    op[4] == 'L'))
+			seek[p1] = 1;
+		else if (strncmp(op, "Idx", 3) == 0 && (op[3] == 'G' ||
+		    op[3] == 'L'))
+			bounded[p1] = 1;
+		else if (strcmp(op, "Rowid") == 0)
+			rowid_of = p1;
+		else if ((strcmp(op, "Next") == 0 || strcmp(op, "Prev") == 0) &&
+		    !(prev_goto > addr))
+			advanced[p1] = 1;	/* not after a Goto past it */
+	}
+	for (i = 0; !found && i < MAX_CURSORS; i++)
+		if (cursor[i] != NULL && seek[i] && advanced[i] && !bounded[i]) {
+			snprintf(why, len, "reads %s from a seek to its end (an "
+			    "unbounded range on its cursor %d)", cursor[i], i);
+			found = 1;
+		}
+	sqlite3_finalize(s);
+	sqlite3_free(q);
+	assert_true(nops > 0);
+	return found;
+}
+
+/* Fails when sql (named what) reads a big table whole (scan_found). */
 static void
 assert_no_scan(sqlite3 *db, const struct roots *r, const char *what,
     const char *sql)
 {
-	const char *cursor[MAX_CURSORS] = { NULL };
-	char *q = sqlite3_mprintf("EXPLAIN %s", sql);
-	sqlite3_stmt *s;
-	int nops = 0;
+	char why[160];
 
-	assert_non_null(q);
-	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", what, sqlite3_errmsg(db));
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *op = (const char *)sqlite3_column_text(s, 1);
-		int p1 = sqlite3_column_int(s, 2), p2 = sqlite3_column_int(s, 3);
-
-		nops++;
-		if (p1 < 0 || p1 >= MAX_CURSORS)
-			continue;
-		if (strcmp(op, "OpenRead") == 0 || strcmp(op, "OpenWrite") == 0)
-			cursor[p1] = root_table(r, p2);
-		else if (strncmp(op, "Open", 4) == 0)
-			cursor[p1] = NULL;	/* ephemeral, pseudo, sorter */
-		else if ((strcmp(op, "Rewind") == 0 || strcmp(op, "Last") == 0) &&
-		    cursor[p1] != NULL)
-			fail_msg("%s reads every row of %s (a full scan: %s on its "
-			    "cursor %d)", what, cursor[p1], op, p1);
-	}
-	sqlite3_finalize(s);
-	sqlite3_free(q);
-	assert_true(nops > 0);
+	if (scan_found(db, r, sql, why, sizeof(why)))
+		fail_msg("%s %s", what, why);
 }
 
 /* A migrated database, opened plainly. */
@@ -109,38 +156,32 @@ db_open(char *dir, size_t len, struct roots *r)
 	return db;
 }
 
-/* The checker itself finds a scan, whatever the table's alias. */
+/* The checker itself finds a scan, whatever the table's alias, and a
+ * range that runs to the table's end; an equality or a bounded range
+ * passes. */
 static void
-a_scan_under_an_alias_is_found(void **state)
+the_checker_finds_scans_and_unbounded_ranges(void **state)
 {
-	char dir[64];
+	char dir[64], why[160];
 	struct roots r;
 	sqlite3 *db = db_open(dir, sizeof(dir), &r);
-	const char *cursor_sql = "SELECT count(*) FROM cases AS k WHERE k.rep > 1";
-	char *q = sqlite3_mprintf("EXPLAIN %s", cursor_sql);
-	sqlite3_stmt *s;
-	int found = 0;
 
-	/* The same walk as assert_no_scan, counting instead of failing. */
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
-	{
-		const char *cursor[MAX_CURSORS] = { NULL };
-
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *op = (const char *)sqlite3_column_text(s, 1);
-			int p1 = sqlite3_column_int(s, 2);
-
-			if (p1 < 0 || p1 >= MAX_CURSORS)
-				continue;
-			if (strcmp(op, "OpenRead") == 0)
-				cursor[p1] = root_table(&r, sqlite3_column_int(s, 3));
-			else if (strcmp(op, "Rewind") == 0 && cursor[p1] != NULL)
-				found = 1;
-		}
-	}
-	sqlite3_finalize(s);
-	sqlite3_free(q);
-	assert_true(found);
+	assert_true(scan_found(db, &r, "SELECT count(*) FROM cases AS k"
+	    " WHERE k.rep > 1", why, sizeof(why)));
+	assert_non_null(strstr(why, "a full scan"));
+	assert_true(scan_found(db, &r, "SELECT count(*) FROM cases"
+	    " WHERE run_id > 5", why, sizeof(why)));
+	assert_non_null(strstr(why, "unbounded range"));
+	assert_true(scan_found(db, &r, "SELECT count(*) FROM cases"
+	    " WHERE id >= 5", why, sizeof(why)));
+	assert_false(scan_found(db, &r, "SELECT count(*) FROM cases"
+	    " WHERE run_id = 5", why, sizeof(why)));
+	assert_false(scan_found(db, &r, "SELECT count(*) FROM cases"
+	    " WHERE run_id BETWEEN 5 AND 9", why, sizeof(why)));
+	assert_false(scan_found(db, &r, "SELECT count(*) FROM cases"
+	    " WHERE id BETWEEN 5 AND 9", why, sizeof(why)));
+	assert_false(scan_found(db, &r, "SELECT min(scenario) FROM cases"
+	    " WHERE scenario > 'a'", why, sizeof(why)));
 	sqlite3_close(db);
 	assert_int_equal(tu_rmrf(dir), 0);
 }
@@ -171,7 +212,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_scan_under_an_alias_is_found),
+		cmocka_unit_test(the_checker_finds_scans_and_unbounded_ranges),
 		cmocka_unit_test(every_read_query_searches_instead_of_scanning),
 	};
 
