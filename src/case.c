@@ -43,6 +43,7 @@
 #include "log.h"
 #include "probe.h"
 #include "relay.h"
+#include "signature.h"
 #include "trans.h"
 #include "verdict.h"
 #include "worker.h"
@@ -57,6 +58,7 @@
 #define RESERVED_LO	20000		/* client_reserve's ports: below the */
 #define RESERVED_HI	32768		/* default ephemeral range */
 #define RESERVED_TRIES	64
+#define DRAIN_EVERY	32		/* case calls between reads of the trans ring */
 
 enum case_pos {
 	POS_SETUP,				/* connecting, accepting */
@@ -88,9 +90,9 @@ union addr {
 struct end {
 	int fd;					/* -1: closed, or not yet open */
 	union addr addr;			/* its own address, once known */
-	int has_addr;				/* addr is valid */
-	int had_fd;				/* it had an fd: once gone, gone */
-	int gone;				/* seen gone: end_observe */
+	unsigned has_addr : 1;			/* addr is valid */
+	unsigned had_fd : 1;			/* it had an fd: once gone, gone */
+	unsigned gone : 1;			/* seen gone: end_observe */
 	int last;				/* its last action step, -1 */
 };
 
@@ -134,6 +136,10 @@ struct tcase {
 	int64_t timeout_us;			/* the case deadline, from start */
 	int64_t step_t0;			/* monotonic start of step cur; 0 none */
 	int64_t step_limit;			/* monotonic limit of step cur */
+	int64_t tick_at;			/* monotonic: pend's tick or instant,
+						 * the limit, set-up's; 0 none */
+	int64_t deadline_at;			/* monotonic: the case deadline; 0 none */
+	int64_t timer_at;			/* what ev_timer is armed for */
 	int tick_us;				/* next re-check period */
 	long progress;				/* bytes moved (or calls made) by step cur */
 	int observed;				/* step cur's handler observed the ends */
@@ -143,9 +149,11 @@ struct tcase {
 	struct case_job *job;			/* on a worker, or NULL */
 	struct event *ev_io;			/* pend.fd */
 	struct event *ev_accept;		/* implicit accepts on the listener */
-	struct event *ev_tick;			/* pend's tick or instant, the limit */
-	struct event *ev_wake;			/* the relay held one of its segments */
-	struct event *ev_deadline;		/* the case deadline */
+	struct event *ev_timer;			/* the earlier of tick_at, deadline_at */
+	struct event *ev_wake;			/* the relay held one of its segments
+						 * (on the relay link only) */
+	struct end_obs *obs_last[2];		/* each side's last kept observation */
+	size_t obs_step[2];			/* the step that made it */
 	case_done_fn done;
 	void *done_arg;
 };
@@ -235,17 +243,50 @@ end_discard(struct tcase *tc, struct end *e)
 	sock_close(tc, &e->fd);
 }
 
-/* Arms the tick to fire in us microseconds. */
+/* Arms the case's one timer for the earlier of its tick and its
+ * deadline (one event, not two: a case's memory counts at scale). */
 static void
-tick_in(struct tcase *tc, int64_t us)
+timer_arm(struct tcase *tc)
 {
+	int64_t at = tc->tick_at, us;
 	struct timeval tv;
 
+	if (at == 0 || (tc->deadline_at != 0 && tc->deadline_at < at))
+		at = tc->deadline_at;
+	tc->timer_at = at;
+	if (at == 0) {
+		event_del(tc->ev_timer);
+		return;
+	}
+	us = at - clock_mono_us();
 	if (us < 0)
 		us = 0;
 	tv.tv_sec = us / 1000000;
 	tv.tv_usec = us % 1000000;
-	evtimer_add(tc->ev_tick, &tv);
+	evtimer_add(tc->ev_timer, &tv);
+}
+
+/* Arms the tick for monotonic instant at. */
+static void
+tick_until(struct tcase *tc, int64_t at)
+{
+	tc->tick_at = at;
+	timer_arm(tc);
+}
+
+/* Arms the tick to fire in us microseconds. */
+static void
+tick_in(struct tcase *tc, int64_t us)
+{
+	tick_until(tc, clock_mono_us() + (us > 0 ? us : 0));
+}
+
+/* Disarms the tick; the deadline stays. */
+static void
+tick_stop(struct tcase *tc)
+{
+	tc->tick_at = 0;
+	timer_arm(tc);
 }
 
 /* Formats a socket address as "127.0.0.1:40000" or "[::1]:40000". */
@@ -334,6 +375,59 @@ step_ends(struct tcase *tc, const struct step *st, struct end **c,
 	*s = &tc->end[end_index(SIDE_SERVER, st->pair)];
 }
 
+/* Keeps o as side's observation in step r (the step in progress) among
+ * the case's: the side's last one if o is alike (memcmp: observations
+ * are zeroed before they are filled), or, made by this step (a wait's
+ * re-check), overwritten; else a new one. Out of memory: not observed. */
+static void
+obs_keep(struct tcase *tc, struct step_result *r, int side,
+    const struct end_obs *o)
+{
+	struct end_obs *last = tc->obs_last[side];
+	struct obs_block *b = tc->res.obs;
+
+	if (last != NULL && memcmp(last, o, sizeof(*o)) == 0) {
+		r->end[side] = last;
+		return;
+	}
+	if (last != NULL && tc->obs_step[side] == tc->cur &&
+	    r->end[side] == last) {
+		*last = *o;
+		return;
+	}
+	if (b == NULL || b->n == OBS_BLOCK) {
+		if ((b = malloc(sizeof(*b))) == NULL) {
+			log_warn("%s: an observation", tc->sc->name);
+			r->end[side] = NULL;
+			return;
+		}
+		b->n = 0;
+		b->next = tc->res.obs;
+		tc->res.obs = b;
+	}
+	last = &b->o[b->n++];
+	*last = *o;
+	tc->obs_last[side] = last;
+	tc->obs_step[side] = tc->cur;
+	r->end[side] = last;
+}
+
+/* Observes end e (its peer is peer) as side's observation in r. */
+static void
+observe_into(struct tcase *tc, struct end *e, const struct end *peer,
+    struct step_result *r, int side)
+{
+	struct end_obs o;
+
+	if (e == NULL) {
+		r->end[side] = NULL;
+		return;
+	}
+	memset(&o, 0, sizeof(o));		/* obs_keep compares bytes */
+	end_observe(tc, e, peer, &o);
+	obs_keep(tc, r, side, &o);
+}
+
 /* Records the ends of st's pair after it into r: its client and server,
  * or the listener (as the server; the client not observed). */
 static void
@@ -342,11 +436,8 @@ case_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 	struct end *c, *s;
 
 	step_ends(tc, st, &c, &s);
-	if (c == NULL)
-		memset(&r->end[SIDE_CLIENT], 0, sizeof(r->end[0]));
-	else
-		end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
-	end_observe(tc, s, c, &r->end[SIDE_SERVER]);
+	observe_into(tc, c, s, r, SIDE_CLIENT);
+	observe_into(tc, s, c, r, SIDE_SERVER);
 }
 
 /* Observes st's own end alone into r (a wait's re-check). */
@@ -357,9 +448,9 @@ own_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 
 	step_ends(tc, st, &c, &s);
 	if (st->side == SIDE_CLIENT)
-		end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
+		observe_into(tc, c, s, r, SIDE_CLIENT);
 	else
-		end_observe(tc, s, c, &r->end[SIDE_SERVER]);
+		observe_into(tc, s, c, r, SIDE_SERVER);
 }
 
 /* Observes the other end of st's pair into r, st's own kept: the step
@@ -370,20 +461,17 @@ other_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 	struct end *c, *s;
 
 	step_ends(tc, st, &c, &s);
-	if (st->side != SIDE_CLIENT) {
-		if (c == NULL)
-			memset(&r->end[SIDE_CLIENT], 0, sizeof(r->end[0]));
-		else
-			end_observe(tc, c, s, &r->end[SIDE_CLIENT]);
-	} else
-		end_observe(tc, s, c, &r->end[SIDE_SERVER]);
+	if (st->side != SIDE_CLIENT)
+		observe_into(tc, c, s, r, SIDE_CLIENT);
+	else
+		observe_into(tc, s, c, r, SIDE_SERVER);
 }
 
 /* The observation of st's own end in r. */
 static const struct end_obs *
 own_obs(const struct step *st, const struct step_result *r)
 {
-	return &r->end[st->side == SIDE_CLIENT ? SIDE_CLIENT : SIDE_SERVER];
+	return step_obs(r, st->side == SIDE_CLIENT ? SIDE_CLIENT : SIDE_SERVER);
 }
 
 /* Sets r's outcome from a system call's return value. */
@@ -515,7 +603,7 @@ accept_one(struct tcase *tc)
 static void
 case_setup_failed(struct tcase *tc, const char *what, int err)
 {
-	snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s: %s", what,
+	case_msg(&tc->res, "set-up: %s: %s", what,
 	    strerror(err));
 	tc->res.verdict = VERDICT_ERROR;
 	case_finish(tc);
@@ -554,7 +642,8 @@ case_on_accept(evutil_socket_t lfd, short what, void *arg)
 		break;
 	}
 	if (tc->accepted >= tc->sc->npairs && !tc->sc->reconnects) {
-		event_del(tc->ev_accept);
+		event_free(tc->ev_accept);	/* its last call: the memory back */
+		tc->ev_accept = NULL;
 		sock_close(tc, &tc->end[0].fd);
 	}
 	v = tc->cur < tc->sc->nsteps ? tc->sc->steps[tc->cur].verb : VERB__COUNT;
@@ -562,7 +651,7 @@ case_on_accept(evutil_socket_t lfd, short what, void *arg)
 		case_setup_done(tc);
 	else if (tc->pos == POS_WAITING &&
 	    (v == VERB_CONNECT || v == VERB_RECONNECT)) {
-		event_del(tc->ev_tick);
+		tick_stop(tc);
 		case_set_pos(tc, POS_RUNNING);
 		case_run(tc);
 	}
@@ -723,10 +812,8 @@ case_connect(struct tcase *tc, const char **what)
 
 /* The tick: re-check set-up, or the pending step. */
 static void
-case_on_tick(evutil_socket_t fd, short what, void *arg)
+case_on_tick(struct tcase *tc)
 {
-	struct tcase *tc = arg;
-
 	if (tc->pos == POS_SETUP) {
 		if (tc->res.verdict == VERDICT_ERROR ||
 		    tc->res.verdict == VERDICT_SKIPPED)
@@ -752,24 +839,20 @@ case_on_io(evutil_socket_t fd, short what, void *arg)
 
 	if (tc->pos != POS_WAITING)
 		return;
-	event_del(tc->ev_tick);
+	tick_stop(tc);
 	case_set_pos(tc, POS_RUNNING);
 	case_run(tc);
 }
 
 /* Sets step result r's message (a failure's why). */
-static void __attribute__((format(printf, 2, 3)))
-step_msg(struct step_result *r, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+step_msg(struct tcase *tc, const struct step_result *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *m;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) == -1)
-		m = NULL;
+	step_note_v(&tc->res, (size_t)(r - tc->res.res), fmt, ap);
 	va_end(ap);
-	free(r->msg);
-	r->msg = m;
 }
 
 /* The step in progress ends as status, with why; both ends observed. */
@@ -781,20 +864,18 @@ step_interrupt(struct tcase *tc, enum step_status status, const char *why)
 	r->status = status;
 	if (tc->step_t0 != 0)
 		r->dur_us = clock_mono_us() - tc->step_t0;
-	step_msg(r, "%s", why);
+	step_msg(tc, r, "%s", why);
 	case_observe(tc, &tc->sc->steps[tc->cur], r);
 }
 
 /* Ends the case at its deadline: the step in progress timed out. */
 static void
-case_on_deadline(evutil_socket_t fd, short what, void *arg)
+case_on_deadline(struct tcase *tc)
 {
-	struct tcase *tc = arg;
 	char why[64];
 
 	if (tc->pos == POS_SETUP) {
-		snprintf(tc->res.msg, sizeof(tc->res.msg),
-		    "set-up: handshake did not complete");
+		case_msg(&tc->res, "set-up: handshake did not complete");
 		tc->res.verdict = VERDICT_ERROR;
 	} else if (tc->cur < tc->sc->nsteps) {
 		snprintf(why, sizeof(why), "case deadline of %.1f s reached",
@@ -802,6 +883,35 @@ case_on_deadline(evutil_socket_t fd, short what, void *arg)
 		step_interrupt(tc, STEP_TIMEOUT, why);
 	}
 	case_finish(tc);
+}
+
+/* The case's timer fired for what it was armed for: the deadline, or
+ * else the tick (the loop's clock decides when, as for any timer). */
+static void
+case_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcase *tc = arg;
+
+	if (tc->deadline_at != 0 && tc->deadline_at <= tc->timer_at) {
+		case_on_deadline(tc);
+		return;
+	}
+	tc->tick_at = 0;
+	timer_arm(tc);
+	case_on_tick(tc);
+}
+
+/* Reads the transitions' ring every DRAIN_EVERY calls into the cases: a
+ * burst (thousands of cases starting or closing in one turn of the loop,
+ * before it polls the ring) would fill it, and a record lost makes every
+ * case registered then not observed. */
+static void
+env_drain(struct case_env *env)
+{
+	if (++env->since_drain < DRAIN_EVERY)
+		return;
+	env->since_drain = 0;
+	trans_sync(env->trans);
 }
 
 /* Allocates the case and its events; NULL when memory ran out. */
@@ -816,18 +926,16 @@ case_alloc(struct case_env *env, const struct scenario *sc)
 	tc->nend = 1 + 2 * sc->npairs;
 	tc->end = calloc((size_t)tc->nend, sizeof(*tc->end));
 	tc->res.res = calloc(sc->nsteps ? sc->nsteps : 1, sizeof(*tc->res.res));
-	tc->ev_tick = evtimer_new(env->base, case_on_tick, tc);
-	tc->ev_deadline = evtimer_new(env->base, case_on_deadline, tc);
+	tc->ev_timer = evtimer_new(env->base, case_on_timer, tc);
 	tc->ev_io = event_new(env->base, -1, 0, case_on_io, tc);
-	tc->ev_wake = event_new(env->base, -1, 0, case_on_io, tc);
 	tc->sc = sc;
 	tc->env = env;
 	for (i = 0; tc->end != NULL && i < tc->nend; i++) {
 		tc->end[i].fd = -1;
 		tc->end[i].last = -1;
 	}
-	if (tc->end == NULL || tc->res.res == NULL || tc->ev_tick == NULL ||
-	    tc->ev_deadline == NULL || tc->ev_io == NULL || tc->ev_wake == NULL) {
+	if (tc->end == NULL || tc->res.res == NULL || tc->ev_timer == NULL ||
+	    tc->ev_io == NULL) {
 		case_free(tc);
 		return NULL;
 	}
@@ -853,7 +961,7 @@ case_skipped(struct tcase *tc)
 		why = tc->env->lack_why[0];
 	if (why == NULL)
 		return 0;
-	snprintf(tc->res.msg, sizeof(tc->res.msg), "skipped: %s", why);
+	case_msg(&tc->res, "skipped: %s", why);
 	tc->res.verdict = VERDICT_SKIPPED;
 	return 1;
 }
@@ -863,12 +971,14 @@ case_skipped(struct tcase *tc)
 static void
 case_arm(struct tcase *tc)
 {
-	struct timeval tv = { tc->timeout_us / 1000000, tc->timeout_us % 1000000 };
 	const char *what = "";
 
-	evtimer_add(tc->ev_deadline, &tv);
+	tc->deadline_at = tc->mono0 + tc->timeout_us;
+	timer_arm(tc);
 	what = "relay";
-	if (on_relay(tc) && relay_case(tc->rs->relay, &tc->res, tc->ev_wake) == -1)
+	if (on_relay(tc) && ((tc->ev_wake = event_new(tc->env->base, -1, 0,
+	    case_on_io, tc)) == NULL ||
+	    relay_case(tc->rs->relay, &tc->res, tc->ev_wake) == -1))
 		goto fail;
 	if (case_connect(tc, &what) == -1)
 		goto fail;
@@ -881,7 +991,7 @@ case_arm(struct tcase *tc)
 		goto fail;
 	return;
 fail:
-	snprintf(tc->res.msg, sizeof(tc->res.msg), "set-up: %s: %s", what,
+	case_msg(&tc->res, "set-up: %s: %s", what,
 	    strerror(errno));
 	tc->res.verdict = VERDICT_ERROR;
 }
@@ -913,6 +1023,7 @@ case_start(struct case_env *env, const struct scenario *sc, enum family fam,
 	if (!case_skipped(tc))
 		case_arm(tc);
 	tick_in(tc, 0);				/* set-up goes on from the loop */
+	env_drain(env);
 	return tc;
 }
 
@@ -1278,7 +1389,7 @@ seen_late(struct tcase *tc, const struct step *st, struct step_result *r,
 	if (now <= tc->step_limit + LATE_US)
 		return 0;
 	r->status = STEP_FAILED;
-	step_msg(r, "%s held only when checked %.1f ms "
+	step_msg(tc, r, "%s held only when checked %.1f ms "
 	    "after its limit", verb_name(st->verb),
 	    (now - tc->step_limit) / 1000.0);
 	return 1;
@@ -1407,7 +1518,7 @@ act_expect(struct tcase *tc, const struct step *st, struct step_result *r,
 	x.passed = st->verb == VERB_EXPECT_PASSED ? end_passed(tc, st) : 0;
 	rc = verdict_expect(st, &x, why, sizeof(why));
 	if (why[0] != '\0')
-		step_msg(r, "%s", why);
+		step_msg(tc, r, "%s", why);
 	r->status = rc > 0 ? STEP_OK : rc == 0 ? STEP_FAILED : STEP_SKIPPED;
 	return ACT_DONE;
 }
@@ -1551,24 +1662,24 @@ step_expire(struct tcase *tc, size_t i)
 	case VERB_WAIT_INFO:
 		r->status = STEP_FAILED;
 		wait_info_failed(st, o, why, sizeof(why));
-		step_msg(r, "%s", why);
+		step_msg(tc, r, "%s", why);
 		other_observe(tc, st, r);
 		return;
 	case VERB_RELEASE:
 		r->status = STEP_FAILED;
-		step_msg(r, "%s after %.0f ms",
+		step_msg(tc, r, "%s after %.0f ms",
 		    st->a.relay.together ? "not a segment held from each side" :
 		    "no segment held", ms);
 		return;
 	case VERB_WAIT_STATE:
 		other_observe(tc, st, r);
 		r->status = STEP_FAILED;
-		step_msg(r, "state %s, not %s, after %.0f ms",
+		step_msg(tc, r, "state %s, not %s, after %.0f ms",
 		    state_name(o->state), state_name(st->a.wait_state.state), ms);
 		return;
 	default:
 		r->status = STEP_FAILED;
-		step_msg(r, "not %s after %.0f ms",
+		step_msg(tc, r, "not %s after %.0f ms",
 		    st->verb == VERB_WAIT_HUP ? "hung up" :
 		    st->verb == VERB_WAIT_WRITABLE ? "writable" : "readable", ms);
 	}
@@ -1610,12 +1721,12 @@ step_settle(struct tcase *tc, size_t i)
 	    !next_expects(tc, i)) {
 		r->status = STEP_FAILED;
 		if (unfinished)
-			step_msg(r, "%s %s: %ld bytes in %.0f ms "
+			step_msg(tc, r, "%s %s: %ld bytes in %.0f ms "
 			    "(%s), unfinished and not expected", verb_name(st->verb),
-			    st->args, r->rc < 0 ? 0 : r->rc, r->dur_us / 1000.0,
+			    st->args, r->rc < 0 ? 0L : (long)r->rc, r->dur_us / 1000.0,
 			    errno_name(r->err));
 		else
-			step_msg(r, "%s failed with %s (not "
+			step_msg(tc, r, "%s failed with %s (not "
 			    "expected)", verb_name(st->verb), errno_name(r->err));
 	}
 	if (!verb_is_expect(st->verb) && st->side != SIDE_RELAY)
@@ -1723,7 +1834,7 @@ case_wait(struct tcase *tc)
 		if (tc->tick_us < TICK_MAX_US)
 			tc->tick_us *= 2;
 	}
-	tick_in(tc, at - now);
+	tick_until(tc, at);
 }
 
 /* Whether steps i and i+1 are the halves of one "both" instant action. */
@@ -1768,6 +1879,7 @@ pair_run(struct tcase *tc, size_t i)
 static void
 case_run(struct tcase *tc)
 {
+	env_drain(tc->env);
 	while (tc->cur < tc->sc->nsteps) {
 		size_t n = 1;
 
@@ -1825,7 +1937,7 @@ job_settle(struct tcase *tc, int n)
 	wire_settle(tc);
 	case_observe(tc, &tc->sc->steps[tc->cur], r);
 	if (n == 2)
-		memcpy(r[1].end, r[0].end, sizeof(r->end));
+		memcpy(r[1].end, r[0].end, sizeof(r->end));	/* shared */
 	for (k = 0; k < n; k++)
 		step_settle(tc, tc->cur + (size_t)k);
 	tc->step_t0 = 0;
@@ -1928,9 +2040,9 @@ case_finish(struct tcase *tc)
 {
 	if (tc->pos == POS_DONE)
 		return;
-	event_del(tc->ev_tick);
+	tc->tick_at = tc->deadline_at = 0;
+	event_del(tc->ev_timer);
 	io_stop(tc);
-	event_del(tc->ev_deadline);
 	if (tc->ev_accept != NULL)
 		event_del(tc->ev_accept);
 	case_release(tc);
@@ -1951,8 +2063,8 @@ case_abandon(struct tcase *tc, const char *why)
 	if (tc->pos == POS_SETUP || tc->cur >= tc->sc->nsteps) {
 		if (tc->res.verdict != VERDICT_SKIPPED)
 			tc->res.verdict = VERDICT_ABANDONED;
-		if (tc->res.msg[0] == '\0')
-			snprintf(tc->res.msg, sizeof(tc->res.msg), "%s", why);
+		if (tc->res.msg == NULL)
+			case_msg(&tc->res, "%s", why);
 	} else
 		step_interrupt(tc, STEP_ABANDONED, why);
 	case_finish(tc);
@@ -1967,6 +2079,9 @@ case_detach(struct tcase *tc)
 	if (cr != NULL) {
 		*cr = tc->res;
 		tc->res.res = NULL;
+		tc->res.obs = NULL;
+		tc->res.msg = NULL;
+		tc->res.notes = NULL;
 		tc->res.seg = NULL;
 		tc->res.hdr = NULL;
 		tc->res.sig = NULL;
@@ -1976,19 +2091,30 @@ case_detach(struct tcase *tc)
 	return cr;
 }
 
+/* Frees a case's observations. */
+static void
+obs_free(struct obs_block *b)
+{
+	struct obs_block *next;
+
+	for (; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+}
+
 /* Frees a result that case_detach handed out; NULL is a no-op. */
 void
 case_result_free(struct case_result *cr)
 {
-	size_t i;
-
 	if (cr == NULL)
 		return;
-	for (i = 0; cr->res != NULL && cr->sc != NULL && i < cr->sc->nsteps; i++)
-		free(cr->res[i].msg);
 	free(cr->res);
+	free(cr->msg);
+	step_notes_free(cr->notes);
+	obs_free(cr->obs);
 	free(cr->seg);
-	free(cr->sig);
+	signature_release(cr->sig);
 	free(cr->hdr);
 	free(cr->tr);
 	free(cr);
@@ -1998,28 +2124,25 @@ case_result_free(struct case_result *cr)
 void
 case_free(struct tcase *tc)
 {
-	size_t k;
-
 	if (tc == NULL)
 		return;
 	if (tc->env != NULL)
 		case_release(tc);
 	if (tc->ev_accept != NULL)
 		event_free(tc->ev_accept);
-	if (tc->ev_tick != NULL)
-		event_free(tc->ev_tick);
-	if (tc->ev_deadline != NULL)
-		event_free(tc->ev_deadline);
+	if (tc->ev_timer != NULL)
+		event_free(tc->ev_timer);
 	if (tc->ev_io != NULL)
 		event_free(tc->ev_io);
 	if (tc->ev_wake != NULL)
 		event_free(tc->ev_wake);
 	free(tc->end);
-	for (k = 0; tc->res.res != NULL && k < tc->sc->nsteps; k++)
-		free(tc->res.res[k].msg);
 	free(tc->res.res);
+	free(tc->res.msg);
+	step_notes_free(tc->res.notes);
+	obs_free(tc->res.obs);
 	free(tc->res.seg);
-	free(tc->res.sig);
+	signature_release(tc->res.sig);
 	free(tc->res.hdr);
 	free(tc->res.tr);
 	free(tc);

@@ -39,6 +39,7 @@ struct case_env {
 	struct relay_slot *relays;		/* one per link the plan uses */
 	size_t nrelays;
 	int fds;				/* sockets the cases hold now */
+	unsigned since_drain;			/* case calls since trans was read */
 	unsigned lacks;				/* NEED_*: what this environment cannot do */
 	char lack_why[2][160];			/* why, for NEED_FILTER and NEED_TRANS */
 };

@@ -204,7 +204,7 @@ summary_add(struct run *r, const struct case_result *cr)
 	}
 	r->sum[i].n[cr->verdict]++;
 	if (cr->verdict != VERDICT_PASS && r->sum[i].msg[0] == '\0')
-		snprintf(r->sum[i].msg, sizeof(r->sum[i].msg), "%s", cr->msg);
+		snprintf(r->sum[i].msg, sizeof(r->sum[i].msg), "%s", case_msg_text(cr));
 }
 
 /* Frees n results. */

@@ -211,7 +211,7 @@ runner_case_done(struct tcase *tc, void *arg)
 	rn->counts.n[cr->verdict]++;
 	rn->counts.total++;
 	log_debug("%s/%s/%d: %s %s", cr->sc->name, family_name(cr->family),
-	    cr->rep, verdict_name(cr->verdict), cr->msg);
+	    cr->rep, verdict_name(cr->verdict), case_msg_text(cr));
 	if (pending_add(rn, tc) == -1) {
 		log_warnx("out of memory keeping a finished case");
 		case_free(tc);

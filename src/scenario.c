@@ -2,6 +2,7 @@
  * stored and printed as words ("FIN_WAIT1", "ECONNRESET"), never numbers. */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,79 @@ table_name(const char *const *names, size_t n, int i)
 
 const char *side_name(enum side s) { return table_name(side_names, NITEMS(side_names), s); }
 const char *filter_name(enum filter_kind f) { return table_name(filter_names, NITEMS(filter_names), f); }
+const struct end_obs end_obs_none = { .state = STATE_UNKNOWN, .source = OBS_NONE };
+
+void
+step_note_v(struct case_result *cr, size_t idx, const char *fmt, va_list ap)
+{
+	struct step_note *n, **p;
+	va_list aq;
+	int len;
+
+	for (p = &cr->notes; *p != NULL; p = &(*p)->next)
+		if ((*p)->idx == idx) {
+			n = *p;
+			*p = n->next;
+			free(n);
+			break;
+		}
+	va_copy(aq, ap);
+	len = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (len < 0 || (n = malloc(sizeof(*n) + (size_t)len + 1)) == NULL)
+		return;
+	vsnprintf(n->text, (size_t)len + 1, fmt, ap);
+	n->idx = idx;
+	n->next = cr->notes;
+	cr->notes = n;
+}
+
+void
+step_note(struct case_result *cr, size_t idx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	step_note_v(cr, idx, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+step_note_text(const struct case_result *cr, size_t idx)
+{
+	const struct step_note *n;
+
+	for (n = cr->notes; n != NULL; n = n->next)
+		if (n->idx == idx)
+			return n->text;
+	return NULL;
+}
+
+void
+step_notes_free(struct step_note *n)
+{
+	struct step_note *next;
+
+	for (; n != NULL; n = next) {
+		next = n->next;
+		free(n);
+	}
+}
+
+void
+case_msg(struct case_result *cr, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) == -1)
+		m = NULL;
+	va_end(ap);
+	free(cr->msg);
+	cr->msg = m;
+}
+
 const char *state_name(enum tcp_state s) { return table_name(state_names, NITEMS(state_names), s); }
 const char *source_name(enum obs_source s) { return table_name(source_names, NITEMS(source_names), s); }
 const char *status_name(enum step_status s) { return table_name(status_names, NITEMS(status_names), s); }

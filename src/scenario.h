@@ -4,12 +4,14 @@
 #ifndef TEARDOWND_SCENARIO_H
 #define TEARDOWND_SCENARIO_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
 
 #include "verbs.h"
 
 #define MAX_PAIRS	8			/* clients (client .. client8) in a case */
+#define ADDR_TEXT_LEN	56			/* "[" INET6_ADDRSTRLEN "]:65535" */
 #define END_NAME_LEN	12			/* "listener", "client8" and the NUL */
 
 enum side {
@@ -242,13 +244,44 @@ enum step_status {
 struct step_result {
 	enum step_status status : 8;
 	unsigned eof : 1;			/* recv ended at EOF */
-	int err;				/* errno of the step, 0 if none */
-	long rc;				/* return value; -1 with err on failure */
-	int64_t t_us;				/* start, from case start (monotonic) */
-	int64_t dur_us;				/* how long the step took */
-	char *msg;				/* why it failed, NULL if it did not
-						 * (malloc'd, freed with the result) */
-	struct end_obs end[2];			/* [SIDE_CLIENT], [SIDE_SERVER] after it */
+	int err : 16;				/* errno of the step, 0 if none */
+	int32_t rc;				/* return value; -1 with err on failure
+						 * (bytes are at most MAX_BYTES) */
+	int32_t t_us;				/* start, from case start (monotonic);
+						 * a case lasts at most 600 s */
+	int32_t dur_us;				/* how long the step took */
+	const struct end_obs *end[2];		/* [SIDE_CLIENT], [SIDE_SERVER] after it,
+						 * in the case's obs (read them with
+						 * step_obs); NULL: not observed */
+};
+
+/* Why a step failed, kept apart from the step results: few steps have
+ * one. A case's, in its case_result's notes. */
+struct step_note {
+	struct step_note *next;
+	size_t idx;				/* the step */
+	char text[];
+};
+
+/* An end not observed (OBS_NONE). */
+extern const struct end_obs end_obs_none;
+
+/* End side (SIDE_CLIENT, SIDE_SERVER) after step r; never NULL. */
+static inline const struct end_obs *
+step_obs(const struct step_result *r, int side)
+{
+	return r->end[side] != NULL ? r->end[side] : &end_obs_none;
+}
+
+/* The observations a case's steps point to, a few to a block (blocks of
+ * one size: the allocator reuses them best): steps in a row that saw an
+ * end alike share one (a four-way-close keeps 11 of its 28). Owned by the
+ * case_result. */
+#define OBS_BLOCK	4
+struct obs_block {
+	struct obs_block *next;
+	int n;					/* of o[], used */
+	struct end_obs o[OBS_BLOCK];
 };
 
 enum verdict {
@@ -318,9 +351,9 @@ enum trans_status {
  * reported it (src/trans.c). */
 struct transition {
 	int64_t t_ns;				/* from the case's mono0_us (monotonic), ns */
-	enum side end;				/* the end whose state changed */
-	int pair;				/* its client/server pair, from 1 */
-	enum tcp_state from, to;		/* as the kernel numbers them */
+	enum side end : 8;			/* the end whose state changed */
+	unsigned pair : 8;			/* its client/server pair, from 1 */
+	enum tcp_state from : 8, to : 8;	/* as the kernel numbers them */
 };
 
 struct case_result {
@@ -329,17 +362,22 @@ struct case_result {
 	int rep;				/* repetition, from 0 */
 	enum verdict verdict;
 	int first_fail;				/* index of the first failing step, -1 */
-	char msg[256];				/* failure or error text */
-	char client_addr[64], server_addr[64];	/* "127.0.0.1:40000" */
+	char *msg;				/* failure or error text, malloc'd
+						 * (case_msg); NULL: none */
+	char client_addr[ADDR_TEXT_LEN];	/* "127.0.0.1:40000", "[::1]:40000" */
+	char server_addr[ADDR_TEXT_LEN];
 	int64_t start_us;			/* CLOCK_REALTIME at start, us */
 	int64_t mono0_us;			/* CLOCK_MONOTONIC at start, us: zero of t_us, t_ns */
 	int64_t dur_us;
 	struct step_result *res;		/* sc->nsteps entries, malloc'd */
+	struct obs_block *obs;			/* what res[].end point to, newest first */
+	struct step_note *notes;		/* the steps' failure texts, malloc'd */
 	enum wire_status wire;			/* whether segs below is the wire */
 	size_t nseg;
 	struct segment *seg;			/* malloc'd, in capture order */
-	char *sig;				/* its signature (signature.h), malloc'd;
-						 * NULL until verdict_sign */
+	const char *sig;			/* its signature (signature.h), shared
+						 * (signature_intern); NULL until
+						 * verdict_sign */
 	char sig_hash[17], steps_hash[17];	/* its hashes, hex; "" with no sig */
 	uint8_t *hdr;				/* the segments' headers, malloc'd */
 	size_t nhdr, hdrcap;
@@ -352,6 +390,28 @@ struct case_result {
 	void *relay_ctx;			/* the relay's, while registered */
 	enum link_kind link;			/* where it ran: its link, or the run's default */
 };
+
+/* Sets cr's message (replacing it); out of memory: none. */
+void case_msg(struct case_result *cr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sets step idx's note (why it failed), replacing one it had; out of
+ * memory: none. */
+void step_note(struct case_result *cr, size_t idx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void step_note_v(struct case_result *cr, size_t idx, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+/* Step idx's note, NULL if it has none. */
+const char *step_note_text(const struct case_result *cr, size_t idx);
+/* Frees a case's notes. */
+void step_notes_free(struct step_note *n);
+
+/* cr's message, "" when it has none. */
+static inline const char *
+case_msg_text(const struct case_result *cr)
+{
+	return cr->msg != NULL ? cr->msg : "";
+}
 
 /* Name tables; each returns "?" for a value out of range. */
 const char *side_name(enum side s);

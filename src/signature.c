@@ -1,6 +1,8 @@
 /* signature.c: the canonical text of what a case did (see signature.h for
  * its format) and its FNV-1a 64 hash. Pure functions over a case_result:
  * no timing value, port, address or sequence number goes into the text. */
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,18 @@
 
 #define FNV64_OFFSET	0xcbf29ce484222325ULL
 #define FNV64_PRIME	0x100000001b3ULL
+#define INTERN_BUCKETS	1024
+
+/* An interned text: the loop signs, the writer releases. */
+struct interned {
+	struct interned *next;			/* in its bucket */
+	uint64_t h;
+	size_t refs;
+	char text[];
+};
+
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct interned *intern_tab[INTERN_BUCKETS];
 
 /* Writes s with any tab or newline as a space, so fields stay fields. */
 static void
@@ -41,7 +55,7 @@ put_result(FILE *fp, const struct step *sp, const struct step_result *r)
 		events_format(r->rc < 0 ? 0 : (int)r->rc, ev, sizeof(ev));
 		fprintf(fp, " %s", ev);
 	} else
-		fprintf(fp, " %ld", r->rc);
+		fprintf(fp, " %ld", (long)r->rc);
 	if (r->err != 0)
 		fprintf(fp, " %s", errno_name(r->err));
 	if (r->eof)
@@ -64,8 +78,8 @@ put_step(FILE *fp, size_t idx, const struct step *sp,
 	}
 	fputc('\t', fp);
 	put_result(fp, sp, r);
-	fprintf(fp, "\t%s\t%s\n", end_word(&r->end[SIDE_CLIENT]),
-	    end_word(&r->end[SIDE_SERVER]));
+	fprintf(fp, "\t%s\t%s\n", end_word(step_obs(r, SIDE_CLIENT)),
+	    end_word(step_obs(r, SIDE_SERVER)));
 }
 
 /* The wire line: the segments from the first FIN or RST on, as tokens. */
@@ -131,6 +145,55 @@ fnv1a(const char *text, size_t n)
 		h *= FNV64_PRIME;
 	}
 	return h;
+}
+
+const char *
+signature_intern(char *text)
+{
+	struct interned *e, **b;
+	uint64_t h;
+	size_t n;
+
+	if (text == NULL)
+		return NULL;
+	n = strlen(text);
+	h = fnv1a(text, n);
+	b = &intern_tab[h % INTERN_BUCKETS];
+	pthread_mutex_lock(&intern_lock);
+	for (e = *b; e != NULL; e = e->next)
+		if (e->h == h && strcmp(e->text, text) == 0)
+			break;
+	if (e == NULL && (e = malloc(sizeof(*e) + n + 1)) != NULL) {
+		e->h = h;
+		e->refs = 0;
+		memcpy(e->text, text, n + 1);
+		e->next = *b;
+		*b = e;
+	}
+	if (e != NULL)
+		e->refs++;
+	pthread_mutex_unlock(&intern_lock);
+	free(text);
+	return e != NULL ? e->text : NULL;
+}
+
+void
+signature_release(const char *sig)
+{
+	struct interned *e, **p;
+
+	if (sig == NULL)
+		return;
+	e = (struct interned *)(void *)(sig - offsetof(struct interned, text));
+	pthread_mutex_lock(&intern_lock);
+	if (--e->refs == 0) {
+		for (p = &intern_tab[e->h % INTERN_BUCKETS]; *p != e;
+		    p = &(*p)->next)
+			;
+		*p = e->next;
+		free(e);
+	}
+	pthread_mutex_unlock(&intern_lock);
 }
 
 /* FNV-1a 64 of text. */

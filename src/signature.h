@@ -32,6 +32,14 @@
 /* The signature of cr, malloc'd; NULL when memory ran out. */
 char *signature_text(const struct case_result *cr);
 
+/* The one copy of text that every holder of an equal text shares: text
+ * (signature_text's) is freed or kept. Counted; give it back with
+ * signature_release. NULL when memory ran out (text freed). The stable
+ * cases of a run, thousands alike, hold one text between them. */
+const char *signature_intern(char *text);
+/* Gives back a text signature_intern handed out; NULL is a no-op. */
+void signature_release(const char *sig);
+
 /* FNV-1a 64 of text. */
 uint64_t signature_hash(const char *text);
 /* The same as 16 lowercase hex digits in buf. */

@@ -307,7 +307,9 @@ store_configure(struct store *st)
 	    store_exec(st, "PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON", "foreign_keys") == -1 ||
 	    store_exec(st, "PRAGMA journal_size_limit = " STORE_WAL_LIMIT,
-	    "journal_size_limit") == -1)
+	    "journal_size_limit") == -1 ||
+	    store_exec(st, "PRAGMA cache_size = " STORE_WRITE_CACHE,
+	    "cache_size") == -1)
 		return -1;
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	return 0;
@@ -954,7 +956,8 @@ js_end(struct jsbuf *js, const struct end_obs *o)
 /* Step sp of a case: its definition, and what happened if r is not NULL
  * and the step ran. */
 static void
-js_step(struct jsbuf *js, const struct step *sp, const struct step_result *r)
+js_step(struct jsbuf *js, const struct step *sp, const struct step_result *r,
+    const char *note)
 {
 	enum step_status status = r != NULL ? r->status : STEP_NOT_RUN;
 	char ev[64], end[END_NAME_LEN];
@@ -986,13 +989,13 @@ js_step(struct jsbuf *js, const struct step *sp, const struct step_result *r)
 		js_int(js, r->t_us);
 		js_int(js, r->dur_us);
 	}
-	if (r != NULL && r->msg != NULL && r->msg[0] != '\0')
-		js_str(js, r->msg, SIZE_MAX);
+	if (r != NULL && note != NULL && note[0] != '\0')
+		js_str(js, note, SIZE_MAX);
 	else
 		js_null(js);
 	if (status != STEP_NOT_RUN) {
-		js_end(js, &r->end[SIDE_CLIENT]);
-		js_end(js, &r->end[SIDE_SERVER]);
+		js_end(js, step_obs(r, SIDE_CLIENT));
+		js_end(js, step_obs(r, SIDE_SERVER));
 	}
 	js_close(js, outer);
 }
@@ -1085,7 +1088,8 @@ insert_records(struct store *st, int64_t case_id, const struct case_result *cr)
 	js->bad = 0;
 	at[0] = js_list(js);
 	for (i = 0; i < sc->nsteps; i++)
-		js_step(js, &sc->steps[i], cr->res != NULL ? &cr->res[i] : NULL);
+		js_step(js, &sc->steps[i], cr->res != NULL ? &cr->res[i] : NULL,
+		    step_note_text(cr, i));
 	js_close(js, 0);
 	end[0] = js->len;
 	at[1] = js_list(js);
@@ -1131,7 +1135,8 @@ bind_case(struct wstmt *w, int64_t run_id, const struct case_result *cr)
 	bad |= wbind_str(w, P_verdict, verdict_name(cr->verdict));
 	if (cr->first_fail >= 0)
 		bad |= wbind_int(w, P_first_fail, cr->first_fail);
-	bad |= wbind_text(w, P_message, cr->msg, sizeof(cr->msg), 1);
+	if (cr->msg != NULL && cr->msg[0] != '\0')
+		bad |= wbind_str(w, P_message, cr->msg);
 	bad |= wbind_text(w, P_client_addr, cr->client_addr,
 	    sizeof(cr->client_addr), 1);
 	bad |= wbind_text(w, P_server_addr, cr->server_addr,

@@ -16,6 +16,8 @@
 #define STORE_APPLICATION_ID	1413764942	/* 'TDWN', set by migration 1 */
 #define STORE_MAXCOLS		64		/* columns of a read query */
 #define STORE_WAL_LIMIT		"67108864"	/* the WAL's size after a checkpoint */
+#define STORE_WRITE_CACHE	"-1024"		/* KiB of pages a writer keeps: inserts
+						 * touch the tables' ends only */
 #define STORE_SIG_MEMORY	1021		/* signature hashes remembered */
 
 /* build/schema_sql.c, from src/schema.sql by tests/embed_sql.awk. */

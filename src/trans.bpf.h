@@ -6,7 +6,7 @@
 
 #include <linux/types.h>
 
-#define TRANS_RING_BYTES	(1 << 20)	/* the ring buffer: ~20,000 records */
+#define TRANS_RING_BYTES	(1 << 19)	/* the ring buffer: ~10,000 records */
 #define TRANS_NETNS		64		/* namespaces observed: the run's, 2 per link */
 
 /* One call of the sock:inet_sock_set_state tracepoint. */

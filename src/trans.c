@@ -37,6 +37,8 @@
 #define TRANS_PROG	"on_set_state"	/* in trans.bpf.c */
 #define TRANS_HELD	65536		/* records without a 4-tuple kept, at most */
 #define TRANS_MAX	4096		/* per case; beyond, its transitions are lost */
+#define TRANS_FIRST	12		/* a case's first room: a pair's ends change
+					 * state five times each in most cases */
 #define TRANS_KNOWN_BITS 14		/* sockets by cookie: 2^14 chains */
 #define TRANS_KNOWN	(1 << TRANS_KNOWN_BITS)
 #define TRANS_RETIRED	65536		/* retired sockets remembered */
@@ -195,16 +197,17 @@ state_of(unsigned n)
 }
 
 /* Makes room for one more transition of res, growing its array by
- * doubling from 16. -1 when it cannot (too many, or no memory). */
+ * doubling from TRANS_FIRST. -1 when it cannot (too many, or no memory). */
 static int
 trans_grow(struct case_result *res)
 {
 	struct transition *grown;
 	size_t n = res->ntrans;
 
-	if (n != 0 && (n < 16 || (n & (n - 1)) != 0))
+	if (n != 0 && (n % TRANS_FIRST != 0 ||
+	    ((n / TRANS_FIRST) & (n / TRANS_FIRST - 1)) != 0))
 		return 0;
-	n = n ? n * 2 : 16;
+	n = n ? n * 2 : TRANS_FIRST;
 	if (n > TRANS_MAX || (grown = reallocarray(res->tr, n, sizeof(*grown))) == NULL)
 		return -1;
 	res->tr = grown;

@@ -37,7 +37,7 @@ expect_previous(const struct step *st, const struct step *ls,
 		snprintf(got, sizeof(got), "%s", errno_name(last->err));
 		if (last->err == 0)
 			snprintf(msg, len, "%s succeeded (rc %ld), expected errno %s",
-			    verb_name(ls->verb), last->rc, errno_word(st->a.err.err));
+			    verb_name(ls->verb), (long)last->rc, errno_word(st->a.err.err));
 		else
 			snprintf(msg, len, "%s gave errno %s, expected %s",
 			    verb_name(ls->verb), got, errno_word(st->a.err.err));
@@ -46,13 +46,13 @@ expect_previous(const struct step *st, const struct step *ls,
 		if (ls->verb == VERB_RECV && last->eof)
 			return 1;
 		snprintf(msg, len, "%s did not end at EOF (rc %ld, errno %s)",
-		    verb_name(ls->verb), last->rc, errno_name(last->err));
+		    verb_name(ls->verb), (long)last->rc, errno_name(last->err));
 		return 0;
 	case VERB_EXPECT_RC:
 		if (op_holds(last->rc, st->a.rc.op, st->a.rc.value))
 			return 1;
 		snprintf(msg, len, "%s returned %ld, expected %s%s%ld",
-		    verb_name(ls->verb), last->rc, st->a.rc.op == OP_EQ ? "" :
+		    verb_name(ls->verb), (long)last->rc, st->a.rc.op == OP_EQ ? "" :
 		    op_name(st->a.rc.op), st->a.rc.op == OP_EQ ? "" : " ",
 		    st->a.rc.value);
 		return 0;
@@ -184,8 +184,9 @@ verdict_case(struct case_result *cr)
 		cr->verdict = r->status == STEP_TIMEOUT ? VERDICT_TIMEOUT :
 		    r->status == STEP_ABANDONED ? VERDICT_ABANDONED : VERDICT_FAIL;
 		cr->first_fail = (int)i;
-		snprintf(cr->msg, sizeof(cr->msg), "line %d: %s",
-		    cr->sc->steps[i].line, r->msg != NULL ? r->msg : "");
+		case_msg(cr, "line %d: %s",
+		    cr->sc->steps[i].line, step_note_text(cr, i) != NULL ?
+		    step_note_text(cr, i) : "");
 		return;
 	}
 }
@@ -195,33 +196,33 @@ void
 verdict_wire(struct case_result *cr)
 {
 	const char *pattern = cr->sc->wire;
-	char err[160];
+	char err[160], got[256];
 	struct wire *w;
 	size_t k, off;
 
 	if (pattern[0] == '\0' || cr->verdict != VERDICT_PASS)
 		return;
 	if (cr->wire != WIRE_OBSERVED) {
-		snprintf(cr->msg, sizeof(cr->msg), "wire not checked: not observed");
+		case_msg(cr, "wire not checked: not observed");
 		return;
 	}
 	if ((w = wire_compile(pattern, err, sizeof(err), NULL)) == NULL) {
 		cr->verdict = VERDICT_FAIL;
-		snprintf(cr->msg, sizeof(cr->msg), "%s", err);
+		case_msg(cr, "%s", err);
 		return;
 	}
 	k = wire_teardown(cr->seg, cr->nseg);
 	if (!wire_match(w, cr->seg + k, cr->nseg - k)) {
 		cr->verdict = VERDICT_FAIL;
-		off = (size_t)snprintf(cr->msg, sizeof(cr->msg),
+		off = (size_t)snprintf(got, sizeof(got),
 		    "wire: expected %.*s%s, got ", WIRE_SHOWN, pattern,
 		    strlen(pattern) > WIRE_SHOWN ? "..." : "");
 		if (k == cr->nseg)
-			snprintf(cr->msg + off, sizeof(cr->msg) - off,
-			    "no FIN or RST");
+			snprintf(got + off, sizeof(got) - off, "no FIN or RST");
 		else
-			wire_format(cr->seg + k, cr->nseg - k, cr->msg + off,
-			    sizeof(cr->msg) - off);
+			wire_format(cr->seg + k, cr->nseg - k, got + off,
+			    sizeof(got) - off);
+		case_msg(cr, "%s", got);
 	}
 	wire_free(w);
 }
@@ -230,8 +231,8 @@ verdict_wire(struct case_result *cr)
 void
 verdict_sign(struct case_result *cr)
 {
-	free(cr->sig);
-	if ((cr->sig = signature_text(cr)) == NULL) {
+	signature_release(cr->sig);
+	if ((cr->sig = signature_intern(signature_text(cr))) == NULL) {
 		cr->sig_hash[0] = cr->steps_hash[0] = '\0';
 		return;
 	}

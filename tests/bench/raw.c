@@ -9,11 +9,21 @@
  * half on IPv6, so that four-way-close's 100 ms pause is paid once per
  * batch, not once per pair.
  *
- * Usage: raw abort-linger0|four-way-close PAIRS [BATCH]
+ * With --observe, each step is followed by what teardownd reads of both
+ * ends after it: TCP_INFO, SIOCINQ and SIOCOUTQ on each open fd (a closed
+ * end is not looked up: teardownd asks sock_diag once). The work of the
+ * scenario and of observing it, and still nothing else: the floor of
+ * what teardownd can cost.
+ *
+ * Usage: raw [--observe] abort-linger0|four-way-close PAIRS [BATCH]
  * Prints one line: pairs, wall seconds, CPU seconds (user + system),
  * CPU microseconds per pair, pairs per second. */
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+
+#include <linux/sockios.h>
+#include <linux/tcp.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +46,33 @@ die(const char *what)
 {
 	fprintf(stderr, "raw: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+static int observing;			/* --observe */
+
+/* What teardownd reads of an open end after a step. */
+static void
+observe_fd(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int n;
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    ioctl(fd, SIOCINQ, &n) == -1 || ioctl(fd, SIOCOUTQ, &n) == -1)
+		die("observe");
+}
+
+/* Both ends of pair p after a step (--observe). */
+static void
+observe(struct pair *p)
+{
+	if (!observing)
+		return;
+	observe_fd(p->c);
+	observe_fd(p->s);
 }
 
 static double
@@ -106,20 +143,35 @@ static void
 abort_linger0(struct pair *p, int n)
 {
 	struct linger lg = { 1, 0 };
+	struct pollfd pfd;
 	char b;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		if (setsockopt(p[i].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
 			die("SO_LINGER");
+		observe(&p[i]);			/* client linger 0 */
 		close(p[i].c);
+		p[i].c = -1;
+		observe(&p[i]);			/* client close */
+		observe(&p[i]);			/* client expect state CLOSED */
 	}
 	for (i = 0; i < n; i++) {
 		wait_in(p[i].s);
+		observe(&p[i]);			/* server wait hup */
+		pfd = (struct pollfd){ p[i].s, POLLIN | POLLOUT | POLLRDHUP, 0 };
+		if (poll(&pfd, 1, 0) != 1)
+			die("poll");
+		observe(&p[i]);			/* server poll */
+		observe(&p[i]);			/* server expect events */
 		if (recv(p[i].s, &b, 1, MSG_DONTWAIT) != -1 || errno != ECONNRESET)
 			die("recv: expected ECONNRESET");
+		observe(&p[i]);			/* server recv 1 */
+		observe(&p[i]);			/* server expect errno */
 		if (recv(p[i].s, &b, 1, MSG_DONTWAIT) != 0)
 			die("recv: expected EOF");
+		observe(&p[i]);			/* server recv 1 */
+		observe(&p[i]);			/* server expect rc 0 */
 		close(p[i].s);
 		close(p[i].l);
 	}
@@ -138,23 +190,39 @@ four_way_close(struct pair *p, int n)
 	for (i = 0; i < n; i++) {
 		if (send(p[i].c, data, sizeof(data), MSG_DONTWAIT) != sizeof(data))
 			die("send");
+		observe(&p[i]);			/* client send 100 */
 		wait_in(p[i].s);
 		if (recv(p[i].s, buf, sizeof(buf), MSG_DONTWAIT) != sizeof(data))
 			die("recv 100");
+		observe(&p[i]);			/* server recv 100 */
 		if (shutdown(p[i].c, SHUT_WR) == -1)
 			die("shutdown");
+		observe(&p[i]);			/* client shutdown wr */
+		observe(&p[i]);			/* client expect state */
 		wait_in(p[i].s);
 		if (recv(p[i].s, buf, sizeof(buf), MSG_DONTWAIT) != 0)
 			die("recv eof");
+		observe(&p[i]);			/* server recv eof */
+		observe(&p[i]);			/* server expect state */
+		observe(&p[i]);			/* client wait state FIN_WAIT2 */
 	}
 	nanosleep(&pause, NULL);
 	for (i = 0; i < n; i++) {
+		observe(&p[i]);			/* server sleep 100ms */
 		close(p[i].s);
 		close(p[i].l);
+		p[i].s = -1;
+		observe(&p[i]);			/* server close */
+		observe(&p[i]);			/* server wait state CLOSED */
 		wait_in(p[i].c);
 		if (recv(p[i].c, buf, sizeof(buf), MSG_DONTWAIT) != 0)
 			die("client recv eof");
+		observe(&p[i]);			/* client recv eof */
+		observe(&p[i]);			/* client wait state TIME_WAIT */
 		close(p[i].c);
+		p[i].c = -1;
+		observe(&p[i]);			/* client close */
+		observe(&p[i]);			/* client expect state */
 	}
 }
 
@@ -167,8 +235,13 @@ main(int argc, char **argv)
 	double t0, c0, wall, cpu;
 	int i, n;
 
+	if (argc > 1 && strcmp(argv[1], "--observe") == 0) {
+		observing = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: raw abort-linger0|four-way-close PAIRS [BATCH]\n");
+		fprintf(stderr, "usage: raw [--observe] abort-linger0|four-way-close PAIRS [BATCH]\n");
 		return 64;
 	}
 	if (strcmp(argv[1], "abort-linger0") == 0)
@@ -199,8 +272,8 @@ main(int argc, char **argv)
 	}
 	wall = now_s() - t0;
 	cpu = cpu_s() - c0;
-	printf("raw %s: %ld pairs, %.3f s wall, %.3f s CPU, %.1f us CPU/pair, "
-	    "%.0f pairs/s\n", argv[1], pairs, wall, cpu, cpu * 1e6 / (double)pairs,
+	printf("raw%s %s: %ld pairs, %.3f s wall, %.3f s CPU, %.1f us CPU/pair, "
+	    "%.0f pairs/s\n", observing ? " --observe" : "", argv[1], pairs, wall, cpu, cpu * 1e6 / (double)pairs,
 	    (double)pairs / wall);
 	return 0;
 }

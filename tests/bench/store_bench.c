@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "catalog.h"
+#include "signature.h"
 #include "store.h"
 #include "verdict.h"
 #include "testutil.h"
@@ -35,8 +36,16 @@ static void
 make_case(struct case_result *cr, struct step_result *r,
     struct segment *seg, const struct scenario *sc, int i)
 {
+	static struct end_obs obs[2];		/* every step's, shared */
 	size_t k;
 
+	if (obs[SIDE_CLIENT].state == STATE_UNKNOWN) {
+		tu_end(&obs[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO,
+		    TU_TCPI_LEN_6_18);
+		tu_end(&obs[SIDE_SERVER], STATE_CLOSE_WAIT, OBS_INFO,
+		    TU_TCPI_LEN_6_18);
+	}
+	free(cr->msg);
 	memset(cr, 0, sizeof(*cr));
 	cr->nseg = 9;
 	cr->sc = sc;
@@ -58,10 +67,8 @@ make_case(struct case_result *cr, struct step_result *r,
 		r[k].status = STEP_OK;
 		r[k].t_us = 100 * (int64_t)k;
 		r[k].dur_us = 20;
-		tu_end(&r[k].end[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO,
-		    TU_TCPI_LEN_6_18);
-		tu_end(&r[k].end[SIDE_SERVER], STATE_CLOSE_WAIT, OBS_INFO,
-		    TU_TCPI_LEN_6_18);
+		r[k].end[SIDE_CLIENT] = &obs[SIDE_CLIENT];
+		r[k].end[SIDE_SERVER] = &obs[SIDE_SERVER];
 	}
 	for (k = 0; k < cr->nseg; k++) {
 		memset(&seg[k], 0, sizeof(seg[k]));
@@ -126,7 +133,7 @@ fleet(const char *path, int runs, int reps, const struct catalog *cat)
 				cr[k].verdict = VERDICT_FAIL;
 				cr[k].first_fail = (int)sc->nsteps - 1;
 				kr[sc->nsteps - 1].status = STEP_FAILED;
-				snprintf(cr[k].msg, sizeof(cr[k].msg), "bench failure");
+				case_msg(&cr[k], "bench failure");
 			}
 			verdict_sign(&cr[k]);
 			b[k] = &cr[k];
@@ -134,8 +141,11 @@ fleet(const char *path, int runs, int reps, const struct catalog *cat)
 		if (store_cases(st, run_id, b, per) == -1 ||
 		    store_run_end(st, run_id, "complete", ri.start_us + 1000000) == -1)
 			goto fail;
-		for (k = 0; k < per; k++)
-			free(cr[k].sig);
+		for (k = 0; k < per; k++) {
+			signature_release(cr[k].sig);
+			free(cr[k].msg);
+			cr[k].msg = NULL;
+		}
 	}
 	store_close(st);
 	printf("store: %d runs of %zu cases (%zu scenarios x 2 families x %d)\n",
@@ -219,8 +229,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		t += now_s() - t0;
-		for (k = 0; k < n; k++)
-			free(cr[k].sig);
+		for (k = 0; k < n; k++) {
+			signature_release(cr[k].sig);
+			free(cr[k].msg);
+			cr[k].msg = NULL;
+		}
 	}
 	store_run_end(st, run_id, "complete", ri.start_us + 1);
 	store_close(st);

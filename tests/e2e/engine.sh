@@ -79,8 +79,8 @@ steps   = listener rcvbuf 4096
           server expect rc 100
           server recv all nonblock
           server expect rc >= 3000
-          server recv 1 nonblock
-          server expect errno EAGAIN
+          client recv 1 nonblock
+          client expect errno EAGAIN
 EOS
 
 # (a), (b), (c): one run.

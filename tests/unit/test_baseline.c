@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "signature.h"
 #include "store.h"
 #include "verdict.h"
 
@@ -33,6 +34,7 @@ struct fx {
 	char path[128];				/* dir/teardownd.db */
 	struct store *st;			/* open read-write */
 	struct step_result res[MAXCASES][2];
+	struct end_obs obs[MAXCASES][2][2];	/* what res[][].end point to */
 	struct case_result cases[MAXCASES];
 	struct case_result *batch[MAXCASES];
 	size_t n;				/* cases in the batch */
@@ -46,10 +48,12 @@ add_case(struct fx *f, struct scenario *sc, int rep, enum tcp_state final,
 {
 	struct case_result *cr = &f->cases[f->n];
 	struct step_result *r = f->res[f->n];
+	struct end_obs (*o)[2] = f->obs[f->n];
 	int k;
 
 	memset(cr, 0, sizeof(*cr));
 	memset(r, 0, 2 * sizeof(*r));
+	memset(o, 0, 2 * sizeof(*o));
 	cr->sc = sc;
 	cr->rep = rep;
 	cr->verdict = VERDICT_PASS;
@@ -59,10 +63,12 @@ add_case(struct fx *f, struct scenario *sc, int rep, enum tcp_state final,
 	cr->wire = wire;
 	for (k = 0; k < 2; k++) {
 		r[k].status = STEP_OK;
-		r[k].end[SIDE_CLIENT].state = k == 0 ? STATE_FIN_WAIT2 : final;
-		r[k].end[SIDE_CLIENT].source = OBS_DIAG;
-		r[k].end[SIDE_SERVER].state = STATE_CLOSE_WAIT;
-		r[k].end[SIDE_SERVER].source = OBS_INFO;
+		o[k][SIDE_CLIENT].state = k == 0 ? STATE_FIN_WAIT2 : final;
+		o[k][SIDE_CLIENT].source = OBS_DIAG;
+		o[k][SIDE_SERVER].state = STATE_CLOSE_WAIT;
+		o[k][SIDE_SERVER].source = OBS_INFO;
+		r[k].end[SIDE_CLIENT] = &o[k][SIDE_CLIENT];
+		r[k].end[SIDE_SERVER] = &o[k][SIDE_SERVER];
 	}
 	f->batch[f->n] = cr;
 	f->n++;
@@ -88,7 +94,7 @@ store_batch(struct fx *f, const char *host, const char *kernel,
 	    start_us + 1000) == -1))
 		fail_msg("store: %s", store_errmsg(f->st));
 	for (i = 0; i < f->n; i++) {
-		free(f->batch[i]->sig);
+		signature_release(f->batch[i]->sig);
 		f->batch[i]->sig = NULL;
 	}
 	f->n = 0;

@@ -31,6 +31,7 @@ static struct scenario sc = {
 struct fx {
 	struct case_result cr;
 	struct step_result res[4];
+	struct end_obs obs[4][2];		/* what res[].end point to */
 	struct segment seg[6];
 };
 
@@ -76,10 +77,12 @@ make_case(struct fx *f, int64_t t0, int port, uint32_t isn)
 		f->res[i].status = STEP_OK;
 		f->res[i].t_us = t0 + i * 1000;
 		f->res[i].dur_us = t0 / 2 + 10;
-		set_end(&f->res[i].end[SIDE_CLIENT], cs[i], OBS_INFO);
-		set_end(&f->res[i].end[SIDE_SERVER], ss[i], OBS_INFO);
-		f->res[i].end[SIDE_CLIENT].info.rto = (uint32_t)(204000 + t0);
-		f->res[i].end[SIDE_CLIENT].timer_ms = (uint32_t)(59000 - t0);
+		set_end(&f->obs[i][SIDE_CLIENT], cs[i], OBS_INFO);
+		set_end(&f->obs[i][SIDE_SERVER], ss[i], OBS_INFO);
+		f->obs[i][SIDE_CLIENT].info.rto = (uint32_t)(204000 + t0);
+		f->obs[i][SIDE_CLIENT].timer_ms = (uint32_t)(59000 - t0);
+		f->res[i].end[SIDE_CLIENT] = &f->obs[i][SIDE_CLIENT];
+		f->res[i].end[SIDE_SERVER] = &f->obs[i][SIDE_SERVER];
 	}
 	f->res[0].rc = 100;
 	f->res[2].rc = POLLIN | POLLOUT | POLLRDHUP;
@@ -158,7 +161,7 @@ a_changed_state_gives_another_signature(void **state)
 
 	make_case(&a, 0, 40000, 1000);
 	make_case(&b, 0, 40000, 1000);
-	b.res[1].end[SIDE_CLIENT].state = STATE_FIN_WAIT1;
+	b.obs[1][SIDE_CLIENT].state = STATE_FIN_WAIT1;
 	assert_false(same_signature(&a, &b));
 }
 
@@ -249,6 +252,31 @@ an_observed_wire_without_fin_or_rst_says_none(void **state)
 	free(t);
 }
 
+/* Equal texts are held once, by all their holders, until the last one
+ * gives it back; a different text is its own. */
+static void
+equal_signatures_share_one_text(void **state)
+{
+	const char *a = signature_intern(strdup("verdict\tpass\n"));
+	const char *b = signature_intern(strdup("verdict\tpass\n"));
+	const char *c = signature_intern(strdup("verdict\tfail\n"));
+	const char *d;
+
+	assert_non_null(a);
+	assert_ptr_equal(a, b);
+	assert_ptr_not_equal(a, c);
+	assert_string_equal(c, "verdict\tfail\n");
+	signature_release(a);
+	assert_string_equal(b, "verdict\tpass\n");	/* still held by b */
+	signature_release(b);
+	d = signature_intern(strdup("verdict\tpass\n"));
+	assert_string_equal(d, "verdict\tpass\n");
+	signature_release(d);
+	signature_release(c);
+	signature_release(NULL);
+	assert_null(signature_intern(NULL));
+}
+
 static void
 the_steps_hash_leaves_the_wire_out(void **state)
 {
@@ -312,6 +340,7 @@ main(void)
 		cmocka_unit_test(steps_not_run_appear_as_such),
 		cmocka_unit_test(a_case_that_never_started_lists_every_step_as_not_run),
 		cmocka_unit_test(an_observed_wire_without_fin_or_rst_says_none),
+		cmocka_unit_test(equal_signatures_share_one_text),
 		cmocka_unit_test(the_steps_hash_leaves_the_wire_out),
 		cmocka_unit_test(the_hash_is_fnv1a_64_in_hex),
 		cmocka_unit_test(a_line_splits_into_its_fields),

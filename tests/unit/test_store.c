@@ -21,6 +21,7 @@ struct fx {
 	char path[128];				/* dir/teardownd.db */
 	struct store *st;			/* open read-write */
 	struct step_result res[4][3];		/* results of cases[i] */
+	struct end_obs obs[4][3][2];		/* what res[][].end point to */
 	struct case_result cases[4];
 	struct case_result *batch[4];
 };
@@ -86,10 +87,14 @@ make_case(struct fx *f, int i, int rep)
 {
 	struct case_result *cr = &f->cases[i];
 	struct step_result *r = f->res[i];
+	struct end_obs (*o)[2] = f->obs[i];
 	int k;
 
+	free(cr->msg);
+	step_notes_free(cr->notes);
 	memset(cr, 0, sizeof(*cr));
 	memset(f->res[i], 0, sizeof(f->res[i]));
+	memset(f->obs[i], 0, sizeof(f->obs[i]));
 	cr->sc = &three;
 	cr->family = FAM_IPV4;
 	cr->rep = rep;
@@ -102,8 +107,10 @@ make_case(struct fx *f, int i, int rep)
 		r[k].status = STEP_OK;
 		r[k].t_us = 1000 * k;
 		r[k].dur_us = 100;
-		set_end(&r[k].end[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO, 1);
-		set_end(&r[k].end[SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO, 1);
+		set_end(&o[k][SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO, 1);
+		set_end(&o[k][SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO, 1);
+		r[k].end[SIDE_CLIENT] = &o[k][SIDE_CLIENT];
+		r[k].end[SIDE_SERVER] = &o[k][SIDE_SERVER];
 	}
 	r[0].rc = 100;
 	cr->verdict = VERDICT_PASS;
@@ -112,13 +119,13 @@ make_case(struct fx *f, int i, int rep)
 		return;
 	cr->verdict = VERDICT_FAIL;
 	cr->first_fail = 1;
-	snprintf(cr->msg, sizeof(cr->msg), "recv: connection reset");
+	case_msg(cr, "recv: connection reset");
 	r[1].status = STEP_FAILED;
 	r[1].rc = -1;
 	r[1].err = ECONNRESET;
-	r[1].msg = (char *)"expected eof, got ECONNRESET";
-	set_end(&r[1].end[SIDE_CLIENT], STATE_FIN_WAIT1, OBS_INFO, 1);
-	set_end(&r[1].end[SIDE_SERVER], STATE_TIME_WAIT, OBS_DIAG_TW, 0);
+	step_note(cr, 1, "expected eof, got ECONNRESET");
+	set_end(&o[1][SIDE_CLIENT], STATE_FIN_WAIT1, OBS_INFO, 1);
+	set_end(&o[1][SIDE_SERVER], STATE_TIME_WAIT, OBS_DIAG_TW, 0);
 	memset(&r[2], 0, sizeof(r[2]));		/* not run */
 }
 
@@ -164,9 +171,14 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	size_t i;
 
 	store_close(f->st);
 	assert_int_equal(tu_rmrf(f->dir), 0);
+	for (i = 0; i < 4; i++) {
+		free(f->cases[i].msg);
+		step_notes_free(f->cases[i].notes);
+	}
 	free(f);
 	return 0;
 }
@@ -344,9 +356,9 @@ a_field_the_kernel_did_not_report_is_stored_as_null(void **state)
 	struct fx *f = *state;
 
 	make_case(f, 0, 0);
-	tu_end(&f->res[0][0].end[SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO,
+	tu_end(&f->obs[0][0][SIDE_CLIENT], STATE_ESTABLISHED, OBS_INFO,
 	    TU_TCPI_LEN_6_1);
-	tu_end(&f->res[0][0].end[SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO,
+	tu_end(&f->obs[0][0][SIDE_SERVER], STATE_ESTABLISHED, OBS_INFO,
 	    TU_TCPI_LEN_6_18);
 	store_run(f, 1);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM v_step WHERE "
@@ -359,23 +371,30 @@ a_field_the_kernel_did_not_report_is_stored_as_null(void **state)
 
 /* A case's steps are one JSON text (case_records): text that JSON must
  * escape (quotes, backslashes, control characters, UTF-8) comes back from
- * the steps view byte for byte, negative and 64-bit numbers too, and the
- * view's columns keep their types. */
+ * the steps view byte for byte, negative and 64-bit numbers too (a
+ * transition's t_ns), and the views' columns keep their types. */
 static void
 steps_text_and_numbers_come_back_through_the_json_whole(void **state)
 {
 	static const char msg[] = "got \"x\\y\"\n\ttab \x01 caf\xc3\xa9 end";
+	struct transition tr = { .t_ns = 9007199254740993LL,	/* 2^53 + 1 */
+	    .end = SIDE_CLIENT, .pair = 1, .from = STATE_ESTABLISHED,
+	    .to = STATE_FIN_WAIT1 };
 	struct fx *f = *state;
 	sqlite3 *db;
 	sqlite3_stmt *s;
 
 	make_case(f, 0, 0);
-	f->res[0][0].msg = (char *)msg;
+	step_note(&f->cases[0], 0, "%s", msg);
 	f->res[0][0].rc = -1;
 	f->res[0][0].err = EPIPE;
-	f->res[0][0].t_us = 9007199254740993LL;		/* 2^53 + 1 */
+	f->res[0][0].t_us = INT32_MAX;
+	f->cases[0].trans = TRANS_OBSERVED;		/* t_ns: 64 bits */
+	f->cases[0].tr = &tr;
+	f->cases[0].ntrans = 1;
 	store_run(f, 1);
-	f->res[0][0].msg = NULL;
+	f->cases[0].tr = NULL;
+	f->cases[0].ntrans = 0;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT message, rc, errno,"
 	    " t_us, typeof(rc), typeof(line), typeof(c_rto), typeof(c_state)"
@@ -385,7 +404,7 @@ steps_text_and_numbers_come_back_through_the_json_whole(void **state)
 	assert_memory_equal(sqlite3_column_text(s, 0), msg, strlen(msg));
 	assert_int_equal(sqlite3_column_int64(s, 1), -1);
 	assert_string_equal((const char *)sqlite3_column_text(s, 2), "EPIPE");
-	assert_int_equal(sqlite3_column_int64(s, 3), 9007199254740993LL);
+	assert_int_equal(sqlite3_column_int64(s, 3), INT32_MAX);
 	assert_string_equal((const char *)sqlite3_column_text(s, 4), "integer");
 	assert_string_equal((const char *)sqlite3_column_text(s, 5), "integer");
 	assert_string_equal((const char *)sqlite3_column_text(s, 6), "integer");
@@ -394,6 +413,8 @@ steps_text_and_numbers_come_back_through_the_json_whole(void **state)
 	sqlite3_close(db);
 	assert_int_equal(sql_int(f->path, "SELECT json_valid(steps) FROM"
 	    " case_records"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM transitions"
+	    " WHERE t_ns = 9007199254740993 AND typeof(t_ns) = 'integer'"), 1);
 }
 
 /* The sysctls of two runs compared: a changed value, one recorded by
@@ -440,7 +461,7 @@ a_case_without_results_stores_its_script_as_not_run(void **state)
 	f->cases[0].verdict = VERDICT_ERROR;
 	f->cases[0].res = NULL;
 	f->cases[0].client_addr[0] = '\0';
-	snprintf(f->cases[0].msg, sizeof(f->cases[0].msg), "socket: EMFILE");
+	case_msg(&f->cases[0], "socket: EMFILE");
 	store_run(f, 1);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM steps WHERE "
 	    "status = 'not_run' AND rc IS NULL AND c_state IS NULL"), 3);

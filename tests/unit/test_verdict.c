@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
@@ -519,7 +520,7 @@ a_case_whose_steps_all_hold_passes(void **state)
 	verdict_case(&f.cr);
 	assert_int_equal(f.cr.verdict, VERDICT_PASS);
 	assert_int_equal(f.cr.first_fail, -1);
-	assert_string_equal(f.cr.msg, "");
+	assert_null(f.cr.msg);
 }
 
 /* The first failing step decides, with its line and message. */
@@ -530,15 +531,17 @@ the_first_failing_step_decides_the_verdict(void **state)
 
 	four_init(&f);
 	f.res[1].status = STEP_FAILED;
-	f.res[1].msg = (char *)"state FIN_WAIT2, expected TIME_WAIT";
+	step_note(&f.cr, 1, "state FIN_WAIT2, expected TIME_WAIT");
 	f.res[2].status = STEP_TIMEOUT;
-	f.res[2].msg = (char *)"later";
+	step_note(&f.cr, 2, "later");
 	f.res[3].status = STEP_NOT_RUN;
 	verdict_case(&f.cr);
 	assert_int_equal(f.cr.verdict, VERDICT_FAIL);
 	assert_int_equal(f.cr.first_fail, 1);
 	assert_string_equal(f.cr.msg,
 	    "line 4: state FIN_WAIT2, expected TIME_WAIT");
+	free(f.cr.msg);
+	step_notes_free(f.cr.notes);
 }
 
 /* A step that timed out first makes the case a timeout, not a failure. */
@@ -549,13 +552,15 @@ a_timed_out_step_makes_a_timeout(void **state)
 
 	four_init(&f);
 	f.res[2].status = STEP_TIMEOUT;
-	f.res[2].msg = (char *)"send 100: still blocked after 5 s";
+	step_note(&f.cr, 2, "send 100: still blocked after 5 s");
 	f.res[3].status = STEP_FAILED;
-	f.res[3].msg = (char *)"later";
+	step_note(&f.cr, 3, "later");
 	verdict_case(&f.cr);
 	assert_int_equal(f.cr.verdict, VERDICT_TIMEOUT);
 	assert_int_equal(f.cr.first_fail, 2);
 	assert_string_equal(f.cr.msg, "line 5: send 100: still blocked after 5 s");
+	free(f.cr.msg);
+	step_notes_free(f.cr.notes);
 }
 
 /* A set-up error stays an error, with its message, whatever the steps. */
@@ -566,13 +571,15 @@ a_set_up_error_is_kept(void **state)
 
 	four_init(&f);
 	f.cr.verdict = VERDICT_ERROR;
-	snprintf(f.cr.msg, sizeof(f.cr.msg), "connect: ECONNREFUSED");
+	case_msg(&f.cr, "connect: ECONNREFUSED");
 	f.res[0].status = STEP_FAILED;
-	f.res[0].msg = (char *)"not this";
+	step_note(&f.cr, 0, "not this");
 	verdict_case(&f.cr);
 	assert_int_equal(f.cr.verdict, VERDICT_ERROR);
 	assert_int_equal(f.cr.first_fail, -1);
 	assert_string_equal(f.cr.msg, "connect: ECONNREFUSED");
+	free(f.cr.msg);
+	step_notes_free(f.cr.notes);
 }
 
 int
