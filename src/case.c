@@ -952,7 +952,8 @@ case_skipped(struct tcase *tc)
 	if (on_link(tc)) {
 		for (i = 0; i < tc->env->nrelays; i++)
 			if (tc->env->relays[i].kind == tc->res.link &&
-			    strcmp(tc->env->relays[i].key, tc->sc->netkey) == 0)
+			    strcmp(tc->env->relays[i].key,
+			    scenario_netkey(tc->sc)) == 0)
 				tc->rs = &tc->env->relays[i];
 		if (tc->rs == NULL || tc->rs->link == NULL)
 			why = tc->rs != NULL ? tc->rs->why : "no such link";

@@ -1094,21 +1094,24 @@ mtu_parse(struct cparse *cp, const char *value)
 		CERR(cp, "mtu needs a number of bytes, got '%s'", value);
 }
 
-/* The scenario's MTU and sysctls as one line, its namespaces' key. */
-static void
+/* The scenario's MTU and sysctls as one line, its namespaces' key; -1:
+ * no memory. */
+static int
 netkey_make(struct scenario *sc)
 {
+	char key[NETKEY_LEN] = "";
 	size_t off = 0;
 	int i;
 
-	sc->netkey[0] = '\0';
 	if (sc->mtu > 0)
-		off = (size_t)snprintf(sc->netkey, sizeof(sc->netkey), "mtu %d",
-		    sc->mtu);
-	for (i = 0; i < sc->nsysctl && off < sizeof(sc->netkey); i++)
-		off += (size_t)snprintf(sc->netkey + off, sizeof(sc->netkey) - off,
+		off = (size_t)snprintf(key, sizeof(key), "mtu %d", sc->mtu);
+	for (i = 0; i < sc->nsysctl && off < sizeof(key); i++)
+		off += (size_t)snprintf(key + off, sizeof(key) - off,
 		    "%s%s %s=%s", off > 0 ? "; " : "", side_name(sc->sysctl[i].side),
 		    sc->sysctl[i].name, sc->sysctl[i].value);
+	free(sc->netkey);
+	sc->netkey = key[0] != '\0' ? strdup(key) : NULL;
+	return key[0] == '\0' || sc->netkey != NULL ? 0 : -1;
 }
 
 /* Appends a line of the wire key, remembering where it starts. */
@@ -1244,15 +1247,22 @@ sc_name(const void *ctx, uint32_t i)
 
 /* The slot of name in x: the one holding it, or the empty one it goes in. */
 static size_t
-name_slot(const struct name_index *x, const char *name, name_at_fn at,
-    const void *ctx)
+name_slot(const struct name_index *x, const char *name, uint32_t h,
+    name_at_fn at, const void *ctx)
 {
-	size_t k = (size_t)parse_fnv1a(PARSE_FNV_INIT, name, strlen(name)) &
-	    (x->cap - 1);
+	size_t k = h & (x->cap - 1);
 
-	while (x->slot[k] != 0 && strcmp(at(ctx, x->slot[k] - 1), name) != 0)
+	while (x->slot[k].i1 != 0 && (x->slot[k].h != h ||
+	    strcmp(at(ctx, x->slot[k].i1 - 1), name) != 0))
 		k = (k + 1) & (x->cap - 1);
 	return k;
+}
+
+/* The hash name_slot takes. */
+static uint32_t
+name_hash(const char *name)
+{
+	return (uint32_t)parse_fnv1a(PARSE_FNV_INIT, name, strlen(name));
 }
 
 /* Entry i of the indexed, or -1. */
@@ -1264,8 +1274,8 @@ name_find(const struct name_index *x, const char *name, name_at_fn at,
 
 	if (x->cap == 0)
 		return -1;
-	k = name_slot(x, name, at, ctx);
-	return x->slot[k] != 0 ? (long)x->slot[k] - 1 : -1;
+	k = name_slot(x, name, name_hash(name), at, ctx);
+	return x->slot[k].i1 != 0 ? (long)x->slot[k].i1 - 1 : -1;
 }
 
 /* Indexes entry i (its name not yet in x), growing x to stay under half
@@ -1274,22 +1284,29 @@ static int
 name_add(struct name_index *x, uint32_t i, name_at_fn at, const void *ctx)
 {
 	struct name_index g;
-	size_t k;
+	const char *name = at(ctx, i);
+	uint32_t h = name_hash(name);
+	size_t k, j;
 
 	if (2 * (x->n + 1) > x->cap) {
 		g.cap = x->cap ? 2 * x->cap : 64;
-		g.n = 0;
+		g.n = x->n;
 		if ((g.slot = calloc(g.cap, sizeof(*g.slot))) == NULL)
 			return -1;
-		for (k = 0; k < x->cap; k++)
-			if (x->slot[k] != 0)
-				g.slot[name_slot(&g, at(ctx, x->slot[k] - 1), at,
-				    ctx)] = x->slot[k];
-		g.n = x->n;
+		for (k = 0; k < x->cap; k++) {
+			if (x->slot[k].i1 == 0)
+				continue;	/* names distinct: no compare */
+			for (j = x->slot[k].h & (g.cap - 1); g.slot[j].i1 != 0;
+			    j = (j + 1) & (g.cap - 1))
+				;
+			g.slot[j] = x->slot[k];
+		}
 		free(x->slot);
 		*x = g;
 	}
-	x->slot[name_slot(x, at(ctx, i), at, ctx)] = i + 1;
+	k = name_slot(x, name, h, at, ctx);
+	x->slot[k].i1 = i + 1;
+	x->slot[k].h = h;
 	x->n++;
 	return 0;
 }
@@ -1364,8 +1381,9 @@ catalog_add(struct cparse *cp)
 }
 
 /* Derives what the runner needs to know of the script: its pairs, whether
- * the listener is an end, which clients connect in a step, its needs. */
-static void
+ * the listener is an end, which clients connect in a step, its needs, its
+ * netkey; -1: no memory. */
+static int
 section_shape(struct scenario *sc)
 {
 	size_t i;
@@ -1389,7 +1407,7 @@ section_shape(struct scenario *sc)
 	}
 	if (sc->link == LINK_RELAY)
 		sc->needs |= NEED_RELAY;
-	netkey_make(sc);
+	return netkey_make(sc);
 }
 
 /* Reports relay steps in a scenario whose link is not the relay, and
@@ -1438,7 +1456,8 @@ section_end(struct cparse *cp)
 		parse_error(&cp->ini, cp->key_line[KEY_STEPS],
 		    "steps of '%s' is empty", sc->name);
 	relay_check(cp);
-	section_shape(sc);
+	if (section_shape(sc) == -1)
+		parse_error(&cp->ini, sc->line, "out of memory");
 	if (cp->ini.nerr == cp->nerr0 && catalog_add(cp) == 0)
 		return;
 	scenario_free(sc);

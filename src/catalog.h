@@ -9,9 +9,15 @@
 
 #include "scenario.h"
 
-/* An open-addressed index of names (slots hold i + 1; 0 is empty). */
+/* An open-addressed index of names (slots hold i + 1; 0 is empty), with
+ * each name's hash: growing and probing compare hashes, and read a name
+ * only when they match. */
+struct name_slot {
+	uint32_t i1;				/* i + 1; 0: empty */
+	uint32_t h;				/* the name's hash (low bits) */
+};
 struct name_index {
-	uint32_t *slot;				/* malloc'd, cap slots */
+	struct name_slot *slot;			/* malloc'd, cap slots */
 	size_t cap, n;
 };
 

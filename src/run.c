@@ -78,7 +78,7 @@ have_cap(int cap)
  * sysctls a scenario asks for (its netkey); a process runs its cases
  * from one place. */
 static struct plan_link links[LINK_MAX];
-static char link_key[LINK_MAX][sizeof(((struct scenario *)0)->netkey)];
+static char link_key[LINK_MAX][NETKEY_LEN];
 static char link_why[LINK_MAX][256];
 static size_t nlinks;
 
@@ -88,7 +88,7 @@ static void
 run_link_add(const struct run_info *ri, enum link_kind kind,
     const struct scenario *sc, int capture)
 {
-	const char *key = sc != NULL ? sc->netkey : "";
+	const char *key = sc != NULL ? scenario_netkey(sc) : "";
 	size_t i;
 
 	for (i = 0; i < nlinks; i++)
@@ -126,13 +126,13 @@ run_link_open(const struct config *cf, const struct run_info *ri,
 
 	for (i = 0; i < nsc; i++)
 		veth |= scenario_link(sc[i], dflt) == LINK_VETH &&
-		    sc[i]->netkey[0] == '\0';
+		    sc[i]->netkey == NULL;
 	run_link_add(ri, LINK_RELAY, NULL, capture);
 	if (veth)
 		run_link_add(ri, LINK_VETH, NULL, capture);
 	for (i = 0; i < nsc; i++)
 		if ((k = scenario_link(sc[i], dflt)) != LINK_LO &&
-		    sc[i]->netkey[0] != '\0')
+		    sc[i]->netkey != NULL)
 			run_link_add(ri, k, sc[i], capture);
 }
 

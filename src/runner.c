@@ -426,7 +426,7 @@ runner_links(struct runner *rn)
 		return -1;
 	for (i = 0; i < rn->plan.nsc; i++)
 		if ((k = scenario_link(rn->plan.sc[i], rn->plan.link)) != LINK_LO)
-			relay_slot(rn, k, rn->plan.sc[i]->netkey);
+			relay_slot(rn, k, scenario_netkey(rn->plan.sc[i]));
 	return 0;
 }
 

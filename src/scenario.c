@@ -477,5 +477,7 @@ scenario_free(struct scenario *sc)
 {
 	free(sc->steps);
 	sc->steps = NULL;
+	free(sc->netkey);
+	sc->netkey = NULL;
 	sc->nsteps = 0;
 }

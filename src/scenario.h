@@ -11,6 +11,7 @@
 #include "verbs.h"
 
 #define MAX_PAIRS	8			/* clients (client .. client8) in a case */
+#define NETKEY_LEN	(16 + MAX_SC_SYSCTLS * 140)
 #define ADDR_TEXT_LEN	56			/* "[" INET6_ADDRSTRLEN "]:65535" */
 #define END_NAME_LEN	12			/* "listener", "client8" and the NUL */
 
@@ -176,7 +177,9 @@ struct scenario {
 	int mtu;				/* mtu = N on the relay link; 0: 1500 */
 	int nsysctl;				/* sysctl = END NAME VALUE lines */
 	struct sc_sysctl sysctl[MAX_SC_SYSCTLS];	/* sorted by side, then name */
-	char netkey[16 + MAX_SC_SYSCTLS * 140];	/* mtu and sysctls as one line; "" none */
+	char *netkey;				/* mtu and sysctls as one line, malloc'd
+						 * (at most NETKEY_LEN); NULL none: read
+						 * it with scenario_netkey */
 	int npairs;				/* client/server pairs: the highest named */
 	int listener;				/* the listener is an end: named in a step */
 	unsigned step_connect;			/* bit k-1: client k connects in a step */
@@ -405,6 +408,13 @@ void step_note_v(struct case_result *cr, size_t idx, const char *fmt,
 const char *step_note_text(const struct case_result *cr, size_t idx);
 /* Frees a case's notes. */
 void step_notes_free(struct step_note *n);
+
+/* sc's mtu and sysctls as one line, "" when it has none. */
+static inline const char *
+scenario_netkey(const struct scenario *sc)
+{
+	return sc->netkey != NULL ? sc->netkey : "";
+}
 
 /* cr's message, "" when it has none. */
 static inline const char *
