@@ -199,11 +199,12 @@ on_relay(const struct tcase *tc)
 	return tc->res.link == LINK_RELAY;
 }
 
-/* Whether the case's ends live in a link's two namespaces (veth, relay). */
+/* Whether the case's ends live in a link's namespaces (veth, relay, or
+ * lo with a profile's sysctls). */
 static int
 on_link(const struct tcase *tc)
 {
-	return tc->res.link != LINK_LO;
+	return scenario_on_link(tc->sc, tc->env->link);
 }
 
 /* Opens a non-blocking TCP socket of the case's family for an end of

@@ -1007,7 +1007,6 @@ sysctl_add(struct cparse *cp, enum side side, const char *name,
     const char *value)
 {
 	struct scenario *sc = &cp->sc;
-	struct sc_sysctl *y;
 	int i;
 
 	for (i = 0; i < sc->nsysctl; i++)
@@ -1021,15 +1020,8 @@ sysctl_add(struct cparse *cp, enum side side, const char *name,
 		CERR(cp, "too many sysctl lines (at most %d)", MAX_SC_SYSCTLS);
 		return;
 	}
-	for (i = sc->nsysctl; i > 0 && (sc->sysctl[i - 1].side > side ||
-	    (sc->sysctl[i - 1].side == side &&
-	    strcmp(sc->sysctl[i - 1].name, name) > 0)); i--)
-		sc->sysctl[i] = sc->sysctl[i - 1];
-	y = &sc->sysctl[i];
-	y->side = side;
-	snprintf(y->name, sizeof(y->name), "%s", name);
-	snprintf(y->value, sizeof(y->value), "%s", value);
-	sc->nsysctl++;
+	if (scenario_sysctl_set(sc, side, name, value) == -1)
+		CERR(cp, "out of memory");
 }
 
 /* sysctl = client|server|both NAME VALUE: a sysctl of that end's
@@ -1092,26 +1084,6 @@ mtu_parse(struct cparse *cp, const char *value)
 		CERR(cp, "'%s' is out of range for mtu (1280..65535)", value);
 	else
 		CERR(cp, "mtu needs a number of bytes, got '%s'", value);
-}
-
-/* The scenario's MTU and sysctls as one line, its namespaces' key; -1:
- * no memory. */
-static int
-netkey_make(struct scenario *sc)
-{
-	char key[NETKEY_LEN] = "";
-	size_t off = 0;
-	int i;
-
-	if (sc->mtu > 0)
-		off = (size_t)snprintf(key, sizeof(key), "mtu %d", sc->mtu);
-	for (i = 0; i < sc->nsysctl && off < sizeof(key); i++)
-		off += (size_t)snprintf(key + off, sizeof(key) - off,
-		    "%s%s %s=%s", off > 0 ? "; " : "", side_name(sc->sysctl[i].side),
-		    sc->sysctl[i].name, sc->sysctl[i].value);
-	free(sc->netkey);
-	sc->netkey = key[0] != '\0' ? strdup(key) : NULL;
-	return key[0] == '\0' || sc->netkey != NULL ? 0 : -1;
 }
 
 /* Appends a line of the wire key, remembering where it starts. */
@@ -1407,7 +1379,7 @@ section_shape(struct scenario *sc)
 	}
 	if (sc->link == LINK_RELAY)
 		sc->needs |= NEED_RELAY;
-	return netkey_make(sc);
+	return scenario_netkey_make(sc);
 }
 
 /* Reports relay steps in a scenario whose link is not the relay, and

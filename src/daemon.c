@@ -44,15 +44,24 @@
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
 #define NSIGNALS	3		/* SIGTERM, SIGINT, SIGHUP */
 
+/* A database open for runs, shared by counting as setups are: the one in
+ * force holds a reference, the run in progress another. */
+struct db {
+	struct store *st;
+	char path[4096];
+	int refs;
+};
+
 struct daemon {
 	struct event_base *base;
-	struct setup *cur;			/* the configuration in force */
-	struct setup *run_setup;		/* the run's: cur, or one replaced since */
+	struct setup *cur;			/* the configuration in force (a reference) */
+	struct setup *run_setup;		/* the run's (a reference); NULL none */
+	size_t env;				/* the run's environment in run_setup's plan */
 	setup_load_fn load;			/* reads the configuration again */
 	void *load_ctx;
 	int64_t interval_override;		/* --interval, us; 0: the configuration's */
-	struct store *st;			/* cur's database */
-	struct store *run_st;			/* the run's: st, or one replaced since */
+	struct db *db;				/* cur's database (a reference) */
+	struct db *run_db;			/* the run's (a reference); NULL none */
 	char host[256];				/* this host, as runs record it */
 	char kernel[128];			/* uname -r now */
 	char isolation[16];			/* where cases run: "netns" or "host" */
@@ -72,23 +81,43 @@ struct daemon {
 	struct event *ev_sig[NSIGNALS];
 };
 
-/* Frees what s holds. */
-void
-setup_free(struct setup *s)
+/* Opens path for runs (run_store_open): one reference. NULL, logged,
+ * with *rc the exit code. */
+static struct db *
+db_open(const char *path, int *rc)
 {
-	if (s == NULL)
-		return;
-	free(s->sc);
-	s->sc = NULL;
-	catalog_free(&s->cat);
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL) {
+		log_warn("calloc");
+		*rc = EXIT_SOFTWARE;
+		return NULL;
+	}
+	if ((db->st = run_store_open(path, rc)) == NULL) {
+		free(db);
+		return NULL;
+	}
+	snprintf(db->path, sizeof(db->path), "%s", path);
+	db->refs = 1;
+	return db;
 }
 
-/* Frees a heap setup. */
-static void
-setup_destroy(struct setup *s)
+/* One more reference. */
+static struct db *
+db_ref(struct db *db)
 {
-	setup_free(s);
-	free(s);
+	db->refs++;
+	return db;
+}
+
+/* One reference fewer; the last closes the database. */
+static void
+db_unref(struct db *db)
+{
+	if (db == NULL || --db->refs > 0)
+		return;
+	store_close(db->st);
+	free(db);
 }
 
 /* An instant as ISO-8601 UTC to the second: "2026-01-31T12:00:00Z". */
@@ -152,10 +181,10 @@ schedule_arm(struct daemon *d)
 static void
 last_run_load(struct daemon *d)
 {
-	int r = store_last_complete_run(d->st, d->host, &d->last);
+	int r = store_last_complete_run(d->db->st, d->host, &d->last);
 
 	if (r == -1)
-		log_warnx("%s: %s", d->cur->cf.database, store_errmsg(d->st));
+		log_warnx("%s: %s", d->cur->cf.database, store_errmsg(d->db->st));
 	d->have_last = r == 1;
 }
 
@@ -233,7 +262,10 @@ run_record(struct daemon *d)
 		log_debug("%s written", prom);
 }
 
-/* A run has ended: store its end, report it, let go of what it held. */
+static int env_start(struct daemon *d);
+
+/* A run has ended: store its end, report it; start the plan's next
+ * environment, or let go of what the runs held. */
 static void
 on_finish(evutil_socket_t fd, short what, void *arg)
 {
@@ -245,12 +277,13 @@ on_finish(evutil_socket_t fd, short what, void *arg)
 	run_record(d);
 	run_free(&d->run);
 	d->running = 0;
-	if (d->run_setup != d->cur)
-		setup_destroy(d->run_setup);
+	while (!d->stopping && ++d->env < d->run_setup->plan.nenv)
+		if (env_start(d) == 0)
+			return;
+	setup_unref(d->run_setup);
 	d->run_setup = NULL;
-	if (d->run_st != d->st)
-		store_close(d->run_st);
-	d->run_st = NULL;
+	db_unref(d->run_db);
+	d->run_db = NULL;
 	if (d->stopping)
 		event_base_loopexit(d->base, NULL);
 	else
@@ -267,33 +300,46 @@ on_run_done(struct run *r, void *ctx)
 	event_active(d->ev_finish, EV_TIMEOUT, 0);
 }
 
-/* Starts a run of the plan in force. */
+/* Starts a run of environment d->env of the run's plan. 0, or -1 logged. */
+static int
+env_start(struct daemon *d)
+{
+	const struct setup *s = d->run_setup;
+	struct runner_plan plan;
+	struct run_info ri;
+	char env[64];
+
+	plan_runner(s, d->env, &plan);
+	run_describe(&ri, s, d->env);
+	snprintf(ri.isolation, sizeof(ri.isolation), "%s", d->isolation);
+	if (run_start(&d->run, d->base, d->run_db->st, d->run_db->path, &ri,
+	    &plan, on_run_done, d) != 0) {
+		run_free(&d->run);
+		return -1;
+	}
+	d->running = 1;
+	plan_env_name(s, d->env, env, sizeof(env));
+	log_info("run %lld%s%s: %zu scenarios, %d cases at once, %s network "
+	    "namespace", (long long)d->run.id, env[0] != '\0' ? " " : "", env,
+	    plan.nsc, runner_concurrency(d->run.rn),
+	    strcmp(d->isolation, "netns") == 0 ? "a private" : "the host's");
+	return 0;
+}
+
+/* Starts the plan in force: a run per environment, one after another. */
 static void
 run_begin(struct daemon *d)
 {
-	struct setup *s = d->cur;
-	struct runner_plan plan = { .sc = s->sc, .nsc = s->nsc,
-	    .families = s->cf.families, .repeat = s->cf.repeat,
-	    .concurrency = s->cf.concurrency,
-	    .case_timeout_us = s->cf.case_timeout_us,
-	    .no_capture = s->cf.no_capture, .link = (enum link_kind)s->cf.link };
-	struct run_info ri;
-
-	run_describe(&ri, &s->cf, &s->cat);
-	snprintf(ri.isolation, sizeof(ri.isolation), "%s", d->isolation);
-	d->last_start_us = ri.start_us;
-	if (run_start(&d->run, d->base, d->st, s->cf.database, &ri, &plan,
-	    on_run_done, d) != 0) {
-		run_free(&d->run);
-		return;				/* logged; the schedule goes on */
-	}
-	d->running = 1;
-	d->run_setup = s;
-	d->run_st = d->st;
-	log_info("run %lld: %zu scenarios, %d cases at once, %s network "
-	    "namespace", (long long)d->run.id, s->nsc,
-	    runner_concurrency(d->run.rn),
-	    strcmp(d->isolation, "netns") == 0 ? "a private" : "the host's");
+	d->last_start_us = clock_wall_us();
+	d->run_setup = setup_ref(d->cur);
+	d->run_db = db_ref(d->db);
+	for (d->env = 0; d->env < d->run_setup->plan.nenv; d->env++)
+		if (env_start(d) == 0)
+			return;
+	setup_unref(d->run_setup);	/* logged; the schedule goes on */
+	d->run_setup = NULL;
+	db_unref(d->run_db);
+	d->run_db = NULL;
 }
 
 /* Records a run that fell due while the last one was still going. */
@@ -307,8 +353,8 @@ run_skip(struct daemon *d)
 	    "going", iso(d->next_us, due, sizeof(due)), (long long)d->run.id,
 	    iso(d->run.ri.start_us, since, sizeof(since)));
 	/* In the run's database, which a reload may have replaced since. */
-	if (store_skip(d->run_st, d->next_us, d->run.id) == -1)
-		log_warnx("%s: %s", d->run.db, store_errmsg(d->run_st));
+	if (store_skip(d->run_db->st, d->next_us, d->run.id) == -1)
+		log_warnx("%s: %s", d->run.db, store_errmsg(d->run_db->st));
 }
 
 /* The schedule's timer: a run is due. */
@@ -320,7 +366,7 @@ on_schedule(evutil_socket_t fd, short what, void *arg)
 
 	if (d->stopping)
 		return;
-	if (d->running)
+	if (d->run_setup != NULL)
 		run_skip(d);
 	else
 		run_begin(d);
@@ -342,7 +388,7 @@ on_stop(struct daemon *d, int sig)
 	log_info("%s: stopping%s", sig == SIGINT ? "SIGINT" : "SIGTERM",
 	    d->running ? ", abandoning the run in progress" : "");
 	evtimer_del(d->ev_sched);
-	if (d->running)
+	if (d->running)			/* on_finish starts no other */
 		run_abandon(&d->run, sig == SIGINT ? "interrupted (SIGINT)" :
 		    "interrupted (SIGTERM)");
 	else
@@ -367,21 +413,19 @@ log_lines(char *text)
 static int
 reload_store(struct daemon *d, const struct setup *ns)
 {
-	struct store *st;
+	struct db *db;
 	int rc;
 
-	if (strcmp(ns->cf.database, d->cur->cf.database) == 0)
+	if (strcmp(ns->cf.database, d->db->path) == 0)
 		return 0;
-	if (d->running && d->run_st != d->st &&
-	    strcmp(ns->cf.database, d->run.db) == 0) {
+	if (d->run_db != NULL && strcmp(ns->cf.database, d->run_db->path) == 0)
 		/* Back to the database of the run in progress: its store
 		 * holds the lock, and its run is not stale. */
-		st = d->run_st;
-	} else if ((st = run_store_open(ns->cf.database, &rc)) == NULL)
+		db = db_ref(d->run_db);
+	else if ((db = db_open(ns->cf.database, &rc)) == NULL)
 		return -1;		/* logged, e.g. in use by another teardownd */
-	if (!(d->running && d->run_st == d->st))
-		store_close(d->st);
-	d->st = st;
+	db_unref(d->db);
+	d->db = db;
 	log_info("database now %s", ns->cf.database);
 	return 0;
 }
@@ -413,14 +457,14 @@ reload(struct daemon *d)
 		free(errs);
 		return;
 	}
+	ns->refs = 1;
 	free(errs);
 	if (ns->cf.isolation != d->isolation_mode)
 		log_warnx("isolation = %s takes effect at restart; cases still "
 		    "run in %s", isolation_name(ns->cf.isolation),
 		    strcmp(d->isolation, "netns") == 0 ?
 		    "a private network namespace" : "the host's namespace");
-	if (!(d->running && d->run_setup == d->cur))
-		setup_destroy(d->cur);
+	setup_unref(d->cur);
 	d->cur = ns;
 	log_info("configuration reloaded: %zu scenarios", ns->nsc);
 }
@@ -505,14 +549,14 @@ daemon_open(struct daemon *d)
 	int rc;
 
 	/* The lock first, then the stale runs: see run_store_open. */
-	if ((d->st = run_store_open(cf->database, &rc)) == NULL)
+	if ((d->db = db_open(cf->database, &rc)) == NULL)
 		return rc;			/* logged; 75: held by another */
 	sysctl_pin();			/* before isolating: see sysctl.h */
 	run_info_collect(&ri);
 	snprintf(d->host, sizeof(d->host), "%s", ri.host);
 	snprintf(d->kernel, sizeof(d->kernel), "%s", ri.kernel_release);
 	d->isolation_mode = cf->isolation;
-	if (run_isolate(cf, &ri, d->isolation, d->cur->sc, d->cur->nsc) == -1 ||
+	if (run_isolate(d->cur, &ri, d->isolation) == -1 ||
 	    probe_ready_tcp(cf->families) == -1)
 		return EXIT_SOFTWARE;
 	sysctl_settle(strcmp(d->isolation, "netns") == 0);
@@ -531,10 +575,8 @@ daemon_free(struct daemon *d)
 
 	if (d->running)
 		run_free(&d->run);
-	if (d->run_setup != NULL && d->run_setup != d->cur)
-		setup_destroy(d->run_setup);
-	if (d->run_st != NULL && d->run_st != d->st)
-		store_close(d->run_st);
+	setup_unref(d->run_setup);
+	db_unref(d->run_db);
 	for (i = 0; i < NSIGNALS; i++)
 		if (d->ev_sig[i] != NULL)
 			event_free(d->ev_sig[i]);
@@ -546,8 +588,8 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_finish);
 	if (d->base != NULL)
 		event_base_free(d->base);
-	store_close(d->st);
-	setup_destroy(d->cur);
+	db_unref(d->db);
+	setup_unref(d->cur);
 	notify_close();
 	run_link_close();
 }
@@ -568,6 +610,7 @@ daemon_main(struct setup *first, setup_load_fn load, void *ctx,
 	if ((d.cur = malloc(sizeof(*d.cur))) == NULL)
 		fatal(EXIT_SOFTWARE, "malloc");
 	*d.cur = *first;
+	d.cur->refs = 1;
 	memset(first, 0, sizeof(*first));
 	signal(SIGHUP, SIG_IGN);	/* until the loop handles it: nothing to reload */
 	notify_open();			/* before the namespace: see notify.h */

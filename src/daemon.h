@@ -8,25 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "catalog.h"
-#include "config.h"
+#include "plan.h"
 
-/* What one reading of the configuration gives. */
-struct setup {
-	struct config cf;
-	struct catalog cat;
-	const struct scenario **sc;		/* the plan's scenarios, into cat; malloc'd */
-	size_t nsc;
-};
-
-/* Fills s from the configuration file, the catalogue and the command
- * line. Every error goes to errs as one line; returns 0, or the exit code
- * the error calls for (64 a bad option value, 78 a configuration or
- * scenario error), s then holding nothing to free. */
+/* Reads the configuration, the catalogue and the command line into s and
+ * builds its plan. Every error goes to errs as one line; returns 0, or the
+ * exit code the error calls for (64 a bad option value, 78 a
+ * configuration or scenario error), s then holding nothing to free. */
 typedef int (*setup_load_fn)(void *ctx, struct setup *s, FILE *errs);
-
-/* Frees what s holds. */
-void setup_free(struct setup *s);
 
 /*
  * Runs the daemon in the foreground until SIGTERM or SIGINT: first is the

@@ -204,6 +204,11 @@ side_ip(int index, enum side side, int af, void *a)
 	uint8_t *b = a;
 
 	memset(a, 0, af == AF_INET ? 4 : 16);
+	if (side == SIDE_BOTH) {		/* a loopback link's: both ends */
+		inet_pton(af, af == AF_INET ? "127.0.1.0" : "2001:db8:ff::", a);
+		b[af == AF_INET ? 3 : 15] = (uint8_t)(index + 1);
+		return;
+	}
 	if (af == AF_INET) {
 		inet_pton(AF_INET, "192.0.2.0", a);
 		b[3] = (uint8_t)host;
@@ -229,17 +234,25 @@ dev_conf(int fd, const struct nside *ns, int ifindex)
 	return rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
 }
 
-/* Brings lo up, and the TUN device (ifindex > 0): up and addressed. */
+/* Brings lo up (on a loopback link, with the link's addresses), and the
+ * TUN device (ifindex > 0): up and addressed. */
 static int
 ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 {
-	int fd, rc;
+	int fd, rc, lo = (int)if_nametoindex("lo");
+	unsigned char a4[4], a6[16];
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1) {
 		snprintf(why, len, "rtnetlink: %s", strerror(errno));
 		return -1;
 	}
-	rc = rtnl_up(fd, (int)if_nametoindex("lo"), 0, 0);
+	rc = rtnl_up(fd, lo, 0, 0);
+	if (rc == 0 && ns->kind == LINK_LO) {
+		side_ip(ns->index, SIDE_BOTH, AF_INET, a4);
+		side_ip(ns->index, SIDE_BOTH, AF_INET6, a6);
+		rc = rtnl_addr(fd, lo, AF_INET, a4, 32);
+		rc = rc == -1 ? -1 : rtnl_addr(fd, lo, AF_INET6, a6, 128);
+	}
 	rc = rc == -1 || ifindex <= 0 ? rc : dev_conf(fd, ns, ifindex);
 	if (rc == -1)
 		snprintf(why, len, "cannot set %s up: %s", ifindex > 0 ? TUN_NAME :
@@ -431,7 +444,7 @@ ns_sysctls(struct nside *ns, char *why, size_t len)
 	for (k = 0; k < ns->nover; k++) {
 		const struct sc_sysctl *y = &ns->over[k];
 
-		if (y->side != ns->side)
+		if (y->side != ns->side && ns->kind != LINK_LO)
 			continue;
 		if (sysctl_path(y->name, path, sizeof(path)) == -1 ||
 		    access(path, W_OK) == -1) {
@@ -480,6 +493,14 @@ ns_setup_net(struct nside *ns, char *why, size_t len)
 		if ((ifindex = ns_tun(ns, why, len)) == -1 ||
 		    ns_net(ns, ifindex, why, len) == -1)
 			return -1;
+	} else if (ns->kind == LINK_LO) {
+		if (ns_net(ns, 0, why, len) == -1)
+			return -1;
+		if (ns->capture)
+			ns->pcap = capture_pcap("lo", "tcp", ns->pcap_why,
+			    sizeof(ns->pcap_why));
+		else
+			snprintf(ns->pcap_why, sizeof(ns->pcap_why), "capture off");
 	} else if (ns_net(ns, 0, why, len) == -1 ||
 	    (ns->side == SIDE_SERVER ? ns_veth_server(ns, why, len) :
 	    ns_veth(ns, why, len)) == -1)
@@ -606,7 +627,7 @@ link_open(enum link_kind kind, int index, int mtu, int capture,
 		pthread_mutex_init(&l->s[k].mu, NULL);
 		pthread_cond_init(&l->s[k].cv, NULL);
 	}
-	for (k = 0; k < 2; k++)
+	for (k = kind == LINK_LO; k < 2; k++)	/* lo: the client's, for both */
 		if (ns_start(&l->s[order[k]], why, len) == -1)
 			goto fail;
 	if (kind == LINK_VETH) {		/* the server's sysctls, after the pair */
@@ -624,11 +645,18 @@ fail:
 	return NULL;
 }
 
+/* Side's namespace: a loopback link has one, the client's, for both. */
+static struct nside *
+nside_of(struct link *l, enum side side)
+{
+	return &l->s[l->s[0].kind == LINK_LO ? SIDE_CLIENT : side];
+}
+
 /* A socket made by side's thread, in its namespace. */
 int
 link_socket(struct link *l, enum side side, int af)
 {
-	struct nside *ns = &l->s[side];
+	struct nside *ns = nside_of(l, side);
 	int fd;
 
 	pthread_mutex_lock(&ns->mu);
@@ -671,11 +699,13 @@ link_addr(const struct link *l, enum side side, int af,
 {
 	memset(ss, 0, sizeof(*ss));
 	ss->ss_family = (sa_family_t)af;
+	if (l->s[0].kind == LINK_LO)
+		side = SIDE_BOTH;
 	if (af == AF_INET) {
-		side_ip(l->s[side].index, side, af, &((struct sockaddr_in *)ss)->sin_addr);
+		side_ip(l->s[0].index, side, af, &((struct sockaddr_in *)ss)->sin_addr);
 		return sizeof(struct sockaddr_in);
 	}
-	side_ip(l->s[side].index, side, af, &((struct sockaddr_in6 *)ss)->sin6_addr);
+	side_ip(l->s[0].index, side, af, &((struct sockaddr_in6 *)ss)->sin6_addr);
 	return sizeof(struct sockaddr_in6);
 }
 
@@ -683,14 +713,14 @@ link_addr(const struct link *l, enum side side, int af,
 struct probe *
 link_probe(const struct link *l, enum side side)
 {
-	return l->s[side].probe;
+	return nside_of((struct link *)l, side)->probe;
 }
 
 /* The cookie of side's namespace. */
 uint64_t
 link_cookie(const struct link *l, enum side side)
 {
-	return l->s[side].cookie;
+	return nside_of((struct link *)l, side)->cookie;
 }
 
 /* Stops both threads and closes everything. */

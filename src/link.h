@@ -5,7 +5,9 @@
  * the client's. Addresses come from the documentation ranges, a pair per
  * link: link k has 192.0.2.(2k+1) and 2001:db8::(2k+1) for the clients,
  * 192.0.2.(2k+2) and 2001:db8::(2k+2) for the servers, so no two links
- * share a 4-tuple (the transitions match by it).
+ * share a 4-tuple (the transitions match by it). A loopback link (lo
+ * under a sysctl profile) has one namespace for both ends, its lo with
+ * 127.0.1.(k+1) and 2001:db8:ff::(k+1), the wire seen by libpcap there.
  *
  * Making a namespace, and entering one, takes CAP_SYS_ADMIN, which
  * teardownd gives up once isolated (run_isolate). So both namespaces are
@@ -21,7 +23,9 @@
 
 #include "scenario.h"
 
-#define LINK_MAX	31		/* links a process makes, at most */
+#define LINK_MAX	63		/* links a process makes, at most: each
+					 * kind, mtu and set of sysctls (a
+					 * scenario's, a profile's) takes one */
 
 struct link;
 struct pcap;
@@ -29,7 +33,8 @@ struct probe;
 struct sockaddr_storage;
 struct sysctl_value;
 
-/* Makes both namespaces of a link of kind (LINK_RELAY, LINK_VETH), number
+/* Makes both namespaces of a link of kind (LINK_RELAY, LINK_VETH; the
+ * one of LINK_LO), number
  * index (0 .. LINK_MAX - 1), from the calling thread's one, with lo and
  * the TUN device or the veth end (MTU mtu; 0: 1500) up and addressed
  * (IPv6 without duplicate address detection), on veth libpcap open on
@@ -48,10 +53,11 @@ int link_socket(struct link *l, enum side side, int af);
 /* Side's TUN device (relay), non-blocking: packets its namespace sends to
  * the other side are read here, and packets written here arrive there. */
 int link_tun(const struct link *l, enum side side);
-/* libpcap on the client's end of a veth link (the link's: not to close),
+/* libpcap on the client's end of a veth link, or on a loopback link's lo
+ * (the link's: not to close),
  * or NULL with why it could not be opened in why. */
 struct pcap *link_pcap(const struct link *l, const char **why);
-/* LINK_RELAY or LINK_VETH. */
+/* LINK_RELAY, LINK_VETH or LINK_LO. */
 enum link_kind link_kind(const struct link *l);
 /* Side's address of family af, port 0, into ss; its length. */
 socklen_t link_addr(const struct link *l, enum side side, int af,

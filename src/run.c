@@ -47,11 +47,42 @@ run_base_new(void)
 	return base;
 }
 
-/* Fills ri with this run's identity. */
-void
-run_describe(struct run_info *ri, const struct config *cf, const struct catalog *cat)
+/* Puts a profile's sysctls in place of the values read (they are what
+ * its namespaces were given), scope netns. */
+static void
+describe_profile(struct run_info *ri, const struct profile *pr)
 {
+	size_t i, max = sizeof(ri->sysctl) / sizeof(ri->sysctl[0]);
+	struct sysctl_value *v;
+	int k;
+
+	for (k = 0; k < pr->nsysctl; k++) {
+		for (i = 0; i < ri->nsysctl; i++)
+			if (strcmp(ri->sysctl[i].name, pr->sysctl[k].name) == 0)
+				break;
+		if (i == max)
+			continue;
+		v = &ri->sysctl[i];
+		if (i == ri->nsysctl)
+			ri->nsysctl++;
+		snprintf(v->name, sizeof(v->name), "%s", pr->sysctl[k].name);
+		snprintf(v->value, sizeof(v->value), "%s", pr->sysctl[k].value);
+		snprintf(v->scope, sizeof(v->scope), "netns");
+	}
+}
+
+/* Fills ri with the identity of a run of environment env of s. */
+void
+run_describe(struct run_info *ri, const struct setup *s, size_t env)
+{
+	const struct config *cf = &s->cf;
+	const struct catalog *cat = &s->cat;
+	const struct plan_env *e = &s->plan.env[env];
+
 	run_info_collect(ri);
+	describe_profile(ri, plan_profile(s, env));
+	snprintf(ri->profile, sizeof(ri->profile), "%s", plan_profile(s, env)->name);
+	snprintf(ri->link, sizeof(ri->link), "%s", link_name(e->link));
 	snprintf(ri->config_hash, sizeof(ri->config_hash), "%016llx",
 	    (unsigned long long)(cf->hash * 1099511628211ULL ^ cat->hash));
 	snprintf(ri->families, sizeof(ri->families), "%s%s%s",
@@ -78,7 +109,7 @@ have_cap(int cap)
  * sysctls a scenario asks for (its netkey); a process runs its cases
  * from one place. */
 static struct plan_link links[LINK_MAX];
-static char link_key[LINK_MAX][NETKEY_LEN];
+static char *link_key[LINK_MAX];		/* malloc'd */
 static char link_why[LINK_MAX][256];
 static size_t nlinks;
 
@@ -100,7 +131,10 @@ run_link_add(const struct run_info *ri, enum link_kind kind,
 		    sc != NULL ? sc->name : "teardownd", LINK_MAX);
 		return;
 	}
-	snprintf(link_key[nlinks], sizeof(link_key[0]), "%s", key);
+	if ((link_key[nlinks] = strdup(key)) == NULL) {
+		log_warn("%s: its link", sc != NULL ? sc->name : "teardownd");
+		return;
+	}
 	links[nlinks].kind = kind;
 	links[nlinks].key = link_key[nlinks];
 	links[nlinks].why = link_why[nlinks];
@@ -111,52 +145,73 @@ run_link_add(const struct run_info *ri, enum link_kind kind,
 	nlinks++;
 }
 
+/* What run_link_open gathers: the run_info, whether to capture, whether
+ * the default veth link is needed. */
+struct link_walk {
+	const struct run_info *ri;
+	int capture, veth;
+};
+
+/* plan_each: notes a scenario on veth without sysctls. */
+static void
+link_need_veth(void *ctx, const struct scenario *sc, enum link_kind link)
+{
+	struct link_walk *w = ctx;
+
+	w->veth |= scenario_link(sc, link) == LINK_VETH && sc->netkey == NULL;
+}
+
+/* plan_each: makes the link of a scenario with sysctls or an mtu. */
+static void
+link_need_key(void *ctx, const struct scenario *sc, enum link_kind link)
+{
+	struct link_walk *w = ctx;
+
+	if (sc->netkey != NULL)
+		run_link_add(w->ri, scenario_link(sc, link), sc, w->capture);
+}
+
 /* Makes the links from the namespace the cases run in, while the
  * capabilities it takes are still held: the default relay link, the
- * default veth link if cf's default link is veth or a scenario without
- * sysctls is on veth, and one for each set of sysctls sc's scenarios ask
- * for on either. */
+ * default veth link if a scenario without sysctls runs on veth, and one
+ * for each link and set of sysctls (a scenario's, a profile's) of the
+ * plan. */
 static void
-run_link_open(const struct config *cf, const struct run_info *ri,
-    const struct scenario *const *sc, size_t nsc)
+run_link_open(const struct setup *s, const struct run_info *ri)
 {
-	enum link_kind dflt = (enum link_kind)cf->link, k;
-	int veth = dflt == LINK_VETH, capture = !cf->no_capture;
-	size_t i;
+	struct link_walk w = { ri, !s->cf.no_capture, 0 };
 
-	for (i = 0; i < nsc; i++)
-		veth |= scenario_link(sc[i], dflt) == LINK_VETH &&
-		    sc[i]->netkey == NULL;
-	run_link_add(ri, LINK_RELAY, NULL, capture);
-	if (veth)
-		run_link_add(ri, LINK_VETH, NULL, capture);
-	for (i = 0; i < nsc; i++)
-		if ((k = scenario_link(sc[i], dflt)) != LINK_LO &&
-		    sc[i]->netkey != NULL)
-			run_link_add(ri, k, sc[i], capture);
+	plan_each(s, link_need_veth, &w);
+	run_link_add(ri, LINK_RELAY, NULL, w.capture);
+	if (w.veth)
+		run_link_add(ri, LINK_VETH, NULL, w.capture);
+	plan_each(s, link_need_key, &w);
 }
 
 /* Closes the links (their namespaces go with them). */
 void
 run_link_close(void)
 {
-	while (nlinks > 0)
+	while (nlinks > 0) {
 		link_close(links[--nlinks].link);
+		free(link_key[nlinks]);
+		link_key[nlinks] = NULL;
+	}
 }
 
 /* Moves into a private network namespace as cf asks; where gets where
  * the cases run. 0, or -1 when a required isolation failed. Either way
  * the capabilities that only isolating needs are given up. */
 int
-run_isolate(const struct config *cf, const struct run_info *ri, char *where,
-    const struct scenario *const *sc, size_t nsc)
+run_isolate(const struct setup *s, const struct run_info *ri, char *where)
 {
+	const struct config *cf = &s->cf;
 	char msg[1024];
 	int r;
 
 	snprintf(where, 16, "host");
 	if (cf->isolation == ISOLATE_HOST) {
-		run_link_open(cf, ri, sc, nsc);
+		run_link_open(s, ri);
 		isolate_drop_admin();
 		return 0;
 	}
@@ -164,7 +219,7 @@ run_isolate(const struct config *cf, const struct run_info *ri, char *where,
 		r = isolate_netns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
 	else
 		r = isolate_userns(ri->sysctl, ri->nsysctl, msg, sizeof(msg));
-	run_link_open(cf, ri, sc, nsc);
+	run_link_open(s, ri);
 	isolate_drop_admin();
 	if (r == 1) {
 		snprintf(where, 16, "netns");

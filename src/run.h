@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan.h"
 #include "runner.h"
 #include "scenario.h"
 #include "store.h"
@@ -50,10 +51,10 @@ struct run {
 	void *ctx;
 };
 
-/* Fills ri with this run's identity: machine, kernel, sysctls, start,
- * the hash of configuration and catalogue, families, repeat. */
-void run_describe(struct run_info *ri, const struct config *cf,
-    const struct catalog *cat);
+/* Fills ri with the identity of a run of environment env of s: machine,
+ * kernel, sysctls (a profile's in place of those read), start, the hash
+ * of configuration and catalogue, families, repeat, profile, link. */
+void run_describe(struct run_info *ri, const struct setup *s, size_t env);
 #define RUN_PRIOS	2		/* the loop's priorities */
 #define RUN_PRIO_WIRE	0		/* the relay's devices: first */
 #define RUN_DISPATCH	64		/* callbacks between looks for events */
@@ -63,15 +64,15 @@ struct event_base;
 /* The loop of the runs: see run.c. NULL when libevent fails. */
 struct event_base *run_base_new(void);
 
-/* Moves the process into a private network namespace as cf->isolation
+/* Moves the process into a private network namespace as s->cf.isolation
  * asks (once, before any socket: see isolate.h), copying ri's sysctls;
  * writes "netns" or "host" to where (16 bytes). 0, or -1 (logged) when a
- * required isolation failed. Makes the relay links' namespaces there
- * too (src/link.h): one pair, and one for each set of sysctls sc's relay
- * scenarios ask for (when it cannot, those are skipped with the reason). Then gives up CAP_SYS_ADMIN, which only the namespaces
- * need. */
-int run_isolate(const struct config *cf, const struct run_info *ri,
-    char *where, const struct scenario *const *sc, size_t nsc);
+ * required isolation failed. Makes the links' namespaces there too
+ * (src/link.h): the relay's, and one for each link and set of sysctls
+ * (a scenario's, a profile's) of s's plan (when it cannot, those cases
+ * are skipped with the reason). Then gives up CAP_SYS_ADMIN, which only
+ * the namespaces need. */
+int run_isolate(const struct setup *s, const struct run_info *ri, char *where);
 /* Closes the relay links run_isolate made. */
 void run_link_close(void);
 

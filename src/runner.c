@@ -382,7 +382,7 @@ relay_slot(struct runner *rn, enum link_kind kind, const char *key)
 		    "%d links at most", LINK_MAX);
 	else if (pl->link == NULL)
 		snprintf(why, sizeof(why), "%s", pl->why);
-	else if (kind == LINK_VETH) {
+	else if (kind == LINK_VETH || kind == LINK_LO) {
 		const char *pwhy;
 		struct pcap *p = link_pcap(pl->link, &pwhy);
 
@@ -394,8 +394,8 @@ relay_slot(struct runner *rn, enum link_kind kind, const char *key)
 		else
 			rs->cap = capture_attach(rn->env.base, p, 1, why, sizeof(why));
 		if (rs->cap == NULL)
-			log_warnx("the wire of the veth link%s%s is not observed: %s",
-			    key[0] != '\0' ? " with " : "", key, why);
+			log_warnx("the wire of the %s link%s%s is not observed: %s",
+			    link_name(kind), key[0] != '\0' ? " with " : "", key, why);
 		return rs;
 	} else if ((rs->relay = relay_open(rn->env.base, pl->link, why,
 	    sizeof(why))) != NULL) {
@@ -419,14 +419,16 @@ runner_links(struct runner *rn)
 
 	rn->env.link = rn->plan.link;
 	for (i = 0; i < rn->plan.nsc; i++)
-		n += scenario_link(rn->plan.sc[i], rn->plan.link) != LINK_LO;
+		n += scenario_on_link(rn->plan.sc[i], rn->plan.link);
 	if (n == 0)
 		return 0;
 	if ((rn->env.relays = calloc(n, sizeof(*rn->env.relays))) == NULL)
 		return -1;
 	for (i = 0; i < rn->plan.nsc; i++)
-		if ((k = scenario_link(rn->plan.sc[i], rn->plan.link)) != LINK_LO)
+		if (scenario_on_link(rn->plan.sc[i], rn->plan.link)) {
+			k = scenario_link(rn->plan.sc[i], rn->plan.link);
 			relay_slot(rn, k, scenario_netkey(rn->plan.sc[i]));
+		}
 	return 0;
 }
 

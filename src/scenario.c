@@ -471,12 +471,63 @@ tcp_flags_format(uint8_t flags, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/* Sets sysctl name of side's namespace to value, keeping the order (side,
+ * then name); replaces the value of one set already. 0, or -1: no memory. */
+int
+scenario_sysctl_set(struct scenario *sc, enum side side, const char *name,
+    const char *value)
+{
+	struct sc_sysctl *y;
+	int i;
+
+	for (i = 0; i < sc->nsysctl; i++)
+		if (sc->sysctl[i].side == side &&
+		    strcmp(sc->sysctl[i].name, name) == 0) {
+			snprintf(sc->sysctl[i].value, sizeof(y->value), "%s", value);
+			return 0;
+		}
+	if ((y = realloc(sc->sysctl, (size_t)(sc->nsysctl + 1) * sizeof(*y))) == NULL)
+		return -1;
+	sc->sysctl = y;
+	for (i = sc->nsysctl; i > 0 && (y[i - 1].side > side ||
+	    (y[i - 1].side == side && strcmp(y[i - 1].name, name) > 0)); i--)
+		y[i] = y[i - 1];
+	y[i].side = side;
+	snprintf(y[i].name, sizeof(y[i].name), "%s", name);
+	snprintf(y[i].value, sizeof(y[i].value), "%s", value);
+	sc->nsysctl++;
+	return 0;
+}
+
+/* The scenario's MTU and sysctls as one line, its namespaces' key; -1:
+ * no memory. */
+int
+scenario_netkey_make(struct scenario *sc)
+{
+	char key[NETKEY_LEN] = "";
+	size_t off = 0;
+	int i;
+
+	if (sc->mtu > 0)
+		off = (size_t)snprintf(key, sizeof(key), "mtu %d", sc->mtu);
+	for (i = 0; i < sc->nsysctl && off < sizeof(key); i++)
+		off += (size_t)snprintf(key + off, sizeof(key) - off,
+		    "%s%s %s=%s", off > 0 ? "; " : "", side_name(sc->sysctl[i].side),
+		    sc->sysctl[i].name, sc->sysctl[i].value);
+	free(sc->netkey);
+	sc->netkey = key[0] != '\0' ? strdup(key) : NULL;
+	return key[0] == '\0' || sc->netkey != NULL ? 0 : -1;
+}
+
 /* Frees a scenario's steps (not the scenario itself). */
 void
 scenario_free(struct scenario *sc)
 {
 	free(sc->steps);
 	sc->steps = NULL;
+	free(sc->sysctl);
+	sc->sysctl = NULL;
+	sc->nsysctl = 0;
 	free(sc->netkey);
 	sc->netkey = NULL;
 	sc->nsteps = 0;

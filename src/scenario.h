@@ -11,7 +11,7 @@
 #include "verbs.h"
 
 #define MAX_PAIRS	8			/* clients (client .. client8) in a case */
-#define NETKEY_LEN	(16 + MAX_SC_SYSCTLS * 140)
+#define NETKEY_LEN	(16 + MAX_NET_SYSCTLS * 140)
 #define ADDR_TEXT_LEN	56			/* "[" INET6_ADDRSTRLEN "]:65535" */
 #define END_NAME_LEN	12			/* "listener", "client8" and the NUL */
 
@@ -151,6 +151,10 @@ struct step {
 };
 
 #define MAX_SC_SYSCTLS	8			/* sysctl lines of a scenario */
+#define MAX_PROFILE_SYSCTLS 12			/* sysctls of a profile */
+#define MAX_NET_SYSCTLS	(2 * MAX_SC_SYSCTLS + 2 * MAX_PROFILE_SYSCTLS)
+						/* a case's, both ends: its
+						 * scenario's and its profile's */
 
 /* A sysctl a scenario sets for one end's namespace (its sysctl key). */
 struct sc_sysctl {
@@ -175,8 +179,11 @@ struct scenario {
 	enum link_kind link;			/* link = lo | relay */
 	int link_set;				/* the link key was given (else the run's default) */
 	int mtu;				/* mtu = N on the relay link; 0: 1500 */
-	int nsysctl;				/* sysctl = END NAME VALUE lines */
-	struct sc_sysctl sysctl[MAX_SC_SYSCTLS];	/* sorted by side, then name */
+	int nsysctl;				/* sysctl = END NAME VALUE lines, and
+						 * its profile's (plan.h) */
+	struct sc_sysctl *sysctl;		/* malloc'd, sorted by side, then name */
+	const char *profile;			/* its sysctl profile (plan.h); NULL:
+						 * none, the run's namespaces as made */
 	char *netkey;				/* mtu and sysctls as one line, malloc'd
 						 * (at most NETKEY_LEN); NULL none: read
 						 * it with scenario_netkey */
@@ -438,6 +445,13 @@ const char *mark_name(enum seg_mark m);		/* "passed"; NULL for MARK_NONE */
 const char *link_name(enum link_kind l);	/* "lo", "relay", "veth" */
 /* The link sc's cases run on: its link key, else the run's default. */
 enum link_kind scenario_link(const struct scenario *sc, enum link_kind dflt);
+/* Whether sc's cases need namespaces of a link of their own: on veth or
+ * the relay, or on lo with sysctls (a profile's) or an mtu. */
+static inline int
+scenario_on_link(const struct scenario *sc, enum link_kind dflt)
+{
+	return scenario_link(sc, dflt) != LINK_LO || sc->netkey != NULL;
+}
 
 const char *info_name(enum info_field f);	/* "total_retrans" */
 const char *op_name(enum cmp_op op);		/* ">=" */
@@ -475,6 +489,12 @@ void tcp_flags_format(uint8_t flags, char *buf, size_t len);
 
 /* Frees a scenario's steps (not the scenario itself). */
 void scenario_free(struct scenario *sc);
+/* Sets sysctl name of side's namespace (SIDE_CLIENT, SIDE_SERVER) to
+ * value, in order, replacing one set already; 0, or -1: no memory. */
+int scenario_sysctl_set(struct scenario *sc, enum side side, const char *name,
+    const char *value);
+/* Makes sc->netkey from its mtu and sysctls; 0, or -1: no memory. */
+int scenario_netkey_make(struct scenario *sc);
 
 /* What identifies a run: the machine, the kernel, the configuration,
  * and the sysctls that decide TCP's teardown as they were read. */
@@ -492,6 +512,8 @@ struct run_info {
 	char version[32];			/* teardownd's */
 	char families[32];			/* "ipv4 ipv6" */
 	char isolation[16];			/* "netns" or "host" ("" = host) */
+	char profile[32];			/* its sysctl profile ("default") */
+	char link[8];				/* of scenarios without a link key */
 	int repeat;
 	int64_t start_us;			/* CLOCK_REALTIME, us */
 	size_t nsysctl;

@@ -1954,3 +1954,128 @@ SELECT
 FROM transitions AS t
 JOIN cases AS c ON c.id = t.case_id
 JOIN runs AS r ON r.id = c.run_id;
+
+-- migration 14: environments: each run's sysctl profile and link (runs.profile, runs.link, v_run, v_case); a plan of several profiles or links stores a run per environment; a baseline per host, profile and link.
+
+-- The sysctl profile the run's cases ran under: 'default' (the sysctls
+-- copied where teardownd started, and runs stored before this migration),
+-- a built-in one ('rfc1337', ...) or a [profile NAME] of the
+-- configuration; its sysctls are the run's run_sysctls rows. link: the
+-- link of its scenarios without a link key of their own; NULL for runs
+-- stored before this migration.
+ALTER TABLE runs ADD COLUMN profile TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE runs ADD COLUMN link TEXT CHECK (link IN ('lo', 'relay', 'veth'));
+
+-- v_run gains profile and link (at the end, as views may grow).
+DROP VIEW v_run;
+CREATE VIEW v_run AS
+SELECT
+	r.id AS run_id,
+	r.status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS started_at,
+	strftime('%Y-%m-%dT%H:%M:%S', r.ended_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.ended_us % 1000000) AS ended_at,	-- NULL while running
+	r.started_us,
+	r.ended_us,
+	r.ended_us - r.started_us AS duration_us,	-- NULL while running
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.config_hash,
+	r.version,
+	r.families,
+	r.isolation,
+	r.repeat,
+	r.n_pass + r.n_fail + r.n_timeout + r.n_error + r.n_abandoned
+	    + r.n_skipped AS n_cases,
+	r.n_pass,
+	r.n_fail,
+	r.n_timeout,
+	r.n_error,
+	r.wire,
+	r.n_abandoned,
+	r.n_skipped,
+	r.transitions,
+	r.profile,
+	r.link
+FROM runs AS r;
+
+-- v_case gains the profile its case ran under (its run's).
+DROP VIEW v_case;
+CREATE VIEW v_case AS
+SELECT
+	c.id AS case_id,
+	c.run_id,
+	c.scenario,
+	c.family,
+	c.rep,
+	c.verdict,
+	c.first_fail,
+	c.message,
+	c.client_addr,
+	c.server_addr,
+	strftime('%Y-%m-%dT%H:%M:%S', c.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', c.started_us % 1000000) AS started_at,
+	c.started_us,
+	c.duration_us,
+	r.host,
+	r.kernel_release,
+	r.kernel_version,
+	r.status AS run_status,
+	strftime('%Y-%m-%dT%H:%M:%S', r.started_us / 1000000, 'unixepoch')
+	    || printf('.%06dZ', r.started_us % 1000000) AS run_started_at,
+	r.started_us AS run_started_us,
+	c.wire,
+	c.transitions,
+	c.link,
+	r.profile
+FROM cases AS c
+JOIN runs AS r ON r.id = c.run_id;
+
+-- A baseline per host and environment: a run under a profile or on a link
+-- is compared with the baseline of the same ones. Those set before this
+-- migration keep their run's.
+CREATE TABLE baselines_new (
+	host		TEXT NOT NULL,		-- the run's host
+	profile		TEXT NOT NULL,		-- its profile
+	link		TEXT NOT NULL,		-- its link ('lo' for runs before migration 14)
+	run_id		INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	set_us		INTEGER NOT NULL,	-- when it was set, us since the epoch
+	PRIMARY KEY (host, profile, link)
+) STRICT;
+INSERT INTO baselines_new (host, profile, link, run_id, set_us)
+SELECT b.host, r.profile, coalesce(r.link, 'lo'), b.run_id, b.set_us
+FROM baselines AS b JOIN runs AS r ON r.id = b.run_id;
+PRAGMA legacy_alter_table = ON;
+DROP TABLE baselines;
+ALTER TABLE baselines_new RENAME TO baselines;
+PRAGMA legacy_alter_table = OFF;
+
+-- v_regression as in migration 4, against the baseline of the run's own
+-- host, profile and link.
+DROP VIEW v_regression;
+CREATE VIEW v_regression AS
+SELECT
+	n.run_id,
+	n.host,
+	n.kernel_release,
+	n.run_status,
+	n.scenario,
+	n.family,
+	b.run_id AS baseline_run_id,
+	o.kernel_release AS baseline_kernel_release,
+	o.sig_hash AS baseline_sig_hash,
+	o.case_id AS baseline_case_id,
+	o.verdict AS baseline_verdict,
+	n.sig_hash,
+	n.case_id,
+	n.verdict
+FROM baselines AS b
+JOIN v_stability AS o ON o.run_id = b.run_id
+JOIN v_stability AS n ON n.host = b.host AND n.run_id <> b.run_id
+	AND n.scenario = o.scenario AND n.family = o.family
+JOIN runs AS nr ON nr.id = n.run_id AND nr.profile = b.profile
+	AND coalesce(nr.link, 'lo') = b.link
+WHERE n.sig_hash <> o.sig_hash
+	AND NOT (n.wire IS NOT o.wire AND n.steps_hash = o.steps_hash);

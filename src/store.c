@@ -44,9 +44,11 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_INSERT_RUN] =
 	    "INSERT INTO runs (host, kernel_release, kernel_version,"
-	    " config_hash, version, families, isolation, repeat, started_us)"
+	    " config_hash, version, families, isolation, repeat, started_us,"
+	    " profile, link)"
 	    " VALUES (:host, :kernel_release, :kernel_version, :config_hash,"
-	    " :version, :families, :isolation, :repeat, :started_us)",
+	    " :version, :families, :isolation, :repeat, :started_us, :profile,"
+	    " :link)",
 	[STMT_INSERT_SYSCTL] =
 	    "INSERT INTO run_sysctls (run_id, name, value, scope)"
 	    " VALUES (:run_id, :name, :value, :scope)",
@@ -746,6 +748,10 @@ insert_run(struct store *st, const struct run_info *ri, int64_t *run_id)
 	    sizeof(ri->isolation), 0);
 	bad |= wbind_int(w, P_repeat, ri->repeat);
 	bad |= wbind_int(w, P_started_us, ri->start_us);
+	bad |= wbind_text(w, P_profile, ri->profile[0] ? ri->profile : "default",
+	    sizeof(ri->profile), 0);
+	bad |= wbind_text(w, P_link, ri->link[0] ? ri->link : "lo",
+	    sizeof(ri->link), 0);
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_RUN, "insert run");
 	if (stmt_run(st, STMT_INSERT_RUN, "insert run") == -1)
@@ -1431,17 +1437,18 @@ store_last_complete_run(struct store *st, const char *host,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Makes run_id the baseline of its host: 0, 1 when it is not a complete
- * run with signatures, -1 on a database error. */
+/* Makes run_id the baseline of its host, profile and link: 0, 1 when it
+ * is not a complete run with signatures, -1 on a database error. */
 int
 store_baseline_set(struct store *st, int64_t run_id, int64_t now_us)
 {
 	int n = 0;
 
-	if (store_write_once(st, "INSERT INTO baselines (host, run_id, set_us)"
-	    " SELECT host, id, :now FROM runs AS r"
-	    " WHERE id = :run_id AND " SIGNED("r")
-	    " ON CONFLICT (host) DO UPDATE SET run_id = excluded.run_id,"
+	if (store_write_once(st, "INSERT INTO baselines (host, profile, link,"
+	    " run_id, set_us) SELECT host, profile, coalesce(link, 'lo'), id,"
+	    " :now FROM runs AS r WHERE id = :run_id AND " SIGNED("r")
+	    " ON CONFLICT (host, profile, link) DO UPDATE SET"
+	    " run_id = excluded.run_id,"
 	    " set_us = excluded.set_us", "set baseline", &n, ":run_id", run_id,
 	    ":now", now_us, (const char *)NULL) == -1)
 		return -1;

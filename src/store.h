@@ -94,7 +94,7 @@ enum store_query {
 	 * differs, by name: name, before, after (NULL where that run did not
 	 * record it). */
 	STORE_Q_DIFF_SYSCTLS,
-	STORE_Q_BASELINES,			/* the baseline of each host */
+	STORE_Q_BASELINES,			/* the baseline of each host, profile, link */
 	/* A run's cases for export, by scenario, family and rep: run_id,
 	 * host, kernel_release, kernel_version, run_started_at, case_id,
 	 * scenario, family, rep, verdict, started_at, duration_us, failure
@@ -120,9 +120,11 @@ enum store_lookup {
 	/* Runs to compare; "signed": complete, with signatures. */
 	STORE_L_LAST_SIGNED,			/* the latest signed run */
 	STORE_L_SIGNED,				/* run_id, if it is signed */
-	STORE_L_BASELINE,			/* the baseline of run_id's host */
-	STORE_L_OTHER_KERNEL,			/* latest signed before run_id, other kernel */
-	STORE_L_PREVIOUS_SIGNED			/* latest signed before run_id */
+	STORE_L_BASELINE,			/* the baseline of run_id's host, profile, link */
+	STORE_L_OTHER_KERNEL,			/* latest signed before run_id, other kernel,
+						 * same profile and link */
+	STORE_L_PREVIOUS_SIGNED			/* latest signed before run_id, same
+						 * profile and link */
 };
 
 struct store_args {
@@ -222,12 +224,14 @@ int store_merge(const char *out, struct store_merge_input *in, size_t n,
  * Baselines and regressions (teardownctl baseline, diff; teardownd --once).
  */
 
-/* Makes run_id, a complete run with signatures, the baseline of its host.
+/* Makes run_id, a complete run with signatures, the baseline of its host,
+ * profile and link.
  * 0, 1 when it is not such a run, -1 on a database error. */
 int store_baseline_set(struct store *st, int64_t run_id, int64_t now_us);
 /* Removes every baseline; *n gets how many there were. 0 or -1. */
 int store_baseline_clear(struct store *st, int *n);
-/* The baseline of run_id's host: 1 found (*baseline_id), 0 none, -1. */
+/* The baseline of run_id's host, profile and link: 1 found
+ * (*baseline_id), 0 none, -1. */
 int store_baseline(struct store *st, int64_t run_id, int64_t *baseline_id);
 /* Counts the scenario+family, present in both runs, whose majority
  * signature differs between baseline_id and run_id into *changed. 0 or -1. */

@@ -47,7 +47,7 @@ enum stmt {
 	X(duration_us) X(ended_us) X(error) X(fail) X(families) \
 	X(family) X(first_fail) X(host) X(isolation) \
 	X(kernel_release) X(kernel_version) X(link) X(message) \
-	X(name) X(pass) X(rep) X(repeat) X(run_id) X(scenario) \
+	X(name) X(pass) X(profile) X(rep) X(repeat) X(run_id) X(scenario) \
 	X(scope) X(server_addr) X(sig_hash) X(signature) X(skipped) \
 	X(started_us) X(status) X(steps_hash) X(timeout) \
 	X(transitions) X(value) X(verdict) X(version) X(wire) \

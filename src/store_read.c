@@ -116,8 +116,9 @@
 #define ISO_SECONDS(col) \
 	"strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
 
-/* The fleet matrix (STORE_Q_MATRIX): per scenario and kernel release (and
- * host: part, by, and k's columns), the cases of the latest run that ran
+/* The fleet matrix (STORE_Q_MATRIX): per scenario and environment (kernel
+ * release, profile and link; and host: part, by, and k's columns), the
+ * cases of the latest run that ran
  * the scenario to an end (abandoned cases are counted apart and decide
  * nothing); a family whose repetitions differ between pass and not makes
  * the cell 'flaky'; a cell whose cases were all skipped is 'skipped'.
@@ -127,21 +128,32 @@
  * one has the scenario (runs_by_kernel; usually the first), and that
  * run's cases of the scenario by their key (pick is materialized and
  * comes first, CROSS JOIN: else the planner reads every case to join it). */
+/* A run's environment as the matrix heads its column: the kernel
+ * release, then " PROFILE/LINK" unless they are the defaults (runs
+ * stored before migration 14 have no link: lo). */
+#define ENV_LABEL(r)							\
+	r ".kernel_release || CASE WHEN " r ".profile = 'default' AND"	\
+	" coalesce(" r ".link, 'lo') = 'lo' THEN '' ELSE ' ' || " r	\
+	".profile || '/' || coalesce(" r ".link, 'lo') END"
+
 #define MATRIX_SQL(part, by, kcols, kjoin)				\
 	"WITH RECURSIVE sc(scenario) AS (SELECT (SELECT min(scenario)"	\
 	" FROM cases WHERE scenario > '') UNION ALL SELECT (SELECT"	\
 	" min(scenario) FROM cases WHERE scenario > sc.scenario) FROM sc"	\
 	" WHERE sc.scenario IS NOT NULL),"				\
-	" k AS (SELECT DISTINCT kernel_release" kcols " FROM runs),"	\
+	" k AS (SELECT DISTINCT kernel_release, profile,"		\
+	" coalesce(link, 'lo') AS link" kcols " FROM runs),"		\
 	" pick AS MATERIALIZED (SELECT sc.scenario, (SELECT r.id"	\
 	" FROM runs AS r"						\
 	" WHERE r.kernel_release = k.kernel_release" kjoin		\
+	" AND r.profile = k.profile AND coalesce(r.link, 'lo') = k.link"	\
 	" AND EXISTS (SELECT 1 FROM cases AS e WHERE e.run_id = r.id"	\
 	" AND e.scenario = sc.scenario AND e.verdict <> 'abandoned'"	\
 	" AND (:family IS NULL OR e.family = :family))"			\
 	" ORDER BY r.started_us DESC, r.id DESC LIMIT 1) AS run_id"	\
 	" FROM sc, k WHERE sc.scenario IS NOT NULL),"			\
-	" latest AS (SELECT r.host, c.scenario, r.kernel_release,"	\
+	" latest AS (SELECT r.host, c.scenario, " ENV_LABEL("r")		\
+	" AS kernel_release,"						\
 	" c.run_id, c.family, c.verdict, c.sig_hash,"			\
 	" min(c.verdict IN ('pass', 'skipped')) OVER fam"		\
 	" <> max(c.verdict IN ('pass', 'skipped')) OVER fam AS flaky"	\
@@ -149,7 +161,7 @@
 	" AND c.scenario = p.scenario JOIN runs AS r ON r.id = p.run_id"	\
 	" WHERE c.verdict <> 'abandoned'"				\
 	" AND (:family IS NULL OR c.family = :family)"			\
-	" WINDOW fam AS (PARTITION BY c.scenario, r.kernel_release" part	\
+	" WINDOW fam AS (PARTITION BY c.scenario, " ENV_LABEL("r") part	\
 	", c.family))"							\
 	" SELECT host, scenario, kernel_release AS kernel, run_id,"	\
 	" CASE WHEN min(verdict = 'skipped') THEN 'skipped'"		\
@@ -178,7 +190,8 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " kernel_release AS kernel, host, status, n_pass AS pass,"
 	    " n_fail AS fail, n_timeout AS timeout, n_error AS error,"
 	    " n_abandoned AS abandoned, n_skipped AS skipped,"
-	    " round(duration_us / 1e6, 1) AS duration_s"
+	    " round(duration_us / 1e6, 1) AS duration_s, profile,"
+	    " coalesce(link, 'lo') AS link"
 	    " FROM v_run ORDER BY started_us DESC, run_id DESC LIMIT :limit",
 	[STORE_Q_RUN] =
 	    "SELECT run_id, status, started_at, ended_at,"
@@ -186,7 +199,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " kernel_version, version, config_hash, families, isolation, repeat,"
 	    " n_cases,"
 	    " n_pass, n_fail, n_timeout, n_error, n_abandoned, n_skipped,"
-	    " wire"
+	    " wire, profile, link"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
 	    "SELECT name, value, scope FROM v_run_sysctl WHERE run_id = :run_id"
@@ -269,11 +282,12 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " b.value AS after FROM a FULL JOIN b ON a.name = b.name"
 	    " WHERE a.value IS NOT b.value ORDER BY 1",
 	[STORE_Q_BASELINES] =
-	    "SELECT b.host, b.run_id, r.kernel_release AS kernel,"
+	    "SELECT b.host, b.profile, b.link, b.run_id,"
+	    " r.kernel_release AS kernel,"
 	    " " ISO_SECONDS("r.started_us") " AS started,"
 	    " " ISO_SECONDS("b.set_us") " AS set_at"
 	    " FROM baselines AS b JOIN runs AS r ON r.id = b.run_id"
-	    " ORDER BY b.host",
+	    " ORDER BY b.host, b.profile, b.link",
 	[STORE_Q_EXPORT_CASES] =
 	    "SELECT c.run_id, c.host, c.kernel_release, c.kernel_version,"
 	    " c.run_started_at, c.case_id, c.scenario, c.family, c.rep,"
@@ -303,6 +317,11 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " AND r.host = k.host"),
 };
 
+/* Runs a and b ran under the same profile on the same link. */
+#define SAME_ENV(a, b)							\
+	a ".profile = " b ".profile AND coalesce(" a ".link, 'lo') ="	\
+	" coalesce(" b ".link, 'lo')"
+
 /* The lookups, by enum store_lookup: each selects one id or nothing. */
 static const char *const lookup_sql[] = {
 	[STORE_L_LAST_RUN] =
@@ -320,17 +339,20 @@ static const char *const lookup_sql[] = {
 	    "SELECT id FROM runs AS r WHERE id = :run_id AND " SIGNED("r"),
 	[STORE_L_BASELINE] =
 	    "SELECT b.run_id FROM baselines AS b JOIN runs AS r"
-	    " ON r.host = b.host WHERE r.id = :run_id",
+	    " ON r.host = b.host AND r.profile = b.profile"
+	    " AND coalesce(r.link, 'lo') = b.link WHERE r.id = :run_id",
 	[STORE_L_OTHER_KERNEL] =
 	    "SELECT o.id FROM runs AS r JOIN runs AS o"
 	    " ON o.kernel_release <> r.kernel_release AND (o.started_us <"
 	    " r.started_us OR (o.started_us = r.started_us AND o.id < r.id))"
+	    " AND " SAME_ENV("o", "r")
 	    " WHERE r.id = :run_id AND " SIGNED("o")
 	    " ORDER BY o.started_us DESC, o.id DESC LIMIT 1",
 	[STORE_L_PREVIOUS_SIGNED] =
 	    "SELECT o.id FROM runs AS r JOIN runs AS o"
-	    " ON o.started_us < r.started_us"
-	    " OR (o.started_us = r.started_us AND o.id < r.id)"
+	    " ON (o.started_us < r.started_us"
+	    " OR (o.started_us = r.started_us AND o.id < r.id))"
+	    " AND " SAME_ENV("o", "r")
 	    " WHERE r.id = :run_id AND " SIGNED("o")
 	    " ORDER BY o.started_us DESC, o.id DESC LIMIT 1",
 };
@@ -446,7 +468,8 @@ store_lookup(struct store *st, enum store_lookup l,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The baseline of run_id's host: 1 found, 0 none, -1 on error. */
+/* The baseline of run_id's host, profile and link: 1 found, 0 none, -1
+ * on error. */
 int
 store_baseline(struct store *st, int64_t run_id, int64_t *baseline_id)
 {

@@ -25,6 +25,7 @@
 
 #define EXIT_FAILED	1		/* some case did not pass */
 #define EXIT_REGRESSED	2		/* --once: changed against the baseline */
+#define EXIT_INTERRUPTED (-1)		/* run_env: SIGINT, SIGTERM (exit 1) */
 #define EXIT_USAGE	64		/* EX_USAGE */
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
 #define EXIT_CONFIG	78		/* EX_CONFIG */
@@ -36,7 +37,8 @@ struct opts {
 	const char *only;			/* --only a,b,c */
 	const char *family;			/* --family ipv4|ipv6|all */
 	const char *isolation;			/* --isolation auto|netns|host */
-	const char *link;			/* --link lo|veth|relay */
+	const char *link;			/* --link lo|veth|relay,... */
+	const char *profile;			/* --profile NAME,... */
 	int repeat;				/* --repeat N, 0 = config */
 	int concurrency;			/* --concurrency N, -1 = config */
 	int64_t interval_us;			/* --interval D, 0 = config */
@@ -60,7 +62,7 @@ usage(FILE *f)
 	    "usage: teardownd [-nvV] [-c FILE] [--once] [--db PATH] [--scenarios PATH]\n"
 	    "                 [--only NAME,...] [--family ipv4|ipv6|all] [--repeat N]\n"
 	    "                 [--concurrency N] [--isolation auto|netns|host]\n"
-	    "                 [--link lo|veth|relay]\n"
+	    "                 [--link lo|veth|relay,...] [--profile NAME,...]\n"
 	    "                 [--interval DURATION] [--no-capture]\n"
 	    "       teardownd --verbs\n");
 }
@@ -124,6 +126,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		{ "concurrency", required_argument, NULL, 'j' },
 		{ "isolation", required_argument, NULL, 'i' },
 		{ "link", required_argument, NULL, 'L' },
+		{ "profile", required_argument, NULL, 'R' },
 		{ "interval", required_argument, NULL, 'I' },
 		{ "no-capture", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
@@ -146,6 +149,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 'f': o->family = optarg; break;
 		case 'i': o->isolation = optarg; break;
 		case 'L': o->link = optarg; break;
+		case 'R': o->profile = optarg; break;
 		case 'I': o->interval_us = opt_interval(optarg); break;
 		case 'P': o->no_capture = 1; break;
 		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000); break;
@@ -182,16 +186,8 @@ opts_apply(const struct opts *o, struct config *cf, FILE *errs)
 	if (o->concurrency > 0)
 		cf->concurrency = o->concurrency;
 	cf->no_capture |= o->no_capture;
-	if (o->link != NULL) {
-		for (cf->link = 0; cf->link < LINK__COUNT; cf->link++)
-			if (strcmp(o->link, link_name((enum link_kind)cf->link)) == 0)
-				break;
-		if (cf->link == LINK__COUNT) {
-			fprintf(errs, "teardownd: --link: '%s' is not lo, veth or relay\n",
-			    o->link);
-			return EXIT_USAGE;
-		}
-	}
+	if (o->link != NULL && config_set_links(cf, o->link, errs) == -1)
+		return EXIT_USAGE;
 	if (o->isolation == NULL)
 		return 0;
 	for (cf->isolation = 0; cf->isolation < ISOLATE__COUNT; cf->isolation++)
@@ -273,8 +269,14 @@ setup_load(void *ctx, struct setup *s, FILE *errs)
 	errs_n += catalog_check_linger(&s->cat, s->cf.case_timeout_us, errs);
 	if (errs_n > 0)
 		rc = EXIT_CONFIG;
-	else if ((rc = opts_family(o, &s->cf, errs)) == 0)
-		rc = select_scenarios(s, o->only, errs);
+	else if (o->profile != NULL &&
+	    config_set_profiles(&s->cf, o->profile, errs) == -1)
+		rc = EXIT_USAGE;
+	else if ((rc = opts_family(o, &s->cf, errs)) == 0 &&
+	    (rc = select_scenarios(s, o->only, errs)) == 0 && plan_build(s) == -1) {
+		fprintf(errs, "teardownd: out of memory\n");
+		rc = EXIT_SOFTWARE;
+	}
 	if (rc != 0)
 		setup_free(s);
 	return rc;
@@ -369,38 +371,22 @@ once_regressed(struct store *st, const struct run *r)
 	return n > 0;
 }
 
-/* Runs the plan once, storing it; returns the exit code: 75 when another
- * teardownd holds the database, 70 when isolation or sock_diag fails, 74
- * when it could not be stored, then 2 for a regression against the
- * baseline (the more specific news), then 1 when a case did not pass,
- * else 0. */
+/* Runs environment env of the plan once: its run stored, its summary
+ * printed; returns the exit code as run_once does. */
 static int
-run_once(const struct setup *s)
+run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 {
 	const struct config *cf = &s->cf;
-	struct runner_plan plan = { .sc = s->sc, .nsc = s->nsc,
-	    .families = cf->families, .repeat = cf->repeat,
-	    .concurrency = cf->concurrency, .case_timeout_us = cf->case_timeout_us,
-	    .no_capture = cf->no_capture, .link = (enum link_kind)cf->link };
+	struct runner_plan plan;
 	struct once on = { 0 };
-	struct store *st;
 	struct run_info ri;
 	struct event *sigs[2];
+	char name[64];
 	int i, rc;
 
-	if ((st = run_store_open(cf->database, &rc)) == NULL)
-		return rc;		/* logged: 75 when another teardownd has it */
-	sysctl_pin();			/* before isolating: see sysctl.h */
-	run_describe(&ri, cf, &s->cat);
-	if (run_isolate(cf, &ri, ri.isolation, s->sc, s->nsc) == -1 ||
-	    probe_ready_tcp(cf->families) == -1) {
-		store_close(st);
-		return EXIT_SOFTWARE;
-	}
-	/* Read again where each lives, now that the cases' namespace is. */
-	sysctl_settle(strcmp(ri.isolation, "netns") == 0);
-	ri.nsysctl = sysctl_collect(ri.sysctl, sizeof(ri.sysctl) /
-	    sizeof(ri.sysctl[0]));
+	plan_runner(s, env, &plan);
+	run_describe(&ri, s, env);
+	snprintf(ri.isolation, sizeof(ri.isolation), "%s", where);
 	if ((on.base = run_base_new()) == NULL)
 		fatalx(EXIT_SOFTWARE, "event_base_new failed");
 	sigs[0] = evsignal_new(on.base, SIGINT, once_signal, &on);
@@ -409,12 +395,16 @@ run_once(const struct setup *s)
 		evsignal_add(sigs[i], NULL);
 	rc = run_start(&on.run, on.base, st, cf->database, &ri, &plan, once_done, &on);
 	if (rc == 0) {
-		log_info("run %lld: %zu scenarios, %d cases at once, %s network "
-		    "namespace", (long long)on.run.id, s->nsc,
-		    runner_concurrency(on.run.rn),
-		    strcmp(ri.isolation, "netns") == 0 ? "a private" : "the host's");
+		plan_env_name(s, env, name, sizeof(name));
+		log_info("run %lld%s%s: %zu scenarios, %d cases at once, %s "
+		    "network namespace", (long long)on.run.id, name[0] != '\0' ?
+		    " " : "", name, plan.nsc, runner_concurrency(on.run.rn),
+		    strcmp(where, "netns") == 0 ? "a private" : "the host's");
 		event_base_dispatch(on.base);
 		run_finish(&on.run);
+		if (name[0] != '\0')
+			printf("%s== profile %s, link %s ==\n", env > 0 ? "\n" : "",
+			    ri.profile, ri.link);
 		summary_print(&on.run);
 		if (cf->prometheus_textfile[0] != '\0' &&
 		    strcmp(run_status(&on.run), "complete") == 0)
@@ -423,17 +413,75 @@ run_once(const struct setup *s)
 			rc = STORE_EXIT_OPEN;
 		else if (once_regressed(st, &on.run))
 			rc = EXIT_REGRESSED;
+		else if (on.run.interrupted)
+			rc = EXIT_INTERRUPTED;
 		else
-			rc = run_failed(&on.run) || on.run.interrupted ?
-			    EXIT_FAILED : 0;
+			rc = run_failed(&on.run) ? EXIT_FAILED : 0;
 	}
 	run_free(&on.run);
 	for (i = 0; i < 2; i++)
 		event_free(sigs[i]);
 	event_base_free(on.base);
+	return rc;
+}
+
+/* The exit code of several runs: the first that could not run or be
+ * stored, else a regression, else a failure (or an interruption). */
+static int
+rc_worse(int a, int b)
+{
+	static const int order[] = { 0, EXIT_FAILED, EXIT_REGRESSED };
+	int i, ra = -1, rb = -1;
+
+	for (i = 0; i < 3; i++) {
+		ra = a == order[i] ? i : ra;
+		rb = b == order[i] ? i : rb;
+	}
+	if (ra == -1)
+		return a;
+	if (rb == -1)
+		return b;
+	return ra >= rb ? a : b;
+}
+
+/* Runs the plan once, an environment after another, storing each run;
+ * returns the exit code: 75 when another teardownd holds the database,
+ * 70 when isolation or sock_diag fails, 74 when a run could not be
+ * stored, then 2 for a regression against the baseline (the more
+ * specific news), then 1 when a case did not pass or a run was
+ * interrupted, else 0. */
+static int
+run_once(const struct setup *s)
+{
+	const struct config *cf = &s->cf;
+	struct store *st;
+	struct run_info ri;
+	char where[16];
+	size_t e;
+	int rc, r;
+
+	if ((st = run_store_open(cf->database, &rc)) == NULL)
+		return rc;		/* logged: 75 when another teardownd has it */
+	sysctl_pin();			/* before isolating: see sysctl.h */
+	run_info_collect(&ri);
+	if (run_isolate(s, &ri, where) == -1 ||
+	    probe_ready_tcp(cf->families) == -1) {
+		store_close(st);
+		return EXIT_SOFTWARE;
+	}
+	/* Read again where each lives, now that the cases' namespace is. */
+	sysctl_settle(strcmp(where, "netns") == 0);
+	rc = 0;
+	for (e = 0; e < s->plan.nenv; e++) {
+		r = run_env(s, e, st, where);
+		rc = rc_worse(rc, r);
+		if (r == EXIT_INTERRUPTED || (r != 0 && r != EXIT_FAILED &&
+		    r != EXIT_REGRESSED))
+			break;
+	}
 	store_close(st);
 	run_link_close();
-	return rc;
+	return rc == EXIT_INTERRUPTED ? EXIT_FAILED : rc;
 }
 
 int

@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "config.h"
 #include "parse.h"
+#include "plan.h"
 
 #define US(s) ((int64_t)(s) * 1000000)
 
@@ -178,11 +179,11 @@ static const struct bad bad_confs[] = {
 	{ "[teardownd]\nrepat = 2\n",
 	    "2: unknown key 'repat' (database, scenarios, families, repeat, "
 	    "concurrency, case_timeout, interval, isolation, link, "
-	    "prometheus_textfile)\n" },
+	    "links, profiles, prometheus_textfile)\n" },
 	{ "[teardownd]\nrepeat = 2\nrepeat = 3\n",
 	    "3: duplicate key 'repeat' (first at line 2)\n" },
 	{ "[daemon]\nrepeat = 2\n",
-	    "1: unknown section '[daemon]' (only [teardownd])\n" },
+	    "1: unknown section '[daemon]' ([teardownd], [profile NAME])\n" },
 	{ "[teardownd]\n[teardownd]\n",
 	    "2: duplicate section '[teardownd]' (first at line 1)\n" },
 	{ "repeat = 2\n", "1: 'repeat' is outside any [section]\n" },
@@ -226,9 +227,9 @@ all_errors_of_a_file_are_reported(void **state)
 	    "%1$s:3: 'ipv5' is not an address family (ipv4, ipv6)\n"
 	    "%1$s:4: unknown key 'colour' (database, scenarios, families, "
 	    "repeat, concurrency, case_timeout, interval, isolation, link, "
-	    "prometheus_textfile)\n"
+	    "links, profiles, prometheus_textfile)\n"
 	    "%1$s:5: '1s' is out of range for interval (1m..30d)\n"
-	    "%1$s:6: unknown section '[extra]' (only [teardownd])\n", path);
+	    "%1$s:6: unknown section '[extra]' ([teardownd], [profile NAME])\n", path);
 	assert_string_equal(errs, want);
 	free(errs);
 }
@@ -350,6 +351,72 @@ on_off_and_words(void **state)
 	assert_int_equal(parse_words(line, w, 4), 0);
 }
 
+/* Profiles and links: defined, chosen, and the plan built of them: an
+ * environment per profile and link; a scenario with its own link runs in
+ * the first link's only; a profile's sysctls go to both ends, a
+ * scenario's own win. */
+static void
+profiles_and_links_make_the_plan(void **state)
+{
+	char path[256], *errs;
+	struct setup s;
+	const struct scenario *lo, *relay;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	write_conf("env.ini", "[teardownd]\nprofiles = default, mine, rfc1337\n"
+	    "links = lo, veth\n[profile mine]\nnet.ipv4.tcp_fin_timeout = 5\n"
+	    "net.ipv4.tcp_rmem = 4096 131072 6291456\n", path, sizeof(path));
+	assert_int_equal(load(&s.cf, path, &errs), 0);
+	free(errs);
+	assert_int_equal(s.cf.nuse, 3);
+	assert_string_equal(s.cf.profiles[s.cf.use[0]].name, "default");
+	assert_string_equal(s.cf.profiles[s.cf.use[1]].name, "mine");
+	assert_int_equal(s.cf.profiles[s.cf.use[1]].nsysctl, 2);
+	assert_string_equal(s.cf.profiles[s.cf.use[2]].sysctl[0].name,
+	    "net.ipv4.tcp_rfc1337");
+	assert_int_equal(s.cf.nlinks, 2);
+	assert_int_equal(s.cf.link, LINK_LO);
+	assert_int_equal(s.cf.links[1], LINK_VETH);
+
+	write_conf("two.ini", "[on-lo]\nsummary = x\nsteps = client close\n"
+	    "[on-relay]\nsummary = y\nlink = relay\n"
+	    "sysctl = client net.ipv4.tcp_fin_timeout 30\nsteps = client close\n",
+	    path, sizeof(path));
+	assert_int_equal(catalog_load_path(&s.cat, path, stderr), 0);
+	s.sc = calloc(s.cat.n, sizeof(*s.sc));
+	assert_non_null(s.sc);
+	for (i = 0; i < s.cat.n; i++)
+		s.sc[s.nsc++] = &s.cat.sc[i];
+	assert_int_equal(plan_build(&s), 0);
+	assert_int_equal(s.plan.nenv, 6);
+	assert_int_equal(s.plan.env[0].nsc, 2);		/* default/lo */
+	assert_ptr_equal(s.plan.env[0].sc[0], &s.cat.sc[0]);
+	assert_int_equal(s.plan.env[1].nsc, 1);		/* default/veth */
+	assert_int_equal(s.plan.env[1].link, LINK_VETH);
+	assert_ptr_equal(s.plan.env[1].sc[0], &s.cat.sc[0]);
+	assert_int_equal(s.plan.env[2].nsc, 2);		/* mine/lo: copies */
+	lo = s.plan.env[2].sc[0];
+	relay = s.plan.env[2].sc[1];
+	assert_ptr_not_equal(lo, &s.cat.sc[0]);
+	assert_ptr_equal(lo->steps, s.cat.sc[0].steps);
+	assert_int_equal(lo->nsysctl, 4);
+	assert_string_equal(scenario_netkey(lo), "client net.ipv4.tcp_fin_timeout=5; "
+	    "client net.ipv4.tcp_rmem=4096 131072 6291456; "
+	    "server net.ipv4.tcp_fin_timeout=5; "
+	    "server net.ipv4.tcp_rmem=4096 131072 6291456");
+	assert_true(scenario_on_link(lo, LINK_LO));
+	assert_string_equal(scenario_netkey(relay), "client net.ipv4.tcp_fin_timeout=30; "
+	    "client net.ipv4.tcp_rmem=4096 131072 6291456; "
+	    "server net.ipv4.tcp_fin_timeout=5; "
+	    "server net.ipv4.tcp_rmem=4096 131072 6291456");
+	assert_ptr_equal(s.plan.env[3].sc[0], lo);	/* mine/veth */
+	assert_int_equal(s.plan.env[3].nsc, 1);
+	assert_string_equal(plan_profile(&s, 4)->name, "rfc1337");
+	assert_false(scenario_on_link(&s.cat.sc[0], LINK_LO));
+	setup_free(&s);
+}
+
 int
 main(void)
 {
@@ -366,6 +433,7 @@ main(void)
 		cmocka_unit_test(durations_need_a_unit),
 		cmocka_unit_test(durations_print_in_their_largest_unit),
 		cmocka_unit_test(on_off_and_words),
+		cmocka_unit_test(profiles_and_links_make_the_plan),
 	};
 
 	return cmocka_run_group_tests(tests, tu_scratch_setup,

@@ -284,7 +284,8 @@ a_hosts_baseline_follows_its_run_and_its_own_database(void **state)
 	add_run(new_db(f, "fleet.db"), "other", 10, "complete", 0); /* ids differ */
 	add_run(a, "host-a", 1000, "complete", 1);
 	add_run(a, "host-a", 2000, "complete", 1);
-	tu_sql_exec(a, "INSERT INTO baselines VALUES ('host-a', 1, 5)");
+	tu_sql_exec(a, "INSERT INTO baselines (host, profile, link, run_id, set_us)"
+	    " VALUES ('host-a', 'default', 'lo', 1, 5)");
 	paths[0] = a;
 	assert_int_equal(merge(f, paths, 1, in), 0);
 	assert_string_equal(one(f->out, "SELECT r.started_us FROM baselines"
