@@ -52,7 +52,7 @@ SITE_SED := -e 's|^\#database = ./teardownd.db$$|\# make install: the state dire
 # Debian packages for building and testing; installed when missing.
 APT_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
             libpcap-dev libbpf-dev clang libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
-            tshark tcpdump perl groff-base man-db bc time
+            tshark tcpdump perl groff-base man-db bc time qemu-system-x86
 
 .PHONY: all deps run check check-asan unit e2e clean install uninstall bench soak
 

@@ -219,19 +219,35 @@ side_ip(int index, enum side side, int af, void *a)
 }
 
 /* Brings the link's device ifindex of side ns up, without a queue, and
- * addresses it, through rtnetlink socket fd (of the device's namespace). */
+ * addresses it, through rtnetlink socket fd (of the device's namespace);
+ * *step names what failed. */
 static int
-dev_conf(int fd, const struct nside *ns, int ifindex)
+dev_conf(int fd, const struct nside *ns, int ifindex, const char **step)
 {
 	unsigned char a4[4], a6[16];
-	int rc;
+	uint32_t q;
 
 	side_ip(ns->index, ns->side, AF_INET, a4);
 	side_ip(ns->index, ns->side, AF_INET6, a6);
-	rc = rtnl_up(fd, ifindex, TUN_QLEN, (uint32_t)ns->mtu);
-	rc = rc == -1 ? -1 : rtnl_noqueue(fd, ifindex);
-	rc = rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET, a4, 24);
-	return rc == -1 ? -1 : rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
+	/* Some kernels refuse a long queue on a TUN device (Debian's
+	 * 6.12.117: ERANGE): a shorter one, or the device's own, then. */
+	for (q = TUN_QLEN; q >= 1024 && rtnl_up(fd, ifindex, q, 0) == -1; q /= 4)
+		if (errno != ERANGE && errno != ENOMEM)
+			break;
+	if (q < TUN_QLEN)
+		log_debug("%s: a queue of %u packets (%u refused: %s)", TUN_NAME,
+		    q >= 1024 ? q : 0, TUN_QLEN, strerror(errno));
+	*step = "up";
+	if (rtnl_up(fd, ifindex, 0, (uint32_t)ns->mtu) == -1)
+		return -1;
+	*step = "qdisc noqueue";
+	if (rtnl_noqueue(fd, ifindex) == -1)
+		return -1;
+	*step = "IPv4 address";
+	if (rtnl_addr(fd, ifindex, AF_INET, a4, 24) == -1)
+		return -1;
+	*step = "IPv6 address";
+	return rtnl_addr(fd, ifindex, AF_INET6, a6, 64);
 }
 
 /* Brings lo up (on a loopback link, with the link's addresses), and the
@@ -241,6 +257,7 @@ ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 {
 	int fd, rc, lo = (int)if_nametoindex("lo");
 	unsigned char a4[4], a6[16];
+	const char *step = "up";
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1) {
 		snprintf(why, len, "rtnetlink: %s", strerror(errno));
@@ -253,10 +270,10 @@ ns_net(struct nside *ns, int ifindex, char *why, size_t len)
 		rc = rtnl_addr(fd, lo, AF_INET, a4, 32);
 		rc = rc == -1 ? -1 : rtnl_addr(fd, lo, AF_INET6, a6, 128);
 	}
-	rc = rc == -1 || ifindex <= 0 ? rc : dev_conf(fd, ns, ifindex);
+	rc = rc == -1 || ifindex <= 0 ? rc : dev_conf(fd, ns, ifindex, &step);
 	if (rc == -1)
-		snprintf(why, len, "cannot set %s up: %s", ifindex > 0 ? TUN_NAME :
-		    "lo", strerror(errno));
+		snprintf(why, len, "cannot set %s up (%s): %s", ifindex > 0 ?
+		    TUN_NAME : "lo", step, strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -355,6 +372,7 @@ static int
 ns_veth(struct nside *ns, char *why, size_t len)
 {
 	struct nside *sv = ns->peer;
+	const char *step = "veth pair";
 	int fd, rc, ifc, ifs;
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) == -1) {
@@ -363,12 +381,13 @@ ns_veth(struct nside *ns, char *why, size_t len)
 	}
 	rc = rtnl_veth(fd, sv->nsfd);
 	rc = rc == -1 || (ifc = (int)if_nametoindex(TUN_NAME)) == 0 ? -1 :
-	    dev_conf(fd, ns, ifc);
+	    dev_conf(fd, ns, ifc, &step);
 	rc = rc == -1 || (ifs = rtnl_ifindex(sv->rtnl, TUN_NAME)) == -1 ? -1 :
-	    dev_conf(sv->rtnl, sv, ifs);
+	    dev_conf(sv->rtnl, sv, ifs, &step);
 	close(fd);
 	if (rc == -1) {
-		snprintf(why, len, "cannot make the veth pair: %s", strerror(errno));
+		snprintf(why, len, "cannot make the veth pair (%s): %s", step,
+		    strerror(errno));
 		return -1;
 	}
 	if (ns->capture)			/* without it, not observed */

@@ -536,6 +536,15 @@ runner_free(struct runner *rn)
 	free(rn);
 }
 
+static char virt_name[8] = "none";	/* run_info_virt */
+
+/* Sets what run_info_collect records as virt. */
+void
+run_info_virt(const char *virt)
+{
+	snprintf(virt_name, sizeof(virt_name), "%s", virt);
+}
+
 /* Fills ri with what identifies this machine and kernel now. */
 void
 run_info_collect(struct run_info *ri)
@@ -543,6 +552,7 @@ run_info_collect(struct run_info *ri)
 	struct utsname un;
 
 	memset(ri, 0, sizeof(*ri));
+	snprintf(ri->virt, sizeof(ri->virt), "%s", virt_name);
 	if (gethostname(ri->host, sizeof(ri->host) - 1) == -1)
 		snprintf(ri->host, sizeof(ri->host), "unknown");
 	if (uname(&un) == 0) {

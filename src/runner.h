@@ -63,5 +63,8 @@ int runner_concurrency(const struct runner *rn);
 
 /* Fills ri with what identifies this machine and kernel now. */
 void run_info_collect(struct run_info *ri);
+/* What run_info_collect records as the virtualization the kernel runs
+ * under: "none" (the default), or a guest's "kvm" or "tcg". */
+void run_info_virt(const char *virt);
 
 #endif

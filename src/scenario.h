@@ -514,6 +514,7 @@ struct run_info {
 	char isolation[16];			/* "netns" or "host" ("" = host) */
 	char profile[32];			/* its sysctl profile ("default") */
 	char link[8];				/* of scenarios without a link key */
+	char virt[8];				/* "none", or the guest's: "kvm", "tcg" */
 	int repeat;
 	int64_t start_us;			/* CLOCK_REALTIME, us */
 	size_t nsysctl;

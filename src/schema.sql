@@ -1955,7 +1955,7 @@ FROM transitions AS t
 JOIN cases AS c ON c.id = t.case_id
 JOIN runs AS r ON r.id = c.run_id;
 
--- migration 14: environments: each run's sysctl profile and link (runs.profile, runs.link, v_run, v_case); a plan of several profiles or links stores a run per environment; a baseline per host, profile and link.
+-- migration 14: environments: each run's sysctl profile, link and virtualization (runs.profile, runs.link, runs.virt, v_run, v_case); a plan of several profiles or links stores a run per environment; a baseline per host, profile and link.
 
 -- The sysctl profile the run's cases ran under: 'default' (the sysctls
 -- copied where teardownd started, and runs stored before this migration),
@@ -1965,6 +1965,10 @@ JOIN runs AS r ON r.id = c.run_id;
 -- stored before this migration.
 ALTER TABLE runs ADD COLUMN profile TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE runs ADD COLUMN link TEXT CHECK (link IN ('lo', 'relay', 'veth'));
+-- virt: what the kernel ran on: 'none' (teardownd's own machine, as it
+-- sees it), or a guest teardownd booted (--kernel): 'kvm', 'tcg'; NULL
+-- for runs stored before this migration.
+ALTER TABLE runs ADD COLUMN virt TEXT CHECK (virt IN ('none', 'kvm', 'tcg'));
 
 -- v_run gains profile and link (at the end, as views may grow).
 DROP VIEW v_run;
@@ -1998,7 +2002,8 @@ SELECT
 	r.n_skipped,
 	r.transitions,
 	r.profile,
-	r.link
+	r.link,
+	r.virt
 FROM runs AS r;
 
 -- v_case gains the profile its case ran under (its run's).

@@ -45,10 +45,10 @@ static const char *const stmt_sql[STMT__COUNT] = {
 	[STMT_INSERT_RUN] =
 	    "INSERT INTO runs (host, kernel_release, kernel_version,"
 	    " config_hash, version, families, isolation, repeat, started_us,"
-	    " profile, link)"
+	    " profile, link, virt)"
 	    " VALUES (:host, :kernel_release, :kernel_version, :config_hash,"
 	    " :version, :families, :isolation, :repeat, :started_us, :profile,"
-	    " :link)",
+	    " :link, :virt)",
 	[STMT_INSERT_SYSCTL] =
 	    "INSERT INTO run_sysctls (run_id, name, value, scope)"
 	    " VALUES (:run_id, :name, :value, :scope)",
@@ -752,6 +752,8 @@ insert_run(struct store *st, const struct run_info *ri, int64_t *run_id)
 	    sizeof(ri->profile), 0);
 	bad |= wbind_text(w, P_link, ri->link[0] ? ri->link : "lo",
 	    sizeof(ri->link), 0);
+	bad |= wbind_text(w, P_virt, ri->virt[0] ? ri->virt : "none",
+	    sizeof(ri->virt), 0);
 	if (bad)
 		return stmt_bind_failed(st, STMT_INSERT_RUN, "insert run");
 	if (stmt_run(st, STMT_INSERT_RUN, "insert run") == -1)

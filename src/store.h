@@ -219,6 +219,10 @@ struct store_merge_input {
  * 0, or -1 with a one-line reason in err. */
 int store_merge(const char *out, struct store_merge_input *in, size_t n,
     char *err, size_t errlen);
+/* The same into st, open already (teardownd --kernel: the runs' store,
+ * its lock held). */
+int store_merge_into(struct store *st, struct store_merge_input *in,
+    size_t n, char *err, size_t errlen);
 
 /*
  * Baselines and regressions (teardownctl baseline, diff; teardownd --once).

@@ -50,7 +50,7 @@ enum stmt {
 	X(name) X(pass) X(profile) X(rep) X(repeat) X(run_id) X(scenario) \
 	X(scope) X(server_addr) X(sig_hash) X(signature) X(skipped) \
 	X(started_us) X(status) X(steps_hash) X(timeout) \
-	X(transitions) X(value) X(verdict) X(version) X(wire) \
+	X(transitions) X(value) X(verdict) X(version) X(virt) X(wire) \
 	X(headers) X(steps) X(segments)
 #define P_ENUM(n)	P_##n,
 #define P_NAME(n)	":" #n,

@@ -503,28 +503,26 @@ done:
 
 /* Merges the databases in[0..n-1] into the database at out: see store.h. */
 int
-store_merge(const char *out, struct store_merge_input *in, size_t n,
+store_merge_into(struct store *st, struct store_merge_input *in, size_t n,
     char *err, size_t errlen)
 {
 	struct merge_tmp tmp = { .dir = "" };
-	struct store *st, probe = { .readonly = 1 };
+	struct store probe = { .readonly = 1 };
 	size_t i, k, group;
 	int rc = -1;
 
-	store_once();
-	for (i = 0; i < n; i++)			/* before the output is made */
+	for (i = 0; i < n; i++)			/* before the output is touched */
 		if (merge_probe(&probe, in[i].path, &in[i].version) == -1) {
 			snprintf(err, errlen, "%s", probe.err);
 			return -1;
 		}
-	if ((st = store_open(out, 0, err, errlen)) == NULL)
-		return -1;
 	group = (size_t)sqlite3_limit(st->db, SQLITE_LIMIT_ATTACHED, -1);
 	if (merge_check_tables(st) == -1 ||
-	    store_exec(st, "CREATE TEMP TABLE merge_map (tbl TEXT NOT NULL,"
-	    " src_id INTEGER NOT NULL, new_id INTEGER NOT NULL,"
+	    store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS merge_map (tbl TEXT"
+	    " NOT NULL, src_id INTEGER NOT NULL, new_id INTEGER NOT NULL,"
 	    " added INTEGER NOT NULL, PRIMARY KEY (tbl, src_id))"
-	    " WITHOUT ROWID", "merge") == -1)
+	    " WITHOUT ROWID", "merge") == -1 ||
+	    store_exec(st, "DELETE FROM merge_map", "merge") == -1)
 		goto done;
 	if (group == 0) {
 		store_fail(st, "merge: SQLite attaches no databases here");
@@ -540,6 +538,26 @@ done:
 	if (rc == -1)
 		snprintf(err, errlen, "%s", st->err);
 	merge_tmp_remove(&tmp);
+	return rc;
+}
+
+int
+store_merge(const char *out, struct store_merge_input *in, size_t n,
+    char *err, size_t errlen)
+{
+	struct store *st, probe = { .readonly = 1 };
+	size_t i;
+	int rc;
+
+	store_once();
+	for (i = 0; i < n; i++)			/* before the output is made */
+		if (merge_probe(&probe, in[i].path, &in[i].version) == -1) {
+			snprintf(err, errlen, "%s", probe.err);
+			return -1;
+		}
+	if ((st = store_open(out, 0, err, errlen)) == NULL)
+		return -1;
+	rc = store_merge_into(st, in, n, err, errlen);
 	store_close(st);
 	return rc;
 }

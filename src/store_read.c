@@ -191,7 +191,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " n_fail AS fail, n_timeout AS timeout, n_error AS error,"
 	    " n_abandoned AS abandoned, n_skipped AS skipped,"
 	    " round(duration_us / 1e6, 1) AS duration_s, profile,"
-	    " coalesce(link, 'lo') AS link"
+	    " coalesce(link, 'lo') AS link, virt"
 	    " FROM v_run ORDER BY started_us DESC, run_id DESC LIMIT :limit",
 	[STORE_Q_RUN] =
 	    "SELECT run_id, status, started_at, ended_at,"
@@ -199,7 +199,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " kernel_version, version, config_hash, families, isolation, repeat,"
 	    " n_cases,"
 	    " n_pass, n_fail, n_timeout, n_error, n_abandoned, n_skipped,"
-	    " wire, profile, link"
+	    " wire, profile, link, virt"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
 	    "SELECT name, value, scope FROM v_run_sysctl WHERE run_id = :run_id"

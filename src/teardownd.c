@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "daemon.h"
+#include "guest.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -29,6 +30,8 @@
 #define EXIT_USAGE	64		/* EX_USAGE */
 #define EXIT_SOFTWARE	70		/* EX_SOFTWARE: could not run at all */
 #define EXIT_CONFIG	78		/* EX_CONFIG */
+#define MAX_KERNELS	8		/* --kernel options */
+#define GUEST_CONCURRENCY "8"		/* a guest's cases at once by default */
 
 struct opts {
 	const char *config;			/* -c FILE */
@@ -46,6 +49,16 @@ struct opts {
 	int once;				/* --once */
 	int verbose;				/* -v */
 	int no_capture;				/* --no-capture */
+	const char *kernel[MAX_KERNELS];	/* --kernel SPEC, in order */
+	int nkernel;
+	const char *kernel_cache;		/* --kernel-cache DIR */
+	int64_t kernel_timeout_us;		/* --kernel-timeout D; 0 = 10m */
+	int kernel_memory;			/* --kernel-memory MB; 0 = 1024 */
+	int guest;				/* --guest: the guest's init */
+	const char *guest_host;			/* --guest-host NAME */
+	const char *virt;			/* --virt kvm|tcg */
+	char repeat_text[16];			/* --repeat, for guests */
+	char concurrency_text[16];		/* --concurrency, for guests */
 };
 
 /* --once: the run, and the signals that interrupt it. */
@@ -64,6 +77,9 @@ usage(FILE *f)
 	    "                 [--concurrency N] [--isolation auto|netns|host]\n"
 	    "                 [--link lo|veth|relay,...] [--profile NAME,...]\n"
 	    "                 [--interval DURATION] [--no-capture]\n"
+	    "                 [--kernel host|PACKAGE|VMLINUZ[,MODULES]]...\n"
+	    "                 [--kernel-cache DIR] [--kernel-timeout DURATION]\n"
+	    "                 [--kernel-memory MB]\n"
 	    "       teardownd --verbs\n");
 }
 
@@ -100,6 +116,22 @@ opt_int(const char *name, const char *arg, int lo, int hi)
 	return (int)v;
 }
 
+/* Parses a duration option in lo..hi us; exits 64 on a bad one. */
+static int64_t
+opt_duration(const char *name, const char *arg, int64_t lo, int64_t hi)
+{
+	char a[32], b[32];
+	int64_t us;
+
+	if (parse_duration(arg, lo, hi, &us) == 0)
+		return us;
+	parse_format_duration(lo, a, sizeof(a));
+	parse_format_duration(hi, b, sizeof(b));
+	fprintf(stderr, "teardownd: --%s: '%s' is not a duration in %s..%s\n",
+	    name, arg, a, b);
+	exit(EXIT_USAGE);
+}
+
 /* Parses --interval: a duration from 1s (for tests) to 30d; exits 64. */
 static int64_t
 opt_interval(const char *arg)
@@ -131,6 +163,13 @@ opts_parse(struct opts *o, int argc, char **argv)
 		{ "no-capture", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "verbs", no_argument, NULL, 'B' },
+		{ "kernel", required_argument, NULL, 'K' },
+		{ "kernel-cache", required_argument, NULL, 'C' },
+		{ "kernel-timeout", required_argument, NULL, 'T' },
+		{ "kernel-memory", required_argument, NULL, 'M' },
+		{ "guest", no_argument, NULL, 'G' },
+		{ "guest-host", required_argument, NULL, 'H' },
+		{ "virt", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -152,8 +191,36 @@ opts_parse(struct opts *o, int argc, char **argv)
 		case 'R': o->profile = optarg; break;
 		case 'I': o->interval_us = opt_interval(optarg); break;
 		case 'P': o->no_capture = 1; break;
-		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000); break;
-		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 1000000); break;
+		case 'r': o->repeat = opt_int("repeat", optarg, 1, 10000);
+			snprintf(o->repeat_text, sizeof(o->repeat_text), "%d", o->repeat);
+			break;
+		case 'j': o->concurrency = opt_int("concurrency", optarg, 1, 1000000);
+			snprintf(o->concurrency_text, sizeof(o->concurrency_text), "%d",
+			    o->concurrency);
+			break;
+		case 'K':
+			if (o->nkernel == MAX_KERNELS) {
+				fprintf(stderr, "teardownd: --kernel: at most %d\n",
+				    MAX_KERNELS);
+				exit(EXIT_USAGE);
+			}
+			o->kernel[o->nkernel++] = optarg;
+			break;
+		case 'C': o->kernel_cache = optarg; break;
+		case 'T': o->kernel_timeout_us = opt_duration("kernel-timeout",
+			    optarg, 10000000, (int64_t)3600 * 1000000); break;
+		case 'M': o->kernel_memory = opt_int("kernel-memory", optarg, 32,
+			    65536); break;
+		case 'G': o->guest = 1; break;
+		case 'H': o->guest_host = optarg; break;
+		case 'W':
+			if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "tcg") != 0) {
+				fprintf(stderr, "teardownd: --virt: '%s' is not kvm or "
+				    "tcg\n", optarg);
+				exit(EXIT_USAGE);
+			}
+			o->virt = optarg;
+			break;
 		case 'V': printf("teardownd %s\n", TEARDOWND_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		case 'B': verbs_print(stdout); exit(0);
@@ -165,6 +232,12 @@ opts_parse(struct opts *o, int argc, char **argv)
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
+	if (o->nkernel > 0 && !o->once) {
+		fprintf(stderr, "teardownd: --kernel needs --once\n");
+		exit(EXIT_USAGE);
+	}
+	if (o->kernel_timeout_us == 0)
+		o->kernel_timeout_us = (int64_t)600 * 1000000;
 }
 
 /* Applies the command line's overrides to cf; 0, or 64 with a message. */
@@ -444,6 +517,55 @@ rc_worse(int a, int b)
 	return ra >= rb ? a : b;
 }
 
+/* Runs the plan in a guest of kernel spec, its runs merged into st;
+ * returns the exit code as run_once does (the guest's own, or 69, 70, 74
+ * when it could not run or be stored). */
+static int
+run_guest(const struct opts *o, const struct setup *s, const char *spec,
+    struct store *st)
+{
+	const char *args[16];
+	char host[200], err[1024];
+	struct guest_conf gc = { 0 };
+	size_t n = 0;
+	int rc, grc;
+
+	if (o->only != NULL) { args[n++] = "--only"; args[n++] = o->only; }
+	if (o->family != NULL) { args[n++] = "--family"; args[n++] = o->family; }
+	if (o->repeat > 0) { args[n++] = "--repeat"; args[n++] = o->repeat_text; }
+	if (o->concurrency > 0) {
+		args[n++] = "--concurrency";
+		args[n++] = o->concurrency_text;
+	} else if (s->cf.concurrency == 0) {
+		/* An emulated CPU is ten times slower or more: 256 cases at
+		 * once kept the relay's steps from their timers (last-ack-held
+		 * retransmitted twice before its release under TCG). */
+		args[n++] = "--concurrency";
+		args[n++] = GUEST_CONCURRENCY;
+	}
+	if (o->profile != NULL) { args[n++] = "--profile"; args[n++] = o->profile; }
+	if (o->link != NULL) { args[n++] = "--link"; args[n++] = o->link; }
+	if (s->cf.no_capture)
+		args[n++] = "--no-capture";
+	if (o->verbose)
+		args[n++] = "-v";
+	if (gethostname(host, sizeof(host) - 1) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	gc.cache = o->kernel_cache;
+	gc.timeout_us = o->kernel_timeout_us;
+	gc.memory_mb = o->kernel_memory > 0 ? o->kernel_memory : 1024;
+	gc.config = o->config;
+	gc.scenarios = s->cf.scenarios[0] != '\0' ? s->cf.scenarios : NULL;
+	gc.args = args;
+	gc.nargs = n;
+	gc.host = host;
+	if ((grc = guest_run(spec, &gc, st, &rc, err, sizeof(err))) >= 0)
+		return grc;
+	log_warnx("%s", err);
+	return rc;
+}
+
 /* Runs the plan once, an environment after another, storing each run;
  * returns the exit code: 75 when another teardownd holds the database,
  * 70 when isolation or sock_diag fails, 74 when a run could not be
@@ -451,17 +573,34 @@ rc_worse(int a, int b)
  * specific news), then 1 when a case did not pass or a run was
  * interrupted, else 0. */
 static int
-run_once(const struct setup *s)
+run_once(const struct setup *s, const struct opts *o)
 {
 	const struct config *cf = &s->cf;
 	struct store *st;
 	struct run_info ri;
 	char where[16];
 	size_t e;
-	int rc, r;
+	int rc, r, host = o->nkernel == 0, k;
 
 	if ((st = run_store_open(cf->database, &rc)) == NULL)
 		return rc;		/* logged: 75 when another teardownd has it */
+	rc = 0;
+	for (k = 0; k < o->nkernel; k++) {
+		if (strcmp(o->kernel[k], "host") == 0) {
+			host = 1;
+			continue;
+		}
+		r = run_guest(o, s, o->kernel[k], st);
+		rc = rc_worse(rc, r);
+		if (r != 0 && r != EXIT_FAILED && r != EXIT_REGRESSED) {
+			store_close(st);
+			return rc;
+		}
+	}
+	if (!host) {
+		store_close(st);
+		return rc;
+	}
 	sysctl_pin();			/* before isolating: see sysctl.h */
 	run_info_collect(&ri);
 	if (run_isolate(s, &ri, where) == -1 ||
@@ -471,7 +610,6 @@ run_once(const struct setup *s)
 	}
 	/* Read again where each lives, now that the cases' namespace is. */
 	sysctl_settle(strcmp(where, "netns") == 0);
-	rc = 0;
 	for (e = 0; e < s->plan.nenv; e++) {
 		r = run_env(s, e, st, where);
 		rc = rc_worse(rc, r);
@@ -494,15 +632,25 @@ main(int argc, char **argv)
 	opts_parse(&o, argc, argv);
 	log_init("teardownd", o.verbose);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = setup_load(&o, &s, stderr)) != 0)
+	if (o.guest) {			/* the guest's init: before anything */
+		guest_prepare(o.guest_host);
+		run_info_virt(o.virt != NULL ? o.virt : "tcg");
+		o.once = 1;
+	}
+	if ((rc = setup_load(&o, &s, stderr)) != 0) {
+		if (o.guest)
+			guest_finish(rc, "/nonexistent");
 		return rc;
+	}
 	if (o.check) {
 		printf("configuration OK\n");
 		rc = 0;
 	} else if (o.once)
-		rc = run_once(&s);
+		rc = run_once(&s, &o);
 	else
 		rc = daemon_main(&s, setup_load, &o, o.interval_us);
 	setup_free(&s);
+	if (o.guest)
+		guest_finish(rc, s.cf.database);
 	return rc;
 }
