@@ -52,9 +52,10 @@ SITE_SED := -e 's|^\#database = ./teardownd.db$$|\# make install: the state dire
 # Debian packages for building and testing; installed when missing.
 APT_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
             libpcap-dev libbpf-dev clang libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
-            tshark tcpdump perl groff-base man-db bc time qemu-system-x86
+            tshark tcpdump perl groff-base man-db bc time qemu-system-x86 \
+            debootstrap cpio
 
-.PHONY: all deps run check check-asan unit e2e clean install uninstall bench soak
+.PHONY: all deps run check check-vm check-asan unit e2e clean install uninstall bench soak
 
 all: deps $(B)/teardownd $(B)/teardownctl
 
@@ -138,6 +139,12 @@ run: all
 # Every test: unit (cmocka), broken-input corpus, end-to-end on loopback.
 check: all $(UNIT_BINS) $(B)/notify_sink $(B)/diag_shim.so
 	@sh tests/run.sh $(B)
+
+# The units under a real systemd: a Debian rootfs (debootstrap, cached in
+# /var/cache/teardownd/vm) booted in qemu with teardownd installed
+# (tests/vm/check-vm.sh; minutes).
+check-vm: all
+	@sh tests/vm/check-vm.sh $(B)
 
 # The raw baseline of `make bench`: the scenarios' socket work alone.
 $(B)/raw: tests/bench/raw.c | $(B)

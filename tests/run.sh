@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh: every test of `make check`: the cmocka unit tests, the corpus of
-# broken inputs, and the end-to-end tests of the real binaries on loopback.
+# broken inputs, the end-to-end tests of the real binaries on loopback (and
+# in kernel guests), and the units under systemd in a guest (check-vm).
 # Ends with the line "N passed, N failed".
 B=${1:-build}
 pass=0
@@ -29,6 +30,12 @@ for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	run "e2e $(basename "$t" .sh)" sh "$t" "$B"
 done
+# The units under a real systemd, in a qemu guest (make check-vm): as root.
+if [ "$(id -u)" = 0 ]; then
+	run "vm systemd" sh tests/vm/check-vm.sh "$B"
+else
+	echo "=== vm systemd: skipped, needs root (make check-vm)"
+fi
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
