@@ -1,5 +1,7 @@
 # teardownd: a plain Makefile. `make run` and `make check` install what is
-# missing (Debian packages), build, and run the catalogue or the tests.
+# missing (Debian packages, as root), build, and run the catalogue or the
+# tests; `make` and `make install` only build and copy: they need the build
+# libraries present, and no root.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -11,6 +13,8 @@ SYSCONFDIR ?= /etc
 # PREFIX=/usr they land in /usr/lib.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# bash-completion looks there (for /usr/local too, through XDG_DATA_DIRS).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 VERSION := 0.1.0
@@ -49,15 +53,27 @@ MANS     := etc/man/teardownd.8 etc/man/teardownctl.1 etc/man/teardownd.ini.5
 SITE_SED := -e 's|^\#database = ./teardownd.db$$|\# make install: the state directory of teardownd.service\ndatabase = /var/lib/teardownd/teardownd.db|' \
             -e 's|^\#scenarios =$$|\# make install: $(SYSCONFDIR)/teardownd/scenarios.d\nscenarios = scenarios.d|'
 
-# Debian packages for building and testing; installed when missing.
-APT_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
-            libpcap-dev libbpf-dev clang libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
+# Debian packages: for building, and for testing (make run and make check
+# install both when missing).
+BUILD_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
+            libpcap-dev libbpf-dev clang
+TEST_PKGS := libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
             tshark tcpdump perl groff-base man-db bc time qemu-system-x86 \
-            debootstrap cpio
+            debootstrap cpio prometheus
+APT_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps run check check-vm check-asan unit e2e clean install uninstall bench soak
+.PHONY: all build-deps deps run check check-vm check-asan unit e2e clean install uninstall bench soak
 
-all: deps $(B)/teardownd $(B)/teardownctl
+all: build-deps $(B)/teardownd $(B)/teardownctl
+
+# Says which build packages are missing, and how to get them (no install).
+build-deps:
+	@missing=""; for p in $(BUILD_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+			|| missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && command -v dpkg-query > /dev/null; then \
+		echo "make: missing build packages:$$missing (as root: make deps, or apt-get install$$missing)" >&2; \
+		exit 1; fi
 
 # Installs missing build and test dependencies (needs root and apt-get).
 deps:
@@ -131,19 +147,19 @@ $(B)/diag_shim.so: tests/e2e/diag_shim.c | $(B)
 	$(CC) -std=gnu11 -Wall -Wextra -O2 -shared -fPIC -o $@ $< -ldl
 
 # Runs the built-in catalogue once on the embedded default and prints it.
-run: all
+run: deps all
 	@./$(B)/teardownd --once --db ./teardownd.db; rc=$$?; \
 	echo "stored in ./teardownd.db; step by step: ./$(B)/teardownctl show last/SCENARIO/ipv4"; \
 	exit $$rc
 
 # Every test: unit (cmocka), broken-input corpus, end-to-end on loopback.
-check: all $(UNIT_BINS) $(B)/notify_sink $(B)/diag_shim.so
+check: deps all $(UNIT_BINS) $(B)/notify_sink $(B)/diag_shim.so
 	@sh tests/run.sh $(B)
 
 # The units under a real systemd: a Debian rootfs (debootstrap, cached in
 # /var/cache/teardownd/vm) booted in qemu with teardownd installed
 # (tests/vm/check-vm.sh; minutes).
-check-vm: all
+check-vm: deps all
 	@sh tests/vm/check-vm.sh $(B)
 
 # The raw baseline of `make bench`: the scenarios' socket work alone.
@@ -156,19 +172,19 @@ $(B)/store_bench: tests/bench/store_bench.c tests/unit/testutil.c $(B)/libtd.a
 
 # Side by side in one run: the loop, the capture, the relay, teardownd
 # against the raw baseline (tests/bench/bench.sh).
-bench: all $(B)/raw $(B)/store_bench
+bench: deps all $(B)/raw $(B)/store_bench
 	@sh tests/bench/bench.sh $(B)
 
 # The catalogue x1000, idle and beside two CPU hogs: every case must pass,
 # every scenario behave the same each time (minutes; not in `check`).
-soak: all
+soak: deps all
 	@sh tests/soak.sh $(B)
 
 # The same suite under AddressSanitizer and UBSan, in build-asan/.
 check-asan: deps
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" check
 
-unit: all $(UNIT_BINS)
+unit: deps all $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
 
 clean:
@@ -181,8 +197,9 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/scenarios \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSCONFDIR)/teardownd/scenarios.d
+		$(DESTDIR)$(SYSCONFDIR)/teardownd/scenarios.d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/teardownd $(DESTDIR)$(SBINDIR)/teardownd
+	install -m 644 etc/bash-completion/teardownctl $(DESTDIR)$(BASHCOMPDIR)/teardownctl
 	install -m 755 $(B)/teardownctl $(DESTDIR)$(BINDIR)/teardownctl
 	install -m 644 $(SCEN) $(DESTDIR)$(DATADIR)/scenarios/
 	install -m 644 etc/teardownd.ini $(DESTDIR)$(DATADIR)/teardownd.ini
@@ -202,7 +219,8 @@ install: all
 
 # Everything install put there; the configuration only while unchanged.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/teardownd $(DESTDIR)$(BINDIR)/teardownctl
+	rm -f $(DESTDIR)$(SBINDIR)/teardownd $(DESTDIR)$(BINDIR)/teardownctl \
+		$(DESTDIR)$(BASHCOMPDIR)/teardownctl
 	rm -rf $(DESTDIR)$(DATADIR)
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/teardownd.conf

@@ -358,17 +358,21 @@ set_families(struct cfparse *p, const struct ckey *k, unsigned *dst,
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (w = strtok_r(buf, " \t,", &save); w != NULL;
 	    w = strtok_r(NULL, " \t,", &save)) {
+		if (strcmp(w, "all") == 0) {	/* as --family all */
+			fam |= 1u << FAM_IPV4 | 1u << FAM_IPV6;
+			continue;
+		}
 		for (f = 0; f < FAM__COUNT; f++)
 			if (strcmp(w, family_name(f)) == 0)
 				break;
 		if (f == FAM__COUNT) {
-			CERR(p, "'%s' is not an address family (ipv4, ipv6)", w);
+			CERR(p, "'%s' is not an address family (ipv4, ipv6, all)", w);
 			bad = 1;
 		} else
 			fam |= 1u << f;
 	}
 	if (fam == 0 && !bad)
-		CERR(p, "%s needs ipv4, ipv6 or both", k->name);
+		CERR(p, "%s needs ipv4, ipv6, both or all", k->name);
 	if (!bad && fam != 0)
 		*dst = fam;
 }

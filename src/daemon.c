@@ -246,6 +246,7 @@ run_record(struct daemon *d)
 {
 	const struct run *r = &d->run;
 	const char *prom = d->cur->cf.prometheus_textfile;
+	struct metrics_signals ms;
 	int v;
 
 	if (strcmp(run_status(r), "complete") != 0)
@@ -258,8 +259,12 @@ run_record(struct daemon *d)
 	    r->ri.kernel_release);
 	for (v = 0; v < VERDICT__COUNT; v++)
 		d->last.n[v] = r->counts.n[v];
-	if (prom[0] != '\0' && metrics_write(prom, r, d->skipped) == 0)
+	if (prom[0] == '\0')
+		return;
+	metrics_signals_load(d->run_db->st, r->id, &ms);	/* logged */
+	if (metrics_write(prom, r, d->skipped, &ms) == 0)
 		log_debug("%s written", prom);
+	metrics_signals_free(&ms);
 }
 
 static int env_start(struct daemon *d);
@@ -278,8 +283,10 @@ on_finish(evutil_socket_t fd, short what, void *arg)
 	run_free(&d->run);
 	d->running = 0;
 	while (!d->stopping && ++d->env < d->run_setup->plan.nenv)
-		if (env_start(d) == 0)
+		if (env_start(d) == 0) {
+			status_update(d, 0);
 			return;
+		}
 	setup_unref(d->run_setup);
 	d->run_setup = NULL;
 	db_unref(d->run_db);

@@ -274,17 +274,36 @@ junit_problem(const struct report *cases, const struct group *g, FILE *fp)
 	fprintf(fp, "</%s>\n", el);
 }
 
-/* Prints one <testcase>: classname teardownd.SCENARIO, name FAMILY. */
+/* The suite's name, the same from run to run so that a CI system tracks
+ * each test across them: "teardownd", then " PROFILE/LINK" for a run
+ * outside the default environment. */
 static void
-junit_testcase(const struct report *cases, const struct group *g, FILE *fp)
+suite_name(const struct export_run *er, char *buf, size_t len)
 {
-	char classname[320];
+	const char *profile = col(er->run, 0, "profile");
+	const char *link = col(er->run, 0, "link");
 
-	snprintf(classname, sizeof(classname), "teardownd.%s",
-	    dash(col(cases, g->first, "scenario")));
+	if ((profile == NULL || strcmp(profile, "default") == 0) &&
+	    (link == NULL || strcmp(link, "lo") == 0))
+		snprintf(buf, len, "teardownd");
+	else
+		snprintf(buf, len, "teardownd %s/%s", dash(profile),
+		    link != NULL ? link : "lo");
+}
+
+/* Prints one <testcase>: classname the suite's, name SCENARIO/FAMILY. */
+static void
+junit_testcase(const struct report *cases, const struct group *g,
+    const char *suite, FILE *fp)
+{
+	char name[320];
+
+	snprintf(name, sizeof(name), "%s/%s",
+	    dash(col(cases, g->first, "scenario")),
+	    dash(col(cases, g->first, "family")));
 	fputs("    <testcase", fp);
-	xml_attr(fp, "classname", classname);
-	xml_attr(fp, "name", col(cases, g->first, "family"));
+	xml_attr(fp, "classname", suite);
+	xml_attr(fp, "name", name);
 	fprintf(fp, " time=\"%.3f\" assertions=\"%zu\"", g->dur_us / 1e6, g->n);
 	if (g->outcome == OUTCOME_PASS) {
 		fputs("/>\n", fp);
@@ -304,16 +323,15 @@ run_seconds(const struct export_run *er, const struct groups *gs)
 	return d != NULL ? strtod(d, NULL) : gs->dur_us / 1e6;
 }
 
-/* Prints the <testsuite> start tag: counts, time, timestamp, hostname. */
+/* Prints the <testsuite> start tag: name, counts, time, timestamp,
+ * hostname. */
 static void
 junit_suite_tag(const struct export_run *er, const struct groups *gs,
-    FILE *fp)
+    const char *name, FILE *fp)
 {
 	const char *start = col(er->run, 0, "started_at");
-	char name[64], stamp[20] = "";
+	char stamp[20] = "";
 
-	snprintf(name, sizeof(name), "teardownd run %s",
-	    dash(col(er->run, 0, "run_id")));
 	if (start != NULL)			/* Ant's form: no fraction, no zone */
 		snprintf(stamp, sizeof(stamp), "%.19s", start);
 	fputs("  <testsuite", fp);
@@ -331,19 +349,21 @@ junit_suite_tag(const struct export_run *er, const struct groups *gs,
 int
 export_junit(const struct export_run *er, FILE *fp)
 {
+	char suite[128];
 	struct groups gs;
 	size_t i;
 
 	if (groups_make(er->cases, &gs) == -1)
 		return -1;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
+	suite_name(er, suite, sizeof(suite));
 	fprintf(fp, "<testsuites name=\"teardownd\" tests=\"%zu\""
 	    " failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", gs.n,
 	    gs.nfailure, gs.nerror, run_seconds(er, &gs));
-	junit_suite_tag(er, &gs, fp);
+	junit_suite_tag(er, &gs, suite, fp);
 	junit_properties(er, fp);
 	for (i = 0; i < gs.n; i++)
-		junit_testcase(er->cases, &gs.g[i], fp);
+		junit_testcase(er->cases, &gs.g[i], suite, fp);
 	fputs("  </testsuite>\n</testsuites>\n", fp);
 	free(gs.g);
 	return 0;

@@ -49,6 +49,35 @@ static const struct gmod {
 };
 #define NGMODS (sizeof(gmods) / sizeof(gmods[0]))
 
+static volatile sig_atomic_t stop_sig;	/* SIGINT or SIGTERM during a guest */
+static int64_t merged[64];		/* the runs the last guest_run stored */
+static size_t nmerged;
+
+/* The runs the last guest_run stored. */
+size_t
+guest_merged(int64_t *ids, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < nmerged && i < max; i++)
+		ids[i] = merged[i];
+	return i;
+}
+
+/* SIGINT, SIGTERM while a guest runs: qemu is stopped, nothing merged. */
+static void
+on_stop_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+/* The signal that interrupted a guest, or 0. */
+int
+guest_interrupted(void)
+{
+	return stop_sig;
+}
+
 /* A kernel found: its image, its modules' directory and release. */
 struct gkernel {
 	char vmlinuz[PATH_MAX];
@@ -241,9 +270,9 @@ kernel_package(const char *pkg, const char *cache, struct gkernel *k,
     int depth, char *err, size_t len)
 {
 	char dir[PATH_MAX], tree[PATH_MAX], deb[PATH_MAX], log[PATH_MAX];
-	char boot[PATH_MAX], depf[PATH_MAX], line[512], dep[256];
+	char boot[PATH_MAX], depf[PATH_MAX], tmp[PATH_MAX], line[512], dep[256];
 	const char *dl[] = { "apt-get", "download", pkg, NULL };
-	const char *x[] = { "dpkg-deb", "-x", deb, tree, NULL };
+	const char *x[] = { "dpkg-deb", "-x", deb, tmp, NULL };
 	const char *f[] = { "dpkg-deb", "-f", deb, "Depends", NULL };
 	FILE *fp;
 	char *w;
@@ -254,6 +283,7 @@ kernel_package(const char *pkg, const char *cache, struct gkernel *k,
 	}
 	if (pathf(dir, sizeof(dir), "%s/%s", cache, pkg) == -1 ||
 	    pathf(tree, sizeof(tree), "%s/tree", dir) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/tree.tmp", dir) == -1 ||
 	    pathf(log, sizeof(log), "%s/download.log", dir) == -1 ||
 	    pathf(boot, sizeof(boot), "%s/boot", tree) == -1 || mkdirs(dir) == -1) {
 		snprintf(err, len, "%s: %s", dir, strerror(errno));
@@ -270,10 +300,18 @@ kernel_package(const char *pkg, const char *cache, struct gkernel *k,
 			return -1;
 		}
 	}
-	if (access(boot, F_OK) == -1 && access(tree, F_OK) == -1 &&
-	    (mkdirs(tree) == -1 || spawn(x, NULL, log) != 0)) {
-		snprintf(err, len, "kernel %s: cannot unpack %s", pkg, deb);
-		return -1;
+	if (access(tree, F_OK) == -1) {		/* unpacked whole, or not at all */
+		const char *rm[] = { "rm", "-rf", tmp, NULL };
+
+		spawn(rm, NULL, log);
+		if (mkdirs(tmp) == -1 || spawn(x, NULL, log) != 0 ||
+		    rename(tmp, tree) == -1) {
+			spawn(rm, NULL, log);
+			unlink(deb);		/* fetched again next time */
+			snprintf(err, len, "kernel %s: cannot unpack %s (removed)",
+			    pkg, deb);
+			return -1;
+		}
 	}
 	if (find_prefixed(boot, "vmlinuz-", k->vmlinuz, sizeof(k->vmlinuz)) == 0) {
 		if (pathf(k->release, sizeof(k->release), "%s",
@@ -719,6 +757,12 @@ boot(const char *accel, const struct gkernel *k, const char *initrd,
 			return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -1 : 0;
 		if (w == -1 && errno != EINTR)
 			return -1;
+		if (stop_sig != 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+				;
+			return 3;
+		}
 		up = up || console_has(console, GUEST_UP);
 		if (clock_mono_us() >= end ||
 		    (!up && clock_mono_us() - start >= GUEST_UP_US)) {
@@ -734,7 +778,8 @@ boot(const char *accel, const struct gkernel *k, const char *initrd,
 /* Reads the result disk: the guest's exit status into *grc and its
  * database into db. 0, or -1 when it holds none. */
 static int
-result_read(const char *disk, const char *db, int *grc, long long max)
+result_read(const char *disk, const char *db, int *grc, long long max,
+    long long *dbsize)
 {
 	char hdr[GUEST_HDR + 1], buf[65536];
 	long long size;
@@ -750,6 +795,7 @@ result_read(const char *disk, const char *db, int *grc, long long max)
 	    sscanf(hdr + strlen(GUEST_MAGIC) + 1, "rc %d\nsize %lld\n", grc,
 	    &size) != 2 || size < 0 || size > max - GUEST_HDR)
 		goto done;
+	*dbsize = size;
 	if ((out = open(db, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
 		goto done;
 	while (size > 0 && (n = read(in, buf, size < (long long)sizeof(buf) ?
@@ -809,9 +855,32 @@ cmdline_make(const struct guest_conf *gc, const char *virt, char *buf,
 	return off < len && off < CMDLINE_MAX ? 0 : -1;
 }
 
-/* Runs the plan in a guest of spec and merges its runs into st. */
+static int guest_run1(const char *spec, const struct guest_conf *gc,
+    struct store *st, int *rc, char *err, size_t errlen);
+
+/* Runs the plan in a guest of spec and merges its runs into st, SIGINT
+ * and SIGTERM caught meanwhile (they stop qemu). */
 int
 guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
+    int *rc, char *err, size_t errlen)
+{
+	struct sigaction sa, old_int, old_term;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	ret = guest_run1(spec, gc, st, rc, err, errlen);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return ret;
+}
+
+/* guest_run's work. */
+static int
+guest_run1(const char *spec, const struct guest_conf *gc, struct store *st,
     int *rc, char *err, size_t errlen)
 {
 	static int kvm_failed;
@@ -823,8 +892,15 @@ guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
 	struct store_merge_input in;
 	struct gkernel *k;
 	int fd, b, grc = -1, ret = -1, tries = 0;
+	long long dbsize = 0;
 
 	*rc = GUEST_EXIT_UNAVAILABLE;
+	nmerged = 0;
+	if (stop_sig != 0) {
+		snprintf(err, errlen, "--kernel %s: not started (interrupted)", spec);
+		*rc = 1;
+		return -1;
+	}
 	if (!have_qemu()) {
 		snprintf(err, errlen, "--kernel %s: no qemu-system-x86_64 on PATH "
 		    "(Debian: apt-get install qemu-system-x86)", spec);
@@ -874,6 +950,13 @@ guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
 		log_info("kernel %s: booting %s under %s", spec, k->release,
 		    strcmp(virt, "kvm") == 0 ? "KVM" : "TCG");
 		b = boot(virt, k, initrd, cmdline, disk, console, qlog, gc);
+		if (b == 3) {
+			snprintf(err, errlen, "kernel %s: interrupted (%s); nothing "
+			    "stored", k->release, stop_sig == SIGINT ? "SIGINT" :
+			    "SIGTERM");
+			*rc = 1;
+			goto done;
+		}
 		if (b == -1) {
 			last_line(qlog, tail, sizeof(tail));
 			snprintf(err, errlen, "kernel %s: qemu did not run: %s",
@@ -887,7 +970,10 @@ guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
 			last_line(qlog, tail, sizeof(tail));
 		if (tail[0] == '\0')
 			snprintf(tail, sizeof(tail), "no console output");
-		if (strcmp(virt, "kvm") == 0) {
+		if (strcmp(virt, "kvm") == 0 && !console_has(console, "Linux version") &&
+		    !console_has(console, "Command line:")) {
+			/* Not a word from the kernel: KVM itself does not work
+			 * here (this VM's /dev/kvm boots no stock kernel). */
 			log_warnx("kernel %s: no boot under KVM (%s); using TCG",
 			    k->release, tail);
 			kvm_failed = 1;
@@ -913,7 +999,8 @@ guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
 		    "console: %s", k->release, tout, tail);
 		goto done;
 	}
-	if (result_read(disk, db, &grc, (long long)gc->memory_mb << 20) == -1) {
+	if (result_read(disk, db, &grc, (long long)gc->memory_mb << 20,
+	    &dbsize) == -1) {
 		console_tail(console, tail, sizeof(tail));
 		snprintf(err, errlen, "kernel %s: the guest handed no results back%s; "
 		    "console: %s", k->release, console_panic(console, panic,
@@ -923,6 +1010,12 @@ guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
 	printf("== kernel %s (%s, %s) ==\n", k->release, spec, virt);
 	console_print(console);
 	fflush(stdout);
+	if (access(db, F_OK) == -1 || dbsize == 0) {	/* it could not run */
+		snprintf(err, errlen, "kernel %s: teardownd in the guest exited "
+		    "%d without runs", k->release, grc);
+		*rc = grc;
+		goto done;
+	}
 	memset(&in, 0, sizeof(in));
 	in.path = db;
 	if (store_merge_into(st, &in, 1, err, errlen) == -1) {
@@ -930,6 +1023,9 @@ guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
 		goto done;
 	}
 	log_info("kernel %s: %lld runs stored", k->release, (long long)in.added);
+	if (store_merged_runs(st, merged, sizeof(merged) / sizeof(merged[0]),
+	    &nmerged) == -1)
+		nmerged = 0;
 	ret = grc;
 done:
 	unlink(initrd);
@@ -1019,6 +1115,7 @@ void
 guest_finish(int rc, const char *db)
 {
 	char hdr[GUEST_HDR], buf[65536];
+	long long size = 0, copied = 0;
 	struct stat st;
 	int in = -1, out;
 	ssize_t n;
@@ -1026,25 +1123,27 @@ guest_finish(int rc, const char *db)
 	fflush(stdout);
 	fprintf(stderr, "%s: exit %d\n", GUEST_END, rc);
 	memset(hdr, 0, sizeof(hdr));
-	if ((out = open("/dev/vda", O_WRONLY | O_CLOEXEC)) == -1)
+	if ((out = open("/dev/vda", O_WRONLY | O_CLOEXEC)) == -1) {
 		log_warn("guest: /dev/vda");
-	else if ((in = open(db, O_RDONLY | O_CLOEXEC)) == -1 || fstat(in, &st) == -1)
-		log_warn("guest: %s", db);
-	else {
-		snprintf(hdr, sizeof(hdr), GUEST_MAGIC "\nrc %d\nsize %lld\n", rc,
-		    (long long)st.st_size);
-		if (lseek(out, GUEST_HDR, SEEK_SET) == -1)
-			log_warn("guest: /dev/vda");
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, (size_t)n) != n) {
-				log_warn("guest: /dev/vda");
-				break;
-			}
-		/* The header last: a disk without it holds no results. */
-		if (fsync(out) == -1 || pwrite(out, hdr, sizeof(hdr), 0) !=
-		    (ssize_t)sizeof(hdr) || fsync(out) == -1)
-			log_warn("guest: /dev/vda");
+		goto off;
 	}
+	/* No database (the configuration was refused): its status alone. */
+	if ((in = open(db, O_RDONLY | O_CLOEXEC)) != -1 && fstat(in, &st) == 0)
+		size = (long long)st.st_size;
+	if (in != -1 && lseek(out, GUEST_HDR, SEEK_SET) == GUEST_HDR)
+		while (copied < size && (n = read(in, buf, sizeof(buf))) > 0 &&
+		    write(out, buf, (size_t)n) == n)
+			copied += n;
+	if (copied != size) {			/* a part would be merged: none */
+		log_warn("guest: %s onto /dev/vda", db);
+		goto off;
+	}
+	/* The header last: a disk without it holds no results. */
+	snprintf(hdr, sizeof(hdr), GUEST_MAGIC "\nrc %d\nsize %lld\n", rc, size);
+	if (fsync(out) == -1 || pwrite(out, hdr, sizeof(hdr), 0) !=
+	    (ssize_t)sizeof(hdr) || fsync(out) == -1)
+		log_warn("guest: /dev/vda");
+off:
 	if (in != -1)
 		close(in);
 	if (out != -1)

@@ -39,6 +39,12 @@ struct guest_conf {
  * could not be merged). */
 int guest_run(const char *spec, const struct guest_conf *gc, struct store *st,
     int *rc, char *err, size_t errlen);
+/* The runs the last guest_run stored (their ids here), at most max. */
+size_t guest_merged(int64_t *ids, size_t max);
+
+/* The signal (SIGINT, SIGTERM) that interrupted a guest_run, or 0: no
+ * further guest should start. */
+int guest_interrupted(void);
 
 /* The default cache of downloaded kernels: /var/cache/teardownd/kernels
  * for root, else $XDG_CACHE_HOME (or ~/.cache)/teardownd/kernels. */

@@ -231,12 +231,16 @@ dev_conf(int fd, const struct nside *ns, int ifindex, const char **step)
 	side_ip(ns->index, ns->side, AF_INET6, a6);
 	/* Some kernels refuse a long queue on a TUN device (Debian's
 	 * 6.12.117: ERANGE): a shorter one, or the device's own, then. */
-	for (q = TUN_QLEN; q >= 1024 && rtnl_up(fd, ifindex, q, 0) == -1; q /= 4)
+	for (q = TUN_QLEN; q >= 1024; q /= 4) {
+		if (rtnl_up(fd, ifindex, q, 0) == 0)
+			break;
+		log_debug("%s: a queue of %u packets refused: %s", TUN_NAME, q,
+		    strerror(errno));
 		if (errno != ERANGE && errno != ENOMEM)
 			break;
-	if (q < TUN_QLEN)
-		log_debug("%s: a queue of %u packets (%u refused: %s)", TUN_NAME,
-		    q >= 1024 ? q : 0, TUN_QLEN, strerror(errno));
+	}
+	if (q >= 1024 && q < TUN_QLEN)
+		log_debug("%s: a queue of %u packets", TUN_NAME, q);
 	*step = "up";
 	if (rtnl_up(fd, ifindex, 0, (uint32_t)ns->mtu) == -1)
 		return -1;

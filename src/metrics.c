@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
+#include "store.h"
 
 /* Writes "# HELP" and "# TYPE" lines of a metric. */
 static void
@@ -109,12 +110,163 @@ format_scenarios(FILE *f, const struct run *r)
 	}
 }
 
+/* A store_row_fn adding (scenario, family, flag) rows to ms: flag is
+ * stability = 'flaky' (STORE_Q_RUN_STABILITY) or change = 'changed'
+ * (STORE_Q_DIFF, the baseline against the run). */
+struct sig_load {
+	struct metrics_signals *ms;
+	int diff;				/* the rows are STORE_Q_DIFF's */
+	int c_sc, c_fam, c_flag;
+};
+
+static int
+sig_row(void *ctx, int ncols, const char *const *names,
+    const struct store_value *v)
+{
+	struct sig_load *l = ctx;
+	struct metrics_signals *ms = l->ms;
+	struct metrics_signal *e;
+	const char *sc, *fam, *flag;
+	size_t i;
+	int c;
+
+	if (v == NULL) {
+		l->c_sc = l->c_fam = l->c_flag = -1;
+		for (c = 0; c < ncols; c++) {
+			if (strcmp(names[c], "scenario") == 0)
+				l->c_sc = c;
+			else if (strcmp(names[c], "family") == 0)
+				l->c_fam = c;
+			else if (strcmp(names[c], l->diff ? "change" : "stability") == 0)
+				l->c_flag = c;
+		}
+		return l->c_sc < 0 || l->c_fam < 0 || l->c_flag < 0 ? -1 : 0;
+	}
+	if ((sc = v[l->c_sc].text) == NULL || (fam = v[l->c_fam].text) == NULL)
+		return 0;
+	flag = v[l->c_flag].text != NULL ? v[l->c_flag].text : "";
+	for (i = 0; i < ms->n; i++)
+		if (strcmp(ms->e[i].scenario, sc) == 0 &&
+		    strcmp(ms->e[i].family, fam) == 0)
+			break;
+	if (i == ms->n) {
+		if (l->diff)		/* only the run's own scenarios */
+			return 0;
+		if ((e = realloc(ms->e, (ms->n + 1) * sizeof(*e))) == NULL)
+			return -1;
+		ms->e = e;
+		memset(&e[i], 0, sizeof(e[i]));
+		snprintf(e[i].scenario, sizeof(e[i].scenario), "%s", sc);
+		snprintf(e[i].family, sizeof(e[i].family), "%s", fam);
+		ms->n++;
+	}
+	if (l->diff)
+		ms->e[i].regressed = strcmp(flag, "changed") == 0;
+	else
+		ms->e[i].flaky = strcmp(flag, "flaky") == 0;
+	return 0;
+}
+
+/* Reads the run's flaky and regressed scenario+family from st. */
+int
+metrics_signals_load(struct store *st, int64_t run_id,
+    struct metrics_signals *ms)
+{
+	struct store_args a = { .run_id = run_id };
+	struct sig_load l = { .ms = ms };
+	int64_t base;
+	int r;
+
+	memset(ms, 0, sizeof(*ms));
+	if (store_query(st, STORE_Q_RUN_STABILITY, &a, sig_row, &l) != 0)
+		goto fail;
+	if ((r = store_baseline(st, run_id, &base)) == -1)
+		goto fail;
+	if (r == 0 || base == run_id)
+		return 0;
+	a.run_id = base;
+	a.run_id2 = run_id;
+	l.diff = 1;
+	if (store_query(st, STORE_Q_DIFF, &a, sig_row, &l) != 0)
+		goto fail;
+	ms->have_baseline = 1;
+	return 0;
+fail:
+	log_warnx("metrics: cannot read run %lld's flaky and regressed "
+	    "scenarios: %s", (long long)run_id, store_errmsg(st));
+	metrics_signals_free(ms);
+	return -1;
+}
+
+void
+metrics_signals_free(struct metrics_signals *ms)
+{
+	free(ms->e);
+	memset(ms, 0, sizeof(*ms));
+}
+
+/* A 0/1 series per scenario and family of ms (the flaky or the
+ * regressed flag), then the count of 1s as a metric of its own. */
+static void
+signal_series(FILE *f, const struct metrics_signals *ms, int regressed,
+    const char *name, const char *help, const char *count,
+    const char *count_help)
+{
+	size_t i;
+	int v, n = 0;
+
+	metric_head(f, name, "gauge", help);
+	for (i = 0; i < ms->n; i++) {
+		v = regressed ? ms->e[i].regressed : ms->e[i].flaky;
+		fprintf(f, "%s{scenario=\"", name);
+		label_value(f, ms->e[i].scenario);
+		fprintf(f, "\",family=\"%s\"} %d\n", ms->e[i].family, v);
+		n += v;
+	}
+	metric_head(f, count, "gauge", count_help);
+	fprintf(f, "%s %d\n", count, n);
+}
+
+/* teardownd_build_info, and the flaky and regression series. */
+static void
+format_signals(FILE *f, const struct run *r, const struct metrics_signals *ms)
+{
+	metric_head(f, "teardownd_build_info", "gauge",
+	    "Always 1: teardownd's version and the kernel release of the last "
+	    "complete run.");
+	fputs("teardownd_build_info{version=\"", f);
+	label_value(f, r->ri.version);
+	fputs("\",kernel_release=\"", f);
+	label_value(f, r->ri.kernel_release);
+	fputs("\"} 1\n", f);
+	if (ms == NULL)
+		return;
+	signal_series(f, ms, 0, "teardownd_scenario_flaky",
+	    "1 when the repetitions of the scenario and family gave several "
+	    "signatures in the last complete run, else 0.",
+	    "teardownd_flaky_scenarios",
+	    "Scenario+family flaky in the last complete run.");
+	metric_head(f, "teardownd_baseline_present", "gauge",
+	    "1 when the last complete run had a baseline to be compared with "
+	    "(teardownctl baseline set), else 0.");
+	fprintf(f, "teardownd_baseline_present %d\n", ms->have_baseline);
+	if (ms->have_baseline)
+		signal_series(f, ms, 1, "teardownd_scenario_regressed",
+		    "1 when the majority signature of the scenario and family in "
+		    "the last complete run differs from its baseline's, else 0.",
+		    "teardownd_regressions",
+		    "Scenario+family of the last complete run changed against "
+		    "the baseline.");
+}
+
 /* Writes the text exposition of run r to f. */
 void
-metrics_format(FILE *f, const struct run *r, uint64_t skipped)
+metrics_format(FILE *f, const struct run *r, uint64_t skipped,
+    const struct metrics_signals *ms)
 {
 	format_run(f, r, skipped);
 	format_scenarios(f, r);
+	format_signals(f, r, ms);
 }
 
 /* Fsyncs the directory of path, so the rename survives a crash. */
@@ -139,7 +291,8 @@ sync_dir(const char *path)
 
 /* Writes path atomically through a temporary file beside it. */
 int
-metrics_write(const char *path, const struct run *r, uint64_t skipped)
+metrics_write(const char *path, const struct run *r, uint64_t skipped,
+    const struct metrics_signals *ms)
 {
 	const char *slash = strrchr(path, '/');
 	char tmp[4200];
@@ -160,7 +313,7 @@ metrics_write(const char *path, const struct run *r, uint64_t skipped)
 	}
 	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL)
 		goto fail;
-	metrics_format(f, r, skipped);
+	metrics_format(f, r, skipped, ms);
 	if (fflush(f) == EOF || ferror(f) || fsync(fd) == -1)
 		goto fail;
 	n = fclose(f);

@@ -453,3 +453,44 @@ parse_ini(struct parse_ini *p, const char *text)
 	}
 	return p->nerr;
 }
+
+/* Levenshtein distance of a and b, capped at 9. */
+int
+parse_distance(const char *a, const char *b)
+{
+	int d[65][65], i, j, la = (int)strlen(a), lb = (int)strlen(b);
+
+	if (la > 64 || lb > 64)
+		return 9;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			int m = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < m)
+				m = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < m)
+				m = d[i][j - 1] + 1;
+			d[i][j] = m;
+		}
+	return d[la][lb] > 9 ? 9 : d[la][lb];
+}
+
+/* The nearest of cands, when near enough. */
+const char *
+parse_nearest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	int bd = strlen(word) >= 9 ? 4 : 3, d;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((d = parse_distance(word, cands[i])) < bd) {
+			bd = d;
+			best = cands[i];
+		}
+	return best;
+}

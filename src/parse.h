@@ -30,6 +30,14 @@ size_t parse_words(char *s, char **words, size_t max);
 void parse_format_duration(int64_t us, char *buf, size_t len);
 /* Folds n bytes into a 64-bit FNV-1a hash (start from PARSE_FNV_INIT). */
 uint64_t parse_fnv1a(uint64_t h, const void *p, size_t n);
+/* The edit distance (Levenshtein) of two words of at most 64 bytes,
+ * capped at 9 (longer words: 9). */
+int parse_distance(const char *a, const char *b);
+/* For "did you mean": the word of cands[0..n-1] nearest to word, when it
+ * is near enough (at most 2 edits, 3 for words of 9 bytes or more);
+ * NULL when none is. */
+const char *parse_nearest(const char *word, const char *const *cands,
+    size_t n);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. On failure
  * prints "path: reason" to errs and returns NULL. */

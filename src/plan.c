@@ -70,7 +70,7 @@ plan_build(struct setup *s)
 			first = &p->copies[p->ncopies];
 			for (i = 0; i < s->nsc; i++, p->ncopies++)
 				if (copy_make(&p->copies[p->ncopies], s->sc[i], pr) == -1) {
-					copy_free(&p->copies[p->ncopies++]);
+					p->ncopies++;	/* setup_free frees its parts */
 					goto fail;
 				}
 		}

@@ -182,8 +182,6 @@ struct scenario {
 	int nsysctl;				/* sysctl = END NAME VALUE lines, and
 						 * its profile's (plan.h) */
 	struct sc_sysctl *sysctl;		/* malloc'd, sorted by side, then name */
-	const char *profile;			/* its sysctl profile (plan.h); NULL:
-						 * none, the run's namespaces as made */
 	char *netkey;				/* mtu and sysctls as one line, malloc'd
 						 * (at most NETKEY_LEN); NULL none: read
 						 * it with scenario_netkey */

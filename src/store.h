@@ -109,6 +109,10 @@ enum store_query {
 	 * (distinct sig_hash). */
 	STORE_Q_MATRIX,				/* [family] */
 	STORE_Q_MATRIX_BY_HOST,			/* the same per host: [family] */
+	/* Every scenario the database has cases of, by name: scenario. */
+	STORE_Q_SCENARIOS,
+	/* The latest run's cases as c<ID>, in order: case. */
+	STORE_Q_LATEST_CASES,
 	STORE_Q__COUNT
 };
 
@@ -223,6 +227,9 @@ int store_merge(const char *out, struct store_merge_input *in, size_t n,
  * its lock held). */
 int store_merge_into(struct store *st, struct store_merge_input *in,
     size_t n, char *err, size_t errlen);
+/* The ids of the runs the last input of store_merge_into added (at most
+ * max, in order) into ids, their count into *n. 0 or -1. */
+int store_merged_runs(struct store *st, int64_t *ids, size_t max, size_t *n);
 
 /*
  * Baselines and regressions (teardownctl baseline, diff; teardownd --once).

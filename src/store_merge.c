@@ -561,3 +561,22 @@ store_merge(const char *out, struct store_merge_input *in, size_t n,
 	store_close(st);
 	return rc;
 }
+
+/* The runs the last input of store_merge_into added, by their new ids. */
+int
+store_merged_runs(struct store *st, int64_t *ids, size_t max, size_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT new_id FROM temp.merge_map"
+	    " WHERE tbl = 'runs' AND added ORDER BY new_id", -1, &s,
+	    NULL) != SQLITE_OK)
+		return store_fail_db(st, "merged runs");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (*n < max)
+			ids[(*n)++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail_db(st, "merged runs");
+}

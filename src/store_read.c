@@ -315,6 +315,16 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	[STORE_Q_MATRIX] = MATRIX_SQL("", "", "", ""),
 	[STORE_Q_MATRIX_BY_HOST] = MATRIX_SQL(", r.host", "host, ", ", host",
 	    " AND r.host = k.host"),
+	[STORE_Q_SCENARIOS] =
+	    "WITH RECURSIVE sc(scenario) AS (SELECT (SELECT min(scenario)"
+	    " FROM cases WHERE scenario > '') UNION ALL SELECT (SELECT"
+	    " min(scenario) FROM cases WHERE scenario > sc.scenario) FROM sc"
+	    " WHERE sc.scenario IS NOT NULL)"
+	    " SELECT scenario FROM sc WHERE scenario IS NOT NULL",
+	[STORE_Q_LATEST_CASES] =
+	    "SELECT 'c' || c.id AS 'case' FROM cases AS c WHERE c.run_id ="
+	    " (SELECT id FROM runs ORDER BY started_us DESC, id DESC LIMIT 1)"
+	    " ORDER BY c.scenario, c.family, c.rep",
 };
 
 /* Runs a and b ran under the same profile on the same link. */

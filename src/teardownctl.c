@@ -29,6 +29,7 @@
 #include "log.h"
 #include "export.h"
 #include "matrix.h"
+#include "parse.h"
 #include "pcapfile.h"
 #include "report.h"
 #include "store.h"
@@ -53,52 +54,38 @@ struct ctl {
 	int by_host;				/* matrix --by-host */
 	char **inputs;				/* merge: the databases */
 	size_t ninputs;
+	int help;				/* --help */
+	unsigned given;				/* O_*: the options given */
+	const struct cmd_entry *entry;		/* the command's */
 	struct store *st;			/* open read-only */
 };
 
-static const char usage_text[] =
-    "usage: teardownctl [--db PATH] [--json] COMMAND [ARGS]\n"
-    "\n"
-    "commands:\n"
-    "  runs [-n N]       recent runs, newest first (20 unless -n)\n"
-    "  show RUN          a run and its cases; RUN is a number or 'last'\n"
-    "  show CASE [-v]    a case step by step, both ends side by side;\n"
-    "                    CASE is c<ID> or RUN/SCENARIO/FAMILY[/REP]\n"
-    "  history SCENARIO [--family F]\n"
-    "                    the scenario's verdict in each run, with the kernel\n"
-    "  pcap CASE > FILE  the case's segments as a pcap file (tshark, Wireshark)\n"
-    "  ladder CASE [--svg]\n"
-    "                    the case as a ladder diagram: its segments and both\n"
-    "                    ends' states in time order; SVG with --svg\n"
-    "  flaky [RUN]       per scenario and family: one signature (stable) or\n"
-    "                    several (flaky) among the repetitions; RUN: last\n"
-    "  baseline set RUN | show | clear\n"
-    "                    the run later runs of its host are compared with\n"
-    "                    (set and clear write the database)\n"
-    "  diff [RUN_A RUN_B]\n"
-    "                    what changed from A to B, step by step; without\n"
-    "                    runs: the latest complete run against the baseline,\n"
-    "                    else the last run on another kernel, else the one\n"
-    "                    before; exit 2 when a signature changed\n"
-    "  export [RUN] --format junit|tap|json|csv\n"
-    "                    the run's cases for CI: JUnit XML, TAP 13, JSON lines\n"
-    "                    (also --json), CSV; RUN: last\n"
-    "  matrix [--family F] [--by-host]\n"
-    "                    per scenario and kernel release, the verdict of the\n"
-    "                    latest run of that kernel (per host with --by-host)\n"
-    "  merge DB... -o OUT\n"
-    "                    copies the runs of several hosts' databases into OUT\n"
-    "                    (created if need be), each once; writes only OUT\n"
-    "  help              this text\n"
-    "\n"
-    "options:\n"
-    "  --db PATH   the database (default: $TEARDOWND_DB, else ./teardownd.db)\n"
-    "  --json      JSON instead of tables; show CASE then has the -v columns\n"
-    "  -v          show CASE: retransmissions, rto, backoff, timer of both ends\n"
-    "  --svg       ladder: an SVG document (for a browser) instead of text\n"
-    "\n"
-    "exit status: 0 ok, 64 usage, 66 no such database, run, case or scenario,\n"
-    "74 database error\n";
+/* The options, as bits: which a command takes, which were given. */
+#define O_JSON		0x01
+#define O_N		0x02
+#define O_V		0x04
+#define O_SVG		0x08
+#define O_FAMILY	0x10
+#define O_FORMAT	0x20
+#define O_OUTPUT	0x40
+#define O_BYHOST	0x80
+
+/* A command: its name, operands and options as usage shows them, what it
+ * does (help), how many operands it takes, the options that apply, whether
+ * it reads --db, a check of its operands beyond their number (or NULL),
+ * and what runs it. The table (cmds, at the end) drives dispatch, the
+ * checks, help and completion. */
+struct cmd_entry {
+	const char *name;
+	const char *usage;
+	const char *help;
+	const char *operand;			/* named when missing */
+	int min, max;				/* operands; max -1: any (merge) */
+	unsigned opts;
+	int db;
+	int (*check)(const struct ctl *);
+	int (*exec)(struct ctl *);
+};
 
 /* Prints "teardownctl: message" on stderr and returns code. */
 static int __attribute__((format(printf, 2, 3)))
@@ -144,26 +131,39 @@ parse_args(struct ctl *c, int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "by-host", no_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:o:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":n:o:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c->db = optarg; break;
-		case 'j': c->json = 1; break;
-		case 'f': c->family = optarg; break;
-		case 's': c->svg = 1; break;
-		case 'v': c->verbose = 1; break;
-		case 'h': c->cmd = "help"; return 0;
-		case 'F': c->format = optarg; break;
-		case 'o': c->output = optarg; break;
-		case 'H': c->by_host = 1; break;
+		case 'j': c->json = 1; c->given |= O_JSON; break;
+		case 'f':
+			if (strcmp(optarg, "all") == 0)
+				c->family = NULL;
+			else if (strcmp(optarg, "ipv4") == 0 ||
+			    strcmp(optarg, "ipv6") == 0)
+				c->family = optarg;
+			else
+				return ctl_error(-1, "--family: '%s' is not ipv4, "
+				    "ipv6 or all", optarg);
+			c->given |= O_FAMILY;
+			break;
+		case 's': c->svg = 1; c->given |= O_SVG; break;
+		case 'v': c->verbose = 1; c->given |= O_V; break;
+		case 'h': c->help = 1; break;
+		case 'V': printf("teardownctl %s\n", TEARDOWND_VERSION); exit(0);
+		case 'F': c->format = optarg; c->given |= O_FORMAT; break;
+		case 'o': c->output = optarg; c->given |= O_OUTPUT; break;
+		case 'H': c->by_host = 1; c->given |= O_BYHOST; break;
 		case 'n':
 			if (parse_id(optarg, &c->limit) == -1)
 				return ctl_error(-1, "-n: '%s' is not a positive "
 				    "number", optarg);
+			c->given |= O_N;
 			break;
 		case ':':
 			return ctl_error(-1, "%s needs a value", argv[optind - 1]);
@@ -189,30 +189,14 @@ parse_args(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-/* Whether cmd is one of the signature commands: flaky, baseline, diff. */
+/* baseline set RUN | show | clear. */
 static int
-is_signature_cmd(const char *cmd)
+check_baseline(const struct ctl *c)
 {
-	return strcmp(cmd, "flaky") == 0 || strcmp(cmd, "baseline") == 0 ||
-	    strcmp(cmd, "diff") == 0;
-}
+	const char *sub = c->arg;
 
-/* Checks flaky [RUN], baseline set RUN|show|clear, diff [RUN_A RUN_B]. */
-static int
-check_signature_args(const struct ctl *c)
-{
-	const char *cmd = c->cmd, *sub = c->arg;
-
-	if (c->limit != 0 || c->family != NULL || c->verbose)
-		return ctl_error(-1, "%s: -n, --family and -v do not apply", cmd);
-	if (strcmp(cmd, "flaky") == 0 && c->arg2 != NULL)
-		return ctl_error(-1, "flaky: unexpected '%s'", c->arg2);
-	if (strcmp(cmd, "diff") == 0 && c->arg != NULL && c->arg2 == NULL)
-		return ctl_error(-1, "diff: give two runs, or none");
-	if (strcmp(cmd, "baseline") != 0)
-		return 0;
-	if (sub == NULL || (strcmp(sub, "set") != 0 &&
-	    strcmp(sub, "show") != 0 && strcmp(sub, "clear") != 0))
+	if (strcmp(sub, "set") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "clear") != 0)
 		return ctl_error(-1, "baseline: say set RUN, show or clear");
 	if (strcmp(sub, "set") == 0 && c->arg2 == NULL)
 		return ctl_error(-1, "baseline set: missing RUN");
@@ -220,6 +204,15 @@ check_signature_args(const struct ctl *c)
 		return ctl_error(-1, "baseline %s: unexpected '%s'", sub, c->arg2);
 	if (c->json && strcmp(sub, "show") != 0)
 		return ctl_error(-1, "--json applies to 'baseline show' only");
+	return 0;
+}
+
+/* diff [RUN_A RUN_B]: two runs or none. */
+static int
+check_diff(const struct ctl *c)
+{
+	if (c->arg != NULL && c->arg2 == NULL)
+		return ctl_error(-1, "diff: give two runs, or none");
 	return 0;
 }
 
@@ -238,44 +231,13 @@ count_flaky(void *ctx, int ncols, const char *const *names,
 	return 0;
 }
 
-/* Whether cmd is one of the fleet commands: export, matrix, merge. */
+/* export [RUN] --format junit|tap|json|csv. */
 static int
-is_fleet_cmd(const char *cmd)
-{
-	return strcmp(cmd, "export") == 0 || strcmp(cmd, "matrix") == 0 ||
-	    strcmp(cmd, "merge") == 0;
-}
-
-/* Checks export [RUN] --format F, matrix [--family F] [--by-host] and
- * merge DB... -o OUT. */
-static int
-check_fleet_args(const struct ctl *c)
+check_export(const struct ctl *c)
 {
 	static const char *const formats[] = { "junit", "tap", "json", "csv" };
-	const char *cmd = c->cmd;
 	size_t i;
 
-	if (c->limit != 0 || c->verbose || c->svg)
-		return ctl_error(-1, "%s: -n, -v and --svg do not apply", cmd);
-	if (c->format != NULL && strcmp(cmd, "export") != 0)
-		return ctl_error(-1, "--format applies to 'export' only");
-	if (c->output != NULL && strcmp(cmd, "merge") != 0)
-		return ctl_error(-1, "-o applies to 'merge' only");
-	if ((c->by_host || c->family != NULL) && strcmp(cmd, "matrix") != 0)
-		return ctl_error(-1, "--family and --by-host apply to 'matrix' "
-		    "here");
-	if (strcmp(cmd, "merge") == 0) {
-		if (c->json)
-			return ctl_error(-1, "--json does not apply to 'merge'");
-		if (c->output == NULL || c->ninputs == 0)
-			return ctl_error(-1, "merge: say DB... -o OUT");
-		return 0;
-	}
-	if (c->arg2 != NULL || (c->arg != NULL && strcmp(cmd, "matrix") == 0))
-		return ctl_error(-1, "%s: unexpected '%s'", cmd,
-		    c->arg2 != NULL ? c->arg2 : c->arg);
-	if (strcmp(cmd, "export") != 0)
-		return 0;
 	if (c->format == NULL && !c->json)
 		return ctl_error(-1, "export: say --format junit|tap|json|csv");
 	for (i = 0; c->format != NULL && i < 4; i++)
@@ -290,47 +252,12 @@ check_fleet_args(const struct ctl *c)
 	return 0;
 }
 
-/* Checks the command, its operand and that each option applies to it. */
+/* merge DB... -o OUT. */
 static int
-check_args(const struct ctl *c)
+check_merge(const struct ctl *c)
 {
-	const char *cmd = c->cmd;
-
-	if (cmd == NULL)
-		return ctl_error(-1, "no command (try 'teardownctl help')");
-	if (is_fleet_cmd(cmd))
-		return check_fleet_args(c);
-	if (c->format != NULL || c->output != NULL || c->by_host)
-		return ctl_error(-1, "--format, -o and --by-host apply to "
-		    "export, merge and matrix only");
-	if (is_signature_cmd(cmd))
-		return check_signature_args(c);
-	if (c->arg2 != NULL)
-		return ctl_error(-1, "%s: unexpected '%s'", cmd, c->arg2);
-	if (strcmp(cmd, "runs") != 0 && strcmp(cmd, "show") != 0 &&
-	    strcmp(cmd, "history") != 0 && strcmp(cmd, "pcap") != 0 &&
-	    strcmp(cmd, "ladder") != 0 && strcmp(cmd, "help") != 0)
-		return ctl_error(-1, "unknown command '%s' (try 'teardownctl "
-		    "help')", cmd);
-	if ((strcmp(cmd, "show") == 0 || strcmp(cmd, "history") == 0 ||
-	    strcmp(cmd, "pcap") == 0 || strcmp(cmd, "ladder") == 0) &&
-	    c->arg == NULL)
-		return ctl_error(-1, "%s: missing %s", cmd,
-		    strcmp(cmd, "show") == 0 ? "RUN or CASE" :
-		    strcmp(cmd, "history") == 0 ? "SCENARIO" : "CASE");
-	if (c->json && (strcmp(cmd, "pcap") == 0 || strcmp(cmd, "ladder") == 0))
-		return ctl_error(-1, "--json does not apply to '%s'", cmd);
-	if (c->svg && strcmp(cmd, "ladder") != 0)
-		return ctl_error(-1, "--svg applies to 'ladder' only");
-	if ((strcmp(cmd, "runs") == 0 || strcmp(cmd, "help") == 0) &&
-	    c->arg != NULL)
-		return ctl_error(-1, "%s: unexpected '%s'", cmd, c->arg);
-	if (c->limit != 0 && strcmp(cmd, "runs") != 0)
-		return ctl_error(-1, "-n applies to 'runs' only");
-	if (c->family != NULL && strcmp(cmd, "history") != 0)
-		return ctl_error(-1, "--family applies to 'history' only");
-	if (c->verbose && strcmp(cmd, "show") != 0)
-		return ctl_error(-1, "-v applies to 'show' only");
+	if (c->output == NULL || c->ninputs == 0)
+		return ctl_error(-1, "merge: say DB... -o OUT");
 	return 0;
 }
 
@@ -564,6 +491,30 @@ cmd_show(struct ctl *c)
 	return show_run(c, id);
 }
 
+/* No cases of scenario name (in family): 66, with the nearest scenario
+ * the database has as a suggestion. */
+static int
+no_scenario(struct ctl *c, const char *name, const char *family)
+{
+	struct report *r = ctl_query(c, STORE_Q_SCENARIOS, &(struct store_args){ 0 });
+	const char **names = NULL, *best = NULL;
+	size_t i, n = r != NULL ? report_nrows(r) : 0;
+	int rc;
+
+	if (n > 0 && (names = calloc(n, sizeof(*names))) != NULL) {
+		for (i = 0; i < n; i++)
+			names[i] = report_text(r, i, 0);
+		best = parse_nearest(name, names, n);
+	}
+	rc = ctl_error(EX_NOINPUT, "%s: no cases of scenario '%s'%s%s%s%s%s",
+	    c->db, name, family ? " in family " : "", family ? family : "",
+	    best != NULL ? " (did you mean '" : "", best != NULL ? best : "",
+	    best != NULL ? "'?)" : "");
+	free(names);
+	report_free(r);
+	return rc;
+}
+
 /* history SCENARIO [--family F]: its verdict in each run, oldest first. */
 static int
 cmd_history(struct ctl *c)
@@ -575,9 +526,7 @@ cmd_history(struct ctl *c)
 	if ((r = ctl_query(c, STORE_Q_HISTORY, &a)) == NULL)
 		return EX_IOERR;
 	if (report_nrows(r) == 0)
-		rc = ctl_error(EX_NOINPUT, "%s: no cases of scenario '%s'%s%s",
-		    c->db, c->arg, c->family ? " in family " : "",
-		    c->family ? c->family : "");
+		rc = no_scenario(c, c->arg, c->family);
 	else if (c->json)
 		report_json_array(r, stdout);
 	else
@@ -1074,7 +1023,249 @@ ctl_open(struct ctl *c)
 	return 0;
 }
 
-/* teardownctl [--db PATH] [--json] COMMAND [ARGS]: see usage_text. */
+static int cmd_help(struct ctl *c);
+static int cmd_complete(struct ctl *c);
+
+/* The commands, in the order help lists them. */
+static const struct cmd_entry cmds[] = {
+	{ "runs", "[-n N]", "recent runs, newest first (20 unless -n)",
+	    NULL, 0, 0, O_JSON | O_N, 1, NULL, cmd_runs },
+	{ "show", "RUN | CASE [-v]", "a run and its cases (RUN: a number or "
+	    "'last'); a case step by step, both ends side by side (CASE: "
+	    "c<ID> or RUN/SCENARIO/FAMILY[/REP]; -v: retransmissions, rto, "
+	    "backoff, timer)", "RUN or CASE", 1, 1, O_JSON | O_V, 1, NULL,
+	    cmd_show },
+	{ "history", "SCENARIO [--family F]", "the scenario's verdict in each "
+	    "run, with the kernel", "SCENARIO", 1, 1, O_JSON | O_FAMILY, 1, NULL,
+	    cmd_history },
+	{ "pcap", "CASE > FILE", "the case's segments as a pcap file (tshark, "
+	    "Wireshark)", "CASE", 1, 1, 0, 1, NULL, cmd_pcap },
+	{ "ladder", "CASE [--svg]", "the case as a ladder diagram: its "
+	    "segments and both ends' states in time order; SVG with --svg",
+	    "CASE", 1, 1, O_SVG, 1, NULL, cmd_ladder },
+	{ "flaky", "[RUN]", "per scenario and family: one signature (stable) "
+	    "or several (flaky) among the repetitions; RUN: last", NULL, 0, 1,
+	    O_JSON, 1, NULL, cmd_flaky },
+	{ "baseline", "set RUN | show | clear", "the run later runs of its "
+	    "host, profile and link are compared with (set and clear write the "
+	    "database)", "set RUN, show or clear", 1, 2, O_JSON, 1,
+	    check_baseline, cmd_baseline },
+	{ "diff", "[RUN_A RUN_B]", "what changed from A to B, step by step; "
+	    "without runs: the latest complete run against its baseline, else "
+	    "the last run on another kernel, else the one before; exit 2 when a "
+	    "signature changed", NULL, 0, 2, O_JSON, 1, check_diff, cmd_diff },
+	{ "export", "[RUN] --format junit|tap|json|csv", "the run's cases for "
+	    "CI: JUnit XML, TAP 13, JSON lines (also --json), CSV; RUN: last",
+	    NULL, 0, 1, O_JSON | O_FORMAT, 1, check_export, cmd_export },
+	{ "matrix", "[--family F] [--by-host]", "per scenario and environment "
+	    "(kernel release, profile, link), the verdict of the latest run "
+	    "there (per host with --by-host)", NULL, 0, 0,
+	    O_JSON | O_FAMILY | O_BYHOST, 1, NULL, cmd_matrix },
+	{ "merge", "DB... -o OUT", "copies the runs of several hosts' "
+	    "databases into OUT (created if need be), each once; writes only "
+	    "OUT", "DB", 1, -1, O_OUTPUT, 0, check_merge, cmd_merge },
+	{ "complete", "commands | scenarios | cases", "words for shell "
+	    "completion: the commands, the database's scenarios, the latest "
+	    "run's cases", "commands, scenarios or cases", 1, 1, 0, 0, NULL,
+	    cmd_complete },
+	{ "help", "[COMMAND]", "this text, or one command's", NULL, 0, 1, 0, 0,
+	    NULL, cmd_help },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* The options' names and help, by bit, in the order help lists them. */
+static const struct {
+	unsigned bit;
+	const char *name, *help;
+} opt_names[] = {
+	{ O_JSON, "--json", "JSON instead of tables" },
+	{ O_N, "-n", "how many" },
+	{ O_V, "-v", "more columns" },
+	{ O_SVG, "--svg", "SVG instead of text" },
+	{ O_FAMILY, "--family", "ipv4, ipv6 or all" },
+	{ O_FORMAT, "--format", "the export's format" },
+	{ O_OUTPUT, "-o", "the output file" },
+	{ O_BYHOST, "--by-host", "a row per host too" },
+};
+
+#define EXIT_TEXT "exit status: 0 ok, 2 diff: a signature changed, 64 usage,\n" \
+	"66 no such database, run, case or scenario, 74 database error\n"
+
+/* Prints text folded at width 72 after an indent of ind columns. */
+static void
+print_folded(FILE *f, const char *text, int ind, int col)
+{
+	const char *w = text, *e;
+	int n;
+
+	while (*w != '\0') {
+		e = w + strcspn(w, " ");
+		n = (int)(e - w);
+		if (col > ind && col + 1 + n > 72) {
+			fprintf(f, "\n%*s", ind, "");
+			col = ind;
+		} else if (col > ind) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", n, w);
+		col += n;
+		w = *e == ' ' ? e + 1 : e;
+	}
+	fputc('\n', f);
+}
+
+/* The whole usage, from the table. */
+static void
+usage_print(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: teardownctl [--db PATH] [--json] COMMAND [ARGS]\n"
+	    "       teardownctl help COMMAND | COMMAND --help | --version\n\n"
+	    "commands:\n", f);
+	for (i = 0; i < NCMDS; i++) {
+		int col = fprintf(f, "  %s %s", cmds[i].name, cmds[i].usage);
+
+		if (col >= 21) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fprintf(f, "%*s", 22 - col, "");
+		print_folded(f, cmds[i].help, 22, 22);
+	}
+	fputs("\noptions:\n"
+	    "  --db PATH   the database (default: $TEARDOWND_DB, else ./teardownd.db)\n"
+	    "  --json      JSON instead of tables; show CASE then has the -v columns\n"
+	    "  -v          show CASE: retransmissions, rto, backoff, timer of both ends\n"
+	    "  --svg       ladder: an SVG document (for a browser) instead of text\n"
+	    "  --family F  ipv4, ipv6 or all (history, matrix)\n"
+	    "  --help      this text; after a command, that command's\n"
+	    "  --version   teardownctl's version\n\n" EXIT_TEXT, f);
+}
+
+/* One command's usage and help. */
+static void
+cmd_usage(FILE *f, const struct cmd_entry *e)
+{
+	size_t i;
+	int any = 0;
+
+	fprintf(f, "usage: teardownctl [--db PATH] %s %s\n\n", e->name, e->usage);
+	print_folded(f, e->help, 0, 0);
+	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+		if (e->opts & opt_names[i].bit)
+			fprintf(f, "%s  %-10s %s\n", any++ ? "" : "\noptions:\n",
+			    opt_names[i].name, opt_names[i].help);
+	fputs("\n" EXIT_TEXT, f);
+}
+
+/* The command named name, or NULL. */
+static const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+/* An unknown command: 64, with the nearest one as a suggestion. */
+static int
+cmd_unknown(const char *name)
+{
+	const char *names[NCMDS], *best;
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		names[i] = cmds[i].name;
+	if ((best = parse_nearest(name, names, NCMDS)) != NULL)
+		return ctl_error(-1, "unknown command '%s' (did you mean '%s'? "
+		    "try 'teardownctl help')", name, best);
+	return ctl_error(-1, "unknown command '%s' (try 'teardownctl help')",
+	    name);
+}
+
+/* Checks the command, its operands and that each option given applies. */
+static int
+check_args(struct ctl *c)
+{
+	const struct cmd_entry *e;
+	int n = c->arg2 != NULL ? 2 : c->arg != NULL ? 1 : 0;
+	size_t i;
+
+	if (c->cmd == NULL)
+		return c->help ? 0 : ctl_error(-1, "no command (try 'teardownctl "
+		    "help')");
+	if ((e = c->entry = cmd_find(c->cmd)) == NULL)
+		return cmd_unknown(c->cmd);
+	if (c->help)
+		return 0;
+	if (e->max == -1)
+		n = (int)c->ninputs;
+	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+		if ((c->given & opt_names[i].bit) && !(e->opts & opt_names[i].bit))
+			return ctl_error(-1, "%s does not apply to '%s' (see "
+			    "'teardownctl help %s')", opt_names[i].name, e->name,
+			    e->name);
+	if (n < e->min)
+		return ctl_error(-1, "%s: missing %s", e->name, e->operand);
+	if (e->max >= 0 && n > e->max)
+		return ctl_error(-1, "%s: unexpected '%s'", e->name,
+		    n == 2 ? c->arg2 : c->arg);
+	return e->check != NULL ? e->check(c) : 0;
+}
+
+/* help [COMMAND]. */
+static int
+cmd_help(struct ctl *c)
+{
+	const struct cmd_entry *e;
+
+	if (c->arg == NULL) {
+		usage_print(stdout);
+		return 0;
+	}
+	if ((e = cmd_find(c->arg)) == NULL)
+		return cmd_unknown(c->arg) == -1 ? EX_USAGE : EX_USAGE;
+	cmd_usage(stdout, e);
+	return 0;
+}
+
+/* complete commands | scenarios | cases: a word a line. */
+static int
+cmd_complete(struct ctl *c)
+{
+	struct report *r;
+	enum store_query q;
+	size_t i;
+	int rc;
+
+	if (strcmp(c->arg, "commands") == 0) {
+		for (i = 0; i < NCMDS; i++)
+			printf("%s\n", cmds[i].name);
+		return 0;
+	}
+	if (strcmp(c->arg, "scenarios") == 0)
+		q = STORE_Q_SCENARIOS;
+	else if (strcmp(c->arg, "cases") == 0)
+		q = STORE_Q_LATEST_CASES;
+	else
+		return ctl_error(EX_USAGE, "complete: '%s' is not commands, "
+		    "scenarios or cases", c->arg);
+	if ((rc = ctl_open(c)) != 0)
+		return rc;
+	if ((r = ctl_query(c, q, &(struct store_args){ 0 })) == NULL)
+		return EX_IOERR;
+	for (i = 0; i < report_nrows(r); i++)
+		printf("%s\n", report_text(r, i, 0));
+	report_free(r);
+	return 0;
+}
+
+/* teardownctl [--db PATH] [--json] COMMAND [ARGS]: see usage_print. */
 int
 main(int argc, char **argv)
 {
@@ -1086,34 +1277,17 @@ main(int argc, char **argv)
 		c.db = CTL_DEFAULT_DB;
 	if (parse_args(&c, argc, argv) == -1 || check_args(&c) == -1)
 		return EX_USAGE;
-	if (strcmp(c.cmd, "help") == 0) {
-		fputs(usage_text, stdout);
+	if (c.cmd == NULL) {			/* --help alone */
+		usage_print(stdout);
 		return 0;
 	}
-	if (strcmp(c.cmd, "merge") == 0)	/* writes -o, never opens --db */
-		rc = cmd_merge(&c);
-	else if ((rc = ctl_open(&c)) != 0)
+	if (c.help) {
+		cmd_usage(stdout, c.entry);
+		return 0;
+	}
+	if (c.entry->db && (rc = ctl_open(&c)) != 0)
 		return rc;
-	else if (strcmp(c.cmd, "export") == 0)
-		rc = cmd_export(&c);
-	else if (strcmp(c.cmd, "matrix") == 0)
-		rc = cmd_matrix(&c);
-	else if (strcmp(c.cmd, "runs") == 0)
-		rc = cmd_runs(&c);
-	else if (strcmp(c.cmd, "show") == 0)
-		rc = cmd_show(&c);
-	else if (strcmp(c.cmd, "flaky") == 0)
-		rc = cmd_flaky(&c);
-	else if (strcmp(c.cmd, "baseline") == 0)
-		rc = cmd_baseline(&c);
-	else if (strcmp(c.cmd, "diff") == 0)
-		rc = cmd_diff(&c);
-	else if (strcmp(c.cmd, "pcap") == 0)
-		rc = cmd_pcap(&c);
-	else if (strcmp(c.cmd, "ladder") == 0)
-		rc = cmd_ladder(&c);
-	else
-		rc = cmd_history(&c);
+	rc = c.entry->exec(&c);
 	store_close(c.st);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = ctl_error(EX_IOERR, "writing output: %s", strerror(errno));

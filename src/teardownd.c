@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "catalog.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "guest.h"
@@ -61,11 +63,16 @@ struct opts {
 	char concurrency_text[16];		/* --concurrency, for guests */
 };
 
-/* --once: the run, and the signals that interrupt it. */
+/* --once: the run, and the signals that interrupt it; the progress line. */
 struct once {
 	struct event_base *base;
 	struct run run;
+	size_t planned;				/* the run's cases */
+	int64_t start_us;			/* monotonic */
+	int shown;				/* a progress line is on the terminal */
 };
+
+#define PROGRESS_AFTER_US	3000000	/* runs shorter than this show none */
 
 /* Prints usage to f. */
 static void
@@ -80,7 +87,45 @@ usage(FILE *f)
 	    "                 [--kernel host|PACKAGE|VMLINUZ[,MODULES]]...\n"
 	    "                 [--kernel-cache DIR] [--kernel-timeout DURATION]\n"
 	    "                 [--kernel-memory MB]\n"
-	    "       teardownd --verbs\n");
+	    "       teardownd --verbs | --help | --version\n");
+}
+
+/* --help: the synopsis, then what each option does. */
+static void
+help(FILE *f)
+{
+	usage(f);
+	fputs("\n"
+	    "Runs TCP teardown scenarios on real sockets, observes both ends and the\n"
+	    "wire, and stores every case in a database: as a daemon on a schedule\n"
+	    "(the default), once (--once), or checks the configuration (-n).\n"
+	    "\n"
+	    "  -c FILE            the configuration (default: the embedded one)\n"
+	    "  -n                 check the configuration and every scenario, exit\n"
+	    "  --once             run the plan once, store it, print the results\n"
+	    "  --db PATH          the database (default ./teardownd.db)\n"
+	    "  --scenarios PATH   user scenarios: a file or a directory of .ini\n"
+	    "  --only NAME,...    only these scenarios\n"
+	    "  --family F         ipv4, ipv6 or all\n"
+	    "  --repeat N         each scenario N times per family\n"
+	    "  --concurrency N    cases at once (default: as the open-file limit allows)\n"
+	    "  --isolation M      auto, netns or host: where the cases run\n"
+	    "  --link L,...       lo, veth, relay: a run on each\n"
+	    "  --profile P,...    sysctl profiles: a run under each\n"
+	    "  --kernel SPEC      with --once, repeatable: host, a Debian linux-image\n"
+	    "                     package or VMLINUZ[,MODULES]: the plan in a qemu guest\n"
+	    "  --kernel-cache DIR, --kernel-timeout D, --kernel-memory MB\n"
+	    "                     where kernels are kept; a guest's time and memory\n"
+	    "  --interval D       the daemon's schedule (from 1s, for tests)\n"
+	    "  --no-capture       do not observe the wire\n"
+	    "  -v                 debug logging\n"
+	    "  --verbs            the verbs of the scenario language\n"
+	    "  --help, --version  this text; the version\n"
+	    "\n"
+	    "exit status: 0 all passed (--once) or a clean stop, 1 a case failed,\n"
+	    "2 a change against the baseline, 64 usage, 69 --kernel: no qemu or\n"
+	    "kernel, 70 could not run, 74 database error, 75 database in use,\n"
+	    "78 configuration error; see teardownd(8)\n", f);
 }
 
 /* Prints every verb of the scenario language: its name, the ends it acts
@@ -176,7 +221,8 @@ opts_parse(struct opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->concurrency = -1;
-	while ((ch = getopt_long(argc, argv, "c:nvVh", lo, NULL)) != -1) {
+	opterr = 0;			/* our own messages, without argv[0]'s path */
+	while ((ch = getopt_long(argc, argv, ":c:nvVh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'n': o->check = 1; break;
@@ -222,9 +268,20 @@ opts_parse(struct opts *o, int argc, char **argv)
 			o->virt = optarg;
 			break;
 		case 'V': printf("teardownd %s\n", TEARDOWND_VERSION); exit(0);
-		case 'h': usage(stdout); exit(0);
+		case 'h': help(stdout); exit(0);
 		case 'B': verbs_print(stdout); exit(0);
-		default: usage(stderr); exit(EXIT_USAGE);
+		case ':':
+			fprintf(stderr, "teardownd: %s needs a value (try 'teardownd "
+			    "--help')\n", argv[optind - 1]);
+			exit(EXIT_USAGE);
+		default:
+			if (optopt != 0)
+				fprintf(stderr, "teardownd: unknown option '-%c' (try "
+				    "'teardownd --help')\n", optopt);
+			else
+				fprintf(stderr, "teardownd: unknown option '%s' (try "
+				    "'teardownd --help')\n", argv[optind - 1]);
+			exit(EXIT_USAGE);
 		}
 	}
 	if (optind != argc) {
@@ -289,6 +346,22 @@ opts_family(const struct opts *o, struct config *cf, FILE *errs)
 	return 0;
 }
 
+/* The catalogue's scenario nearest to name, when near enough; NULL. */
+static const char *
+nearest_scenario(const struct catalog *cat, const char *name)
+{
+	const char **names = calloc(cat->n + 1, sizeof(*names)), *best;
+	size_t i;
+
+	if (names == NULL)
+		return NULL;
+	for (i = 0; i < cat->n; i++)
+		names[i] = cat->sc[i].name;
+	best = parse_nearest(name, names, cat->n);
+	free(names);
+	return best;
+}
+
 /* The plan's scenarios into s: all, or those --only names; 0, or 64 for
  * an unknown one. */
 static int
@@ -311,7 +384,11 @@ select_scenarios(struct setup *s, const char *only, FILE *errs)
 	for (name = strtok_r(list, ", ", &save); name != NULL;
 	    name = strtok_r(NULL, ", ", &save)) {
 		if ((s->sc[s->nsc] = catalog_find(cat, name)) == NULL) {
-			fprintf(errs, "teardownd: --only: no scenario '%s'\n", name);
+			const char *best = nearest_scenario(cat, name);
+
+			fprintf(errs, "teardownd: --only: no scenario '%s'%s%s%s\n",
+			    name, best != NULL ? " (did you mean '" : "",
+			    best != NULL ? best : "", best != NULL ? "'?)" : "");
 			free(list);
 			return EXIT_USAGE;
 		}
@@ -422,26 +499,61 @@ once_signal(evutil_socket_t sig, short what, void *arg)
 	    "interrupted (SIGTERM)");
 }
 
-/* Whether a complete run's majority signatures differ from its host's
- * baseline (said on stdout); no baseline, or one that cannot be read
- * (a warning), is no regression. */
+/* Whether complete run id's majority signatures differ from the baseline
+ * of its host, profile and link (said on stdout); no baseline, or one that
+ * cannot be read (a warning), is no regression. */
 static int
-once_regressed(struct store *st, const struct run *r)
+regressed(struct store *st, int64_t id)
 {
 	int64_t base;
 	int n = 0;
 
-	if (strcmp(run_status(r), "complete") != 0 ||
-	    store_baseline(st, r->id, &base) != 1 || base == r->id)
+	if (store_baseline(st, id, &base) != 1 || base == id)
 		return 0;
-	if (store_regressions(st, r->id, base, &n) == -1)
+	if (store_regressions(st, id, base, &n) == -1)
 		log_warnx("run %lld: cannot compare with the baseline: %s",
-		    (long long)r->id, store_errmsg(st));
+		    (long long)id, store_errmsg(st));
 	if (n > 0)
 		printf("run %lld: %d scenario+family changed against baseline run "
-		    "%lld (teardownctl diff %lld %lld)\n", (long long)r->id, n,
-		    (long long)base, (long long)base, (long long)r->id);
+		    "%lld (teardownctl diff %lld %lld)\n", (long long)id, n,
+		    (long long)base, (long long)base, (long long)id);
 	return n > 0;
+}
+
+/* The same for a finished run of this process: only when complete. */
+static int
+once_regressed(struct store *st, const struct run *r)
+{
+	return strcmp(run_status(r), "complete") == 0 && regressed(st, r->id);
+}
+
+/* Whether to show progress: stderr is a terminal, and not under systemd. */
+static int
+progress_wanted(void)
+{
+	return isatty(STDERR_FILENO) && getenv("INVOCATION_ID") == NULL &&
+	    getenv("NOTIFY_SOCKET") == NULL;
+}
+
+/* Every second: "done/total cases, rate, time left" on the terminal,
+ * rewritten in place, once the run has taken PROGRESS_AFTER_US. */
+static void
+once_progress(evutil_socket_t fd, short what, void *arg)
+{
+	struct once *on = arg;
+	int64_t el = clock_mono_us() - on->start_us;
+	size_t done = on->run.rn != NULL ? (size_t)runner_ended(on->run.rn) : 0;
+	double rate;
+
+	if (el < PROGRESS_AFTER_US || on->planned == 0)
+		return;
+	rate = (double)done * 1e6 / (double)el;
+	if (rate > 0)
+		fprintf(stderr, "\r%zu/%zu cases, %.0f/s, about %.0f s left   ",
+		    done, on->planned, rate, (double)(on->planned - done) / rate);
+	else
+		fprintf(stderr, "\r%zu/%zu cases   ", done, on->planned);
+	on->shown = 1;
 }
 
 /* Runs environment env of the plan once: its run stored, its summary
@@ -453,7 +565,8 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 	struct runner_plan plan;
 	struct once on = { 0 };
 	struct run_info ri;
-	struct event *sigs[2];
+	struct event *sigs[2], *tick = NULL;
+	struct metrics_signals ms;
 	char name[64];
 	int i, rc;
 
@@ -466,6 +579,12 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 	sigs[1] = evsignal_new(on.base, SIGTERM, once_signal, &on);
 	for (i = 0; i < 2; i++)
 		evsignal_add(sigs[i], NULL);
+	on.planned = plan.nsc * (size_t)plan.repeat *
+	    (size_t)__builtin_popcount(plan.families);
+	on.start_us = clock_mono_us();
+	if (progress_wanted() && (tick = event_new(on.base, -1, EV_PERSIST,
+	    once_progress, &on)) != NULL)
+		event_add(tick, &(struct timeval){ 1, 0 });
 	rc = run_start(&on.run, on.base, st, cf->database, &ri, &plan, once_done, &on);
 	if (rc == 0) {
 		plan_env_name(s, env, name, sizeof(name));
@@ -474,14 +593,19 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 		    " " : "", name, plan.nsc, runner_concurrency(on.run.rn),
 		    strcmp(where, "netns") == 0 ? "a private" : "the host's");
 		event_base_dispatch(on.base);
+		if (on.shown)			/* the line goes before the summary */
+			fprintf(stderr, "\r%*s\r", 60, "");
 		run_finish(&on.run);
 		if (name[0] != '\0')
 			printf("%s== profile %s, link %s ==\n", env > 0 ? "\n" : "",
 			    ri.profile, ri.link);
 		summary_print(&on.run);
 		if (cf->prometheus_textfile[0] != '\0' &&
-		    strcmp(run_status(&on.run), "complete") == 0)
-			metrics_write(cf->prometheus_textfile, &on.run, 0);
+		    strcmp(run_status(&on.run), "complete") == 0) {
+			metrics_signals_load(st, on.run.id, &ms);	/* logged */
+			metrics_write(cf->prometheus_textfile, &on.run, 0, &ms);
+			metrics_signals_free(&ms);
+		}
 		if (on.run.store_failed || on.run.end_failed)
 			rc = STORE_EXIT_OPEN;
 		else if (once_regressed(st, &on.run))
@@ -494,6 +618,8 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 	run_free(&on.run);
 	for (i = 0; i < 2; i++)
 		event_free(sigs[i]);
+	if (tick != NULL)
+		event_free(tick);
 	event_base_free(on.base);
 	return rc;
 }
@@ -527,7 +653,8 @@ run_guest(const struct opts *o, const struct setup *s, const char *spec,
 	const char *args[16];
 	char host[200], err[1024];
 	struct guest_conf gc = { 0 };
-	size_t n = 0;
+	int64_t ids[64];
+	size_t n = 0, k;
 	int rc, grc;
 
 	if (o->only != NULL) { args[n++] = "--only"; args[n++] = o->only; }
@@ -560,10 +687,16 @@ run_guest(const struct opts *o, const struct setup *s, const char *spec,
 	gc.args = args;
 	gc.nargs = n;
 	gc.host = host;
-	if ((grc = guest_run(spec, &gc, st, &rc, err, sizeof(err))) >= 0)
-		return grc;
-	log_warnx("%s", err);
-	return rc;
+	if ((grc = guest_run(spec, &gc, st, &rc, err, sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		return rc;
+	}
+	/* Each run the guest stored, against the baseline of its host
+	 * (HOST/guest), profile and link here: the guest had none. */
+	for (k = 0, n = guest_merged(ids, 64); k < n; k++)
+		if (grc != EXIT_REGRESSED && regressed(st, ids[k]))
+			grc = EXIT_REGRESSED;
+	return grc;
 }
 
 /* Runs the plan once, an environment after another, storing each run;
@@ -592,7 +725,8 @@ run_once(const struct setup *s, const struct opts *o)
 		}
 		r = run_guest(o, s, o->kernel[k], st);
 		rc = rc_worse(rc, r);
-		if (r != 0 && r != EXIT_FAILED && r != EXIT_REGRESSED) {
+		if ((r != 0 && r != EXIT_FAILED && r != EXIT_REGRESSED) ||
+		    guest_interrupted()) {
 			store_close(st);
 			return rc;
 		}
@@ -612,14 +746,16 @@ run_once(const struct setup *s, const struct opts *o)
 	sysctl_settle(strcmp(where, "netns") == 0);
 	for (e = 0; e < s->plan.nenv; e++) {
 		r = run_env(s, e, st, where);
-		rc = rc_worse(rc, r);
+		/* An interrupted run counts as a failed one (1), and ends
+		 * the plan. */
+		rc = rc_worse(rc, r == EXIT_INTERRUPTED ? EXIT_FAILED : r);
 		if (r == EXIT_INTERRUPTED || (r != 0 && r != EXIT_FAILED &&
 		    r != EXIT_REGRESSED))
 			break;
 	}
 	store_close(st);
 	run_link_close();
-	return rc == EXIT_INTERRUPTED ? EXIT_FAILED : rc;
+	return rc;
 }
 
 int

@@ -7,7 +7,8 @@
 #include <linux/types.h>
 
 #define TRANS_RING_BYTES	(1 << 19)	/* the ring buffer: ~10,000 records */
-#define TRANS_NETNS		64		/* namespaces observed: the run's, 2 per link */
+#define TRANS_NETNS		128		/* namespaces observed: the run's, 2 per
+						 * link (LINK_MAX 63; a loopback link's 1) */
 
 /* One call of the sock:inet_sock_set_state tracepoint. */
 struct trans_event {

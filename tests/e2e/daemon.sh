@@ -40,9 +40,13 @@ check "the textfile is written after a run" \
 check "... with the run's counts" grep -qx 'teardownd_run_cases{verdict="pass"} 1' "$T/td.prom"
 check "... and no temporary file is left beside it" \
     sh -c '[ "$(ls -A "$1" | grep -c prom)" -eq 1 ]' sh "$T"
-if command -v promtool > /dev/null; then
-	check "promtool check metrics accepts it" sh -c 'promtool check metrics < "$1"' sh "$T/td.prom"
-fi
+check "... teardownd's version and kernel (teardownd_build_info)" \
+    grep -q "^teardownd_build_info{version=\"[^\"]*\",kernel_release=\"$(uname -r)\"} 1$" "$T/td.prom"
+check "... each scenario's flakiness, and whether a baseline was there" \
+    sh -c 'grep -qx "teardownd_scenario_flaky{scenario=\"three-way-close\",family=\"ipv4\"} 0" "$1" &&
+    grep -qx "teardownd_baseline_present 0" "$1"' sh "$T/td.prom"
+check "promtool check metrics accepts it (Debian's prometheus, make check's set-up)" \
+    sh -c 'promtool check metrics < "$1"' sh "$T/td.prom"
 
 # A broken configuration: logged with file and line, the old one kept.
 printf '[teardownd]\nprometheus_textfile = td.prom\nrepat = 2\n' > "$CONF"

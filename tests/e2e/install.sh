@@ -20,6 +20,7 @@ cat > "$T/want" <<EOS
 ./usr/lib/systemd/system/teardownd.service
 ./usr/lib/sysusers.d/teardownd.conf
 ./usr/sbin/teardownd
+./usr/share/bash-completion/completions/teardownctl
 $(for f in etc/scenarios/*.ini; do echo "./usr/share/teardownd/scenarios/${f##*/}"; done)
 ./usr/share/teardownd/teardownd.ini
 ./usr/share/man/man1/teardownctl.1
@@ -104,4 +105,38 @@ check "make install with the default PREFIX (/usr/local)" [ -x "$R/usr/local/sbi
     grep -q "^ExecStart=/usr/local/sbin/teardownd " "$R/usr/local/lib/systemd/system/teardownd.service"
 mk uninstall
 check "... and make uninstall leaves no file" [ -z "$(find "$R" -type f)" ]
+
+# The bash completion (installed as it is), as bash-completion loads it:
+# commands, scenarios,
+# the latest run's cases.
+if command -v bash > /dev/null; then
+	"$B/teardownd" --once --db "$T/c.db" --only four-way-close --family ipv4 \
+	    > /dev/null 2>&1
+	comp() {
+		PATH="$(cd "$B" && pwd):$PATH" bash -c '. "$1"; shift
+		    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _teardownctl
+		    printf "%s\n" "${COMPREPLY[@]}"' sh \
+		    etc/bash-completion/teardownctl "$@"
+	}
+	check "completion: commands" [ "$(comp teardownctl sh)" = show ]
+	check "... scenarios of history" \
+	    [ "$(comp teardownctl --db "$T/c.db" history four)" = four-way-close ]
+	check "... the latest run's cases for show" \
+	    [ "$(comp teardownctl --db "$T/c.db" show c | wc -l)" = 1 ]
+	check "... formats" [ "$(comp teardownctl export --format ju)" = junit ]
+fi
+
+# A packager: make and make install as an ordinary user, the build
+# libraries present, never apt-get.
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+	U="$T/user"
+	mkdir -p "$U" && chown 65534:65534 "$U" && chmod 755 "$T"
+	setpriv --reuid 65534 --regid 65534 --clear-groups \
+	    make -s --no-print-directory B="$B" DESTDIR="$U/root" PREFIX=/usr \
+	    all install > "$U/out" 2>&1
+	rc=$?
+	check "make and make install as nobody: exit 0 ($rc)" [ "$rc" -eq 0 ]
+	check "... installed, owned by nobody" [ "$(stat -c %u "$U/root/usr/sbin/teardownd")" = 65534 ]
+	check "... without installing packages" sh -c "! grep -q 'installing\|apt-get' '$U/out'"
+fi
 finish

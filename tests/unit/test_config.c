@@ -173,8 +173,8 @@ static const struct bad bad_confs[] = {
 	{ "[teardownd]\ninterval = 31d\n",
 	    "2: '31d' is out of range for interval (1m..30d)\n" },
 	{ "[teardownd]\nfamilies = ipv4 ipx\n",
-	    "2: 'ipx' is not an address family (ipv4, ipv6)\n" },
-	{ "[teardownd]\nfamilies = ,\n", "2: families needs ipv4, ipv6 or both\n" },
+	    "2: 'ipx' is not an address family (ipv4, ipv6, all)\n" },
+	{ "[teardownd]\nfamilies = ,\n", "2: families needs ipv4, ipv6, both or all\n" },
 	{ "[teardownd]\ndatabase =\n", "2: database needs a path\n" },
 	{ "[teardownd]\nrepat = 2\n",
 	    "2: unknown key 'repat' (database, scenarios, families, repeat, "
@@ -224,7 +224,7 @@ all_errors_of_a_file_are_reported(void **state)
 	assert_int_equal(load(&cf, path, &errs), 5);
 	snprintf(want, sizeof(want),
 	    "%1$s:2: '0' is out of range for repeat (1..10000)\n"
-	    "%1$s:3: 'ipv5' is not an address family (ipv4, ipv6)\n"
+	    "%1$s:3: 'ipv5' is not an address family (ipv4, ipv6, all)\n"
 	    "%1$s:4: unknown key 'colour' (database, scenarios, families, "
 	    "repeat, concurrency, case_timeout, interval, isolation, link, "
 	    "links, profiles, prometheus_textfile)\n"

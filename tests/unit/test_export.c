@@ -259,21 +259,21 @@ junit_groups_repetitions_into_one_testcase_per_scenario_and_family(void **state)
 {
 	char *x = export_with(export_junit);
 
-	assert_non_null(strstr(x, "<testsuite name=\"teardownd run 5\" tests=\"3\""
+	assert_non_null(strstr(x, "<testsuite name=\"teardownd\" tests=\"3\""
 	    " failures=\"1\" errors=\"1\" skipped=\"0\" time=\"0.250\""
 	    " timestamp=\"2025-01-31T12:00:00\" hostname=\"h&lt;1&gt;\""));
 	assert_non_null(strstr(x, "<property name=\"kernel_release\""
 	    " value=\"6.1.0-18-amd64\"/>"));
 	/* a: failed in rep 1; its time is both reps'. */
-	assert_non_null(strstr(x, "<testcase classname=\"teardownd.a\""
-	    " name=\"ipv4\" time=\"0.003\" assertions=\"2\">\n"
+	assert_non_null(strstr(x, "<testcase classname=\"teardownd\""
+	    " name=\"a/ipv4\" time=\"0.003\" assertions=\"2\">\n"
 	    "      <failure message=\"line 4: client wait state X: &lt;timeout&gt;"
 	    " &amp; &quot;more&quot;\" type=\"fail\">rep 1, case c2: fail\n"
 	    "  line 4: client wait state X: &lt;timeout&gt; &amp; \"more\"\n"
 	    "  step #3: status timeout, rc -, errno -; client FIN_WAIT2,"
 	    " server CLOSE_WAIT\n</failure>"));
-	assert_non_null(strstr(x, "<testcase classname=\"teardownd.b\""
-	    " name=\"ipv4\" time=\"0.001\" assertions=\"1\"/>"));
+	assert_non_null(strstr(x, "<testcase classname=\"teardownd\""
+	    " name=\"b/ipv4\" time=\"0.001\" assertions=\"1\"/>"));
 	assert_non_null(strstr(x, "<error message=\"socket: EMFILE\""
 	    " type=\"error\">rep 0, case c4: error\n  -\n</error>"));
 	free(x);

@@ -56,7 +56,9 @@ read_labels(const char **p, char *out, size_t len)
 	while (**p != '}') {
 		read_name(p, name, sizeof(name), 1);
 		assert_true(strcmp(name, "scenario") == 0 ||
-		    strcmp(name, "family") == 0 || strcmp(name, "verdict") == 0);
+		    strcmp(name, "family") == 0 || strcmp(name, "verdict") == 0 ||
+		    strcmp(name, "version") == 0 ||
+		    strcmp(name, "kernel_release") == 0);	/* build_info */
 		assert_int_equal(*(*p)++, '=');
 		assert_int_equal(*(*p)++, '"');
 		while (**p != '"') {
@@ -198,7 +200,7 @@ format(const struct run *r, uint64_t skipped)
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	metrics_format(f, r, skipped);
+	metrics_format(f, r, skipped, NULL);
 	fclose(f);
 	return text;
 }
@@ -232,8 +234,52 @@ the_textfile_is_strict_exposition_format(void **state)
 	    "family=\"ipv4\"}") == 0);
 	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"skipped\"}") == 0);
 	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"abandoned\"}") == 0);
-	assert_int_equal(ps.n, 3 + VERDICT__COUNT + 1 + 3 * VERDICT__COUNT + 3);
+	assert_int_equal(ps.n, 3 + VERDICT__COUNT + 1 + 3 * VERDICT__COUNT + 3 + 1);
 	assert_null(strstr(text, "42"));	/* never the run id */
+	free(text);
+}
+
+/* The build, flaky and regression series: bounded labels, counts. */
+static void
+flaky_and_regressed_scenarios_are_series(void **state)
+{
+	struct metrics_signal e[2] = {
+		{ "abort-linger0", "ipv4", 1, 0 }, { "odd\"name", "ipv6", 0, 1 },
+	};
+	struct metrics_signals ms = { 1, 2, e };
+	struct run_summary sum[3];
+	struct parsed ps;
+	struct run r;
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	fake_run(&r, sum);
+	snprintf(r.ri.version, sizeof(r.ri.version), "0.1.0");
+	snprintf(r.ri.kernel_release, sizeof(r.ri.kernel_release), "6.1.0-18");
+	assert_non_null(f = open_memstream(&text, &len));
+	metrics_format(f, &r, 0, &ms);
+	fclose(f);
+	parse(text, &ps);
+	assert_true(value_of(&ps, "teardownd_build_info{version=\"0.1.0\","
+	    "kernel_release=\"6.1.0-18\"}") == 1);
+	assert_true(value_of(&ps, "teardownd_scenario_flaky{scenario=\"abort-"
+	    "linger0\",family=\"ipv4\"}") == 1);
+	assert_true(value_of(&ps, "teardownd_scenario_regressed{scenario="
+	    "\"odd\\\"name\",family=\"ipv6\"}") == 1);
+	assert_true(value_of(&ps, "teardownd_flaky_scenarios") == 1);
+	assert_true(value_of(&ps, "teardownd_regressions") == 1);
+	assert_true(value_of(&ps, "teardownd_baseline_present") == 1);
+	free(text);
+	/* Without a baseline: no regression series at all. */
+	ms.have_baseline = 0;
+	text = NULL;
+	assert_non_null(f = open_memstream(&text, &len));
+	metrics_format(f, &r, 0, &ms);
+	fclose(f);
+	parse(text, &ps);
+	assert_null(strstr(text, "teardownd_scenario_regressed"));
+	assert_true(value_of(&ps, "teardownd_baseline_present") == 0);
 	free(text);
 }
 
@@ -281,7 +327,7 @@ the_file_is_replaced_atomically(void **state)
 	fake_run(&r, sum);
 	snprintf(path, sizeof(path), "%s/teardownd.prom", tu_dir);
 	tu_write_file(path, "old\n");
-	assert_int_equal(metrics_write(path, &r, 0), 0);
+	assert_int_equal(metrics_write(path, &r, 0, NULL), 0);
 	want = format(&r, 0);
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -294,7 +340,7 @@ the_file_is_replaced_atomically(void **state)
 	assert_int_equal(entries(tu_dir), 1);
 	free(want);
 	snprintf(path, sizeof(path), "%s/missing/teardownd.prom", tu_dir);
-	assert_int_equal(metrics_write(path, &r, 0), -1);
+	assert_int_equal(metrics_write(path, &r, 0, NULL), -1);
 }
 
 int
@@ -303,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_textfile_is_strict_exposition_format),
 		cmocka_unit_test(an_empty_run_is_still_valid),
+		cmocka_unit_test(flaky_and_regressed_scenarios_are_series),
 		cmocka_unit_test(the_file_is_replaced_atomically),
 	};
 

@@ -18,11 +18,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 T=$(mktemp -d /tmp/teardownd-vm.XXXXXX) || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
 fail() { echo "not ok - $*"; echo "0 passed, 1 failed"; exit 1; }
 
-# The rootfs, once: debootstrap from the mirror apt uses, kept as a tar.
-if [ ! -s "$CACHE/rootfs.tar" ]; then
+# The rootfs, once: debootstrap from the mirror apt uses, kept as a tar
+# named for its package list (a new list makes a new one).
+TAR="$CACHE/rootfs-$(printf '%s' "$PKGS" | cksum | cut -d ' ' -f 1).tar"
+if [ ! -s "$TAR" ]; then
 	mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources \
 	    2>/dev/null | head -n 1)
 	mkdir -p "$CACHE" && rm -rf "$CACHE/root.new"
@@ -30,21 +33,21 @@ if [ ! -s "$CACHE/rootfs.tar" ]; then
 	debootstrap --variant=minbase --include="$PKGS" bookworm "$CACHE/root.new" \
 	    "${mirror:-http://deb.debian.org/debian}" > "$CACHE/debootstrap.log" 2>&1 ||
 	    fail "debootstrap (see $CACHE/debootstrap.log)"
-	tar -C "$CACHE/root.new" -cf "$CACHE/rootfs.tar.new" . &&
-	    mv "$CACHE/rootfs.tar.new" "$CACHE/rootfs.tar" || fail "tar of the rootfs"
+	tar -C "$CACHE/root.new" -cf "$TAR.new" . && mv "$TAR.new" "$TAR" ||
+	    fail "tar of the rootfs"
 	rm -rf "$CACHE/root.new"
 fi
 
 # The kernel, through teardownd's cache (a guest run fetches it).
 "$B/teardownd" --once --db "$T/k.db" --only four-way-close --family ipv4 \
     --kernel "$KPKG" > "$T/k.out" 2>&1 || fail "teardownd --kernel $KPKG: $(tail -n 1 "$T/k.out")"
-VMLINUZ=$(ls "$KCACHE"/linux-image-6.1.*-cloud-amd64/tree/boot/vmlinuz-* | sort -V | tail -n 1)
-[ -f "$VMLINUZ" ] || fail "no kernel in $KCACHE"
-REL=${VMLINUZ##*/vmlinuz-}
-echo "# kernel $REL, rootfs $CACHE/rootfs.tar"
+REL=$(sed -n 's/^== kernel \([^ ]*\) .*/\1/p' "$T/k.out" | head -n 1)
+VMLINUZ=$(ls "$KCACHE"/*/tree/boot/vmlinuz-"$REL" 2>/dev/null | head -n 1)
+[ -n "$REL" ] && [ -f "$VMLINUZ" ] || fail "no kernel $REL in $KCACHE"
+echo "# kernel $REL, rootfs $TAR"
 
 R="$T/root"
-mkdir -p "$R" && tar -C "$R" -xf "$CACHE/rootfs.tar" || fail "unpack the rootfs"
+mkdir -p "$R" && tar -C "$R" -xf "$TAR" || fail "unpack the rootfs"
 make -s install DESTDIR="$R" B="$B" > "$T/install.log" 2>&1 || fail "make install: $(tail -n 1 "$T/install.log")"
 # Libraries the binaries need that the rootfs lacks (a sanitizer's runtime).
 for lib in $(ldd "$B/teardownd" "$B/teardownctl" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' | sort -u); do

@@ -34,8 +34,8 @@ say "# STATUS=$(systemctl show -p StatusText --value teardownd.service)"
 check "... with a STATUS= line" sh -c \
     "systemctl show -p StatusText --value teardownd.service | grep -q 'next run'"
 
-check "this system has no /bin/kill (no procps)" \
-    sh -c '! command -v kill > /dev/null 2>&1 || [ "$(command -v kill)" = kill ]'
+check "this system has no kill program (no procps)" \
+    sh -c '[ ! -e /bin/kill ] && [ ! -e /usr/bin/kill ]'
 systemctl reload teardownd.service
 rc=$?
 check "systemctl reload: exit 0 ($rc)" [ "$rc" -eq 0 ]
