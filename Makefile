@@ -59,7 +59,7 @@ BUILD_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
             libpcap-dev libbpf-dev clang
 TEST_PKGS := libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
             tshark tcpdump perl groff-base man-db bc time qemu-system-x86 \
-            debootstrap cpio prometheus
+            debootstrap cpio prometheus chromium
 APT_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
 .PHONY: all build-deps deps run check check-vm check-asan unit e2e clean install uninstall bench soak

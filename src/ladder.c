@@ -23,6 +23,9 @@
 #define SVG_XS		590			/* the server's bar */
 #define SVG_TOP		96			/* first row */
 #define SVG_ROW		30			/* row height */
+#define SVG_MS_PX	3			/* a gap's extra height: px per ms... */
+#define SVG_GAP_MAX	48			/* ...up to this; a longer gap is
+						 * compressed to it and labelled */
 #define SVG_DROP	18			/* an arrow's fall: it takes time */
 #define SVG_MSG_COLS	112			/* a line of the message, about */
 #define SVG_MSG_LEAD	15			/* their spacing */
@@ -425,6 +428,8 @@ svg_head(const struct ladder *l, FILE *fp, int height, int dy)
 	    "text.rst { fill: #c0392b; stroke: none; }\n"
 	    "text.ctl { stroke: none; }\n"
 	    ".note { font-style: italic; fill: #666; }\n"
+	    ".gap { fill: none; stroke: #999; stroke-width: 1.5; }\n"
+	    ".gaplabel { font-size: 11px; fill: #888; font-style: italic; }\n"
 	    "</style>\n<defs>\n", fp);
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		fprintf(fp, "<marker id=\"head-%s\" viewBox=\"0 0 10 10\" "
@@ -501,14 +506,44 @@ svg_row(FILE *fp, const struct row *r, int y)
 	}
 }
 
-/* Prints the ladder as an SVG document. */
+/* The extra height of a gap of dt_us between two rows: proportional up
+ * to SVG_GAP_MAX. */
+static int
+svg_gap(int64_t dt_us)
+{
+	int64_t px = dt_us > 0 ? dt_us * SVG_MS_PX / 1000 : 0;
+
+	return px > SVG_GAP_MAX ? SVG_GAP_MAX : (int)px;
+}
+
+/* A compressed gap at y: a zigzag across both bars and its length. */
+static void
+svg_break(FILE *fp, int y, int64_t dt_us)
+{
+	char t[32];
+	int k, x[2] = { SVG_XC, SVG_XS };
+
+	for (k = 0; k < 2; k++)
+		fprintf(fp, "<path d=\"M%d %d l-6 4 l12 4 l-6 4\" class=\"gap\"/>\n",
+		    x[k], y - 6);
+	if (dt_us >= 1000000)
+		snprintf(t, sizeof(t), "%.2f s later", dt_us / 1e6);
+	else
+		snprintf(t, sizeof(t), "%.1f ms later", dt_us / 1e3);
+	svg_text(fp, (SVG_XC + SVG_XS) / 2, y + 4, "class=\"gaplabel\" "
+	    "text-anchor=\"middle\"", t);
+}
+
+/* Prints the ladder as an SVG document: rows spaced in proportion to the
+ * time between them, a gap longer than SVG_GAP_MAX / SVG_MS_PX ms
+ * compressed and labelled with its length. */
 void
 ladder_svg(const struct ladder *l, FILE *fp)
 {
 	size_t off[MSG_LINES], len[MSG_LINES], n, i;
 	const char *notes[2];
 	struct row *rows;
-	int height, bottom, top, nmsg, nnotes = 0, k;
+	int height, bottom, top, nmsg, nnotes = 0, k, y;
 
 	if ((rows = calloc(l->nseg + l->nst + 1, sizeof(*rows))) == NULL)
 		return;
@@ -519,14 +554,27 @@ ladder_svg(const struct ladder *l, FILE *fp)
 	if (!l->trans_observed)
 		notes[nnotes++] = note_trans;
 	top = SVG_TOP + (nmsg > 1 ? (nmsg - 1) * SVG_MSG_LEAD : 0);
-	bottom = top + (int)n * SVG_ROW;
+	bottom = top;
+	for (i = 0; i < n; i++)			/* time-proportional, gaps compressed */
+		bottom += (i > 0 ? svg_gap(rows[i].t_us - rows[i - 1].t_us) : 0) +
+		    (i + 1 < n ? SVG_ROW : 0);
+	bottom += n > 0 ? SVG_ROW : 0;
 	height = bottom + 16 + (nnotes > 0 ? 24 + (nnotes - 1) * SVG_NOTE_LEAD : 0);
 	svg_head(l, fp, height, top - SVG_TOP);
 	fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"bar\"/>\n"
 	    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"bar\"/>\n",
 	    SVG_XC, top - 10, SVG_XC, bottom, SVG_XS, top - 10, SVG_XS, bottom);
-	for (i = 0; i < n; i++)
-		svg_row(fp, &rows[i], top + (int)i * SVG_ROW);
+	for (i = 0, y = top; i < n; i++) {
+		if (i > 0) {
+			int64_t dt = rows[i].t_us - rows[i - 1].t_us;
+			int gap = svg_gap(dt);
+
+			y += SVG_ROW + gap;
+			if (gap == SVG_GAP_MAX)
+				svg_break(fp, y - SVG_ROW / 2 - gap / 2, dt);
+		}
+		svg_row(fp, &rows[i], y);
+	}
 	for (k = 0; k < nnotes; k++)
 		svg_text(fp, (SVG_XC + SVG_XS) / 2, bottom + 24 + k * SVG_NOTE_LEAD,
 		    "class=\"note\" text-anchor=\"middle\"", notes[k]);

@@ -28,6 +28,7 @@
 #include "diff.h"
 #include "log.h"
 #include "export.h"
+#include "html.h"
 #include "matrix.h"
 #include "parse.h"
 #include "pcapfile.h"
@@ -175,7 +176,8 @@ parse_args(struct ctl *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		c->cmd = argv[optind++];
-	if (c->cmd != NULL && strcmp(c->cmd, "merge") == 0) {
+	if (c->cmd != NULL && (strcmp(c->cmd, "merge") == 0 ||
+	    strcmp(c->cmd, "report") == 0)) {
 		c->inputs = argv + optind;
 		c->ninputs = optind < argc ? (size_t)(argc - optind) : 0;
 		return 0;
@@ -1023,6 +1025,53 @@ ctl_open(struct ctl *c)
 	return 0;
 }
 
+/* report -o FILE: the file to write. */
+static int
+check_report(const struct ctl *c)
+{
+	if (c->output == NULL)
+		return ctl_error(-1, "report: say [RUN...] -o FILE.html");
+	return 0;
+}
+
+/* report [RUN...] -o FILE: the runs (default: last) as one HTML page,
+ * written beside FILE and renamed over it. */
+static int
+cmd_report(struct ctl *c)
+{
+	int64_t *runs = calloc(c->ninputs + 1, sizeof(*runs));
+	char tmp[4200], err[600];
+	size_t i, n = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (runs == NULL)
+		return ctl_error(EX_IOERR, "out of memory");
+	if (c->ninputs == 0)
+		rc = resolve_run(c, "last", &runs[n++]);
+	for (i = 0; rc == 0 && i < c->ninputs; i++)
+		rc = resolve_run(c, c->inputs[i], &runs[n++]);
+	if (rc != 0) {
+		free(runs);
+		return rc;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", c->output) >= (int)sizeof(tmp) ||
+	    (f = fopen(tmp, "we")) == NULL) {
+		free(runs);
+		return ctl_error(EX_IOERR, "%s: %s", c->output, strerror(errno));
+	}
+	if (html_report(c->st, runs, n, f, err, sizeof(err)) == -1)
+		rc = ctl_error(EX_IOERR, "report: %s", err[0] ? err : "cannot write");
+	if (fclose(f) != 0 && rc == 0)
+		rc = ctl_error(EX_IOERR, "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, c->output) == -1)
+		rc = ctl_error(EX_IOERR, "%s: %s", c->output, strerror(errno));
+	if (rc != 0)
+		unlink(tmp);
+	free(runs);
+	return rc;
+}
+
 static int cmd_help(struct ctl *c);
 static int cmd_complete(struct ctl *c);
 
@@ -1061,6 +1110,12 @@ static const struct cmd_entry cmds[] = {
 	    "(kernel release, profile, link), the verdict of the latest run "
 	    "there (per host with --by-host)", NULL, 0, 0,
 	    O_JSON | O_FAMILY | O_BYHOST, 1, NULL, cmd_matrix },
+	{ "report", "[RUN...] -o FILE.html", "the runs (RUN: last) as one "
+	    "self-contained HTML page: each run's header and sysctls, its "
+	    "verdict per scenario and family (flaky ones and changes against "
+	    "the baseline marked), per scenario a history strip and one case "
+	    "step by step with its ladder", NULL, 0, -1, O_OUTPUT, 1,
+	    check_report, cmd_report },
 	{ "merge", "DB... -o OUT", "copies the runs of several hosts' "
 	    "databases into OUT (created if need be), each once; writes only "
 	    "OUT", "DB", 1, -1, O_OUTPUT, 0, check_merge, cmd_merge },

@@ -1,0 +1,397 @@
+/* html.c: teardownctl report (html.h): one self-contained HTML page of
+ * one or more runs, for QA teams: inline CSS and SVG, no script, no
+ * network. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "ladder.h"
+#include "report.h"
+#include "store.h"
+
+#define HISTORY_RUNS	20		/* a scenario's strip: its latest runs */
+
+/* What the page is made of, per run. */
+struct hrun {
+	int64_t id;
+	struct report *head;			/* STORE_Q_RUN */
+	struct report *sysctls;			/* STORE_Q_RUN_SYSCTLS */
+	struct report *stab;			/* STORE_Q_RUN_STABILITY */
+	struct report *cases;			/* STORE_Q_EXPORT_CASES */
+	struct report *diff;			/* STORE_Q_DIFF against the baseline */
+	int64_t baseline;			/* 0: none */
+};
+
+/* Runs query q into a new report; NULL with err on failure. */
+static struct report *
+query(struct store *st, enum store_query q, const struct store_args *a,
+    char *err, size_t len)
+{
+	struct report *r = report_new();
+	int rc;
+
+	if (r == NULL) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	if ((rc = store_query(st, q, a, report_collect, r)) != 0) {
+		snprintf(err, len, "%s", rc == -1 ? store_errmsg(st) : "out of memory");
+		report_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Column name of row i, or "" (absent or NULL). */
+static const char *
+col(const struct report *r, size_t i, const char *name)
+{
+	int c = r != NULL ? report_column(r, name) : -1;
+	const char *t = c >= 0 && i < report_nrows(r) ? report_text(r, i, c) : NULL;
+
+	return t != NULL ? t : "";
+}
+
+/* Text escaped for HTML. */
+static void
+esc(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '&': fputs("&amp;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		default: fputc(*s, fp);
+		}
+}
+
+static const char css[] =
+    "body{font-family:'DejaVu Sans',Verdana,sans-serif;font-size:14px;"
+    "margin:1.5em;color:#222;max-width:1200px}"
+    "h1{font-size:22px}h2{font-size:18px;margin-top:1.6em;border-bottom:"
+    "1px solid #ccc}h3{font-size:15px}"
+    "table{border-collapse:collapse;margin:.5em 0}"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;"
+    "vertical-align:top}th{background:#f2f2f2}"
+    "td.pass{background:#e3f4e3}td.fail,td.timeout,td.error{background:"
+    "#f8d7d7}td.flaky{background:#fbeec8}td.skipped,td.abandoned{background:"
+    "#eee;color:#777}td.regressed{outline:3px solid #c0392b;outline-offset:-3px}"
+    "tr.failed td{background:#f8d7d7;font-weight:bold}"
+    ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:12px}"
+    ".note{color:#666;font-style:italic}"
+    ".strip span{display:inline-block;width:12px;height:12px;margin-right:2px;"
+    "border:1px solid #999}"
+    ".strip .pass{background:#4caf50}.strip .fail,.strip .timeout,.strip .error"
+    "{background:#d9534f}.strip .mixed{background:#f0ad4e}.strip .skipped,"
+    ".strip .abandoned{background:#ccc}"
+    "details{margin:.4em 0}summary{cursor:pointer}"
+    ".legend span{margin-right:1em}";
+
+/* The run's header: what identifies it, its counts, its sysctls. */
+static void
+run_header(FILE *fp, const struct hrun *h)
+{
+	static const char *const keys[] = { "host", "kernel_release",
+	    "kernel_version", "version", "profile", "link", "virt", "isolation",
+	    "families", "repeat", "started_at", "duration_s", "status", "n_cases",
+	    "n_pass", "n_fail", "n_timeout", "n_error", "n_skipped", "wire" };
+	size_t i;
+
+	fprintf(fp, "<h2 id=\"run%lld\">Run %lld</h2>\n<table class=\"head\">\n",
+	    (long long)h->id, (long long)h->id);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		fputs("<tr><th>", fp);
+		esc(fp, keys[i]);
+		fputs("</th><td>", fp);
+		esc(fp, col(h->head, 0, keys[i]));
+		fputs("</td></tr>\n", fp);
+	}
+	fprintf(fp, "<tr><th>baseline</th><td>%s", h->baseline != 0 ? "" :
+	    "none (teardownctl baseline set RUN)");
+	if (h->baseline != 0)
+		fprintf(fp, "run %lld", (long long)h->baseline);
+	fputs("</td></tr>\n</table>\n<details><summary>sysctls (", fp);
+	fprintf(fp, "%zu)</summary>\n<table class=\"mono\">\n<tr><th>name</th>"
+	    "<th>value</th><th>where</th></tr>\n", report_nrows(h->sysctls));
+	for (i = 0; i < report_nrows(h->sysctls); i++) {
+		fputs("<tr><td>", fp);
+		esc(fp, col(h->sysctls, i, "name"));
+		fputs("</td><td>", fp);
+		esc(fp, col(h->sysctls, i, "value"));
+		fputs("</td><td>", fp);
+		esc(fp, col(h->sysctls, i, "scope"));
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n</details>\n", fp);
+}
+
+/* Whether scenario sc, family fam changed against the baseline. */
+static int
+regressed(const struct hrun *h, const char *sc, const char *fam)
+{
+	size_t i;
+
+	for (i = 0; h->diff != NULL && i < report_nrows(h->diff); i++)
+		if (strcmp(col(h->diff, i, "scenario"), sc) == 0 &&
+		    strcmp(col(h->diff, i, "family"), fam) == 0)
+			return strcmp(col(h->diff, i, "change"), "changed") == 0;
+	return 0;
+}
+
+/* The cases of sc/fam: how many, how many passed, the first not passing
+ * (its row in h->cases, or -1). */
+static void
+tally(const struct hrun *h, const char *sc, const char *fam, size_t *n,
+    size_t *pass, long *bad, const char **verdict)
+{
+	size_t i;
+
+	*n = *pass = 0;
+	*bad = -1;
+	*verdict = "pass";
+	for (i = 0; i < report_nrows(h->cases); i++) {
+		const char *v = col(h->cases, i, "verdict");
+
+		if (strcmp(col(h->cases, i, "scenario"), sc) != 0 ||
+		    strcmp(col(h->cases, i, "family"), fam) != 0)
+			continue;
+		(*n)++;
+		if (strcmp(v, "pass") == 0)
+			(*pass)++;
+		else if (*bad < 0) {
+			*bad = (long)i;
+			*verdict = v;
+		}
+	}
+	if (*n > 0 && *pass == 0 && *bad >= 0)
+		*verdict = col(h->cases, (size_t)*bad, "verdict");
+}
+
+/* The verdict table: a row per scenario, a column per family. */
+static void
+verdict_table(FILE *fp, const struct hrun *h)
+{
+	size_t i, n, pass;
+	long bad;
+	const char *verdict, *cls;
+
+	fputs("<h3>Verdicts</h3>\n<p class=\"legend\"><span>green: every case "
+	    "passed</span><span>red: some case did not</span><span>amber: flaky "
+	    "(several signatures)</span><span>red frame: changed against the "
+	    "baseline</span></p>\n<table class=\"verdicts\">\n<tr><th>scenario"
+	    "</th><th>family</th><th>verdict</th><th>cases</th><th>signatures"
+	    "</th><th>first failure</th></tr>\n", fp);
+	for (i = 0; i < report_nrows(h->stab); i++) {
+		const char *sc = col(h->stab, i, "scenario");
+		const char *fam = col(h->stab, i, "family");
+		int flaky = strcmp(col(h->stab, i, "stability"), "flaky") == 0;
+		int reg = regressed(h, sc, fam);
+
+		tally(h, sc, fam, &n, &pass, &bad, &verdict);
+		cls = flaky ? "flaky" : pass == n ? "pass" : verdict;
+		fputs("<tr><td>", fp);
+		fprintf(fp, "<a href=\"#r%lld-", (long long)h->id);
+		esc(fp, sc);
+		fprintf(fp, "-%s\">", fam);
+		esc(fp, sc);
+		fprintf(fp, "</a></td><td>%s</td><td class=\"%s%s\">%s%s</td>"
+		    "<td>%zu/%zu</td><td>%s</td><td>", fam, cls,
+		    reg ? " regressed" : "", flaky ? "flaky" : pass == n ? "pass" :
+		    verdict, reg ? " (changed)" : "", pass, n,
+		    col(h->stab, i, "signatures"));
+		if (bad >= 0)
+			esc(fp, col(h->cases, (size_t)bad, "failure"));
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+}
+
+/* A scenario's verdicts over its latest runs, oldest first: a strip. */
+static void
+history_strip(FILE *fp, struct store *st, const char *sc, const char *fam)
+{
+	struct store_args a = { .scenario = sc, .family = fam };
+	char err[256];
+	struct report *r = query(st, STORE_Q_HISTORY, &a, err, sizeof(err));
+	size_t i, n;
+
+	if (r == NULL)
+		return;
+	n = report_nrows(r);
+	fputs("<div class=\"strip\" title=\"the latest runs, oldest first\">"
+	    "history: ", fp);
+	for (i = n > HISTORY_RUNS ? n - HISTORY_RUNS : 0; i < n; i++) {
+		fputs("<span class=\"", fp);
+		esc(fp, col(r, i, "verdict"));
+		fputs("\" title=\"run ", fp);
+		esc(fp, col(r, i, "run_id"));
+		fputs(" ", fp);
+		esc(fp, col(r, i, "kernel"));
+		fputs(": ", fp);
+		esc(fp, col(r, i, "verdict"));
+		fputs("\"></span>", fp);
+	}
+	fprintf(fp, " <span class=\"note\" style=\"border:0\">(%zu runs)</span>"
+	    "</div>\n", n);
+	report_free(r);
+}
+
+/* A case's steps, the failing one marked. */
+static void
+steps_table(FILE *fp, struct store *st, int64_t case_id)
+{
+	static const char *const keys[] = { "idx", "t_ms", "side", "step", "rc",
+	    "errno", "client_state", "server_state", "status", "message" };
+	struct store_args a = { .case_id = case_id };
+	char err[256];
+	struct report *r = query(st, STORE_Q_CASE_STEPS, &a, err, sizeof(err));
+	size_t i, k;
+
+	if (r == NULL)
+		return;
+	fputs("<table class=\"steps mono\">\n<tr>", fp);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		fprintf(fp, "<th>%s</th>", keys[k]);
+	fputs("</tr>\n", fp);
+	for (i = 0; i < report_nrows(r); i++) {
+		const char *status = col(r, i, "status");
+
+		fprintf(fp, "<tr%s>", strcmp(status, "failed") == 0 ||
+		    strcmp(status, "timeout") == 0 ? " class=\"failed\"" : "");
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			fputs("<td>", fp);
+			esc(fp, col(r, i, keys[k]));
+			fputs("</td>", fp);
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+	report_free(r);
+}
+
+/* A case's ladder as inline SVG (the document without its XML line). */
+static void
+ladder_inline(FILE *fp, struct store *st, int64_t case_id)
+{
+	static const enum store_query qs[] = { STORE_Q_CASE,
+	    STORE_Q_CASE_TRANSITIONS, STORE_Q_CASE_STATES, STORE_Q_CASE_SEGMENTS };
+	static const store_row_fn fns[] = { ladder_row_case,
+	    ladder_row_transitions, ladder_row_states, ladder_row_segments };
+	struct store_args a = { .case_id = case_id };
+	struct ladder l;
+	char *svg = NULL, *p;
+	size_t i, len;
+	FILE *m;
+	int rc = 0;
+
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]) && rc == 0; i++)
+		rc = store_query(st, qs[i], &a, fns[i], &l);
+	if (rc == 0 && (m = open_memstream(&svg, &len)) != NULL) {
+		ladder_svg(&l, m);
+		fclose(m);
+		p = strncmp(svg, "<?xml", 5) == 0 && strchr(svg, '\n') != NULL ?
+		    strchr(svg, '\n') + 1 : svg;
+		fputs("<div class=\"ladder\">\n", fp);
+		fputs(p, fp);
+		fputs("</div>\n", fp);
+	}
+	free(svg);
+	ladder_free(&l);
+}
+
+/* Per scenario and family: its history, and one case step by step with
+ * its ladder (the first that did not pass, else the majority's). */
+static void
+case_sections(FILE *fp, struct store *st, const struct hrun *h)
+{
+	size_t i, n, pass;
+	long bad;
+	const char *verdict;
+	int64_t cid;
+
+	fputs("<h3>Cases</h3>\n", fp);
+	for (i = 0; i < report_nrows(h->stab); i++) {
+		const char *sc = col(h->stab, i, "scenario");
+		const char *fam = col(h->stab, i, "family");
+
+		tally(h, sc, fam, &n, &pass, &bad, &verdict);
+		cid = bad >= 0 ? strtoll(col(h->cases, (size_t)bad, "case_id"),
+		    NULL, 10) : strtoll(col(h->stab, i, "case") + 1, NULL, 10);
+		fprintf(fp, "<details id=\"r%lld-", (long long)h->id);
+		esc(fp, sc);
+		fprintf(fp, "-%s\"%s><summary>", fam, bad >= 0 ? " open" : "");
+		esc(fp, sc);
+		fprintf(fp, " %s: %zu/%zu passed; case c%lld</summary>\n", fam, pass,
+		    n, (long long)cid);
+		history_strip(fp, st, sc, fam);
+		steps_table(fp, st, cid);
+		ladder_inline(fp, st, cid);
+		fputs("</details>\n", fp);
+	}
+}
+
+/* Loads what the page shows of run id. */
+static int
+hrun_load(struct store *st, int64_t id, struct hrun *h, char *err, size_t len)
+{
+	struct store_args a = { .run_id = id };
+
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	if ((h->head = query(st, STORE_Q_RUN, &a, err, len)) == NULL ||
+	    (h->sysctls = query(st, STORE_Q_RUN_SYSCTLS, &a, err, len)) == NULL ||
+	    (h->stab = query(st, STORE_Q_RUN_STABILITY, &a, err, len)) == NULL ||
+	    (h->cases = query(st, STORE_Q_EXPORT_CASES, &a, err, len)) == NULL)
+		return -1;
+	if (store_baseline(st, id, &h->baseline) != 1 || h->baseline == id)
+		h->baseline = 0;
+	else {
+		a.run_id = h->baseline;
+		a.run_id2 = id;
+		if ((h->diff = query(st, STORE_Q_DIFF, &a, err, len)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+hrun_free(struct hrun *h)
+{
+	report_free(h->head);
+	report_free(h->sysctls);
+	report_free(h->stab);
+	report_free(h->cases);
+	report_free(h->diff);
+}
+
+/* The page. */
+int
+html_report(struct store *st, const int64_t *runs, size_t nruns, FILE *fp,
+    char *err, size_t len)
+{
+	struct hrun h;
+	size_t r;
+
+	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+	    "charset=\"utf-8\">\n<title>teardownd report</title>\n<style>%s"
+	    "</style>\n</head>\n<body>\n<h1>teardownd report</h1>\n<p>", css);
+	for (r = 0; r < nruns; r++)
+		fprintf(fp, "%s<a href=\"#run%lld\">run %lld</a>", r > 0 ? ", " : "",
+		    (long long)runs[r], (long long)runs[r]);
+	fputs("</p>\n", fp);
+	for (r = 0; r < nruns; r++) {
+		if (hrun_load(st, runs[r], &h, err, len) == -1) {
+			hrun_free(&h);
+			return -1;
+		}
+		run_header(fp, &h);
+		verdict_table(fp, &h);
+		case_sections(fp, st, &h);
+		hrun_free(&h);
+	}
+	fputs("</body>\n</html>\n", fp);
+	return ferror(fp) ? -1 : 0;
+}
