@@ -72,7 +72,9 @@ static const char css[] =
     "margin:1.5em;color:#222;max-width:1200px}"
     "h1{font-size:22px}h2{font-size:18px;margin-top:1.6em;border-bottom:"
     "1px solid #ccc}h3{font-size:15px}"
-    "table{border-collapse:collapse;margin:.5em 0}"
+    "table{border-collapse:collapse;margin:.5em 0;display:block;"
+    "overflow-x:auto;max-width:100%}"
+    ".ladder svg{max-width:100%;height:auto}"
     "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;"
     "vertical-align:top}th{background:#f2f2f2}"
     "td.pass{background:#e3f4e3}td.fail,td.timeout,td.error{background:"
@@ -376,7 +378,8 @@ html_report(struct store *st, const int64_t *runs, size_t nruns, FILE *fp,
 	size_t r;
 
 	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
-	    "charset=\"utf-8\">\n<title>teardownd report</title>\n<style>%s"
+	    "charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,"
+	    "initial-scale=1\">\n<title>teardownd report</title>\n<style>%s"
 	    "</style>\n</head>\n<body>\n<h1>teardownd report</h1>\n<p>", css);
 	for (r = 0; r < nruns; r++)
 		fprintf(fp, "%s<a href=\"#run%lld\">run %lld</a>", r > 0 ? ", " : "",
