@@ -66,14 +66,13 @@ APT_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
 all: build-deps $(B)/teardownd $(B)/teardownctl
 
-# Says which build packages are missing, and how to get them (no install).
+# Says what the build lacks, and how to get it (no install): a C compiler,
+# clang for the BPF program, the libraries pkg-config knows.
 build-deps:
-	@missing=""; for p in $(BUILD_PKGS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
-			|| missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ] && command -v dpkg-query > /dev/null; then \
-		echo "make: missing build packages:$$missing (as root: make deps, or apt-get install$$missing)" >&2; \
-		exit 1; fi
+	@command -v $(CC) > /dev/null || { echo "make: no C compiler '$(CC)' (Debian: make deps as root, or apt-get install gcc)" >&2; exit 1; }; \
+	command -v $(BPF_CC) > /dev/null || { echo "make: no '$(BPF_CC)' for the BPF program (Debian: make deps as root, or apt-get install clang)" >&2; exit 1; }; \
+	command -v pkg-config > /dev/null && pkg-config --exists $(PKGS) || { \
+		echo "make: missing libraries: $(PKGS) through pkg-config (Debian: make deps as root, or apt-get install pkg-config libevent-dev libinih-dev libsqlite3-dev libpcap-dev libbpf-dev)" >&2; exit 1; }
 
 # Installs missing build and test dependencies (needs root and apt-get).
 deps:
@@ -92,7 +91,7 @@ deps:
 $(B):
 	@mkdir -p $(B)
 
-$(B)/%.o: src/%.c $(HDRS) | $(B)
+$(B)/%.o: src/%.c $(HDRS) | $(B) build-deps
 	$(CC) $(TD_CFLAGS) -c -o $@ $<
 
 # The built-in catalogue, embedded as C strings (file name, text).

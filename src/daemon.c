@@ -247,7 +247,7 @@ run_record(struct daemon *d)
 	const struct run *r = &d->run;
 	const char *prom = d->cur->cf.prometheus_textfile;
 	struct metrics_signals ms;
-	int v;
+	int v, ok;
 
 	if (strcmp(run_status(r), "complete") != 0)
 		return;
@@ -261,8 +261,9 @@ run_record(struct daemon *d)
 		d->last.n[v] = r->counts.n[v];
 	if (prom[0] == '\0')
 		return;
-	metrics_signals_load(d->run_db->st, r->id, &ms);	/* logged */
-	if (metrics_write(prom, r, d->skipped, &ms) == 0)
+	ok = metrics_signals_load(d->run_db->st, r->id, &ms) == 0;
+	/* A database error is no "no baseline": those series are left out. */
+	if (metrics_write(prom, r, d->skipped, ok ? &ms : NULL) == 0)
 		log_debug("%s written", prom);
 	metrics_signals_free(&ms);
 }

@@ -155,6 +155,7 @@ child_start(const char *const *argv, const char *dir, const char *out,
 
 	if ((pid = fork()) != 0)
 		return pid;
+	setpgid(0, 0);		/* the terminal's ^C goes to teardownd, which stops it */
 	if ((fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC |
 	    (append ? O_APPEND : O_TRUNC), 0600)) != -1) {
 		dup2(fd, 1);
@@ -178,9 +179,12 @@ spawn(const char *const *argv, const char *dir, const char *out)
 
 	if ((pid = child_start(argv, dir, out, 1)) == -1)
 		return -1;
-	while (waitpid(pid, &st, 0) == -1)
+	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR)
 			return -1;
+		if (stop_sig != 0)		/* SIGINT, SIGTERM: it stops too */
+			kill(pid, SIGTERM);
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -754,7 +758,8 @@ boot(const char *accel, const struct gkernel *k, const char *initrd,
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 		if ((w = waitpid(pid, &st, WNOHANG)) == pid)
-			return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -1 : 0;
+			return stop_sig != 0 ? 3 : WIFEXITED(st) &&
+			    WEXITSTATUS(st) == 127 ? -1 : 0;
 		if (w == -1 && errno != EINTR)
 			return -1;
 		if (stop_sig != 0) {

@@ -67,6 +67,19 @@ esc(FILE *fp, const char *s)
 		}
 }
 
+/* Text as a fragment id: letters, digits, - and _ as they are, any other
+ * byte as _XX (so that a link and its target always agree). */
+static void
+slug(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-')
+			fputc(*s, fp);
+		else
+			fprintf(fp, "_%02X", (unsigned char)*s);
+}
+
 static const char css[] =
     "body{font-family:'DejaVu Sans',Verdana,sans-serif;font-size:14px;"
     "margin:1.5em;color:#222;max-width:1200px}"
@@ -82,7 +95,7 @@ static const char css[] =
     "#eee;color:#777}td.regressed{outline:3px solid #c0392b;outline-offset:-3px}"
     "tr.failed td{background:#f8d7d7;font-weight:bold}"
     ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:12px}"
-    ".note{color:#666;font-style:italic}"
+    ".muted{color:#666;font-style:italic}"
     ".strip span{display:inline-block;width:12px;height:12px;margin-right:2px;"
     "border:1px solid #999}"
     ".strip .pass{background:#4caf50}.strip .fail,.strip .timeout,.strip .error"
@@ -101,7 +114,7 @@ run_header(FILE *fp, const struct hrun *h)
 	    "n_pass", "n_fail", "n_timeout", "n_error", "n_skipped", "wire" };
 	size_t i;
 
-	fprintf(fp, "<h2 id=\"run%lld\">Run %lld</h2>\n<table class=\"head\">\n",
+	fprintf(fp, "<h2 id=\"run%lld\">Run %lld</h2>\n<table class=\"runhead\">\n",
 	    (long long)h->id, (long long)h->id);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		fputs("<tr><th>", fp);
@@ -193,16 +206,22 @@ verdict_table(FILE *fp, const struct hrun *h)
 
 		tally(h, sc, fam, &n, &pass, &bad, &verdict);
 		cls = flaky ? "flaky" : pass == n ? "pass" : verdict;
-		fputs("<tr><td>", fp);
-		fprintf(fp, "<a href=\"#r%lld-", (long long)h->id);
+		fprintf(fp, "<tr><td><a href=\"#r%lld-", (long long)h->id);
+		slug(fp, sc);
+		fputc('-', fp);
+		slug(fp, fam);
+		fputs("\">", fp);
 		esc(fp, sc);
-		fprintf(fp, "-%s\">", fam);
-		esc(fp, sc);
-		fprintf(fp, "</a></td><td>%s</td><td class=\"%s%s\">%s%s</td>"
-		    "<td>%zu/%zu</td><td>%s</td><td>", fam, cls,
-		    reg ? " regressed" : "", flaky ? "flaky" : pass == n ? "pass" :
-		    verdict, reg ? " (changed)" : "", pass, n,
-		    col(h->stab, i, "signatures"));
+		fputs("</a></td><td>", fp);
+		esc(fp, fam);
+		fputs("</td><td class=\"", fp);
+		slug(fp, cls);
+		fprintf(fp, "%s\">", reg ? " regressed" : "");
+		esc(fp, flaky ? "flaky" : pass == n ? "pass" : verdict);
+		fprintf(fp, "%s</td><td>%zu/%zu</td><td>", reg ? " (changed)" : "",
+		    pass, n);
+		esc(fp, col(h->stab, i, "signatures"));
+		fputs("</td><td>", fp);
 		if (bad >= 0)
 			esc(fp, col(h->cases, (size_t)bad, "failure"));
 		fputs("</td></tr>\n", fp);
@@ -211,22 +230,22 @@ verdict_table(FILE *fp, const struct hrun *h)
 }
 
 /* A scenario's verdicts over its latest runs, oldest first: a strip. */
-static void
-history_strip(FILE *fp, struct store *st, const char *sc, const char *fam)
+static int
+history_strip(FILE *fp, struct store *st, const char *sc, const char *fam,
+    char *err, size_t len)
 {
 	struct store_args a = { .scenario = sc, .family = fam };
-	char err[256];
-	struct report *r = query(st, STORE_Q_HISTORY, &a, err, sizeof(err));
+	struct report *r = query(st, STORE_Q_HISTORY, &a, err, len);
 	size_t i, n;
 
 	if (r == NULL)
-		return;
+		return -1;
 	n = report_nrows(r);
 	fputs("<div class=\"strip\" title=\"the latest runs, oldest first\">"
 	    "history: ", fp);
 	for (i = n > HISTORY_RUNS ? n - HISTORY_RUNS : 0; i < n; i++) {
 		fputs("<span class=\"", fp);
-		esc(fp, col(r, i, "verdict"));
+		slug(fp, col(r, i, "verdict"));
 		fputs("\" title=\"run ", fp);
 		esc(fp, col(r, i, "run_id"));
 		fputs(" ", fp);
@@ -235,24 +254,25 @@ history_strip(FILE *fp, struct store *st, const char *sc, const char *fam)
 		esc(fp, col(r, i, "verdict"));
 		fputs("\"></span>", fp);
 	}
-	fprintf(fp, " <span class=\"note\" style=\"border:0\">(%zu runs)</span>"
+	fprintf(fp, " <span class=\"muted\" style=\"border:0\">(%zu runs)</span>"
 	    "</div>\n", n);
 	report_free(r);
+	return 0;
 }
 
 /* A case's steps, the failing one marked. */
-static void
-steps_table(FILE *fp, struct store *st, int64_t case_id)
+static int
+steps_table(FILE *fp, struct store *st, int64_t case_id, char *err,
+    size_t len)
 {
 	static const char *const keys[] = { "idx", "t_ms", "side", "step", "rc",
 	    "errno", "client_state", "server_state", "status", "message" };
 	struct store_args a = { .case_id = case_id };
-	char err[256];
-	struct report *r = query(st, STORE_Q_CASE_STEPS, &a, err, sizeof(err));
+	struct report *r = query(st, STORE_Q_CASE_STEPS, &a, err, len);
 	size_t i, k;
 
 	if (r == NULL)
-		return;
+		return -1;
 	fputs("<table class=\"steps mono\">\n<tr>", fp);
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		fprintf(fp, "<th>%s</th>", keys[k]);
@@ -271,11 +291,13 @@ steps_table(FILE *fp, struct store *st, int64_t case_id)
 	}
 	fputs("</table>\n", fp);
 	report_free(r);
+	return 0;
 }
 
 /* A case's ladder as inline SVG (the document without its XML line). */
-static void
-ladder_inline(FILE *fp, struct store *st, int64_t case_id)
+static int
+ladder_inline(FILE *fp, struct store *st, int64_t case_id, char *err,
+    size_t elen)
 {
 	static const enum store_query qs[] = { STORE_Q_CASE,
 	    STORE_Q_CASE_TRANSITIONS, STORE_Q_CASE_STATES, STORE_Q_CASE_SEGMENTS };
@@ -283,7 +305,7 @@ ladder_inline(FILE *fp, struct store *st, int64_t case_id)
 	    ladder_row_transitions, ladder_row_states, ladder_row_segments };
 	struct store_args a = { .case_id = case_id };
 	struct ladder l;
-	char *svg = NULL, *p;
+	char *svg = NULL, *p, idp[32];
 	size_t i, len;
 	FILE *m;
 	int rc = 0;
@@ -291,8 +313,12 @@ ladder_inline(FILE *fp, struct store *st, int64_t case_id)
 	memset(&l, 0, sizeof(l));
 	for (i = 0; i < sizeof(qs) / sizeof(qs[0]) && rc == 0; i++)
 		rc = store_query(st, qs[i], &a, fns[i], &l);
+	snprintf(idp, sizeof(idp), "c%lld-", (long long)case_id);
+	if (rc != 0)
+		snprintf(err, elen, "%s", rc == -1 ? store_errmsg(st) :
+		    "out of memory");
 	if (rc == 0 && (m = open_memstream(&svg, &len)) != NULL) {
-		ladder_svg(&l, m);
+		ladder_svg_ids(&l, m, idp);
 		fclose(m);
 		p = strncmp(svg, "<?xml", 5) == 0 && strchr(svg, '\n') != NULL ?
 		    strchr(svg, '\n') + 1 : svg;
@@ -302,12 +328,14 @@ ladder_inline(FILE *fp, struct store *st, int64_t case_id)
 	}
 	free(svg);
 	ladder_free(&l);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Per scenario and family: its history, and one case step by step with
  * its ladder (the first that did not pass, else the majority's). */
-static void
-case_sections(FILE *fp, struct store *st, const struct hrun *h)
+static int
+case_sections(FILE *fp, struct store *st, const struct hrun *h, char *err,
+    size_t len)
 {
 	size_t i, n, pass;
 	long bad;
@@ -323,16 +351,22 @@ case_sections(FILE *fp, struct store *st, const struct hrun *h)
 		cid = bad >= 0 ? strtoll(col(h->cases, (size_t)bad, "case_id"),
 		    NULL, 10) : strtoll(col(h->stab, i, "case") + 1, NULL, 10);
 		fprintf(fp, "<details id=\"r%lld-", (long long)h->id);
+		slug(fp, sc);
+		fputc('-', fp);
+		slug(fp, fam);
+		fprintf(fp, "\"%s><summary>", bad >= 0 ? " open" : "");
 		esc(fp, sc);
-		fprintf(fp, "-%s\"%s><summary>", fam, bad >= 0 ? " open" : "");
-		esc(fp, sc);
-		fprintf(fp, " %s: %zu/%zu passed; case c%lld</summary>\n", fam, pass,
-		    n, (long long)cid);
-		history_strip(fp, st, sc, fam);
-		steps_table(fp, st, cid);
-		ladder_inline(fp, st, cid);
+		fputc(' ', fp);
+		esc(fp, fam);
+		fprintf(fp, ": %zu/%zu passed; case c%lld</summary>\n", pass, n,
+		    (long long)cid);
+		if (history_strip(fp, st, sc, fam, err, len) == -1 ||
+		    steps_table(fp, st, cid, err, len) == -1 ||
+		    ladder_inline(fp, st, cid, err, len) == -1)
+			return -1;
 		fputs("</details>\n", fp);
 	}
+	return 0;
 }
 
 /* Loads what the page shows of run id. */
@@ -348,9 +382,17 @@ hrun_load(struct store *st, int64_t id, struct hrun *h, char *err, size_t len)
 	    (h->stab = query(st, STORE_Q_RUN_STABILITY, &a, err, len)) == NULL ||
 	    (h->cases = query(st, STORE_Q_EXPORT_CASES, &a, err, len)) == NULL)
 		return -1;
-	if (store_baseline(st, id, &h->baseline) != 1 || h->baseline == id)
+	switch (store_baseline(st, id, &h->baseline)) {
+	case -1:
+		snprintf(err, len, "%s", store_errmsg(st));
+		return -1;
+	case 0:
 		h->baseline = 0;
-	else {
+		break;
+	}
+	if (h->baseline == id)
+		h->baseline = 0;
+	if (h->baseline != 0) {
 		a.run_id = h->baseline;
 		a.run_id2 = id;
 		if ((h->diff = query(st, STORE_Q_DIFF, &a, err, len)) == NULL)
@@ -392,7 +434,10 @@ html_report(struct store *st, const int64_t *runs, size_t nruns, FILE *fp,
 		}
 		run_header(fp, &h);
 		verdict_table(fp, &h);
-		case_sections(fp, st, &h);
+		if (case_sections(fp, st, &h, err, len) == -1) {
+			hrun_free(&h);
+			return -1;
+		}
 		hrun_free(&h);
 	}
 	fputs("</body>\n</html>\n", fp);

@@ -394,6 +394,10 @@ svg_colour(const struct segment *s)
 	return "ctl";
 }
 
+/* The prefix of the SVG's ids (its arrowheads): unique per ladder of a
+ * page that shows several (ladder_svg_ids); "" for a document alone. */
+static const char *svg_idp = "";
+
 /* The document's head: size, styles, arrowheads, title, the message on
  * nmsg lines, column heads (dy lower for each message line past one). */
 static void
@@ -409,34 +413,34 @@ svg_head(const struct ladder *l, FILE *fp, int height, int dy)
 	    "height=\"%d\" viewBox=\"0 0 %d %d\">\n", SVG_W, height, SVG_W,
 	    height);
 	fputs("<style>\n"
-	    "text { font-family: 'DejaVu Sans', Verdana, sans-serif; "
+	    "svg text { font-family: 'DejaVu Sans', Verdana, sans-serif; "
 	    "font-size: 12px; fill: #222; }\n"
-	    ".title { font-size: 15px; font-weight: bold; }\n"
-	    ".msg { font-size: 12px; fill: #a00; }\n"
-	    ".head { font-size: 14px; font-weight: bold; }\n"
-	    ".addr, .time { font-family: 'DejaVu Sans Mono', monospace; "
+	    "svg .title { font-size: 15px; font-weight: bold; }\n"
+	    "svg .msg { font-size: 12px; fill: #a00; }\n"
+	    "svg .head { font-size: 14px; font-weight: bold; }\n"
+	    "svg .addr, svg .time { font-family: 'DejaVu Sans Mono', monospace; "
 	    "font-size: 11px; fill: #666; }\n"
-	    ".state { font-weight: bold; fill: #5b2a86; }\n"
-	    ".label { font-family: 'DejaVu Sans Mono', monospace; "
+	    "svg .state { font-weight: bold; fill: #5b2a86; }\n"
+	    "svg .label { font-family: 'DejaVu Sans Mono', monospace; "
 	    "font-size: 11.5px; }\n"
-	    ".bar { stroke: #444; stroke-width: 2; }\n"
-	    ".ctl { stroke: #222; fill: #222; }\n"
-	    ".data { stroke: #1f5fa8; fill: #1f5fa8; }\n"
-	    ".rst { stroke: #c0392b; fill: #c0392b; }\n"
-	    "line.ctl, line.data, line.rst { stroke-width: 1.5; }\n"
-	    "text.data { fill: #1f5fa8; stroke: none; }\n"
-	    "text.rst { fill: #c0392b; stroke: none; }\n"
-	    "text.ctl { stroke: none; }\n"
-	    ".note { font-style: italic; fill: #666; }\n"
-	    ".gap { fill: none; stroke: #999; stroke-width: 1.5; }\n"
-	    ".gaplabel { font-size: 11px; fill: #888; font-style: italic; }\n"
+	    "svg .bar { stroke: #444; stroke-width: 2; }\n"
+	    "svg .ctl { stroke: #222; fill: #222; }\n"
+	    "svg .data { stroke: #1f5fa8; fill: #1f5fa8; }\n"
+	    "svg .rst { stroke: #c0392b; fill: #c0392b; }\n"
+	    "svg line.ctl, svg line.data, svg line.rst { stroke-width: 1.5; }\n"
+	    "svg text.data { fill: #1f5fa8; stroke: none; }\n"
+	    "svg text.rst { fill: #c0392b; stroke: none; }\n"
+	    "svg text.ctl { stroke: none; }\n"
+	    "svg .note { font-style: italic; fill: #666; }\n"
+	    "svg .gap { fill: none; stroke: #999; stroke-width: 1.5; }\n"
+	    "svg .gaplabel { font-size: 11px; fill: #888; font-style: italic; }\n"
 	    "</style>\n<defs>\n", fp);
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		fprintf(fp, "<marker id=\"head-%s\" viewBox=\"0 0 10 10\" "
+		fprintf(fp, "<marker id=\"%shead-%s\" viewBox=\"0 0 10 10\" "
 		    "refX=\"10\" refY=\"5\" markerWidth=\"9\" markerHeight=\"9\" "
 		    "markerUnits=\"userSpaceOnUse\" orient=\"auto\">"
 		    "<path d=\"M0,0 L10,5 L0,10 z\" class=\"%s\"/></marker>\n",
-		    kinds[k], kinds[k]);
+		    svg_idp, kinds[k], kinds[k]);
 	fprintf(fp, "</defs>\n<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
 	    SVG_W, height);
 	svg_text(fp, 16, 24, "class=\"title\"", l->title);
@@ -473,7 +477,8 @@ svg_segment(FILE *fp, const struct segment *s, int y)
 		angle = -angle;
 	}
 	fprintf(fp, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\" "
-	    "marker-end=\"url(#head-%s)\"/>\n", x0, y, x1, y + SVG_DROP, k, k);
+	    "marker-end=\"url(#%shead-%s)\"/>\n", x0, y, x1, y + SVG_DROP, k,
+	    svg_idp, k);
 	seg_label(s, label, sizeof(label));
 	snprintf(attr, sizeof(attr), "class=\"label %s\" text-anchor=\"middle\" "
 	    "transform=\"rotate(%.2f %d %d)\"", k, angle, mx, my);
@@ -516,6 +521,13 @@ svg_gap(int64_t dt_us)
 	return px > SVG_GAP_MAX ? SVG_GAP_MAX : (int)px;
 }
 
+/* Whether a gap of dt_us is compressed (longer than SVG_GAP_MAX shows). */
+static int
+svg_compressed(int64_t dt_us)
+{
+	return dt_us > 0 && dt_us * SVG_MS_PX / 1000 > SVG_GAP_MAX;
+}
+
 /* A compressed gap at y: a zigzag across both bars and its length. */
 static void
 svg_break(FILE *fp, int y, int64_t dt_us)
@@ -532,6 +544,15 @@ svg_break(FILE *fp, int y, int64_t dt_us)
 		snprintf(t, sizeof(t), "%.1f ms later", dt_us / 1e3);
 	svg_text(fp, (SVG_XC + SVG_XS) / 2, y + 4, "class=\"gaplabel\" "
 	    "text-anchor=\"middle\"", t);
+}
+
+/* The same with every id prefixed by idp (several ladders in a page). */
+void
+ladder_svg_ids(const struct ladder *l, FILE *fp, const char *idp)
+{
+	svg_idp = idp;
+	ladder_svg(l, fp);
+	svg_idp = "";
 }
 
 /* Prints the ladder as an SVG document: rows spaced in proportion to the
@@ -570,7 +591,7 @@ ladder_svg(const struct ladder *l, FILE *fp)
 			int gap = svg_gap(dt);
 
 			y += SVG_ROW + gap;
-			if (gap == SVG_GAP_MAX)
+			if (svg_compressed(dt))
 				svg_break(fp, y - SVG_ROW / 2 - gap / 2, dt);
 		}
 		svg_row(fp, &rows[i], y);

@@ -57,6 +57,8 @@ void ladder_free(struct ladder *l);
 void ladder_text(const struct ladder *l, FILE *fp);
 /* The diagram as a standalone SVG document. */
 void ladder_svg(const struct ladder *l, FILE *fp);
+/* The same with its ids prefixed by idp, for a page of several. */
+void ladder_svg_ids(const struct ladder *l, FILE *fp, const char *idp);
 
 /* store_row_fn with ctx a struct ladder, for STORE_Q_CASE (title,
  * addresses, wire, transitions), STORE_Q_CASE_TRANSITIONS,

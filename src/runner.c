@@ -552,6 +552,13 @@ runner_ended(const struct runner *rn)
 	return rn->counts.total;
 }
 
+/* The run's cases. */
+size_t
+runner_total(const struct runner *rn)
+{
+	return rn->total;
+}
+
 /* Fills ri with what identifies this machine and kernel now. */
 void
 run_info_collect(struct run_info *ri)

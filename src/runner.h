@@ -61,8 +61,9 @@ void runner_free(struct runner *rn);
  * as the open-file limit allows (said once in a warning when it is less). */
 int runner_concurrency(const struct runner *rn);
 
-/* The cases that have ended so far (for a progress line). */
+/* The cases that have ended so far, and the run's (for a progress line). */
 int runner_ended(const struct runner *rn);
+size_t runner_total(const struct runner *rn);
 
 /* Fills ri with what identifies this machine and kernel now. */
 void run_info_collect(struct run_info *ri);

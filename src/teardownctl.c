@@ -503,6 +503,9 @@ no_scenario(struct ctl *c, const char *name, const char *family)
 	size_t i, n = r != NULL ? report_nrows(r) : 0;
 	int rc;
 
+	if (r == NULL)
+		return EX_IOERR;		/* said */
+
 	if (n > 0 && (names = calloc(n, sizeof(*names))) != NULL) {
 		for (i = 0; i < n; i++)
 			names[i] = report_text(r, i, 0);
@@ -1049,14 +1052,23 @@ cmd_report(struct ctl *c)
 		return ctl_error(EX_IOERR, "out of memory");
 	if (c->ninputs == 0)
 		rc = resolve_run(c, "last", &runs[n++]);
-	for (i = 0; rc == 0 && i < c->ninputs; i++)
-		rc = resolve_run(c, c->inputs[i], &runs[n++]);
+	for (i = 0; rc == 0 && i < c->ninputs; i++) {
+		size_t j;
+
+		rc = resolve_run(c, c->inputs[i], &runs[n]);
+		for (j = 0; j < n && runs[j] != runs[n]; j++)
+			;
+		n += j == n;		/* a run named twice is shown once */
+	}
 	if (rc != 0) {
 		free(runs);
 		return rc;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", c->output) >= (int)sizeof(tmp) ||
-	    (f = fopen(tmp, "we")) == NULL) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", c->output) >= (int)sizeof(tmp)) {
+		free(runs);
+		return ctl_error(EX_USAGE, "%s: path too long", c->output);
+	}
+	if ((f = fopen(tmp, "we")) == NULL) {
 		free(runs);
 		return ctl_error(EX_IOERR, "%s: %s", c->output, strerror(errno));
 	}

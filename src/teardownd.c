@@ -543,6 +543,8 @@ once_progress(evutil_socket_t fd, short what, void *arg)
 	struct once *on = arg;
 	int64_t el = clock_mono_us() - on->start_us;
 	size_t done = on->run.rn != NULL ? (size_t)runner_ended(on->run.rn) : 0;
+
+	on->planned = on->run.rn != NULL ? runner_total(on->run.rn) : 0;
 	double rate;
 
 	if (el < PROGRESS_AFTER_US || on->planned == 0)
@@ -579,8 +581,7 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 	sigs[1] = evsignal_new(on.base, SIGTERM, once_signal, &on);
 	for (i = 0; i < 2; i++)
 		evsignal_add(sigs[i], NULL);
-	on.planned = plan.nsc * (size_t)plan.repeat *
-	    (size_t)__builtin_popcount(plan.families);
+
 	on.start_us = clock_mono_us();
 	if (progress_wanted() && (tick = event_new(on.base, -1, EV_PERSIST,
 	    once_progress, &on)) != NULL)
@@ -602,8 +603,11 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 		summary_print(&on.run);
 		if (cf->prometheus_textfile[0] != '\0' &&
 		    strcmp(run_status(&on.run), "complete") == 0) {
-			metrics_signals_load(st, on.run.id, &ms);	/* logged */
-			metrics_write(cf->prometheus_textfile, &on.run, 0, &ms);
+			int ok = metrics_signals_load(st, on.run.id, &ms) == 0;
+
+			/* A database error is no "no baseline": none said. */
+			metrics_write(cf->prometheus_textfile, &on.run, 0,
+			    ok ? &ms : NULL);
 			metrics_signals_free(&ms);
 		}
 		if (on.run.store_failed || on.run.end_failed)
@@ -694,8 +698,8 @@ run_guest(const struct opts *o, const struct setup *s, const char *spec,
 	/* Each run the guest stored, against the baseline of its host
 	 * (HOST/guest), profile and link here: the guest had none. */
 	for (k = 0, n = guest_merged(ids, 64); k < n; k++)
-		if (grc != EXIT_REGRESSED && regressed(st, ids[k]))
-			grc = EXIT_REGRESSED;
+		if (regressed(st, ids[k]))
+			grc = rc_worse(grc, EXIT_REGRESSED);
 	return grc;
 }
 

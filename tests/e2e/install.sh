@@ -138,5 +138,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 	check "make and make install as nobody: exit 0 ($rc)" [ "$rc" -eq 0 ]
 	check "... installed, owned by nobody" [ "$(stat -c %u "$U/root/usr/sbin/teardownd")" = 65534 ]
 	check "... without installing packages" sh -c "! grep -q 'installing\|apt-get' '$U/out'"
+	make -n --no-print-directory B="$B" DESTDIR="$U/root" PREFIX=/usr all install \
+	    > "$U/plan" 2>&1
+	check "... and make all install would never run apt-get nor deps" \
+	    sh -c "! grep -q 'apt-get update\|DEBIAN_FRONTEND' '$U/plan'"
 fi
 finish

@@ -28,7 +28,8 @@ rc=$?
 check "report 1 2 -o FILE: exit 0 ($rc)" [ "$rc" -eq 0 ]
 check "... self-contained: no script, no external resource" \
     sh -c "! grep -Eiq '<script|<link|src=|url\\(http|href=\"http' '$T/r.html'"
-check "... nothing but the page written" [ ! -s "$T/out" ] && [ ! -e "$T/r.html.tmp" ]
+check "... nothing but the page written" \
+    sh -c "[ ! -s '$T/out' ] && [ ! -e '$T/r.html.tmp' ]"
 "$CTL" --db "$DB" report -o "$T/dir/x.html" > /dev/null 2> "$T/err"
 check "an unwritable output: exit 74 ($?)" [ "$?" -eq 74 ]
 "$CTL" --db "$DB" report > /dev/null 2> "$T/err"
