@@ -70,6 +70,7 @@ struct ctl {
 #define O_FORMAT	0x20
 #define O_OUTPUT	0x40
 #define O_BYHOST	0x80
+#define O_DB		0x100			/* --db: the commands that read it */
 
 /* A command: its name, operands and options as usage shows them, what it
  * does (help), how many operands it takes, the options that apply, whether
@@ -140,7 +141,7 @@ parse_args(struct ctl *c, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":n:o:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': c->db = optarg; break;
+		case 'd': c->db = optarg; c->given |= O_DB; break;
 		case 'j': c->json = 1; c->given |= O_JSON; break;
 		case 'f':
 			if (strcmp(optarg, "all") == 0)
@@ -405,6 +406,9 @@ show_run(struct ctl *c, int64_t run_id)
 	struct store_args a = { .run_id = run_id };
 	struct report *r[3] = { NULL, NULL, NULL };
 	int i, rc = EX_IOERR;
+
+	if (c->verbose)
+		return ctl_error(EX_USAGE, "-v applies to 'show CASE', not a run");
 
 	for (i = 0; i < 3; i++)
 		if ((r[i] = ctl_query(c, qs[i], &a)) == NULL)
@@ -1133,7 +1137,7 @@ static const struct cmd_entry cmds[] = {
 	    "OUT", "DB", 1, -1, O_OUTPUT, 0, check_merge, cmd_merge },
 	{ "complete", "commands | scenarios | cases", "words for shell "
 	    "completion: the commands, the database's scenarios, the latest "
-	    "run's cases", "commands, scenarios or cases", 1, 1, 0, 0, NULL,
+	    "run's cases", "commands, scenarios or cases", 1, 1, O_DB, 0, NULL,
 	    cmd_complete },
 	{ "help", "[COMMAND]", "this text, or one command's", NULL, 0, 1, 0, 0,
 	    NULL, cmd_help },
@@ -1153,6 +1157,7 @@ static const struct {
 	{ O_FORMAT, "--format", "the export's format" },
 	{ O_OUTPUT, "-o", "the output file" },
 	{ O_BYHOST, "--by-host", "a row per host too" },
+	{ O_DB, "--db", "the database" },
 };
 
 #define EXIT_TEXT "exit status: 0 ok, 2 diff: a signature changed, 64 usage,\n" \
@@ -1207,6 +1212,10 @@ usage_print(FILE *f)
 	    "  -v          show CASE: retransmissions, rto, backoff, timer of both ends\n"
 	    "  --svg       ladder: an SVG document (for a browser) instead of text\n"
 	    "  --family F  ipv4, ipv6 or all (history, matrix)\n"
+	    "  -n N        runs: how many\n"
+	    "  --format F  export: junit, tap, json or csv\n"
+	    "  -o FILE     merge, report: the file written\n"
+	    "  --by-host   matrix: a row per host and scenario\n"
 	    "  --help      this text; after a command, that command's\n"
 	    "  --version   teardownctl's version\n\n" EXIT_TEXT, f);
 }
@@ -1273,7 +1282,8 @@ check_args(struct ctl *c)
 	if (e->max == -1)
 		n = (int)c->ninputs;
 	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-		if ((c->given & opt_names[i].bit) && !(e->opts & opt_names[i].bit))
+		if ((c->given & opt_names[i].bit) && !((e->opts |
+		    (e->db ? O_DB : 0)) & opt_names[i].bit))
 			return ctl_error(-1, "%s does not apply to '%s' (see "
 			    "'teardownctl help %s')", opt_names[i].name, e->name,
 			    e->name);

@@ -55,4 +55,17 @@ check "... a history strip of the scenario's runs" \
     grep -q '<div class="strip" title="the latest runs, oldest first">history: <span class="fail"' "$T/dom"
 $CH --window-size=1100,1600 --screenshot="$T/r.png" "file://$T/r.html" > /dev/null 2>&1
 check "... and a screenshot (PNG)" sh -c "[ \"\$(head -c 4 '$T/r.png' | tail -c 3)\" = PNG ]"
+
+# Values from the database are text, never markup: a host name with <, &
+# and quotes (a UTS namespace of its own) shows as it is.
+if unshare --uts true 2> /dev/null && [ -n "$CHROMIUM" ]; then
+	unshare --uts sh -c 'printf %s "$1" > /proc/sys/kernel/hostname &&
+	    shift && exec "$@"' sh 'x<b>bold</b>&"y' "$TD" --once --db "$T/h.db" \
+	    --only four-way-close --family ipv4 > /dev/null 2>&1
+	"$CTL" --db "$T/h.db" report -o "$T/h.html" > /dev/null 2>&1
+	$CH --dump-dom "file://$T/h.html" > "$T/hdom" 2> /dev/null
+	check "a host name with markup in it is escaped: its text, no element" \
+	    sh -c "grep -qF '<th>host</th><td>x&lt;b&gt;bold&lt;/b&gt;&amp;\"y</td>' '$T/hdom' &&
+	    ! grep -q '<b>bold' '$T/hdom'"
+fi
 finish
