@@ -411,13 +411,94 @@ hrun_free(struct hrun *h)
 	report_free(h->diff);
 }
 
+/* The overview of several runs: a row per scenario and family (in the
+ * order the runs have them), a column per run with its environment. */
+static void
+overview(FILE *fp, const struct hrun *hs, size_t nruns)
+{
+	size_t r, i, k, n, pass;
+	long bad;
+	const char *verdict;
+
+	fputs("<h2>Runs side by side</h2>\n<table class=\"overview\">\n"
+	    "<tr><th>scenario</th><th>family</th>", fp);
+	for (r = 0; r < nruns; r++) {
+		fprintf(fp, "<th><a href=\"#run%lld\">run %lld</a><br>",
+		    (long long)hs[r].id, (long long)hs[r].id);
+		esc(fp, col(hs[r].head, 0, "kernel_release"));
+		fputs("<br>", fp);
+		esc(fp, col(hs[r].head, 0, "profile"));
+		fputc('/', fp);
+		esc(fp, col(hs[r].head, 0, "link"));
+		fputs("</th>", fp);
+	}
+	fputs("</tr>\n", fp);
+	for (r = 0; r < nruns; r++)
+		for (i = 0; i < report_nrows(hs[r].stab); i++) {
+			const char *sc = col(hs[r].stab, i, "scenario");
+			const char *fam = col(hs[r].stab, i, "family");
+			size_t q, j;
+			int seen = 0;
+
+			for (q = 0; q < r && !seen; q++)	/* shown already */
+				for (j = 0; j < report_nrows(hs[q].stab) && !seen; j++)
+					seen = strcmp(col(hs[q].stab, j, "scenario"), sc) == 0 &&
+					    strcmp(col(hs[q].stab, j, "family"), fam) == 0;
+			if (seen)
+				continue;
+			fputs("<tr><td>", fp);
+			esc(fp, sc);
+			fputs("</td><td>", fp);
+			esc(fp, fam);
+			fputs("</td>", fp);
+			for (k = 0; k < nruns; k++) {
+				int flaky = 0, found = 0;
+
+				for (j = 0; j < report_nrows(hs[k].stab); j++)
+					if (strcmp(col(hs[k].stab, j, "scenario"), sc) == 0 &&
+					    strcmp(col(hs[k].stab, j, "family"), fam) == 0) {
+						found = 1;
+						flaky = strcmp(col(hs[k].stab, j,
+						    "stability"), "flaky") == 0;
+					}
+				if (!found) {
+					fputs("<td>-</td>", fp);
+					continue;
+				}
+				tally(&hs[k], sc, fam, &n, &pass, &bad, &verdict);
+				if (flaky)
+					verdict = "flaky";
+				else if (pass == n)
+					verdict = "pass";
+				fputs("<td class=\"", fp);
+				slug(fp, verdict);
+				fprintf(fp, "%s\"><a href=\"#r%lld-", regressed(&hs[k],
+				    sc, fam) ? " regressed" : "", (long long)hs[k].id);
+				slug(fp, sc);
+				fputc('-', fp);
+				slug(fp, fam);
+				fputs("\">", fp);
+				esc(fp, verdict);
+				fprintf(fp, " %zu/%zu</a></td>", pass, n);
+			}
+			fputs("</tr>\n", fp);
+		}
+	fputs("</table>\n", fp);
+}
+
 /* The page. */
 int
 html_report(struct store *st, const int64_t *runs, size_t nruns, FILE *fp,
     char *err, size_t len)
 {
-	struct hrun h;
+	struct hrun *hs = calloc(nruns > 0 ? nruns : 1, sizeof(*hs));
 	size_t r;
+	int rc = -1;
+
+	if (hs == NULL) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
 
 	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
 	    "charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,"
@@ -427,19 +508,22 @@ html_report(struct store *st, const int64_t *runs, size_t nruns, FILE *fp,
 		fprintf(fp, "%s<a href=\"#run%lld\">run %lld</a>", r > 0 ? ", " : "",
 		    (long long)runs[r], (long long)runs[r]);
 	fputs("</p>\n", fp);
+	for (r = 0; r < nruns; r++)
+		if (hrun_load(st, runs[r], &hs[r], err, len) == -1)
+			goto done;
+	if (nruns > 1)
+		overview(fp, hs, nruns);
 	for (r = 0; r < nruns; r++) {
-		if (hrun_load(st, runs[r], &h, err, len) == -1) {
-			hrun_free(&h);
-			return -1;
-		}
-		run_header(fp, &h);
-		verdict_table(fp, &h);
-		if (case_sections(fp, st, &h, err, len) == -1) {
-			hrun_free(&h);
-			return -1;
-		}
-		hrun_free(&h);
+		run_header(fp, &hs[r]);
+		verdict_table(fp, &hs[r]);
+		if (case_sections(fp, st, &hs[r], err, len) == -1)
+			goto done;
 	}
 	fputs("</body>\n</html>\n", fp);
-	return ferror(fp) ? -1 : 0;
+	rc = ferror(fp) ? -1 : 0;
+done:
+	for (r = 0; r < nruns; r++)
+		hrun_free(&hs[r]);
+	free(hs);
+	return rc;
 }

@@ -49,6 +49,8 @@ check "... run 1: orphan-fin-wait2 failed, with its first failure" \
 check "... run 2: it passed, changed against the baseline (run 1)" \
     grep -q 'r2-orphan-fin-wait2-ipv4">orphan-fin-wait2</a></td><td>ipv4</td><td class="pass regressed">pass (changed)' "$T/dom"
 check "... the failing step marked" grep -q '<tr class="failed"><td>2</td><td>[0-9.]*</td><td>client</td><td>wait state CLOSED within 3s' "$T/dom"
+check "... the runs side by side: a row per scenario and family, a column per run" \
+    grep -q '<tr><td>orphan-fin-wait2</td><td>ipv4</td><td class="fail"><a href="#r1-orphan-fin-wait2-ipv4">fail 0/1</a></td><td class="pass regressed"><a href="#r2-orphan-fin-wait2-ipv4">pass 1/1</a></td></tr>' "$T/dom"
 check "... a ladder per scenario and family (8 SVGs)" \
     [ "$(grep -c '<svg xmlns' "$T/dom")" -eq 8 ]
 check "... a history strip of the scenario's runs" \
