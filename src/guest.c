@@ -276,6 +276,7 @@ kernel_package(const char *pkg, const char *cache, struct gkernel *k,
 	char dir[PATH_MAX], tree[PATH_MAX], deb[PATH_MAX], log[PATH_MAX];
 	char boot[PATH_MAX], depf[PATH_MAX], tmp[PATH_MAX], line[512], dep[256];
 	const char *dl[] = { "apt-get", "download", pkg, NULL };
+	const char *upd[] = { "apt-get", "update", "-qq", NULL };
 	const char *x[] = { "dpkg-deb", "-x", deb, tmp, NULL };
 	const char *f[] = { "dpkg-deb", "-f", deb, "Depends", NULL };
 	FILE *fp;
@@ -296,8 +297,16 @@ kernel_package(const char *pkg, const char *cache, struct gkernel *k,
 	if (find_prefixed(dir, pkg, deb, sizeof(deb)) == -1) {
 		log_info("kernel %s: downloading into %s", pkg, dir);
 		unlink(log);
-		if (spawn(dl, dir, log) != 0 ||
-		    find_prefixed(dir, pkg, deb, sizeof(deb)) == -1) {
+		if (spawn(dl, dir, log) != 0 && geteuid() == 0 && stop_sig == 0) {
+			/* Package lists older than the archive, or none yet
+			 * (a fresh machine): read them again, once. */
+			log_info("kernel %s: not found; apt-get update, then again",
+			    pkg);
+			spawn(upd, NULL, log);
+			unlink(log);
+			spawn(dl, dir, log);
+		}
+		if (find_prefixed(dir, pkg, deb, sizeof(deb)) == -1) {
 			last_line(log, line, sizeof(line));
 			snprintf(err, len, "kernel %s: the download failed: %s", pkg,
 			    line[0] != '\0' ? line : "apt-get download did not run");
