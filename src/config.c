@@ -183,35 +183,83 @@ config_profile(const struct config *cf, const char *name)
 	return NULL;
 }
 
+/* What names_read found wrong with a list. */
+enum names_err { NAMES_OK, NAMES_UNKNOWN, NAMES_TWICE, NAMES_NONE };
+
+/* Reads list (names separated by blanks or commas, split in buf) into
+ * out[0..max-1] as the indexes find gives them, each once, *n their
+ * count; on an error *word is the name, in buf. */
+static enum names_err
+names_read(const struct config *cf, const char *list,
+    int (*find)(const struct config *, const char *), int *out, int max,
+    int *n, char buf[PARSE_MAX_LINE + 1], const char **word)
+{
+	char *w, *save = NULL;
+	int i, k;
+
+	*n = 0;
+	snprintf(buf, PARSE_MAX_LINE + 1, "%s", list);
+	for (w = strtok_r(buf, " \t,", &save); w != NULL;
+	    w = strtok_r(NULL, " \t,", &save)) {
+		*word = w;
+		if ((k = find(cf, w)) < 0)
+			return NAMES_UNKNOWN;
+		for (i = 0; i < *n; i++)
+			if (out[i] == k)
+				return NAMES_TWICE;
+		if (*n == max)			/* no more distinct ones exist */
+			return NAMES_TWICE;
+		out[(*n)++] = k;
+	}
+	return *n == 0 ? NAMES_NONE : NAMES_OK;
+}
+
+/* names_read's find for profiles: an index into cf->profiles, or -1. */
+static int
+profile_index(const struct config *cf, const char *name)
+{
+	const struct profile *pr = config_profile(cf, name);
+
+	return pr != NULL ? (int)(pr - cf->profiles) : -1;
+}
+
+/* names_read's find for links: an enum link_kind, or -1. */
+static int
+link_index(const struct config *cf, const char *name)
+{
+	int k;
+
+	for (k = 0; k < LINK__COUNT; k++)
+		if (strcmp(name, link_name((enum link_kind)k)) == 0)
+			return k;
+	return -1;
+}
+
 /* Reads a list of profiles into cf->use; the first unknown one or
  * repeat is named in why ("" fine). */
 static const char *
 use_set(struct config *cf, const char *list, char *why, size_t len)
 {
-	char buf[PARSE_MAX_LINE + 1], *w, *save = NULL;
-	const struct profile *pr;
-	int i, n = 0, use[MAX_PROFILES];
+	int n, use[MAX_PROFILES];
+	char buf[PARSE_MAX_LINE + 1];
+	const char *w;
 
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (w = strtok_r(buf, " \t,", &save); w != NULL;
-	    w = strtok_r(NULL, " \t,", &save)) {
-		if ((pr = config_profile(cf, w)) == NULL) {
-			snprintf(why, len, "no profile '%s' (built in: default, "
-			    "fin-timeout-1, rfc1337, orphan-retries-1, tw-reuse-0, "
-			    "tw-reuse-1, abort-on-overflow; or a [profile %s] "
-			    "section)", w, w);
-			return why;
-		}
-		for (i = 0; i < n; i++)
-			if (use[i] == (int)(pr - cf->profiles)) {
-				snprintf(why, len, "profile '%s' is named twice", w);
-				return why;
-			}
-		use[n++] = (int)(pr - cf->profiles);
-	}
-	if (n == 0) {
+	switch (names_read(cf, list, profile_index, use, MAX_PROFILES, &n, buf,
+	    &w)) {
+	case NAMES_UNKNOWN:
+		snprintf(why, len, "no profile '%s' (built in: default, "
+		    "fin-timeout-1, rfc1337, orphan-retries-1, tw-reuse-0, "
+		    "tw-reuse-1, abort-on-overflow; or a [profile %s] section)", w,
+		    w);
+		return why;
+	case NAMES_TWICE:
+		snprintf(why, len, "profile '%s' is named twice", w);
+		return why;
+	case NAMES_NONE:
 		snprintf(why, len, "profiles needs a profile name (default, ...)");
 		return why;
+	case NAMES_OK:
+		break;
 	}
 	memcpy(cf->use, use, sizeof(use));
 	cf->nuse = n;
@@ -223,29 +271,23 @@ use_set(struct config *cf, const char *list, char *why, size_t len)
 static const char *
 links_set(struct config *cf, const char *list, char *why, size_t len)
 {
-	char buf[PARSE_MAX_LINE + 1], *w, *save = NULL;
-	int i, k, n = 0, links[LINK__COUNT];
+	int n, links[LINK__COUNT];
+	char buf[PARSE_MAX_LINE + 1];
+	const char *w;
 
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (w = strtok_r(buf, " \t,", &save); w != NULL;
-	    w = strtok_r(NULL, " \t,", &save)) {
-		for (k = 0; k < LINK__COUNT; k++)
-			if (strcmp(w, link_name((enum link_kind)k)) == 0)
-				break;
-		if (k == LINK__COUNT) {
-			snprintf(why, len, "'%s' is not a link (lo, veth, relay)", w);
-			return why;
-		}
-		for (i = 0; i < n; i++)
-			if (links[i] == k) {
-				snprintf(why, len, "link '%s' is named twice", w);
-				return why;
-			}
-		links[n++] = k;
-	}
-	if (n == 0) {
+	switch (names_read(cf, list, link_index, links, LINK__COUNT, &n, buf,
+	    &w)) {
+	case NAMES_UNKNOWN:
+		snprintf(why, len, "'%s' is not a link (lo, veth, relay)", w);
+		return why;
+	case NAMES_TWICE:
+		snprintf(why, len, "link '%s' is named twice", w);
+		return why;
+	case NAMES_NONE:
 		snprintf(why, len, "links needs lo, veth or relay");
 		return why;
+	case NAMES_OK:
+		break;
 	}
 	memcpy(cf->links, links, sizeof(links));
 	cf->nlinks = n;
@@ -429,14 +471,12 @@ set_isolation(struct cfparse *p, const struct ckey *k, int *dst, const char *val
 static void
 set_link(struct cfparse *p, const struct ckey *k, int *dst, const char *value)
 {
-	int i;
+	int i = link_index(p->cf, value);
 
-	for (i = 0; i < LINK__COUNT; i++)
-		if (strcmp(value, link_name((enum link_kind)i)) == 0) {
-			*dst = i;
-			return;
-		}
-	CERR(p, "%s needs lo, veth or relay, got '%s'", k->name, value);
+	if (i >= 0)
+		*dst = i;
+	else
+		CERR(p, "%s needs lo, veth or relay, got '%s'", k->name, value);
 }
 
 /* Stores a value into the field k names. */

@@ -5,12 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "html.h"
 #include "ladder.h"
 #include "report.h"
 #include "store.h"
 
 #define HISTORY_RUNS	20		/* a scenario's strip: its latest runs */
+
+/* The cases of a scenario and family: how many, how many passed, the
+ * first that did not (its row in the run's cases, or -1) and its verdict
+ * ("pass" when none). */
+struct htally {
+	size_t n, pass;
+	long bad;
+	const char *verdict;
+};
 
 /* What the page is made of, per run. */
 struct hrun {
@@ -21,6 +31,7 @@ struct hrun {
 	struct report *cases;			/* STORE_Q_EXPORT_CASES */
 	struct report *diff;			/* STORE_Q_DIFF against the baseline */
 	int64_t baseline;			/* 0: none */
+	struct htally *t;			/* per row of stab, malloc'd */
 };
 
 /* Runs query q into a new report; NULL with err on failure. */
@@ -53,18 +64,12 @@ col(const struct report *r, size_t i, const char *name)
 	return t != NULL ? t : "";
 }
 
-/* Text escaped for HTML. */
+/* Text escaped for HTML (and its attributes), as export.c escapes XML:
+ * invalid UTF-8 as U+FFFD. */
 static void
 esc(FILE *fp, const char *s)
 {
-	for (; *s != '\0'; s++)
-		switch (*s) {
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '&': fputs("&amp;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		default: fputc(*s, fp);
-		}
+	export_xml(fp, s, 1);
 }
 
 /* Text as a fragment id: letters, digits, - and _ as they are, any other
@@ -155,42 +160,58 @@ regressed(const struct hrun *h, const char *sc, const char *fam)
 	return 0;
 }
 
-/* The cases of sc/fam: how many, how many passed, the first not passing
- * (its row in h->cases, or -1). */
-static void
-tally(const struct hrun *h, const char *sc, const char *fam, size_t *n,
-    size_t *pass, long *bad, const char **verdict)
+/* (scenario, family) of row i of r against row j of q, as the queries
+ * order them (BINARY). */
+static int
+key_cmp(const struct report *r, size_t i, const struct report *q, size_t j)
 {
-	size_t i;
+	int c = strcmp(col(r, i, "scenario"), col(q, j, "scenario"));
 
-	*n = *pass = 0;
-	*bad = -1;
-	*verdict = "pass";
-	for (i = 0; i < report_nrows(h->cases); i++) {
-		const char *v = col(h->cases, i, "verdict");
+	return c != 0 ? c : strcmp(col(r, i, "family"), col(q, j, "family"));
+}
 
-		if (strcmp(col(h->cases, i, "scenario"), sc) != 0 ||
-		    strcmp(col(h->cases, i, "family"), fam) != 0)
-			continue;
-		(*n)++;
-		if (strcmp(v, "pass") == 0)
-			(*pass)++;
-		else if (*bad < 0) {
-			*bad = (long)i;
-			*verdict = v;
-		}
+/* Tallies every scenario and family of h in one walk: its cases and its
+ * stability rows are both in (scenario, family) order. 0 or -1. */
+static int
+tally_all(struct hrun *h)
+{
+	size_t i, j = 0, ns = report_nrows(h->stab);
+	int c;
+
+	if ((h->t = calloc(ns > 0 ? ns : 1, sizeof(*h->t))) == NULL)
+		return -1;
+	for (j = 0; j < ns; j++) {
+		h->t[j].bad = -1;
+		h->t[j].verdict = "pass";
 	}
-	if (*n > 0 && *pass == 0 && *bad >= 0)
-		*verdict = col(h->cases, (size_t)*bad, "verdict");
+	for (i = 0, j = 0; i < report_nrows(h->cases) && j < ns; ) {
+		if ((c = key_cmp(h->cases, i, h->stab, j)) > 0) {
+			j++;
+			continue;
+		}
+		if (c == 0) {
+			struct htally *t = &h->t[j];
+			const char *v = col(h->cases, i, "verdict");
+
+			t->n++;
+			if (strcmp(v, "pass") == 0)
+				t->pass++;
+			else if (t->bad < 0) {
+				t->bad = (long)i;
+				t->verdict = v;
+			}
+		}
+		i++;			/* c < 0: a case with no stability row */
+	}
+	return 0;
 }
 
 /* The verdict table: a row per scenario, a column per family. */
 static void
 verdict_table(FILE *fp, const struct hrun *h)
 {
-	size_t i, n, pass;
-	long bad;
-	const char *verdict, *cls;
+	size_t i;
+	const char *cls;
 
 	fputs("<h3>Verdicts</h3>\n<p class=\"legend\"><span>green: every case "
 	    "passed</span><span>red: some case did not</span><span>amber: flaky "
@@ -203,9 +224,9 @@ verdict_table(FILE *fp, const struct hrun *h)
 		const char *fam = col(h->stab, i, "family");
 		int flaky = strcmp(col(h->stab, i, "stability"), "flaky") == 0;
 		int reg = regressed(h, sc, fam);
+		const struct htally *t = &h->t[i];
 
-		tally(h, sc, fam, &n, &pass, &bad, &verdict);
-		cls = flaky ? "flaky" : pass == n ? "pass" : verdict;
+		cls = flaky ? "flaky" : t->pass == t->n ? "pass" : t->verdict;
 		fprintf(fp, "<tr><td><a href=\"#r%lld-", (long long)h->id);
 		slug(fp, sc);
 		fputc('-', fp);
@@ -217,13 +238,13 @@ verdict_table(FILE *fp, const struct hrun *h)
 		fputs("</td><td class=\"", fp);
 		slug(fp, cls);
 		fprintf(fp, "%s\">", reg ? " regressed" : "");
-		esc(fp, flaky ? "flaky" : pass == n ? "pass" : verdict);
+		esc(fp, cls);
 		fprintf(fp, "%s</td><td>%zu/%zu</td><td>", reg ? " (changed)" : "",
-		    pass, n);
+		    t->pass, t->n);
 		esc(fp, col(h->stab, i, "signatures"));
 		fputs("</td><td>", fp);
-		if (bad >= 0)
-			esc(fp, col(h->cases, (size_t)bad, "failure"));
+		if (t->bad >= 0)
+			esc(fp, col(h->cases, (size_t)t->bad, "failure"));
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
@@ -337,9 +358,7 @@ static int
 case_sections(FILE *fp, struct store *st, const struct hrun *h, char *err,
     size_t len)
 {
-	size_t i, n, pass;
-	long bad;
-	const char *verdict;
+	size_t i;
 	int64_t cid;
 
 	fputs("<h3>Cases</h3>\n", fp);
@@ -347,18 +366,20 @@ case_sections(FILE *fp, struct store *st, const struct hrun *h, char *err,
 		const char *sc = col(h->stab, i, "scenario");
 		const char *fam = col(h->stab, i, "family");
 
-		tally(h, sc, fam, &n, &pass, &bad, &verdict);
-		cid = bad >= 0 ? strtoll(col(h->cases, (size_t)bad, "case_id"),
-		    NULL, 10) : strtoll(col(h->stab, i, "case") + 1, NULL, 10);
+		const struct htally *t = &h->t[i];
+
+		cid = t->bad >= 0 ? strtoll(col(h->cases, (size_t)t->bad,
+		    "case_id"), NULL, 10) : strtoll(col(h->stab, i, "case") + 1,
+		    NULL, 10);
 		fprintf(fp, "<details id=\"r%lld-", (long long)h->id);
 		slug(fp, sc);
 		fputc('-', fp);
 		slug(fp, fam);
-		fprintf(fp, "\"%s><summary>", bad >= 0 ? " open" : "");
+		fprintf(fp, "\"%s><summary>", t->bad >= 0 ? " open" : "");
 		esc(fp, sc);
 		fputc(' ', fp);
 		esc(fp, fam);
-		fprintf(fp, ": %zu/%zu passed; case c%lld</summary>\n", pass, n,
+		fprintf(fp, ": %zu/%zu passed; case c%lld</summary>\n", t->pass, t->n,
 		    (long long)cid);
 		if (history_strip(fp, st, sc, fam, err, len) == -1 ||
 		    steps_table(fp, st, cid, err, len) == -1 ||
@@ -382,6 +403,10 @@ hrun_load(struct store *st, int64_t id, struct hrun *h, char *err, size_t len)
 	    (h->stab = query(st, STORE_Q_RUN_STABILITY, &a, err, len)) == NULL ||
 	    (h->cases = query(st, STORE_Q_EXPORT_CASES, &a, err, len)) == NULL)
 		return -1;
+	if (tally_all(h) == -1) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
 	switch (store_baseline(st, id, &h->baseline)) {
 	case -1:
 		snprintf(err, len, "%s", store_errmsg(st));
@@ -409,6 +434,7 @@ hrun_free(struct hrun *h)
 	report_free(h->stab);
 	report_free(h->cases);
 	report_free(h->diff);
+	free(h->t);
 }
 
 /* The overview of several runs: a row per scenario and family (in the
@@ -416,8 +442,7 @@ hrun_free(struct hrun *h)
 static void
 overview(FILE *fp, const struct hrun *hs, size_t nruns)
 {
-	size_t r, i, k, n, pass;
-	long bad;
+	size_t r, i, k;
 	const char *verdict;
 
 	fputs("<h2>Runs side by side</h2>\n<table class=\"overview\">\n"
@@ -442,8 +467,7 @@ overview(FILE *fp, const struct hrun *hs, size_t nruns)
 
 			for (q = 0; q < r && !seen; q++)	/* shown already */
 				for (j = 0; j < report_nrows(hs[q].stab) && !seen; j++)
-					seen = strcmp(col(hs[q].stab, j, "scenario"), sc) == 0 &&
-					    strcmp(col(hs[q].stab, j, "family"), fam) == 0;
+					seen = key_cmp(hs[q].stab, j, hs[r].stab, i) == 0;
 			if (seen)
 				continue;
 			fputs("<tr><td>", fp);
@@ -452,24 +476,20 @@ overview(FILE *fp, const struct hrun *hs, size_t nruns)
 			esc(fp, fam);
 			fputs("</td>", fp);
 			for (k = 0; k < nruns; k++) {
-				int flaky = 0, found = 0;
+				const struct htally *t;
 
-				for (j = 0; j < report_nrows(hs[k].stab); j++)
-					if (strcmp(col(hs[k].stab, j, "scenario"), sc) == 0 &&
-					    strcmp(col(hs[k].stab, j, "family"), fam) == 0) {
-						found = 1;
-						flaky = strcmp(col(hs[k].stab, j,
-						    "stability"), "flaky") == 0;
-					}
-				if (!found) {
+				for (j = 0; j < report_nrows(hs[k].stab) &&
+				    key_cmp(hs[k].stab, j, hs[r].stab, i) != 0; j++)
+					;
+				if (j == report_nrows(hs[k].stab)) {
 					fputs("<td>-</td>", fp);
 					continue;
 				}
-				tally(&hs[k], sc, fam, &n, &pass, &bad, &verdict);
-				if (flaky)
+				t = &hs[k].t[j];
+				if (strcmp(col(hs[k].stab, j, "stability"), "flaky") == 0)
 					verdict = "flaky";
-				else if (pass == n)
-					verdict = "pass";
+				else
+					verdict = t->pass == t->n ? "pass" : t->verdict;
 				fputs("<td class=\"", fp);
 				slug(fp, verdict);
 				fprintf(fp, "%s\"><a href=\"#r%lld-", regressed(&hs[k],
@@ -479,7 +499,7 @@ overview(FILE *fp, const struct hrun *hs, size_t nruns)
 				slug(fp, fam);
 				fputs("\">", fp);
 				esc(fp, verdict);
-				fprintf(fp, " %zu/%zu</a></td>", pass, n);
+				fprintf(fp, " %zu/%zu</a></td>", t->pass, t->n);
 			}
 			fputs("</tr>\n", fp);
 		}

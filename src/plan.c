@@ -5,8 +5,8 @@
 
 #include "plan.h"
 
-/* sc under profile pr, into copy: its sysctls and then the profile's on
- * both sides, where the scenario does not set one itself. 0 or -1. */
+/* sc under profile pr, into copy: the profile's sysctls on both sides,
+ * then the scenario's own, which replace any the profile set. 0 or -1. */
 static int
 copy_make(struct scenario *copy, const struct scenario *sc,
     const struct profile *pr)
@@ -17,21 +17,15 @@ copy_make(struct scenario *copy, const struct scenario *sc,
 	copy->sysctl = NULL;
 	copy->nsysctl = 0;
 	copy->netkey = NULL;
+	for (i = 0; i < pr->nsysctl; i++)
+		for (k = SIDE_CLIENT; k <= SIDE_SERVER; k++)
+			if (scenario_sysctl_set(copy, (enum side)k,
+			    pr->sysctl[i].name, pr->sysctl[i].value) == -1)
+				return -1;
 	for (i = 0; i < sc->nsysctl; i++)
 		if (scenario_sysctl_set(copy, sc->sysctl[i].side,
 		    sc->sysctl[i].name, sc->sysctl[i].value) == -1)
 			return -1;
-	for (i = 0; i < pr->nsysctl; i++)
-		for (k = SIDE_CLIENT; k <= SIDE_SERVER; k++) {
-			int j, own = 0;
-
-			for (j = 0; j < sc->nsysctl; j++)
-				own |= sc->sysctl[j].side == (enum side)k &&
-				    strcmp(sc->sysctl[j].name, pr->sysctl[i].name) == 0;
-			if (!own && scenario_sysctl_set(copy, (enum side)k,
-			    pr->sysctl[i].name, pr->sysctl[i].value) == -1)
-				return -1;
-		}
 	return scenario_netkey_make(copy);
 }
 

@@ -501,21 +501,33 @@ done:
 	return rc;
 }
 
-/* Merges the databases in[0..n-1] into the database at out: see store.h. */
-int
-store_merge_into(struct store *st, struct store_merge_input *in, size_t n,
-    char *err, size_t errlen)
+/* Checks every input before the output is touched (merge_probe); 0, or
+ * -1 with the reason in err. */
+static int
+merge_inputs_probe(struct store_merge_input *in, size_t n, char *err,
+    size_t errlen)
 {
-	struct merge_tmp tmp = { .dir = "" };
 	struct store probe = { .readonly = 1 };
-	size_t i, k, group;
-	int rc = -1;
+	size_t i;
 
-	for (i = 0; i < n; i++)			/* before the output is touched */
+	for (i = 0; i < n; i++)
 		if (merge_probe(&probe, in[i].path, &in[i].version) == -1) {
 			snprintf(err, errlen, "%s", probe.err);
 			return -1;
 		}
+	return 0;
+}
+
+/* Merges the probed inputs in[0..n-1] into st, in groups of SQLite's
+ * attach limit. */
+static int
+merge_into(struct store *st, struct store_merge_input *in, size_t n,
+    char *err, size_t errlen)
+{
+	struct merge_tmp tmp = { .dir = "" };
+	size_t i, k, group;
+	int rc = -1;
+
 	group = (size_t)sqlite3_limit(st->db, SQLITE_LIMIT_ATTACHED, -1);
 	if (merge_check_tables(st) == -1 ||
 	    store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS merge_map (tbl TEXT"
@@ -541,23 +553,30 @@ done:
 	return rc;
 }
 
+/* Merges the databases in[0..n-1] into st, open already: see store.h. */
+int
+store_merge_into(struct store *st, struct store_merge_input *in, size_t n,
+    char *err, size_t errlen)
+{
+	if (merge_inputs_probe(in, n, err, errlen) == -1)
+		return -1;
+	return merge_into(st, in, n, err, errlen);
+}
+
+/* Merges the databases in[0..n-1] into the database at out: see store.h. */
 int
 store_merge(const char *out, struct store_merge_input *in, size_t n,
     char *err, size_t errlen)
 {
-	struct store *st, probe = { .readonly = 1 };
-	size_t i;
+	struct store *st;
 	int rc;
 
 	store_once();
-	for (i = 0; i < n; i++)			/* before the output is made */
-		if (merge_probe(&probe, in[i].path, &in[i].version) == -1) {
-			snprintf(err, errlen, "%s", probe.err);
-			return -1;
-		}
+	if (merge_inputs_probe(in, n, err, errlen) == -1)
+		return -1;			/* before the output is made */
 	if ((st = store_open(out, 0, err, errlen)) == NULL)
 		return -1;
-	rc = store_merge_into(st, in, n, err, errlen);
+	rc = merge_into(st, in, n, err, errlen);
 	store_close(st);
 	return rc;
 }

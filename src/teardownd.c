@@ -67,7 +67,6 @@ struct opts {
 struct once {
 	struct event_base *base;
 	struct run run;
-	size_t planned;				/* the run's cases */
 	int64_t start_us;			/* monotonic */
 	int shown;				/* a progress line is on the terminal */
 };
@@ -543,18 +542,17 @@ once_progress(evutil_socket_t fd, short what, void *arg)
 	struct once *on = arg;
 	int64_t el = clock_mono_us() - on->start_us;
 	size_t done = on->run.rn != NULL ? (size_t)runner_ended(on->run.rn) : 0;
-
-	on->planned = on->run.rn != NULL ? runner_total(on->run.rn) : 0;
+	size_t total = on->run.rn != NULL ? runner_total(on->run.rn) : 0;
 	double rate;
 
-	if (el < PROGRESS_AFTER_US || on->planned == 0)
+	if (el < PROGRESS_AFTER_US || total == 0)
 		return;
 	rate = (double)done * 1e6 / (double)el;
 	if (rate > 0)
 		fprintf(stderr, "\r%zu/%zu cases, %.0f/s, about %.0f s left   ",
-		    done, on->planned, rate, (double)(on->planned - done) / rate);
+		    done, total, rate, (double)(total - done) / rate);
 	else
-		fprintf(stderr, "\r%zu/%zu cases   ", done, on->planned);
+		fprintf(stderr, "\r%zu/%zu cases   ", done, total);
 	on->shown = 1;
 }
 
