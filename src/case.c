@@ -136,6 +136,8 @@ struct tcase {
 	int64_t timeout_us;			/* the case deadline, from start */
 	int64_t step_t0;			/* monotonic start of step cur; 0 none */
 	int64_t step_limit;			/* monotonic limit of step cur */
+	int64_t check_at;			/* a wait's last check, monotonic */
+	int64_t check_gap;			/* the longest time between its checks */
 	int64_t tick_at;			/* monotonic: pend's tick or instant,
 						 * the limit, set-up's; 0 none */
 	int64_t deadline_at;			/* monotonic: the case deadline; 0 none */
@@ -1438,12 +1440,22 @@ wait_end(struct tcase *tc, const struct step *st)
 	return wait_tick(tc);
 }
 
+/* Keeps the longest time between a wait's checks (see late_checks). */
+static void
+check_note(struct tcase *tc, int64_t now)
+{
+	if (now - tc->check_at > tc->check_gap)
+		tc->check_gap = now - tc->check_at;
+	tc->check_at = now;
+}
+
 /* wait state S within D: re-checks observe the end itself only; the
  * other end is observed once, when the step ends. */
 static enum act
 act_wait_state(struct tcase *tc, const struct step *st, struct step_result *r,
     int64_t now)
 {
+	check_note(tc, now);
 	own_observe(tc, st, r);
 	tc->observed = 1;
 	if (own_obs(st, r)->state != st->a.wait_state.state)
@@ -1460,6 +1472,7 @@ act_wait_info(struct tcase *tc, const struct step *st, struct step_result *r,
 {
 	long v;
 
+	check_note(tc, now);
 	own_observe(tc, st, r);
 	tc->observed = 1;
 	v = info_value(own_obs(st, r), st->a.info.field);
@@ -1642,6 +1655,21 @@ wait_info_failed(const struct step *st, const struct end_obs *o, char *msg,
 		    st->a.info.within_us / 1000.0);
 }
 
+/* For a wait that expired: "" when its checks came on time, else how far
+ * apart they came (a loop that ran late, not the kernel, may be why). */
+static const char *
+late_checks(const struct tcase *tc, char *buf, size_t len)
+{
+	int64_t gap = tc->check_gap;
+
+	if (tc->step_limit - tc->check_at > gap)
+		gap = tc->step_limit - tc->check_at;
+	if (gap <= 2 * TICK_MAX_US)
+		return "";
+	snprintf(buf, len, " (checks up to %.0f ms apart)", gap / 1000.0);
+	return buf;
+}
+
 /* Step i stayed pending past its limit: what it did, and why it failed
  * (an unfinished send/recv is settled by step_settle). */
 static void
@@ -1651,7 +1679,7 @@ step_expire(struct tcase *tc, size_t i)
 	struct step_result *r = &tc->res.res[i];
 	const struct end_obs *o = own_obs(st, r);
 	double ms = (tc->step_limit - tc->step_t0) / 1000.0;
-	char why[256];
+	char why[256], gap[64];
 
 	switch (st->verb) {
 	case VERB_SEND: case VERB_RECV:
@@ -1664,7 +1692,7 @@ step_expire(struct tcase *tc, size_t i)
 	case VERB_WAIT_INFO:
 		r->status = STEP_FAILED;
 		wait_info_failed(st, o, why, sizeof(why));
-		step_msg(tc, r, "%s", why);
+		step_msg(tc, r, "%s%s", why, late_checks(tc, gap, sizeof(gap)));
 		other_observe(tc, st, r);
 		return;
 	case VERB_RELEASE:
@@ -1676,8 +1704,9 @@ step_expire(struct tcase *tc, size_t i)
 	case VERB_WAIT_STATE:
 		other_observe(tc, st, r);
 		r->status = STEP_FAILED;
-		step_msg(tc, r, "state %s, not %s, after %.0f ms",
-		    state_name(o->state), state_name(st->a.wait_state.state), ms);
+		step_msg(tc, r, "state %s, not %s, after %.0f ms%s",
+		    state_name(o->state), state_name(st->a.wait_state.state), ms,
+		    late_checks(tc, gap, sizeof(gap)));
 		return;
 	default:
 		r->status = STEP_FAILED;
@@ -1743,6 +1772,8 @@ step_begin(struct tcase *tc, size_t i, int64_t now)
 
 	tc->step_t0 = now;
 	tc->step_limit = now + step_span(st);
+	tc->check_at = now;
+	tc->check_gap = 0;
 	tc->accepted0 = tc->accepted;
 	tc->progress = 0;
 	tc->tick_us = TICK_MIN_US;
