@@ -59,7 +59,7 @@ BUILD_PKGS := gcc make pkg-config libevent-dev libinih-dev libsqlite3-dev \
             libpcap-dev libbpf-dev clang
 TEST_PKGS := libcmocka-dev sqlite3 iproute2 jq libxml2-utils \
             tshark tcpdump perl groff-base man-db bc time qemu-system-x86 \
-            debootstrap cpio prometheus chromium
+            debootstrap cpio prometheus chromium python3-jsonschema
 APT_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 
 .PHONY: all build-deps deps run check check-vm check-asan unit e2e clean install uninstall bench soak
@@ -202,6 +202,7 @@ install: all
 	install -m 755 $(B)/teardownctl $(DESTDIR)$(BINDIR)/teardownctl
 	install -m 644 $(SCEN) $(DESTDIR)$(DATADIR)/scenarios/
 	install -m 644 etc/teardownd.ini $(DESTDIR)$(DATADIR)/teardownd.ini
+	install -m 644 etc/teardownd.schema.json $(DESTDIR)$(DATADIR)/teardownd.schema.json
 	for u in $(UNITS); do \
 		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/teardownd/|$(SYSCONFDIR)/teardownd/|g' \
 			$$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \

@@ -231,15 +231,15 @@ static void
 side_print(FILE *fp, const struct report *d, size_t i, const char *side,
     int64_t run)
 {
-	if (strcmp(side_text(d, i, side, "hash"), "-") == 0) {
+	if (strcmp(side_text(d, i, side, "sig_hash"), "-") == 0) {
 		fprintf(fp, "  %-6s  not in run %lld\n", side, (long long)run);
 		return;
 	}
 	fprintf(fp, "  %-6s  c%s  %s  %s (%s of %s cases)  %s\n", side,
-	    side_text(d, i, side, "case"), side_text(d, i, side, "verdict"),
+	    side_text(d, i, side, "case_id"), side_text(d, i, side, "verdict"),
 	    side_text(d, i, side, "stability"),
 	    side_text(d, i, side, "n_majority"), side_text(d, i, side, "n_cases"),
-	    side_text(d, i, side, "hash"));
+	    side_text(d, i, side, "sig_hash"));
 }
 
 /* Prints one changed scenario+family for people. */
@@ -424,9 +424,9 @@ run_line(FILE *fp, const char *label, const struct report *run,
 static struct report *
 summary_record(const struct diff_runs *dr, const struct report *d)
 {
-	static const char *const names[8] = { "before_run", "before_why",
-	    "after_run", "after_why", "changed", "same", "appeared",
-	    "disappeared" };
+	static const char *const names[8] = { "before_run_id", "before_why",
+	    "after_run_id", "after_why", "n_changed", "n_same", "n_appeared",
+	    "n_disappeared" };
 	char num[6][24];
 	struct store_value v[8];
 	static const char *const words[4] = { "changed", "same", "appeared",
@@ -471,8 +471,8 @@ header_print(FILE *fp, const struct diff_runs *dr, const struct report *d,
 	}
 	if ((s = summary_record(dr, d)) == NULL)
 		return -1;
-	fputs("{\"comparison\": ", fp);
-	report_json_object(s, fp);
+	report_json_begin(fp, "diff");
+	report_json_member(fp, "comparison", s, 1);
 	report_free(s);
 	return 0;
 }
@@ -484,8 +484,7 @@ static void
 sysctls_print(FILE *fp, const struct report *y, int json)
 {
 	if (json) {
-		fputs(",\n\"sysctls\": ", fp);
-		report_json_array(y, fp);
+		report_json_member(fp, "sysctls", y, 0);
 		return;
 	}
 	if (report_nrows(y) == 0)
@@ -509,10 +508,8 @@ body_print(FILE *fp, const struct diff_runs *dr, const struct report *d,
 		list_print(fp, d, "disappeared", dr->after);
 		return rc;
 	}
-	fputs(",\n\"before\": ", fp);
-	report_json_object(ra, fp);
-	fputs(",\n\"after\": ", fp);
-	report_json_object(rb, fp);
+	report_json_member(fp, "before", ra, 1);
+	report_json_member(fp, "after", rb, 1);
 	fputs(",\n\"changes\": [", fp);
 	rc = changes_print(fp, dr, d, 1) == -1 ? -2 : 0;
 	fputs("]}\n", fp);

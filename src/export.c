@@ -318,9 +318,9 @@ junit_testcase(const struct report *cases, const struct group *g,
 static double
 run_seconds(const struct export_run *er, const struct groups *gs)
 {
-	const char *d = col(er->run, 0, "duration_s");
+	const char *d = col(er->run, 0, "duration_us");
 
-	return d != NULL ? strtod(d, NULL) : gs->dur_us / 1e6;
+	return d != NULL ? strtoll(d, NULL, 10) / 1e6 : gs->dur_us / 1e6;
 }
 
 /* Prints the <testsuite> start tag: name, counts, time, timestamp,

@@ -115,17 +115,20 @@ run_header(FILE *fp, const struct hrun *h)
 {
 	static const char *const keys[] = { "host", "kernel_release",
 	    "kernel_version", "version", "profile", "link", "virt", "isolation",
-	    "families", "repeat", "started_at", "duration_s", "status", "n_cases",
+	    "families", "repeat", "started_at", "duration_us", "status", "n_cases",
 	    "n_pass", "n_fail", "n_timeout", "n_error", "n_skipped", "wire" };
+	char head[64], buf[64];
 	size_t i;
 
 	fprintf(fp, "<h2 id=\"run%lld\">Run %lld</h2>\n<table class=\"runhead\">\n",
 	    (long long)h->id, (long long)h->id);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		fputs("<tr><th>", fp);
-		esc(fp, keys[i]);
+		report_header(keys[i], head, sizeof(head));
+		esc(fp, head);
 		fputs("</th><td>", fp);
-		esc(fp, col(h->head, 0, keys[i]));
+		esc(fp, report_shown(h->head, 0, report_column(h->head, keys[i]),
+		    buf, sizeof(buf)));
 		fputs("</td></tr>\n", fp);
 	}
 	fprintf(fp, "<tr><th>baseline</th><td>%s", h->baseline != 0 ? "" :
@@ -241,7 +244,7 @@ verdict_table(FILE *fp, const struct hrun *h)
 		esc(fp, cls);
 		fprintf(fp, "%s</td><td>%zu/%zu</td><td>", reg ? " (changed)" : "",
 		    t->pass, t->n);
-		esc(fp, col(h->stab, i, "signatures"));
+		esc(fp, col(h->stab, i, "n_signatures"));
 		fputs("</td><td>", fp);
 		if (t->bad >= 0)
 			esc(fp, col(h->cases, (size_t)t->bad, "failure"));
@@ -270,7 +273,7 @@ history_strip(FILE *fp, struct store *st, const char *sc, const char *fam,
 		fputs("\" title=\"run ", fp);
 		esc(fp, col(r, i, "run_id"));
 		fputs(" ", fp);
-		esc(fp, col(r, i, "kernel"));
+		esc(fp, col(r, i, "kernel_release"));
 		fputs(": ", fp);
 		esc(fp, col(r, i, "verdict"));
 		fputs("\"></span>", fp);
@@ -286,17 +289,20 @@ static int
 steps_table(FILE *fp, struct store *st, int64_t case_id, char *err,
     size_t len)
 {
-	static const char *const keys[] = { "idx", "t_ms", "side", "step", "rc",
+	static const char *const keys[] = { "idx", "t_us", "side", "step", "rc",
 	    "errno", "client_state", "server_state", "status", "message" };
 	struct store_args a = { .case_id = case_id };
 	struct report *r = query(st, STORE_Q_CASE_STEPS, &a, err, len);
+	char buf[64];
 	size_t i, k;
 
 	if (r == NULL)
 		return -1;
 	fputs("<table class=\"steps mono\">\n<tr>", fp);
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		fprintf(fp, "<th>%s</th>", keys[k]);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		report_header(keys[k], buf, sizeof(buf));
+		fprintf(fp, "<th>%s</th>", buf);
+	}
 	fputs("</tr>\n", fp);
 	for (i = 0; i < report_nrows(r); i++) {
 		const char *status = col(r, i, "status");
@@ -305,7 +311,8 @@ steps_table(FILE *fp, struct store *st, int64_t case_id, char *err,
 		    strcmp(status, "timeout") == 0 ? " class=\"failed\"" : "");
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			fputs("<td>", fp);
-			esc(fp, col(r, i, keys[k]));
+			esc(fp, report_shown(r, i, report_column(r, keys[k]), buf,
+			    sizeof(buf)));
 			fputs("</td>", fp);
 		}
 		fputs("</tr>\n", fp);
@@ -369,7 +376,7 @@ case_sections(FILE *fp, struct store *st, const struct hrun *h, char *err,
 		const struct htally *t = &h->t[i];
 
 		cid = t->bad >= 0 ? strtoll(col(h->cases, (size_t)t->bad,
-		    "case_id"), NULL, 10) : strtoll(col(h->stab, i, "case") + 1,
+		    "case_id"), NULL, 10) : strtoll(col(h->stab, i, "case_id"),
 		    NULL, 10);
 		fprintf(fp, "<details id=\"r%lld-", (long long)h->id);
 		slug(fp, sc);

@@ -651,8 +651,8 @@ ladder_row_case(void *ctx, int ncols, const char *const *names,
 
 	if (vals == NULL)
 		return 0;
-	snprintf(l->title, sizeof(l->title), "%s %s %s rep %s: %s (run %s, "
-	    "kernel %s)", OR(VAL("case")), OR(VAL("scenario")),
+	snprintf(l->title, sizeof(l->title), "c%s %s %s rep %s: %s (run %s, "
+	    "kernel %s)", OR(VAL("case_id")), OR(VAL("scenario")),
 	    OR(VAL("family")), OR(VAL("rep")), OR(VAL("verdict")),
 	    OR(VAL("run_id")), OR(VAL("kernel_release")));
 	snprintf(l->message, sizeof(l->message), "%s", OR_EMPTY(VAL("message")));

@@ -135,7 +135,7 @@ done:
 struct report *
 matrix_pivot(const struct report *q, int by_host)
 {
-	static const char *const cols[] = { "host", "scenario", "kernel",
+	static const char *const cols[] = { "host", "scenario", "environment",
 	    "verdict" };
 	struct pivot p = { .q = q, .by_host = by_host };
 	struct report *out = report_new();
@@ -144,8 +144,8 @@ matrix_pivot(const struct report *q, int by_host)
 
 	for (c = 0; c < 4; c++)
 		p.cols[c] = report_column(q, cols[c]);
-	p.pass_col = report_column(q, "pass");
-	p.cases_col = report_column(q, "cases");
+	p.pass_col = report_column(q, "n_pass");
+	p.cases_col = report_column(q, "n_cases");
 	for (c = 0; c < 4; c++)
 		if (p.cols[c] < 0)
 			goto fail;

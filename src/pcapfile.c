@@ -1,7 +1,8 @@
 /* pcapfile.c: writes a case's segments as a pcapng file, the format
- * written directly: a section header, one interface (raw IP, microsecond
- * times), then an enhanced packet block per segment, in host byte order
- * with the magic that says so. Packets are the headers as captured (IP,
+ * written directly (libpcap 1.10 writes no pcapng, and no comments): a
+ * section header, one interface (raw IP, microsecond times), then an
+ * enhanced packet block per segment, in host byte order with the magic
+ * that says so; or as a classic pcap file through libpcap's dump API. Packets are the headers as captured (IP,
  * TCP with its options), or where they were not kept an IPv4 or IPv6
  * header with the true total length and a 20-byte TCP header without
  * options (src/craft.c); then the payload as zero bytes (what teardownd
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -156,36 +158,16 @@ pcapfile_parse_addr(const char *text, struct sockaddr_storage *ss)
 	    &((struct sockaddr_in *)ss)->sin_addr) == 1 ? 0 : -1;
 }
 
-/* Writes n zero bytes. */
-static int
-write_zeros(FILE *fp, size_t n)
+/* Builds the packet of segment g in pkt (PCAPFILE_PKT_MAX bytes): its
+ * headers as captured when hdrs has them, else made from the fields,
+ * then the payload's zeros. Its length. */
+static uint32_t
+packet_build(const struct segment *g, const uint8_t *hdrs,
+    const struct tuple *t, const uint32_t *isn, uint16_t id, uint8_t *pkt)
 {
-	static const uint8_t zero[4096];
-	size_t k;
-
-	for (; n > 0; n -= k) {
-		k = n < sizeof(zero) ? n : sizeof(zero);
-		if (fwrite(zero, 1, k, fp) != k)
-			return -1;
-	}
-	return 0;
-}
-
-/* Writes one enhanced packet block: the headers (as captured when hdrs
- * has them, else made from the fields), the payload's zeros, the
- * comment. */
-static int
-write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
-    const struct tuple *t, const uint32_t *isn, int64_t start_us, uint16_t id)
-{
-	uint8_t hdr[HDR_MAX], opts[8 + COMMENT_LEN + 8];
-	uint32_t len = g->len > CRAFT_PAYLOAD ? CRAFT_PAYLOAD : g->len, pkt;
-	uint64_t ts = (uint64_t)(start_us + g->t_us);
-	uint32_t w[5] = { 0, (uint32_t)(ts >> 32), (uint32_t)ts, 0, 0 };
-	char comment[COMMENT_LEN];
+	uint32_t len = g->len > CRAFT_PAYLOAD ? CRAFT_PAYLOAD : g->len;
 	struct craft c;
-	size_t hlen, off = 0, total;
-	uint32_t type = BT_EPB, tot32;
+	size_t hlen;
 	int from = g->from == SIDE_SERVER;
 
 	memset(&c, 0, sizeof(c));
@@ -197,26 +179,42 @@ write_packet(FILE *fp, const struct segment *g, const uint8_t *hdrs,
 	c.win = g->win;
 	c.id = id;
 	c.len = len;
-	if (hdrs != NULL && g->hdr_len > 0 && g->hdr_len <= sizeof(hdr)) {
-		memcpy(hdr, hdrs + g->hdr_off, g->hdr_len);
+	if (hdrs != NULL && g->hdr_len > 0 && g->hdr_len <= HDR_MAX) {
+		memcpy(pkt, hdrs + g->hdr_off, g->hdr_len);
 		hlen = g->hdr_len;
-		if (craft_fix_sums(hdr, hlen, &len) == -1)
-			hlen = craft_segment(&c, hdr);
+		if (craft_fix_sums(pkt, hlen, &len) == -1)
+			hlen = craft_segment(&c, pkt);
 	} else
-		hlen = craft_segment(&c, hdr);
-	pkt = (uint32_t)(hlen + len);
-	w[3] = w[4] = pkt;
+		hlen = craft_segment(&c, pkt);
+	if (len > PCAPFILE_PKT_MAX - hlen)
+		len = (uint32_t)(PCAPFILE_PKT_MAX - hlen);
+	memset(pkt + hlen, 0, len);
+	return (uint32_t)(hlen + len);
+}
+
+/* Writes one enhanced packet block: the packet and the relay's comment. */
+static int
+epb_write(FILE *fp, const struct segment *g, const uint8_t *pkt,
+    uint32_t plen, int64_t start_us)
+{
+	static const uint8_t pad[4];
+	uint8_t opts[8 + COMMENT_LEN + 8];
+	uint64_t ts = (uint64_t)(start_us + g->t_us);
+	uint32_t w[5] = { 0, (uint32_t)(ts >> 32), (uint32_t)ts, plen, plen };
+	uint32_t type = BT_EPB, tot32;
+	char comment[COMMENT_LEN];
+	size_t off = 0, npad = (4 - plen % 4) % 4;
+
 	seg_comment(g, comment, sizeof(comment));
 	if (comment[0] != '\0')
 		opt_put(opts, &off, OPT_COMMENT, comment, (uint16_t)strlen(comment));
 	if (off > 0)
 		opt_put(opts, &off, OPT_END, NULL, 0);
-	total = 12 + sizeof(w) + ((pkt + 3u) & ~3u) + off;
-	tot32 = (uint32_t)total;
+	tot32 = (uint32_t)(12 + sizeof(w) + plen + npad + off);
 	if (fwrite(&type, 4, 1, fp) != 1 || fwrite(&tot32, 4, 1, fp) != 1 ||
 	    fwrite(w, sizeof(w), 1, fp) != 1 ||
-	    fwrite(hdr, 1, hlen, fp) != hlen ||
-	    write_zeros(fp, len + (4 - pkt % 4) % 4) == -1 ||
+	    fwrite(pkt, 1, plen, fp) != plen ||
+	    fwrite(pad, 1, npad, fp) != npad ||
 	    fwrite(opts, 1, off, fp) != off || fwrite(&tot32, 4, 1, fp) != 1)
 		return -1;
 	return 0;
@@ -250,15 +248,22 @@ learn_isn(const struct segment *g, const uint8_t *hdrs, uint32_t *isn,
 	}
 }
 
-/* Writes the pcapng file of n segments between client and server. */
+/* Writes the packets of n segments between client and server: pcapng
+ * with comments, or (classic) pcap through libpcap's dump API. */
 int
-pcapfile_write(FILE *fp, const struct sockaddr *client,
-    const struct sockaddr *server, int64_t start_us,
-    const struct segment *seg, size_t n, const uint8_t *hdrs)
+pcapfile_write(FILE *fp, enum pcapfile_format format,
+    const struct sockaddr *client, const struct sockaddr *server,
+    int64_t start_us, const struct segment *seg, size_t n, const uint8_t *hdrs)
 {
-	uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER };
-	int known[2] = { 0, 0 };
+	uint32_t isn[2] = { PCAPFILE_ISN_CLIENT, PCAPFILE_ISN_SERVER }, plen;
+	int known[2] = { 0, 0 }, rc = -1, fd = -1;
+	FILE *out = NULL;
+	pcap_t *dead = NULL;
+	pcap_dumper_t *dump = NULL;
+	struct pcap_pkthdr ph;
 	struct tuple t;
+	uint8_t *pkt;
+	int64_t ts;
 	size_t i;
 
 	/* Segments written from their fields use the real numbers too when
@@ -270,11 +275,47 @@ pcapfile_write(FILE *fp, const struct sockaddr *client,
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if (header_write(fp) == -1)
+	if ((pkt = malloc(PCAPFILE_PKT_MAX)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (write_packet(fp, &seg[i], hdrs, &t, isn, start_us,
-		    (uint16_t)i) == -1)
-			return -1;
-	return fflush(fp) == EOF ? -1 : 0;
+	if (format == PCAPFILE_PCAP) {
+		/* pcap_dump_close closes the FILE it was given: a copy of fp's
+		 * descriptor, so fp stays the caller's. */
+		if (fflush(fp) == EOF || (fd = dup(fileno(fp))) == -1 ||
+		    (out = fdopen(fd, "wb")) == NULL)
+			goto done;
+		fd = -1;
+		if ((dead = pcap_open_dead_with_tstamp_precision(DLT_RAW,
+		    PCAPFILE_PKT_MAX, PCAP_TSTAMP_PRECISION_MICRO)) == NULL ||
+		    (dump = pcap_dump_fopen(dead, out)) == NULL) {
+			errno = EIO;
+			goto done;
+		}
+		out = NULL;			/* the dumper's now */
+	} else if (header_write(fp) == -1)
+		goto done;
+	for (i = 0; i < n; i++) {
+		plen = packet_build(&seg[i], hdrs, &t, isn, (uint16_t)i, pkt);
+		if (dump == NULL) {
+			if (epb_write(fp, &seg[i], pkt, plen, start_us) == -1)
+				goto done;
+			continue;
+		}
+		ts = start_us + seg[i].t_us;
+		ph.ts.tv_sec = ts / 1000000;
+		ph.ts.tv_usec = ts % 1000000;
+		ph.caplen = ph.len = plen;
+		pcap_dump((u_char *)dump, &ph, pkt);
+	}
+	rc = dump != NULL ? pcap_dump_flush(dump) : fflush(fp) == EOF ? -1 : 0;
+done:
+	if (dump != NULL)
+		pcap_dump_close(dump);
+	if (out != NULL)
+		fclose(out);
+	if (fd != -1)
+		close(fd);
+	if (dead != NULL)
+		pcap_close(dead);
+	free(pkt);
+	return rc;
 }

@@ -23,15 +23,24 @@
  * "[::1]:40000", into ss. 0, or -1 when it is not one. */
 int pcapfile_parse_addr(const char *text, struct sockaddr_storage *ss);
 
-/* Writes a pcapng file (LINKTYPE_RAW, microsecond times) of n segments
- * exchanged between client and server (one family), the case having
- * started at start_us (wall clock); a segment's headers are hdrs'
+/* The largest packet written: headers and payload. */
+#define PCAPFILE_PKT_MAX	65535
+
+enum pcapfile_format {
+	PCAPFILE_PCAPNG,		/* with the relay's packet comments */
+	PCAPFILE_PCAP,			/* classic, by libpcap's pcap_dump */
+};
+
+/* Writes a pcapng or pcap file (LINKTYPE_RAW, microsecond times) of n
+ * segments exchanged between client and server (one family), the case
+ * having started at start_us (wall clock); a segment's headers are hdrs'
  * (hdr_off, hdr_len) when it has them (hdrs NULL: none has); payloads are
- * zero bytes; a segment the relay held, dropped, delayed, copied or made
- * has a packet comment saying so. 0, or -1 with errno when writing
- * failed. */
-int pcapfile_write(FILE *fp, const struct sockaddr *client,
-    const struct sockaddr *server, int64_t start_us,
-    const struct segment *seg, size_t n, const uint8_t *hdrs);
+ * zero bytes; in pcapng a segment the relay held, dropped, delayed, copied
+ * or made has a packet comment saying so. 0, or -1 with errno when
+ * writing failed. For PCAPFILE_PCAP fp must have a file descriptor. */
+int pcapfile_write(FILE *fp, enum pcapfile_format format,
+    const struct sockaddr *client, const struct sockaddr *server,
+    int64_t start_us, const struct segment *seg, size_t n,
+    const uint8_t *hdrs);
 
 #endif

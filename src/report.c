@@ -121,6 +121,30 @@ cell_at(const struct report *r, size_t i, int c)
 	return &r->cells[i * (size_t)r->ncols + c];
 }
 
+/* Whether name ends in suffix (and has something before it). */
+static int
+ends_with(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* Whether people's views leave column c out: an "X_us" time that an
+ * "X_at" column shows (see report.h). */
+static int
+column_hidden(const struct report *r, int c)
+{
+	const char *name = r->names[c];
+	size_t n = strlen(name);
+	char at[128];
+
+	if (!ends_with(name, "_us") || n + 1 > sizeof(at))
+		return 0;
+	snprintf(at, sizeof(at), "%.*s_at", (int)(n - 3), name);
+	return report_column(r, at) >= 0;
+}
+
 /* Writes the header text of a column name into buf (see report.h). */
 static void
 header_text(const char *name, char *buf, size_t len)
@@ -128,13 +152,15 @@ header_text(const char *name, char *buf, size_t len)
 	size_t n = strlen(name), i;
 	const char *unit = NULL;
 
-	if (strcmp(name, "idx") == 0) {
-		snprintf(buf, len, "#");
+	if (strcmp(name, "idx") == 0 || strcmp(name, "case_id") == 0) {
+		snprintf(buf, len, "%s", name[0] == 'i' ? "#" : "case");
 		return;
 	}
-	if (n > 3 && strcmp(name + n - 3, "_ms") == 0)
+	if (strncmp(name, "n_", 2) == 0 && n > 2)
+		name += 2, n -= 2;
+	if (ends_with(name, "_ms") || ends_with(name, "_us"))
 		unit = "ms", n -= 3;
-	else if (n > 2 && strcmp(name + n - 2, "_s") == 0)
+	else if (ends_with(name, "_s"))
 		unit = "s", n -= 2;
 	snprintf(buf, len, "%.*s", (int)n, name);
 	for (i = 0; buf[i] != '\0'; i++)
@@ -142,6 +168,53 @@ header_text(const char *name, char *buf, size_t len)
 			buf[i] = '-';
 	if (unit != NULL)
 		snprintf(buf + strlen(buf), len - strlen(buf), "(%s)", unit);
+}
+
+/* The text people see for cell cl of column c (see report.h): "-" for
+ * NULL, c<ID> for a case id, microseconds in milliseconds to the tenth
+ * (rounded half away from zero), ISO 8601 times to the second. */
+static const char *
+cell_text(const struct report *r, int c, const struct cell *cl, char *buf,
+    size_t len)
+{
+	const char *name = r->names[c], *dot;
+	long long us, tenths;
+
+	if (cl->text == NULL)
+		return "-";
+	if (strcmp(name, "case_id") == 0 && cl->type == STORE_INT) {
+		snprintf(buf, len, "c%s", cl->text);
+		return buf;
+	}
+	if (ends_with(name, "_us") && cl->type == STORE_INT) {
+		us = strtoll(cl->text, NULL, 10);
+		tenths = (us < 0 ? us - 50 : us + 50) / 100;
+		snprintf(buf, len, "%s%lld.%lld", tenths < 0 ? "-" : "",
+		    llabs(tenths) / 10, llabs(tenths) % 10);
+		return buf;
+	}
+	if (ends_with(name, "_at") && (dot = strchr(cl->text, '.')) != NULL &&
+	    dot[strspn(dot + 1, "0123456789") + 1] == 'Z') {
+		snprintf(buf, len, "%.*sZ", (int)(dot - cl->text), cl->text);
+		return buf;
+	}
+	return cl->text;
+}
+
+/* The text people see at row i, column c (see report.h). */
+const char *
+report_shown(const struct report *r, size_t i, int c, char *buf, size_t len)
+{
+	if (c < 0 || c >= r->ncols || i >= r->nrows)
+		return "-";
+	return cell_text(r, c, cell_at(r, i, c), buf, len);
+}
+
+/* The header people see over a column called name (see report.h). */
+void
+report_header(const char *name, char *buf, size_t len)
+{
+	header_text(name, buf, len);
 }
 
 /* Length of the valid UTF-8 sequence of two or more bytes at p, or 1 for
@@ -221,6 +294,8 @@ column_numeric(const struct report *r, int c)
 	size_t i;
 	int any = 0;
 
+	if (strcmp(r->names[c], "case_id") == 0)
+		return 0;			/* shown as c<ID> */
 	for (i = 0; i < r->nrows; i++) {
 		switch (cell_at(r, i, c)->type) {
 		case STORE_NULL:
@@ -240,8 +315,7 @@ column_numeric(const struct report *r, int c)
 static void
 table_layout(const struct report *r, size_t *width, int *right)
 {
-	const struct cell *cl;
-	char head[64];
+	char head[64], buf[64];
 	size_t i, w;
 	int c;
 
@@ -250,12 +324,23 @@ table_layout(const struct report *r, size_t *width, int *right)
 		width[c] = text_width(head);
 		right[c] = column_numeric(r, c);
 		for (i = 0; i < r->nrows; i++) {
-			cl = cell_at(r, i, c);
-			w = cl->text != NULL ? text_width(cl->text) : 1;
+			w = text_width(cell_text(r, c, cell_at(r, i, c), buf,
+			    sizeof(buf)));
 			if (w > width[c])
 				width[c] = w;
 		}
 	}
+}
+
+/* The last column people see, or -1. */
+static int
+last_shown(const struct report *r)
+{
+	int c = r->ncols - 1;
+
+	while (c >= 0 && column_hidden(r, c))
+		c--;
+	return c;
 }
 
 /* Prints the rows as an aligned table under a header line. */
@@ -263,27 +348,29 @@ void
 report_table(const struct report *r, FILE *fp)
 {
 	size_t *width, i;
-	int *right, c, last;
-	char head[64];
-	const char *text;
+	int *right, c, last, end = last_shown(r);
+	char head[64], buf[64];
 
 	width = calloc(r->ncols > 0 ? r->ncols : 1, sizeof(*width));
 	right = calloc(r->ncols > 0 ? r->ncols : 1, sizeof(*right));
 	if (width == NULL || right == NULL)
 		goto done;
 	table_layout(r, width, right);
-	for (c = 0; c < r->ncols; c++) {
-		last = c == r->ncols - 1;
+	for (c = 0; c <= end; c++) {
+		if (column_hidden(r, c))
+			continue;
+		last = c == end;
 		header_text(r->names[c], head, sizeof(head));
 		put_padded(fp, head, width[c], right[c], !last || right[c]);
 		fputs(last ? "\n" : "  ", fp);
 	}
 	for (i = 0; i < r->nrows; i++)
-		for (c = 0; c < r->ncols; c++) {
-			last = c == r->ncols - 1;
-			text = cell_at(r, i, c)->text;
-			put_padded(fp, text != NULL ? text : "-", width[c],
-			    right[c], !last || right[c]);
+		for (c = 0; c <= end; c++) {
+			if (column_hidden(r, c))
+				continue;
+			last = c == end;
+			put_padded(fp, cell_text(r, c, cell_at(r, i, c), buf,
+			    sizeof(buf)), width[c], right[c], !last || right[c]);
 			fputs(last ? "\n" : "  ", fp);
 		}
 done:
@@ -295,24 +382,25 @@ done:
 void
 report_record(const struct report *r, FILE *fp)
 {
-	char head[64];
+	char head[64], buf[64];
 	size_t w = 0;
-	const char *text;
 	int c;
 
 	if (r->nrows == 0)
 		return;
 	for (c = 0; c < r->ncols; c++) {
 		header_text(r->names[c], head, sizeof(head));
-		if (text_width(head) > w)
+		if (!column_hidden(r, c) && text_width(head) > w)
 			w = text_width(head);
 	}
 	for (c = 0; c < r->ncols; c++) {
+		if (column_hidden(r, c))
+			continue;
 		header_text(r->names[c], head, sizeof(head));
 		put_padded(fp, head, w, 0, 1);
-		text = cell_at(r, 0, c)->text;
 		fputs("  ", fp);
-		put_padded(fp, text != NULL ? text : "-", 0, 0, 0);
+		put_padded(fp, cell_text(r, c, cell_at(r, 0, c), buf,
+		    sizeof(buf)), 0, 0, 0);
 		fputc('\n', fp);
 	}
 }
@@ -370,21 +458,19 @@ json_value(FILE *fp, const struct cell *cl)
 		json_string(fp, cl->text);
 }
 
-/* Prints row i as a JSON object. */
+/* Prints row i's columns as JSON members, each after ", " unless first. */
 static void
-json_row(const struct report *r, size_t i, FILE *fp)
+json_members(const struct report *r, size_t i, int first, FILE *fp)
 {
 	int c;
 
-	putc('{', fp);
 	for (c = 0; c < r->ncols; c++) {
-		if (c > 0)
+		if (c > 0 || !first)
 			fputs(", ", fp);
 		json_string(fp, r->names[c]);
 		fputs(": ", fp);
 		json_value(fp, cell_at(r, i, c));
 	}
-	putc('}', fp);
 }
 
 /* Prints the rows as a JSON array, one object per line. */
@@ -394,37 +480,70 @@ report_json_array(const struct report *r, FILE *fp)
 	size_t i;
 
 	if (r->nrows == 0) {
-		fputs("[]\n", fp);
+		fputs("[]", fp);
 		return;
 	}
 	fputs("[\n", fp);
 	for (i = 0; i < r->nrows; i++) {
-		fputs("  ", fp);
-		json_row(r, i, fp);
-		fputs(i + 1 < r->nrows ? ",\n" : "\n", fp);
+		fputs("  {", fp);
+		json_members(r, i, 1, fp);
+		fputs(i + 1 < r->nrows ? "},\n" : "}\n", fp);
 	}
-	fputs("]\n", fp);
+	fputs("]", fp);
+}
+
+/* Starts a JSON document (see report.h). */
+void
+report_json_begin(FILE *fp, const char *kind)
+{
+	fprintf(fp, "{\"schema_version\": %d, \"kind\": ", REPORT_SCHEMA_VERSION);
+	json_string(fp, kind);
+}
+
+/* Adds one member to a JSON document (see report.h). */
+void
+report_json_member(FILE *fp, const char *key, const struct report *r,
+    int one)
+{
+	fputs(",\n", fp);
+	json_string(fp, key);
+	fputs(": ", fp);
+	if (one)
+		report_json_object(r, fp);
+	else
+		report_json_array(r, fp);
 }
 
 /* Prints the first row as a JSON object, or null. */
 void
 report_json_object(const struct report *r, FILE *fp)
 {
-	if (r->nrows == 0)
+	if (r->nrows == 0) {
 		fputs("null", fp);
-	else
-		json_row(r, 0, fp);
+		return;
+	}
+	putc('{', fp);
+	json_members(r, 0, 1, fp);
+	putc('}', fp);
 }
 
-/* Prints the rows as JSON lines, one object per line. */
+/* Ends a JSON document. */
 void
-report_json_lines(const struct report *r, FILE *fp)
+report_json_end(FILE *fp)
+{
+	fputs("}\n", fp);
+}
+
+/* Prints the rows as JSON lines (see report.h). */
+void
+report_json_lines(const struct report *r, const char *kind, FILE *fp)
 {
 	size_t i;
 
 	for (i = 0; i < r->nrows; i++) {
-		json_row(r, i, fp);
-		putc('\n', fp);
+		report_json_begin(fp, kind);
+		json_members(r, i, 0, fp);
+		fputs("}\n", fp);
 	}
 }
 

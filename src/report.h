@@ -22,23 +22,49 @@ int report_collect(void *ctx, int ncols, const char *const *names,
 /* Rows collected. */
 size_t report_nrows(const struct report *r);
 
-/* The rows as an aligned table under a header line: numbers to the right,
- * NULL as '-'. Headers are the column names with "idx" as '#', a "_ms" or
- * "_s" suffix as "(ms)" or "(s)", and other '_' as '-'. */
+/*
+ * People's views. report_table prints the rows as an aligned table under
+ * a header line (numbers to the right), report_record the first row as
+ * one "header  value" line per column. Both show the canonical columns the
+ * JSON has in a form for people:
+ *   NULL                 as '-';
+ *   case_id              as c<ID>, headed "case"; idx is headed '#';
+ *   X_us (microseconds)  as milliseconds to the tenth, headed "X(ms)";
+ *                        left out where an X_at column shows the time;
+ *   X_at (ISO 8601)      to the second;
+ *   n_X (a count)        headed "X";
+ * and an "_ms" or "_s" suffix as "(ms)" or "(s)", other '_' as '-'.
+ */
 void report_table(const struct report *r, FILE *fp);
-/* The first row as one "header  value" line per column. */
 void report_record(const struct report *r, FILE *fp);
+/* One value as those views show it ("-" past the end), in buf or r; the
+ * header over a column called name. */
+const char *report_shown(const struct report *r, size_t i, int c, char *buf,
+    size_t len);
+void report_header(const char *name, char *buf, size_t len);
 
-/* The rows as a JSON array of objects, one per line, keyed by column name;
- * numbers as numbers, NULL as null, text escaped (invalid UTF-8 as
- * U+FFFD). */
+/*
+ * JSON (etc/teardownd.schema.json): every document is one object that
+ * begins {"schema_version": REPORT_SCHEMA_VERSION, "kind": KIND, ...}.
+ * Members are a report's first row as an object (null when it has none)
+ * or all its rows as an array of objects, one per line, keyed by column
+ * name: numbers as numbers, NULL as null, text escaped (invalid UTF-8 as
+ * U+FFFD).
+ */
+#define REPORT_SCHEMA_VERSION	1
+void report_json_begin(FILE *fp, const char *kind);
+/* Adds member key: r's first row (one) or its rows. */
+void report_json_member(FILE *fp, const char *key, const struct report *r,
+    int one);
+/* The rows as a JSON array; the first row as an object, or null. For
+ * members of nested objects; no newline after either. */
 void report_json_array(const struct report *r, FILE *fp);
-/* The first row as a JSON object; null when there is none. No newline. */
 void report_json_object(const struct report *r, FILE *fp);
-/* The rows as JSON lines: one object per row, each on a line of its own,
- * as report_json_array writes them. */
-void report_json_lines(const struct report *r, FILE *fp);
-
+/* "}" and a newline. */
+void report_json_end(FILE *fp);
+/* The rows as JSON lines: one document of kind per row, its columns
+ * after schema_version and kind. */
+void report_json_lines(const struct report *r, const char *kind, FILE *fp);
 /* The rows as CSV (RFC 4180): a header line of the column names, then one
  * record per row, CRLF line ends; a field with a comma, a double quote, CR
  * or LF is quoted, its quotes doubled; NULL is an empty field, invalid

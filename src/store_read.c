@@ -46,7 +46,7 @@
  * how their majority signatures compare (STORE_Q_DIFF); where the wire
  * was observed on one side only, by their steps alone. */
 #define DIFF_SIDE(x, as)						\
-	", " x ".sig_hash AS " as "_hash, " x ".case_id AS " as "_case, "	\
+	", " x ".sig_hash AS " as "_sig_hash, " x ".case_id AS " as "_case_id, " \
 	x ".verdict AS " as "_verdict, " x ".stability AS " as "_stability, " \
 	x ".n_cases AS " as "_n_cases, " x ".n_majority AS " as "_n_majority"
 #define DIFF_SQL							\
@@ -66,8 +66,8 @@
 	"  AS before_signature,"					\
 	"  CASE WHEN d.change <> 'same' THEN sb.text END"		\
 	"  AS after_signature"						\
-	" FROM d LEFT JOIN signatures AS sa ON sa.sig_hash = d.before_hash"	\
-	" LEFT JOIN signatures AS sb ON sb.sig_hash = d.after_hash"
+	" FROM d LEFT JOIN signatures AS sa ON sa.sig_hash = d.before_sig_hash" \
+	" LEFT JOIN signatures AS sb ON sb.sig_hash = d.after_sig_hash"
 
 /* A case's first failing step, j: its element of case_records (positions
  * as in schema.sql, migration 13), read directly; a LEFT JOIN of the
@@ -79,15 +79,14 @@
 /* The -v columns of a case's steps after status (STORE_Q_CASE_STEPS_VERBOSE),
  * as expressions over v_step and as the names they get. */
 #define STEP_VERBOSE_SQL						\
-	"round(dur_us / 1000.0, 1) AS dur_ms,"				\
-	" c_retrans, c_total_retrans, round(c_rto / 1000.0, 1) AS c_rto_ms,"	\
-	" c_backoff, c_timer_ms, c_rqueue, c_wqueue,"			\
-	" s_retrans, s_total_retrans, round(s_rto / 1000.0, 1) AS s_rto_ms,"	\
-	" s_backoff, s_timer_ms, s_rqueue, s_wqueue"
+	"dur_us, c_retrans, c_total_retrans, c_rto AS c_rto_us,"	\
+	" c_backoff, c_timer_ms * 1000 AS c_timer_us, c_rqueue, c_wqueue,"	\
+	" s_retrans, s_total_retrans, s_rto AS s_rto_us,"		\
+	" s_backoff, s_timer_ms * 1000 AS s_timer_us, s_rqueue, s_wqueue"
 #define STEP_VERBOSE_NAMES						\
-	"dur_ms, c_retrans, c_total_retrans, c_rto_ms, c_backoff, c_timer_ms,"	\
-	" c_rqueue, c_wqueue, s_retrans, s_total_retrans, s_rto_ms,"	\
-	" s_backoff, s_timer_ms, s_rqueue, s_wqueue"
+	"dur_us, c_retrans, c_total_retrans, c_rto_us, c_backoff, c_timer_us,"	\
+	" c_rqueue, c_wqueue, s_retrans, s_total_retrans, s_rto_us,"	\
+	" s_backoff, s_timer_us, s_rqueue, s_wqueue"
 #define STEP_VERBOSE_NULLS						\
 	"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"	\
 	" NULL, NULL, NULL, NULL"
@@ -112,9 +111,11 @@
 	" server_state, status, " mid_names " message FROM t"		\
 	" ORDER BY k_ns IS NULL, k_ns, k_tr, k_idx"
 
-/* Times as the tables keep them (us) shown as ISO-8601 to the second. */
-#define ISO_SECONDS(col) \
-	"strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000000, 'unixepoch')"
+/* Times as the tables keep them (us) as ISO 8601 to the microsecond, as
+ * the views give them (src/schema.sql). */
+#define ISO_US(col)							\
+	"strftime('%Y-%m-%dT%H:%M:%S', " col " / 1000000, 'unixepoch')"	\
+	" || printf('.%06dZ', " col " % 1000000)"
 
 /* The fleet matrix (STORE_Q_MATRIX): per scenario and environment (kernel
  * release, profile and link; and host: part, by, and k's columns), the
@@ -163,7 +164,7 @@
 	" AND (:family IS NULL OR c.family = :family)"			\
 	" WINDOW fam AS (PARTITION BY c.scenario, " ENV_LABEL("r") part	\
 	", c.family))"							\
-	" SELECT host, scenario, kernel_release AS kernel, run_id,"	\
+	" SELECT host, scenario, kernel_release AS environment, run_id,"	\
 	" CASE WHEN min(verdict = 'skipped') THEN 'skipped'"		\
 	"  WHEN min(verdict IN ('pass', 'skipped')) THEN 'pass'"		\
 	"  WHEN max(flaky) THEN 'flaky'"				\
@@ -171,62 +172,59 @@
 	"  WHEN min(verdict = 'timeout') THEN 'timeout'"		\
 	"  WHEN min(verdict = 'error') THEN 'error'"			\
 	"  ELSE 'fail' END AS verdict,"					\
-	" count(*) AS cases, sum(verdict = 'pass') AS pass,"		\
-	" sum(verdict = 'fail') AS fail,"				\
-	" sum(verdict = 'timeout') AS timeout,"				\
-	" sum(verdict = 'error') AS error,"				\
-	" sum(verdict = 'skipped') AS skipped,"				\
+	" count(*) AS n_cases, sum(verdict = 'pass') AS n_pass,"	\
+	" sum(verdict = 'fail') AS n_fail,"				\
+	" sum(verdict = 'timeout') AS n_timeout,"			\
+	" sum(verdict = 'error') AS n_error,"				\
+	" sum(verdict = 'skipped') AS n_skipped,"			\
 	" (SELECT count(*) FROM cases AS a WHERE a.run_id = max(latest.run_id)" \
 	"  AND a.scenario = latest.scenario AND a.verdict = 'abandoned'"	\
-	"  AND (:family IS NULL OR a.family = :family)) AS abandoned,"	\
-	" count(DISTINCT sig_hash) AS signatures"			\
+	"  AND (:family IS NULL OR a.family = :family)) AS n_abandoned,"	\
+	" count(DISTINCT sig_hash) AS n_signatures"			\
 	" FROM latest GROUP BY " by "scenario, kernel_release"		\
 	" ORDER BY " by "scenario, kernel_release"
 
 /* The read queries, by enum store_query. */
 static const char *const query_sql[STORE_Q__COUNT] = {
 	[STORE_Q_RUNS] =
-	    "SELECT run_id, " ISO_SECONDS("started_us") " AS started,"
-	    " kernel_release AS kernel, host, status, n_pass AS pass,"
-	    " n_fail AS fail, n_timeout AS timeout, n_error AS error,"
-	    " n_abandoned AS abandoned, n_skipped AS skipped,"
-	    " round(duration_us / 1e6, 1) AS duration_s, profile,"
-	    " coalesce(link, 'lo') AS link, virt"
+	    "SELECT run_id, started_at, started_us, kernel_release, host, status,"
+	    " n_pass, n_fail, n_timeout, n_error, n_abandoned, n_skipped,"
+	    " duration_us, profile, coalesce(link, 'lo') AS link, virt"
 	    " FROM v_run ORDER BY started_us DESC, run_id DESC LIMIT :limit",
 	[STORE_Q_RUN] =
-	    "SELECT run_id, status, started_at, ended_at,"
-	    " round(duration_us / 1e6, 3) AS duration_s, host, kernel_release,"
+	    "SELECT run_id, status, started_at, started_us, ended_at, ended_us,"
+	    " duration_us, host, kernel_release,"
 	    " kernel_version, version, config_hash, families, isolation, repeat,"
 	    " n_cases,"
 	    " n_pass, n_fail, n_timeout, n_error, n_abandoned, n_skipped,"
-	    " wire, profile, link, virt"
+	    " wire, profile, coalesce(link, 'lo') AS link, virt"
 	    " FROM v_run WHERE run_id = :run_id",
 	[STORE_Q_RUN_SYSCTLS] =
 	    "SELECT name, value, scope FROM v_run_sysctl WHERE run_id = :run_id"
 	    " ORDER BY name",
 	[STORE_Q_RUN_CASES] =
-	    "SELECT 'c' || c.case_id AS \"case\", c.scenario, c.family, c.rep,"
+	    "SELECT c.case_id, c.scenario, c.family, c.rep,"
 	    " c.verdict, CASE WHEN j.key IS NULL THEN NULL"
 	    "  ELSE '#' || j.key || ' ' || (j.value ->> '$[1]') || ' '"
 	    "  || trim((j.value ->> '$[2]') || ' ' || (j.value ->> '$[3]'))"
 	    "  END AS failed_step,"
-	    " c.message, round(c.duration_us / 1000.0, 1) AS duration_ms"
+	    " c.message, c.duration_us"
 	    " FROM v_case AS c" FAIL_STEP_JOIN
 	    " WHERE c.run_id = :run_id ORDER BY c.scenario, c.family, c.rep",
 	[STORE_Q_CASE] =
-	    "SELECT 'c' || case_id AS \"case\", run_id, scenario, family, rep,"
-	    " verdict, first_fail, message, client_addr, server_addr,"
-	    " started_at, round(duration_us / 1000.0, 1) AS duration_ms,"
+	    "SELECT case_id, run_id, scenario, family, rep,"
+	    " verdict, first_fail AS fail_idx, message, client_addr, server_addr,"
+	    " started_at, started_us, duration_us,"
 	    " host, kernel_release, run_status,"
 	    " wire, transitions"
 	    " FROM v_case WHERE case_id = :case_id",
 	[STORE_Q_CASE_STEPS] =
-	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
+	    "SELECT idx, t_us, side,"
 	    " trim(verb || ' ' || args) AS step, coalesce(events, rc) AS rc,"
 	    " errno, client_state, server_state, status, message"
 	    " FROM v_step WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_STEPS_VERBOSE] =
-	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, side,"
+	    "SELECT idx, t_us, side,"
 	    " trim(verb || ' ' || args) AS step, coalesce(events, rc) AS rc,"
 	    " errno, client_state, server_state, status, " STEP_VERBOSE_SQL
 	    ", message FROM v_step WHERE case_id = :case_id ORDER BY idx",
@@ -253,21 +251,19 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " s_source FROM v_step WHERE case_id = :case_id"
 	    " AND status <> 'not_run' ORDER BY idx",
 	[STORE_Q_HISTORY] =
-	    "SELECT run_id, " ISO_SECONDS("run_started_us") " AS started,"
-	    " kernel_release AS kernel, host, family, verdict, n_pass AS pass,"
-	    " n_fail AS fail, n_timeout AS timeout, n_error AS error,"
-	    " n_abandoned AS abandoned, n_skipped AS skipped"
+	    "SELECT run_id, run_started_at, run_started_us, kernel_release,"
+	    " host, family, verdict, n_pass, n_fail, n_timeout, n_error,"
+	    " n_abandoned, n_skipped"
 	    " FROM v_history WHERE scenario = :scenario"
 	    " AND (:family IS NULL OR family = :family)"
 	    " ORDER BY run_started_us, run_id, family",
 	[STORE_Q_RUN_STABILITY] =
-	    "SELECT scenario, family, n_cases AS cases, n_signatures AS signatures,"
-	    " stability, sig_hash AS majority, n_majority AS of_cases,"
-	    " 'c' || case_id AS \"case\", verdict"
+	    "SELECT scenario, family, n_cases, n_signatures, stability,"
+	    " sig_hash, n_majority, case_id, verdict"
 	    " FROM " STABILITY(":run_id") " ORDER BY scenario, family",
 	[STORE_Q_RUN_FLAKY] =
-	    "SELECT v.scenario, v.family, v.sig_hash, v.n_cases AS cases, v.reps,"
-	    " 'c' || v.case_id AS \"case\", v.verdict"
+	    "SELECT v.scenario, v.family, v.sig_hash, v.n_cases, v.reps,"
+	    " v.case_id, v.verdict"
 	    " FROM " SIGCOUNT(":run_id") " AS v JOIN " STABILITY(":run_id") " AS s"
 	    "  ON s.run_id = v.run_id AND s.scenario = v.scenario"
 	    "  AND s.family = v.family"
@@ -282,16 +278,17 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " b.value AS after FROM a FULL JOIN b ON a.name = b.name"
 	    " WHERE a.value IS NOT b.value ORDER BY 1",
 	[STORE_Q_BASELINES] =
-	    "SELECT b.host, b.profile, b.link, b.run_id,"
-	    " r.kernel_release AS kernel,"
-	    " " ISO_SECONDS("r.started_us") " AS started,"
-	    " " ISO_SECONDS("b.set_us") " AS set_at"
+	    "SELECT b.host, b.profile, b.link, b.run_id, r.kernel_release,"
+	    " " ISO_US("r.started_us") " AS run_started_at,"
+	    " r.started_us AS run_started_us,"
+	    " " ISO_US("b.set_us") " AS set_at, b.set_us"
 	    " FROM baselines AS b JOIN runs AS r ON r.id = b.run_id"
 	    " ORDER BY b.host, b.profile, b.link",
 	[STORE_Q_EXPORT_CASES] =
 	    "SELECT c.run_id, c.host, c.kernel_release, c.kernel_version,"
-	    " c.run_started_at, c.case_id, c.scenario, c.family, c.rep,"
-	    " c.verdict, c.started_at, c.duration_us,"
+	    " c.run_started_at, c.run_started_us, c.case_id, c.scenario,"
+	    " c.family, c.rep, c.verdict, c.started_at, c.started_us,"
+	    " c.duration_us,"
 	    " CASE WHEN c.verdict = 'pass' THEN NULL"
 	    "  WHEN j.key IS NULL THEN c.message"
 	    "  ELSE 'line ' || coalesce(j.value ->> '$[0]', '?') || ': '"

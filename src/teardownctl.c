@@ -50,7 +50,7 @@ struct ctl {
 	const char *cmd;			/* runs, show, history, pcap, help */
 	const char *arg;			/* RUN, CASE or SCENARIO */
 	const char *arg2;			/* baseline set RUN; diff RUN_B */
-	const char *format;			/* export --format F */
+	const char *format;			/* export, pcap --format F */
 	const char *output;			/* merge -o FILE */
 	int by_host;				/* matrix --by-host */
 	char **inputs;				/* merge: the databases */
@@ -255,6 +255,17 @@ check_export(const struct ctl *c)
 	return 0;
 }
 
+/* pcap CASE [--format pcapng|pcap]. */
+static int
+check_pcap(const struct ctl *c)
+{
+	if (c->format != NULL && strcmp(c->format, "pcapng") != 0 &&
+	    strcmp(c->format, "pcap") != 0)
+		return ctl_error(-1, "pcap: --format '%s' is not pcapng or pcap",
+		    c->format);
+	return 0;
+}
+
 /* merge DB... -o OUT. */
 static int
 check_merge(const struct ctl *c)
@@ -302,6 +313,15 @@ ctl_lookup(struct ctl *c, enum store_lookup l, const struct store_args *a,
 	}
 }
 
+/* Prints the rows as a JSON document of kind: {..., "kind": [rows]}. */
+static void
+print_json(const struct report *r, const char *kind)
+{
+	report_json_begin(stdout, kind);
+	report_json_member(stdout, kind, r, 0);
+	report_json_end(stdout);
+}
+
 /* runs [-n N]: the recent runs, newest first. */
 static int
 cmd_runs(struct ctl *c)
@@ -312,7 +332,7 @@ cmd_runs(struct ctl *c)
 	if ((r = ctl_query(c, STORE_Q_RUNS, &a)) == NULL)
 		return EX_IOERR;
 	if (c->json)
-		report_json_array(r, stdout);
+		print_json(r, "runs");
 	else
 		report_table(r, stdout);
 	report_free(r);
@@ -370,21 +390,19 @@ resolve_case_path(struct ctl *c, const char *path, int64_t *case_id)
 	return ctl_lookup(c, STORE_L_CASE_BY_NAME, &a, case_id, what);
 }
 
-/* Prints a header record and the tables under it, or one JSON object
- * {"k0": record, "k1": [...], ...}; keys[i] names reports[i]. */
+/* Prints a header record and the tables under it, or one JSON document
+ * of kind {"k0": record, "k1": [...], ...}; keys[i] names reports[i]. */
 static void
-print_document(const struct ctl *c, const char *const *keys,
+print_document(const struct ctl *c, const char *kind, const char *const *keys,
     struct report *const *reports, size_t n)
 {
 	size_t i;
 
+	if (c->json)
+		report_json_begin(stdout, kind);
 	for (i = 0; i < n; i++) {
 		if (c->json) {
-			printf(i == 0 ? "{\"%s\": " : ",\n\"%s\": ", keys[i]);
-			if (i == 0)
-				report_json_object(reports[i], stdout);
-			else
-				report_json_array(reports[i], stdout);
+			report_json_member(stdout, keys[i], reports[i], i == 0);
 		} else if (i == 0) {
 			report_record(reports[i], stdout);
 		} else if (report_nrows(reports[i]) > 0) {
@@ -393,7 +411,7 @@ print_document(const struct ctl *c, const char *const *keys,
 		}
 	}
 	if (c->json)
-		fputs("}\n", stdout);
+		report_json_end(stdout);
 }
 
 /* show RUN: the run's header, its sysctls, then every case. */
@@ -413,7 +431,7 @@ show_run(struct ctl *c, int64_t run_id)
 	for (i = 0; i < 3; i++)
 		if ((r[i] = ctl_query(c, qs[i], &a)) == NULL)
 			goto done;
-	print_document(c, keys, r, 3);
+	print_document(c, "run", keys, r, 3);
 	rc = 0;
 done:
 	for (i = 0; i < 3; i++)
@@ -448,10 +466,11 @@ show_case(struct ctl *c, int64_t case_id)
 
 	if ((r[0] = ctl_query(c, STORE_Q_CASE, &a)) == NULL ||
 	    (r[1] = ctl_query(c, steps, &a)) == NULL ||
-	    (r[2] = ctl_query(c, STORE_Q_CASE_WIRE, &a)) == NULL ||
+	    (r[2] = ctl_query(c, c->json ? STORE_Q_CASE_SEGMENTS :
+	    STORE_Q_CASE_WIRE, &a)) == NULL ||
 	    (r[3] = ctl_query(c, STORE_Q_CASE_TRANSITIONS, &a)) == NULL)
 		goto done;
-	print_document(c, keys, r, c->json ? 4 : 3);
+	print_document(c, "case", keys, r, c->json ? 4 : 3);
 	if (!c->json && !transitions_observed(r[0]))
 		puts("\ntransitions not observed: each state is as seen after "
 		    "its step");
@@ -537,7 +556,7 @@ cmd_history(struct ctl *c)
 	if (report_nrows(r) == 0)
 		rc = no_scenario(c, c->arg, c->family);
 	else if (c->json)
-		report_json_array(r, stdout);
+		print_json(r, "history");
 	else
 		report_table(r, stdout);
 	report_free(r);
@@ -642,7 +661,8 @@ pcap_ends(struct ctl *c, int64_t case_id, struct sockaddr_storage *end,
 	return rc;
 }
 
-/* pcap CASE: the case's segments as a pcap file on stdout (not a tty). */
+/* pcap CASE: the case's segments as a pcapng or pcap file on stdout (not
+ * a tty). */
 static int
 cmd_pcap(struct ctl *c)
 {
@@ -663,7 +683,9 @@ cmd_pcap(struct ctl *c)
 	if (rc != 0 || (rc = pcap_ends(c, id, end, &start_us)) != 0 ||
 	    (rc = pcap_segments(c, id, &seg, &n, &hdr)) != 0)
 		goto done;
-	if (pcapfile_write(stdout, (struct sockaddr *)&end[0],
+	if (pcapfile_write(stdout, c->format != NULL &&
+	    strcmp(c->format, "pcap") == 0 ? PCAPFILE_PCAP : PCAPFILE_PCAPNG,
+	    (struct sockaddr *)&end[0],
 	    (struct sockaddr *)&end[1], start_us, seg, n, hdr) == -1)
 		rc = ctl_error(EX_IOERR, "writing the pcap: %s", strerror(errno));
 done:
@@ -743,11 +765,12 @@ cmd_flaky(struct ctl *c)
 		goto done;
 	}
 	if (c->json) {
-		printf("{\"%s\": ", keys[0]);
-		report_json_array(r[0], stdout);
-		printf(",\n\"%s\": ", keys[1]);
-		report_json_array(r[1], stdout);
-		fputs("}\n", stdout);
+		report_json_begin(stdout, "flaky");
+		printf(",\n\"run_id\": %lld, \"n_flaky\": %d",
+		    (long long)a.run_id, nflaky);
+		report_json_member(stdout, keys[0], r[0], 0);
+		report_json_member(stdout, keys[1], r[1], 0);
+		report_json_end(stdout);
 	} else {
 		report_table(r[0], stdout);
 		if (report_nrows(r[1]) > 0) {
@@ -821,7 +844,7 @@ cmd_baseline(struct ctl *c)
 	if ((r = ctl_query(c, STORE_Q_BASELINES, &a)) == NULL)
 		return EX_IOERR;
 	if (c->json)
-		report_json_array(r, stdout);
+		print_json(r, "baselines");
 	else if (report_nrows(r) == 0)
 		puts("no baseline set");
 	else
@@ -922,7 +945,7 @@ cmd_export(struct ctl *c)
 	else if (strcmp(f, "csv") == 0)
 		report_csv(r[2], stdout);
 	else
-		report_json_lines(r[2], stdout);
+		report_json_lines(r[2], "case_record", stdout);
 	if (rc != 0)
 		rc = ctl_error(EX_IOERR, "out of memory");
 done:
@@ -947,7 +970,7 @@ cmd_matrix(struct ctl *c)
 		rc = ctl_error(EX_NOINPUT, "%s: no cases%s%s", c->db,
 		    c->family ? " in family " : "", c->family ? c->family : "");
 	else if (c->json)
-		report_json_array(r, stdout);
+		print_json(r, "matrix");
 	else if ((m = matrix_pivot(r, c->by_host)) == NULL)
 		rc = ctl_error(EX_IOERR, "out of memory");
 	else {
@@ -1103,8 +1126,10 @@ static const struct cmd_entry cmds[] = {
 	{ "history", "SCENARIO [--family F]", "the scenario's verdict in each "
 	    "run, with the kernel", "SCENARIO", 1, 1, O_JSON | O_FAMILY, 1, NULL,
 	    cmd_history },
-	{ "pcap", "CASE > FILE", "the case's segments as a pcap file (tshark, "
-	    "Wireshark)", "CASE", 1, 1, 0, 1, NULL, cmd_pcap },
+	{ "pcap", "CASE [--format pcapng|pcap] > FILE", "the case's segments "
+	    "as captured, for tshark and Wireshark: pcapng with the relay's "
+	    "comments (default), or classic pcap (libpcap's)", "CASE", 1, 1,
+	    O_FORMAT, 1, check_pcap, cmd_pcap },
 	{ "ladder", "CASE [--svg]", "the case as a ladder diagram: its "
 	    "segments and both ends' states in time order; SVG with --svg",
 	    "CASE", 1, 1, O_SVG, 1, NULL, cmd_ladder },
@@ -1154,7 +1179,7 @@ static const struct {
 	{ O_V, "-v", "more columns" },
 	{ O_SVG, "--svg", "SVG instead of text" },
 	{ O_FAMILY, "--family", "ipv4, ipv6 or all" },
-	{ O_FORMAT, "--format", "the export's format" },
+	{ O_FORMAT, "--format", "the format of export or pcap" },
 	{ O_OUTPUT, "-o", "the output file" },
 	{ O_BYHOST, "--by-host", "a row per host too" },
 	{ O_DB, "--db", "the database" },
@@ -1213,7 +1238,7 @@ usage_print(FILE *f)
 	    "  --svg       ladder: an SVG document (for a browser) instead of text\n"
 	    "  --family F  ipv4, ipv6 or all (history, matrix)\n"
 	    "  -n N        runs: how many\n"
-	    "  --format F  export: junit, tap, json or csv\n"
+	    "  --format F  export: junit, tap, json or csv; pcap: pcapng or pcap\n"
 	    "  -o FILE     merge, report: the file written\n"
 	    "  --by-host   matrix: a row per host and scenario\n"
 	    "  --help      this text; after a command, that command's\n"

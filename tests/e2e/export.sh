@@ -124,6 +124,7 @@ check "json: failure is the first failing step of each failed case" \
         sort -u)" = null ]
 ctl export --format json 1
 check "json: --format json is --json" cmp -s "$T/out" "$T/cases.jsonl"
+check_json "json: every line" "$T/cases.jsonl"
 
 # CSV: sqlite3 and python3.
 ctl export --format csv 1

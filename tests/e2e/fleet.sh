@@ -82,8 +82,10 @@ check "matrix: one row per scenario of either host" \
     [ "$(grep -c "pass 2/2" "$T/out")" -eq 3 ]
 ctl --db "$F" --json matrix --by-host --family ipv6
 check "matrix --json: one cell per host and scenario, jq reads it" \
-    [ "$(jq '[.[] | select(.cases == 1)] | length' "$T/out")" = 4 ] && \
-    [ "$(jq -r '[.[].host] | unique | length' "$T/out")" = 2 ]
+    [ "$(jq '[.matrix[] | select(.n_cases == 1)] | length' "$T/out")" = 4 ] && \
+    [ "$(jq -r '[.matrix[].host] | unique | length' "$T/out")" = 2 ]
+cp "$T/out" "$T/matrix.json"
+check_json "matrix --json --by-host" "$T/matrix.json"
 
 # A run merged while it is being written, then once it has ended: the
 # runner stores finished cases 32 at a time, so 32 quick cases are stored

@@ -23,6 +23,7 @@ cat > "$T/want" <<EOS
 ./usr/share/bash-completion/completions/teardownctl
 $(for f in etc/scenarios/*.ini; do echo "./usr/share/teardownd/scenarios/${f##*/}"; done)
 ./usr/share/teardownd/teardownd.ini
+./usr/share/teardownd/teardownd.schema.json
 ./usr/share/man/man1/teardownctl.1
 ./usr/share/man/man5/teardownd.ini.5
 ./usr/share/man/man8/teardownd.8
@@ -124,6 +125,7 @@ if command -v bash > /dev/null; then
 	check "... the latest run's cases for show" \
 	    [ "$(comp teardownctl --db "$T/c.db" show c | wc -l)" = 1 ]
 	check "... formats" [ "$(comp teardownctl export --format ju)" = junit ]
+	check "... pcap's formats" [ "$(comp teardownctl pcap c1 --format pc | tr "\n" " ")" = "pcapng pcap " ]
 fi
 
 # A packager: make and make install as an ordinary user, the build

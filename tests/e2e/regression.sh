@@ -72,7 +72,9 @@ check "flaky: 2 repetitions of each gave one signature" \
 ctl baseline set 1
 check "baseline set 1 (exit $rc)" [ "$rc" -eq 0 ]
 ctl --json baseline show
-check "baseline show names run 1" [ "$(jq '.[0].run_id' "$T/out")" = 1 ]
+check "baseline show names run 1" [ "$(jq '.baselines[0].run_id' "$T/out")" = 1 ]
+cp "$T/out" "$T/baselines.json"
+check_json "baseline show --json" "$T/baselines.json"
 
 td
 check "an unchanged run does not regress against the baseline (exit $trc)" \
@@ -118,7 +120,12 @@ check "diff --json: the expectation that held now fails" \
         | .steps[] | select(.changed == 1) | "\(.idx) \(.before) \(.after) \(.after_client)"' "$T/out" | tail -n 1)" = \
       "6 ok failed CLOSED" ]
 check "diff --json: 6 scenario+family the same, none appeared" \
-    [ "$(jq -r '.comparison | "\(.same) \(.appeared) \(.disappeared)"' "$T/out")" = "6 0 0" ]
+    [ "$(jq -r '.comparison | "\(.n_same) \(.n_appeared) \(.n_disappeared)"' "$T/out")" = "6 0 0" ]
+cp "$T/out" "$T/diff.json"
+check_json "diff --json, with changes" "$T/diff.json"
+ctl --json flaky 3
+cp "$T/out" "$T/flaky.json"
+check_json "flaky --json" "$T/flaky.json"
 eq "v_regression lists run 3's changes against the baseline, and only those" "$DB" \
     "select group_concat(run_id || ' ' || scenario || ' ' || family, ',') from
      (select * from v_regression order by run_id, scenario, family)" \

@@ -78,6 +78,7 @@ if [ "$(id -u)" = 0 ]; then
 	check "show CASE --json lists them, LAST_ACK the server's" \
 	    [ "$(jq -r '.transitions[] | select(.to_state == "LAST_ACK") | .side' \
 	    "$T/json")" = server ]
+	check_json "show CASE --json" "$T/json"
 	check "... with their times in ns and us" \
 	    [ "$(jq '[.transitions[] | select(.t_us == (.t_ns / 1000 | floor))] | length' \
 	    "$T/json")" -eq 10 ]

@@ -43,6 +43,15 @@ tshark_headers() {
 	    -e ipv6.hlim 2>/dev/null
 }
 
+# tshark's analysis of the segments between ports $2 and $3 of pcap file
+# $1: relative sequence and ack numbers, next sequence number, the
+# analysis flags and expert messages (window updates, FIN/RST notes...).
+tshark_analysis() {
+	tshark -r "$1" -Y "tcp.port == $2 && tcp.port == $3" -T fields \
+	    -e tcp.seq -e tcp.ack -e tcp.nxtseq -e tcp.analysis.flags \
+	    -e _ws.expert.message 2>/dev/null
+}
+
 # The port of an address "127.0.0.1:40000" or "[::1]:40000".
 port() { echo "${1##*:}"; }
 
@@ -123,6 +132,20 @@ else
 		check "pcap $fam: the SYN carries MSS, window scale, SACK permitted and timestamps" \
 		    awk -F '\t' 'NR == 1 { ok = $2 != "" && $3 != "" && $4 != "" && $5 != "" }
 		        END { exit !ok }' "$T/hp.$id"
+		tshark_analysis "$T/dump.pcap" "$(port "$1")" "$(port "$2")" | head -n "$n" > "$T/al.$id"
+		tshark_analysis "$T/c$id.pcap" "$(port "$1")" "$(port "$2")" > "$T/ap.$id"
+		check "pcap $fam: tshark's analysis of the case ($(grep -c . "$T/al.$id") segments, $(cut -f5 "$T/al.$id" | grep -c .) expert notes) is the live capture's" \
+		    diff "$T/al.$id" "$T/ap.$id"
+		# Classic pcap, written by libpcap's pcap_dump: the same packets,
+		# at the same microseconds, without the comments.
+		"$CTL" --db "$DB" pcap "c$id" --format pcap > "$T/c$id.classic"
+		check "pcap --format pcap $fam: a classic pcap file (magic a1b2c3d4, raw IP)" \
+		    [ "$(od -An -tx4 -N4 "$T/c$id.classic" | tr -d ' ')" = a1b2c3d4 ] && \
+		    [ "$(od -An -tu4 -j20 -N4 "$T/c$id.classic" | tr -d ' ')" = 101 ]
+		tshark_segments "$T/c$id.classic" "$(port "$1")" "$(port "$2")" "$3" > "$T/classic.$id"
+		tshark_headers "$T/c$id.classic" "$(port "$1")" "$(port "$2")" > "$T/hc.$id"
+		check "pcap --format pcap $fam: the pcapng's segments and headers" \
+		    diff "$T/pcap.$id" "$T/classic.$id" && diff "$T/hp.$id" "$T/hc.$id"
 	done
 	script -eqc "$CTL --db $DB pcap c1" /dev/null > "$T/tty" 2>&1; rc=$?
 	check "pcap refuses to write to a terminal (exit $rc)" [ "$rc" -eq 64 ] && grep -q "terminal" "$T/tty"

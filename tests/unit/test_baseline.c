@@ -155,8 +155,8 @@ repetitions_with_two_signatures_make_the_scenario_flaky(void **state)
 	assert_int_equal(report_nrows(r), 2);
 	assert_string_equal(tu_col(r, 0, "scenario"), "alpha");
 	assert_string_equal(tu_col(r, 0, "stability"), "flaky");
-	assert_string_equal(tu_col(r, 0, "signatures"), "2");
-	assert_string_equal(tu_col(r, 0, "of_cases"), "2");
+	assert_string_equal(tu_col(r, 0, "n_signatures"), "2");
+	assert_string_equal(tu_col(r, 0, "n_majority"), "2");
 	assert_string_equal(tu_col(r, 1, "stability"), "stable");
 	report_free(r);
 	r = tu_query(f->st, STORE_Q_RUN_FLAKY,

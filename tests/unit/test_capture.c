@@ -448,10 +448,11 @@ static const struct segment fourway[] = {
 	{ 3000090, SIDE_CLIENT, TCPF_ACK, 102, 2, 0, 512, 1, MARK_NONE, -1, 0, 0 },
 };
 
-/* Writes fourway between c and s into a temporary file, reads it back with
- * libpcap and feeds it to a capture: the same segments must come out. */
+/* Writes fourway between c and s into a temporary file in format, reads
+ * it back with libpcap and feeds it to a capture: the same segments must
+ * come out. */
 static void
-round_trip(const struct end *c, const struct end *s)
+round_trip(const struct end *c, const struct end *s, enum pcapfile_format fmt)
 {
 	struct sockaddr_storage a, b;
 	struct case_result r = { .start_us = 1700000000123456 };
@@ -466,7 +467,7 @@ round_trip(const struct end *c, const struct end *s)
 	end_addr(c, &a);
 	end_addr(s, &b);
 	assert_non_null(fp);
-	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	assert_int_equal(pcapfile_write(fp, fmt, (struct sockaddr *)&a,
 	    (struct sockaddr *)&b, r.start_us, fourway, n, NULL), 0);
 	rewind(fp);
 	p = pcap_fopen_offline(fp, ebuf);
@@ -498,8 +499,10 @@ round_trip(const struct end *c, const struct end *s)
 static void
 a_written_pcap_file_reads_back_as_the_same_segments(void **state)
 {
-	round_trip(&c4, &s4);
-	round_trip(&c6, &s6);
+	round_trip(&c4, &s4, PCAPFILE_PCAPNG);
+	round_trip(&c6, &s6, PCAPFILE_PCAPNG);
+	round_trip(&c4, &s4, PCAPFILE_PCAP);
+	round_trip(&c6, &s6, PCAPFILE_PCAP);
 }
 
 /* The Internet checksum of n bytes, as a receiver verifies it. */
@@ -528,7 +531,7 @@ written_packets_carry_true_lengths_and_checksums(void **state)
 
 	end_addr(&c4, &a);
 	end_addr(&s4, &b);
-	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG, (struct sockaddr *)&a,
 	    (struct sockaddr *)&b, 0, &fourway[3], 1, NULL), 0);
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf), fp);
@@ -566,7 +569,7 @@ relay_marks_are_packet_comments(void **state)
 	g[1].held_us = 51300;
 	end_addr(&c4, &a);
 	end_addr(&s4, &b);
-	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG, (struct sockaddr *)&a,
 	    (struct sockaddr *)&b, 0, g, 2, NULL), 0);
 	rewind(fp);
 	n = fread(buf, 1, sizeof(buf), fp);
@@ -625,7 +628,7 @@ captured_headers_are_kept_and_written_as_they_were(void **state)
 
 	end_addr(&c, &a);
 	end_addr(&sv, &b);
-	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG, (struct sockaddr *)&a,
 	    (struct sockaddr *)&b, r.start_us, r.seg, 1, r.hdr), 0);
 	rewind(fp);
 	got = fread(buf, 1, sizeof(buf), fp);
@@ -650,7 +653,7 @@ captured_headers_are_kept_and_written_as_they_were(void **state)
 		g[1].ack = 1;
 		g[1].hdr_len = 0;
 		fp = tmpfile();
-		assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+		assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG, (struct sockaddr *)&a,
 		    (struct sockaddr *)&b, r.start_us, g, 2, r.hdr), 0);
 		rewind(fp);
 		got = fread(buf, 1, sizeof(buf), fp);
@@ -664,7 +667,7 @@ captured_headers_are_kept_and_written_as_they_were(void **state)
 	/* Headers whose lengths do not add up: made from the fields. */
 	r.seg[0].hdr_len = 50;
 	fp = tmpfile();
-	assert_int_equal(pcapfile_write(fp, (struct sockaddr *)&a,
+	assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG, (struct sockaddr *)&a,
 	    (struct sockaddr *)&b, r.start_us, r.seg, 1, r.hdr), 0);
 	rewind(fp);
 	got = fread(buf, 1, sizeof(buf), fp);

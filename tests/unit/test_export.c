@@ -203,10 +203,12 @@ json_lines_are_one_escaped_object_per_row(void **state)
 	struct cap c;
 
 	cap_open(&c);
-	report_json_lines(r, c.fp);
+	report_json_lines(r, "k", c.fp);
 	assert_string_equal(cap_text(&c),
-	    "{\"n\": 7, \"s\": \"q\\\"\\\\\\n\\t\\u0001\", \"x\": null}\n"
-	    "{\"n\": 8, \"s\": \"\xc3\xa9\\ufffd\", \"x\": \"<&>\"}\n");
+	    "{\"schema_version\": 1, \"kind\": \"k\", \"n\": 7, "
+	    "\"s\": \"q\\\"\\\\\\n\\t\\u0001\", \"x\": null}\n"
+	    "{\"schema_version\": 1, \"kind\": \"k\", \"n\": 8, "
+	    "\"s\": \"\xc3\xa9\\ufffd\", \"x\": \"<&>\"}\n");
 	cap_free(&c);
 	report_free(r);
 }
@@ -231,9 +233,9 @@ static const char *const case_cells[] = {
 };
 
 static const char *const run_cols[] = { "run_id", "host", "kernel_release",
-    "started_at", "duration_s" };
+    "started_at", "duration_us" };
 static const char *const run_cells[] = { "5", "h<1>", "6.1.0-18-amd64",
-    "2025-01-31T12:00:00.123456Z", "0.250" };
+    "2025-01-31T12:00:00.123456Z", "250000" };
 
 /* Writes the three tests through fn into a string the caller frees. */
 static char *
@@ -316,8 +318,8 @@ tap_of_a_run_without_cases_skips_all(void **state)
 static void
 matrix_puts_kernels_in_version_order_and_rows_by_scenario(void **state)
 {
-	static const char *const names[] = { "host", "scenario", "kernel",
-	    "verdict", "cases", "pass" };
+	static const char *const names[] = { "host", "scenario", "environment",
+	    "verdict", "n_cases", "n_pass" };
 	static const char *const cells[] = {
 		"h1", "a", "6.10.2", "pass", "2", "2",
 		"h2", "a", "6.9.1", "flaky", "4", "3",
@@ -350,8 +352,8 @@ matrix_puts_kernels_in_version_order_and_rows_by_scenario(void **state)
 static void
 matrix_by_host_keys_rows_by_host_and_scenario(void **state)
 {
-	static const char *const names[] = { "host", "scenario", "kernel",
-	    "verdict", "cases", "pass" };
+	static const char *const names[] = { "host", "scenario", "environment",
+	    "verdict", "n_cases", "n_pass" };
 	static const char *const cells[] = {
 		"h1", "a", "6.1.0", "pass", "2", "2",
 		"h2", "a", "6.1.0", "fail", "2", "0",
