@@ -27,12 +27,13 @@
 #define BT_EPB		6u		/* enhanced packet block */
 #define BYTE_ORDER_MAGIC 0x1A2B3C4Du
 #define LINKTYPE_RAW	101		/* the interface's link type: raw IP */
-#define SNAPLEN		65535
+#define SNAPLEN		262144		/* tcpdump's: above any packet here */
 #define OPT_END		0
 #define OPT_COMMENT	1
 #define OPT_SHB_USERAPPL 4
 #define COMMENT_LEN	96
 #define HDR_MAX		120		/* IPv4 with options + TCP with options */
+#define PKT_MAX		(HDR_MAX + CRAFT_PAYLOAD)	/* the longest packet */
 
 /* The block of n bytes at p, padded to 32 bits, framed by its type and
  * total length. 0, or -1 when writing failed. */
@@ -158,7 +159,7 @@ pcapfile_parse_addr(const char *text, struct sockaddr_storage *ss)
 	    &((struct sockaddr_in *)ss)->sin_addr) == 1 ? 0 : -1;
 }
 
-/* Builds the packet of segment g in pkt (PCAPFILE_PKT_MAX bytes): its
+/* Builds the packet of segment g in pkt (PKT_MAX bytes): its
  * headers as captured when hdrs has them, else made from the fields,
  * then the payload's zeros. Its length. */
 static uint32_t
@@ -186,8 +187,6 @@ packet_build(const struct segment *g, const uint8_t *hdrs,
 			hlen = craft_segment(&c, pkt);
 	} else
 		hlen = craft_segment(&c, pkt);
-	if (len > PCAPFILE_PKT_MAX - hlen)
-		len = (uint32_t)(PCAPFILE_PKT_MAX - hlen);
 	memset(pkt + hlen, 0, len);
 	return (uint32_t)(hlen + len);
 }
@@ -275,7 +274,7 @@ pcapfile_write(FILE *fp, enum pcapfile_format format,
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if ((pkt = malloc(PCAPFILE_PKT_MAX)) == NULL)
+	if ((pkt = malloc(PKT_MAX)) == NULL)
 		return -1;
 	if (format == PCAPFILE_PCAP) {
 		/* pcap_dump_close closes the FILE it was given: a copy of fp's
@@ -285,12 +284,16 @@ pcapfile_write(FILE *fp, enum pcapfile_format format,
 			goto done;
 		fd = -1;
 		if ((dead = pcap_open_dead_with_tstamp_precision(DLT_RAW,
-		    PCAPFILE_PKT_MAX, PCAP_TSTAMP_PRECISION_MICRO)) == NULL ||
-		    (dump = pcap_dump_fopen(dead, out)) == NULL) {
+		    SNAPLEN, PCAP_TSTAMP_PRECISION_MICRO)) == NULL)
+			goto done;
+		/* out is the dumper's now; libpcap closes it when it fails to
+		 * write the file header. */
+		dump = pcap_dump_fopen(dead, out);
+		out = NULL;
+		if (dump == NULL) {
 			errno = EIO;
 			goto done;
 		}
-		out = NULL;			/* the dumper's now */
 	} else if (header_write(fp) == -1)
 		goto done;
 	for (i = 0; i < n; i++) {
@@ -306,7 +309,11 @@ pcapfile_write(FILE *fp, enum pcapfile_format format,
 		ph.caplen = ph.len = plen;
 		pcap_dump((u_char *)dump, &ph, pkt);
 	}
-	rc = dump != NULL ? pcap_dump_flush(dump) : fflush(fp) == EOF ? -1 : 0;
+	if (dump != NULL)
+		rc = pcap_dump_flush(dump) == -1 ||
+		    ferror(pcap_dump_file(dump)) ? -1 : 0;
+	else
+		rc = fflush(fp) == EOF ? -1 : 0;
 done:
 	if (dump != NULL)
 		pcap_dump_close(dump);

@@ -23,9 +23,6 @@
  * "[::1]:40000", into ss. 0, or -1 when it is not one. */
 int pcapfile_parse_addr(const char *text, struct sockaddr_storage *ss);
 
-/* The largest packet written: headers and payload. */
-#define PCAPFILE_PKT_MAX	65535
-
 enum pcapfile_format {
 	PCAPFILE_PCAPNG,		/* with the relay's packet comments */
 	PCAPFILE_PCAP,			/* classic, by libpcap's pcap_dump */

@@ -236,7 +236,7 @@ static const char *const query_sql[STORE_Q__COUNT] = {
 	    " FROM v_transition WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_SEGMENTS] =
 	    "SELECT idx, t_us, dir, flags, seq, ack, len, win, flag_bits, mark,"
-	    " held_us, hex(headers) AS headers FROM v_segment"
+	    " held_us, nullif(hex(headers), '') AS headers FROM v_segment"
 	    " WHERE case_id = :case_id ORDER BY idx",
 	[STORE_Q_CASE_WIRE] =
 	    "SELECT idx, round(t_us / 1000.0, 1) AS t_ms, dir, flags, seq, ack,"

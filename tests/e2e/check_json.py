@@ -2,13 +2,27 @@
 """Validates teardownctl's JSON against etc/teardownd.schema.json.
 
 usage: check_json.py SCHEMA FILE...   (a FILE ending in .jsonl is JSON lines)
-Prints one line per invalid document (FILE:LINE: what, where) and exits 1
-if any is invalid. Uses Debian's python3-jsonschema (Draft 2020-12).
+Prints one line per invalid document (FILE:LINE: what, where), or per file
+that holds no document or no JSON (a key given twice included), and exits 1
+if there is any. Uses Debian's python3-jsonschema (Draft 2020-12).
 """
 import json
 import sys
 
 import jsonschema
+
+
+def no_duplicates(pairs):
+    """An object's members, refusing a key given twice."""
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise ValueError(f"key {k!r} given twice")
+    return dict(pairs)
+
+
+def loads(text):
+    return json.loads(text, object_pairs_hook=no_duplicates)
 
 
 def main(argv):
@@ -19,10 +33,15 @@ def main(argv):
     for path in argv[2:]:
         with open(path) as f:
             text = f.read()
-        if path.endswith(".jsonl"):
-            docs = [json.loads(line) for line in text.splitlines() if line]
-        else:
-            docs = [json.loads(text)]
+        try:
+            if path.endswith(".jsonl"):
+                docs = [loads(line) for line in text.splitlines() if line]
+            else:
+                docs = [loads(text)]
+        except ValueError as e:
+            print(f"{path}: not JSON: {e}")
+            bad += 1
+            continue
         if not docs:
             print(f"{path}: no document")
             bad += 1

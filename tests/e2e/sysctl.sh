@@ -57,6 +57,12 @@ eq "--isolation host: every sysctl read in the host's namespace, scope host" "$T
     "select count(*) from run_sysctls where scope is not 'host'" 0
 check "--isolation host: default_qdisc is the host's" \
     [ "$(sc "$T/h.db" 1 net.core.default_qdisc)" = "$QDISC host" ]
+"$CTL" --db "$T/h.db" --json show 1 > "$T/h.json" 2>&1
+check_json "--isolation host: show RUN --json, sysctls of scope host" "$T/h.json"
+sqlite3 "$T/h.db" "update run_sysctls set value = '', scope = null
+    where name = 'net.ipv4.tcp_rmem'"
+"$CTL" --db "$T/h.db" --json show 1 > "$T/hn.json" 2>&1
+check_json "a sysctl the kernel lacks (empty, no scope) in show RUN --json" "$T/hn.json"
 
 # The daemon reads them at every run, from inside its namespace.
 daemon "$T/derr" --db "$T/d.db" $ONE --interval 1s

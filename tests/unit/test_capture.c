@@ -605,6 +605,60 @@ unhex(const char *hex, uint8_t *buf)
 /* The capture keeps each segment's headers with their options; the pcap
  * file carries them as they were, with checksums that verify, and falls
  * back to made headers when the kept ones do not add up. */
+/* The longest segment on IPv6 loopback (40 + 32 header bytes and 65464
+ * of payload: 65536) is written whole in both formats. */
+static void
+a_full_size_ipv6_segment_is_written_whole(void **state)
+{
+	static const enum pcapfile_format fmts[] = { PCAPFILE_PCAPNG,
+	    PCAPFILE_PCAP };
+	struct sockaddr_storage a, b;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	uint8_t hdr[72];
+	struct segment g;
+	size_t k;
+	FILE *fp;
+	pcap_t *p;
+
+	memset(hdr, 0, sizeof(hdr));
+	hdr[0] = 0x60;				/* IPv6 */
+	hdr[4] = (32 + 65464) >> 8;		/* payload length */
+	hdr[5] = (32 + 65464) & 0xff;
+	hdr[6] = IPPROTO_TCP;
+	hdr[7] = 64;
+	hdr[23] = 1;				/* ::1 to ::1 */
+	hdr[39] = 1;
+	hdr[40] = 40001 >> 8, hdr[41] = 40001 & 0xff;
+	hdr[42] = 5001 >> 8, hdr[43] = 5001 & 0xff;
+	hdr[52] = 8 << 4;			/* 32 bytes of TCP */
+	hdr[53] = TCPF_ACK;
+	hdr[60] = hdr[61] = 1;			/* NOP NOP TS */
+	hdr[62] = 8, hdr[63] = 10;
+	memset(&g, 0, sizeof(g));
+	g.from = SIDE_CLIENT;
+	g.flags = TCPF_ACK;
+	g.len = 65464;
+	g.hdr_len = sizeof(hdr);
+	g.held_us = -1;
+	end_addr(&c6, &a);
+	end_addr(&s6, &b);
+	for (k = 0; k < 2; k++) {
+		assert_non_null(fp = tmpfile());
+		assert_int_equal(pcapfile_write(fp, fmts[k],
+		    (struct sockaddr *)&a, (struct sockaddr *)&b, 0, &g, 1,
+		    hdr), 0);
+		rewind(fp);
+		if ((p = pcap_fopen_offline(fp, ebuf)) == NULL)
+			fail_msg("libpcap cannot read the file: %s", ebuf);
+		assert_int_equal(pcap_next_ex(p, &h, &data), 1);
+		assert_int_equal(h->len, 72 + 65464);
+		assert_int_equal(h->caplen, 72 + 65464);
+		pcap_close(p);			/* and fp */
+	}
+}
+
 static void
 captured_headers_are_kept_and_written_as_they_were(void **state)
 {
@@ -653,8 +707,9 @@ captured_headers_are_kept_and_written_as_they_were(void **state)
 		g[1].ack = 1;
 		g[1].hdr_len = 0;
 		fp = tmpfile();
-		assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG, (struct sockaddr *)&a,
-		    (struct sockaddr *)&b, r.start_us, g, 2, r.hdr), 0);
+		assert_int_equal(pcapfile_write(fp, PCAPFILE_PCAPNG,
+		    (struct sockaddr *)&a, (struct sockaddr *)&b, r.start_us, g,
+		    2, r.hdr), 0);
 		rewind(fp);
 		got = fread(buf, 1, sizeof(buf), fp);
 		fclose(fp);
@@ -696,6 +751,7 @@ main(void)
 		cmocka_unit_test(written_packets_carry_true_lengths_and_checksums),
 		cmocka_unit_test(relay_marks_are_packet_comments),
 		cmocka_unit_test(captured_headers_are_kept_and_written_as_they_were),
+		cmocka_unit_test(a_full_size_ipv6_segment_is_written_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
