@@ -136,6 +136,7 @@ parse_args(struct ctl *c, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *w;
 	int ch;
 
 	opterr = 0;
@@ -170,9 +171,13 @@ parse_args(struct ctl *c, int argc, char **argv)
 		case ':':
 			return ctl_error(-1, "%s needs a value", argv[optind - 1]);
 		default:
+			w = argv[optind - 1];
+			if (optopt != 0 && strncmp(w, "--", 2) == 0)
+				return ctl_error(-1, "%.*s takes no value",
+				    (int)strcspn(w, "="), w);
 			if (optopt != 0)
 				return ctl_error(-1, "unknown option '-%c'", optopt);
-			return ctl_error(-1, "unknown option '%s'", argv[optind - 1]);
+			return ctl_error(-1, "unknown option '%s'", w);
 		}
 	}
 	if (optind < argc)

@@ -274,7 +274,11 @@ opts_parse(struct opts *o, int argc, char **argv)
 			    "--help')\n", argv[optind - 1]);
 			exit(EXIT_USAGE);
 		default:
-			if (optopt != 0)
+			if (optopt != 0 && strncmp(argv[optind - 1], "--", 2) == 0)
+				fprintf(stderr, "teardownd: %.*s takes no value\n",
+				    (int)strcspn(argv[optind - 1], "="),
+				    argv[optind - 1]);
+			else if (optopt != 0)
 				fprintf(stderr, "teardownd: unknown option '-%c' (try "
 				    "'teardownd --help')\n", optopt);
 			else

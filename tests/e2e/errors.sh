@@ -5,7 +5,7 @@
 
 # Runs teardownd with args, storing exit code in rc and stderr in $T/err.
 td() { "$TD" "$@" > "$T/out" 2> "$T/err"; rc=$?; }
-oneline() { [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "$1" "$T/err"; }
+oneline() { [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q -e "$1" "$T/err"; }
 
 td -n
 check "-n on the embedded default prints configuration OK" [ "$rc" -eq 0 ]
@@ -34,6 +34,12 @@ td --repeat 0 --once
 check "--repeat 0 exits 64" [ "$rc" -eq 64 ]
 td --bogus
 check "an unknown option exits 64" [ "$rc" -eq 64 ]
+td --once=2
+check "--once=2: says --once takes no value, exit 64" [ "$rc" -eq 64 ] &&
+    oneline "--once takes no value"
+"$CTL" --json=1 runs > "$T/out" 2> "$T/err"; rc=$?
+check "teardownctl --json=1: says --json takes no value, exit 64" \
+    [ "$rc" -eq 64 ] && oneline "--json takes no value"
 td -c "$T/missing.ini" -n
 check "a missing configuration file exits 78" [ "$rc" -eq 78 ]
 
