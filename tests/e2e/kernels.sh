@@ -88,10 +88,12 @@ rc=$?
 check "a guest that outlives --kernel-timeout: exit 70 ($rc), with its console" \
     sh -c "[ $rc -eq 70 ] && grep -q 'the guest timed out after 10s; console: ' '$T/err'"
 kept
-# 72 MB: Debian's 6.1 panics while booting ("System is deadlocked on
-# memory"), before teardownd runs; a second boot does the same.
+# 80 MB: Debian's 6.1 panics while booting ("System is deadlocked on
+# memory"), before teardownd runs; a second boot does the same (10 of 10
+# here, ASan build or not; at 72 MB a boot now and then hung instead, and
+# at 96 MB the usual build boots).
 "$TD" --once --db "$T/t.db" --only four-way-close --kernel "$K61" \
-    --kernel-memory 72 > "$T/out" 2> "$T/err"
+    --kernel-memory 80 > "$T/out" 2> "$T/err"
 rc=$?
 check "a kernel that panics: exit 70 ($rc), its panic line shown" \
     sh -c "[ $rc -eq 70 ] && grep -q 'did not boot to its init (it panicked: Kernel panic - not syncing: ' '$T/err'"
