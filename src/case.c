@@ -93,6 +93,7 @@ struct end {
 	unsigned has_addr : 1;			/* addr is valid */
 	unsigned had_fd : 1;			/* it had an fd: once gone, gone */
 	unsigned gone : 1;			/* seen gone: end_observe */
+	unsigned filtered : 1;			/* a filter step ran on its fd */
 	int last;				/* its last action step, -1 */
 };
 
@@ -241,7 +242,9 @@ end_discard(struct tcase *tc, struct end *e)
 
 	if (e->fd == -1)
 		return;
-	fault_apply(e->fd, FILTER_NONE);
+	if (e->filtered)
+		fault_apply(e->fd, FILTER_NONE);
+	e->filtered = 0;
 	setsockopt(e->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	sock_close(tc, &e->fd);
 }
@@ -630,7 +633,10 @@ case_on_accept(evutil_socket_t lfd, short what, void *arg)
 	enum verb v;
 	int k;
 
-	while ((k = accept_one(tc)) != 0) {
+	/* Until EAGAIN, or until every client has its server end: no call
+	 * then only to hear EAGAIN. */
+	while ((tc->accepted < tc->sc->npairs || tc->sc->reconnects) &&
+	    (k = accept_one(tc)) != 0) {
 		if (k > 0 && tc->pos == POS_SETUP &&
 		    !(tc->sc->step_connect & (1u << (k - 1))))
 			tc->setup_left--;
@@ -1354,8 +1360,10 @@ act_filter(struct tcase *tc, const struct step *st, struct step_result *r,
 {
 	int fd = step_fd(tc, st, r);
 
-	if (fd != -1)
+	if (fd != -1) {
+		step_end(tc, st)->filtered = 1;
 		set_rc(r, fault_apply(fd, st->a.filter.kind));
+	}
 	return ACT_DONE;
 }
 

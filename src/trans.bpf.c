@@ -67,6 +67,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* read with no system call */
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <bpf/bpf.h>
@@ -77,6 +78,7 @@ struct trans {
 	struct bpf_link *link;			/* the program on the tracepoint */
 	struct ring_buffer *rb;			/* its records */
 	int drops_fd;				/* the map counting records lost */
+	volatile uint64_t *drops_map;		/* its value, mapped; or NULL */
 	struct event *ev;			/* rb's epoll fd readable */
 	int broken;				/* reading failed: nothing is observed */
 	uint64_t drops;				/* records lost so far */
@@ -359,7 +361,9 @@ trans_sync(struct trans *tr)
 		trans_fail(tr, strerror(-rc));
 		return;
 	}
-	if (bpf_map_lookup_elem(tr->drops_fd, &zero, &n) == 0)
+	if (tr->drops_map != NULL)
+		tr->drops = *tr->drops_map;
+	else if (bpf_map_lookup_elem(tr->drops_fd, &zero, &n) == 0)
 		tr->drops = n;
 }
 
@@ -494,6 +498,7 @@ static int
 trans_attach(struct trans *tr, struct event_base *base, char *why, size_t len)
 {
 	struct bpf_program *prog;
+	void *map;
 	int fd;
 
 	if ((prog = bpf_object__find_program_by_name(tr->obj, TRANS_PROG)) == NULL ||
@@ -509,6 +514,11 @@ trans_attach(struct trans *tr, struct event_base *base, char *why, size_t len)
 		snprintf(why, len, "cannot open the ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	/* The count of lost records, read at every sync: mapped, it costs
+	 * no system call (else bpf_map_lookup_elem, one each time). */
+	if ((map = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ,
+	    MAP_SHARED, tr->drops_fd, 0)) != MAP_FAILED)
+		tr->drops_map = map;
 	if ((tr->ev = event_new(base, ring_buffer__epoll_fd(tr->rb),
 	    EV_READ | EV_PERSIST, trans_on_read, tr)) == NULL ||
 	    event_add(tr->ev, NULL) == -1) {
@@ -589,6 +599,8 @@ trans_close(struct trans *tr)
 		return;
 	if (tr->ev != NULL)
 		event_free(tr->ev);
+	if (tr->drops_map != NULL)
+		munmap((void *)tr->drops_map, (size_t)sysconf(_SC_PAGESIZE));
 	ring_buffer__free(tr->rb);
 	bpf_link__destroy(tr->link);
 	bpf_object__close(tr->obj);
