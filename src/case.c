@@ -340,10 +340,11 @@ end_probe(const struct tcase *tc, const struct end *e)
  * lookups for it. A new fd, a reconnect or another state forgets it. */
 static void
 end_observe(struct tcase *tc, struct end *e, const struct end *peer,
-    struct end_obs *o)
+    struct end_obs *o, int *due)
 {
 	int gone_open = e->gone && e->fd != -1;
 
+	*due = 0;
 	if ((e == &tc->end[0] || e->gone) && e->fd == -1) {
 		memset(o, 0, sizeof(*o));
 		o->state = STATE_CLOSED;	/* a listener has no orphan */
@@ -352,7 +353,7 @@ end_observe(struct tcase *tc, struct end *e, const struct end *peer,
 	}
 	if (probe_end(end_probe(tc, e), e->fd, e->has_addr && !gone_open ?
 	    &e->addr.sa : NULL, peer != NULL && peer->has_addr && !gone_open ?
-	    &peer->addr.sa : NULL, o) == -1) {
+	    &peer->addr.sa : NULL, o, due) == -1) {
 		log_warn("%s: probe of an end", tc->sc->name);
 		return;
 	}
@@ -418,20 +419,40 @@ obs_keep(struct tcase *tc, struct step_result *r, int side,
 	r->end[side] = last;
 }
 
-/* Observes end e (its peer is peer) as side's observation in r. */
+/* Observes the ends of st's pair that want says (1 << SIDE_CLIENT,
+ * 1 << SIDE_SERVER) into r: each end's state first, then the queue
+ * lengths of both together (probe_queues: one system call). */
 static void
-observe_into(struct tcase *tc, struct end *e, const struct end *peer,
-    struct step_result *r, int side)
+observe_into(struct tcase *tc, const struct step *st, struct step_result *r,
+    unsigned want)
 {
-	struct end_obs o;
+	struct end_obs o[2];
+	struct tcp_snap *snap[2];
+	struct end *e[2];
+	int fds[2], side, due;
+	size_t n = 0;
 
-	if (e == NULL) {
-		r->end[side] = NULL;
-		return;
+	step_ends(tc, st, &e[SIDE_CLIENT], &e[SIDE_SERVER]);
+	for (side = SIDE_CLIENT; side <= SIDE_SERVER; side++) {
+		memset(&o[side], 0, sizeof(o[side]));	/* obs_keep compares bytes */
+		if (!(want & 1u << side) || e[side] == NULL)
+			continue;
+		end_observe(tc, e[side], e[!side], &o[side], &due);
+		if (due) {
+			fds[n] = e[side]->fd;
+			snap[n++] = &o[side].info;
+		}
 	}
-	memset(&o, 0, sizeof(o));		/* obs_keep compares bytes */
-	end_observe(tc, e, peer, &o);
-	obs_keep(tc, r, side, &o);
+	if (n > 0)
+		probe_queues(tc->env->qring, fds, snap, n);
+	for (side = SIDE_CLIENT; side <= SIDE_SERVER; side++) {
+		if (!(want & 1u << side))
+			continue;
+		if (e[side] == NULL)
+			r->end[side] = NULL;
+		else
+			obs_keep(tc, r, side, &o[side]);
+	}
 }
 
 /* Records the ends of st's pair after it into r: its client and server,
@@ -439,24 +460,15 @@ observe_into(struct tcase *tc, struct end *e, const struct end *peer,
 static void
 case_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 {
-	struct end *c, *s;
-
-	step_ends(tc, st, &c, &s);
-	observe_into(tc, c, s, r, SIDE_CLIENT);
-	observe_into(tc, s, c, r, SIDE_SERVER);
+	observe_into(tc, st, r, 1u << SIDE_CLIENT | 1u << SIDE_SERVER);
 }
 
 /* Observes st's own end alone into r (a wait's re-check). */
 static void
 own_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 {
-	struct end *c, *s;
-
-	step_ends(tc, st, &c, &s);
-	if (st->side == SIDE_CLIENT)
-		observe_into(tc, c, s, r, SIDE_CLIENT);
-	else
-		observe_into(tc, s, c, r, SIDE_SERVER);
+	observe_into(tc, st, r, 1u << (st->side == SIDE_CLIENT ? SIDE_CLIENT :
+	    SIDE_SERVER));
 }
 
 /* Observes the other end of st's pair into r, st's own kept: the step
@@ -464,13 +476,8 @@ own_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 static void
 other_observe(struct tcase *tc, const struct step *st, struct step_result *r)
 {
-	struct end *c, *s;
-
-	step_ends(tc, st, &c, &s);
-	if (st->side != SIDE_CLIENT)
-		observe_into(tc, c, s, r, SIDE_CLIENT);
-	else
-		observe_into(tc, s, c, r, SIDE_SERVER);
+	observe_into(tc, st, r, 1u << (st->side != SIDE_CLIENT ? SIDE_CLIENT :
+	    SIDE_SERVER));
 }
 
 /* The observation of st's own end in r. */

@@ -32,6 +32,7 @@ struct relay_slot {
 struct case_env {
 	struct event_base *base;
 	struct probe *probe;			/* sock_diag */
+	struct qring *qring;			/* queue lengths; NULL: by ioctl */
 	struct capture *cap;			/* the wire, or NULL: not observed */
 	struct trans *trans;			/* transitions, or NULL: not observed */
 	struct workers *workers;		/* for the calls that may block */

@@ -16,13 +16,16 @@
  * length, or the INET_DIAG_INFO attribute's), and marked present; a field
  * the running kernel does not fill stays absent, never a 0. */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <netinet/in.h>
 
 #include <linux/sockios.h>
 
 #include <linux/inet_diag.h>
+#include <linux/io_uring.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
@@ -150,9 +153,10 @@ queues_by_fd(int fd, int state, const union tcpi_buf *b, socklen_t len,
 }
 
 /* TCP_INFO and the queues on fd into *s and *state; -1 if the fd gives
- * no tcp_info. */
+ * no tcp_info. With due non-NULL the queues of a socket that is not a
+ * listener are left to probe_queues: *due says whether they are. */
 static int
-info_by_fd(int fd, struct tcp_snap *s, int *state)
+info_by_fd(int fd, struct tcp_snap *s, int *state, int *due)
 {
 	union tcpi_buf b;
 	socklen_t len = sizeof(b);
@@ -164,7 +168,10 @@ info_by_fd(int fd, struct tcp_snap *s, int *state)
 		return -1;
 	*state = b.ti.tcpi_state;
 	probe_snap_info(s, &b, len);
-	queues_by_fd(fd, *state, &b, len, s);
+	if (due != NULL && *state != STATE_LISTEN)
+		*due = 1;
+	else
+		queues_by_fd(fd, *state, &b, len, s);
 	return 0;
 }
 
@@ -412,13 +419,15 @@ diag_lookup(struct probe *p, const struct sockaddr *local,
 /* Fills *o with the state of one end; see probe.h. */
 int
 probe_end(struct probe *p, int fd, const struct sockaddr *local,
-    const struct sockaddr *peer, struct end_obs *o)
+    const struct sockaddr *peer, struct end_obs *o, int *due)
 {
 	struct end_obs d;
 	int state = -1, rc;
 
 	memset(o, 0, sizeof(*o));
-	if (fd >= 0 && info_by_fd(fd, &o->info, &state) == 0) {
+	if (due != NULL)
+		*due = 0;
+	if (fd >= 0 && info_by_fd(fd, &o->info, &state, due) == 0) {
 		o->has_info = 1;
 		o->source = OBS_INFO;
 		o->state = state_known(state);
@@ -437,12 +446,197 @@ probe_end(struct probe *p, int fd, const struct sockaddr *local,
 		return -1;
 	}
 	if (rc == 1) {
-		*o = d;
+		*o = d;				/* with the kernel's queues */
+		if (due != NULL)
+			*due = 0;
 		return 0;
 	}
 	o->state = STATE_CLOSED;
 	o->source = OBS_GONE;
 	return 0;
+}
+
+/*
+ * The queue lengths of several sockets at once: SIOCINQ and SIOCOUTQ as
+ * io_uring socket commands (IORING_OP_URING_CMD, SOCKET_URING_OP_SIOCINQ
+ * and _SIOCOUTQ: tcp_ioctl, as the ioctls), submitted together, so that
+ * one system call reads what 2n ioctls would. Kernels without them
+ * (before 6.7), and a process that may not use io_uring, get the ioctls.
+ * Set up by hand (the two system calls and three mappings) rather than
+ * with liburing, whose Debian 12 version predates socket commands.
+ */
+#define QRING_ENTRIES	(2 * PROBE_QUEUES_MAX)
+#define URING_SIOCINQ	0		/* SOCKET_URING_OP_SIOCINQ */
+#define URING_SIOCOUTQ	1		/* SOCKET_URING_OP_SIOCOUTQ */
+
+struct qring {
+	int fd;
+	int off;			/* the kernel refused a command: ioctls */
+	void *sq, *cq;			/* the rings' mappings (cq may be sq) */
+	size_t sq_len, cq_len;
+	struct io_uring_sqe *sqes;
+	size_t sqes_len;
+	unsigned *sq_tail, *sq_mask, *sq_array;
+	unsigned *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
+/* Opens the ring; NULL (queues by ioctl) when io_uring is not there. */
+struct qring *
+qring_open(void)
+{
+	struct io_uring_params pr;
+	struct qring *q;
+	char *sq, *cq;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	memset(&pr, 0, sizeof(pr));
+	q->fd = (int)syscall(__NR_io_uring_setup, QRING_ENTRIES, &pr);
+	if (q->fd == -1) {
+		free(q);
+		return NULL;
+	}
+	q->sq_len = pr.sq_off.array + pr.sq_entries * sizeof(unsigned);
+	q->cq_len = pr.cq_off.cqes + pr.cq_entries * sizeof(struct io_uring_cqe);
+	if (pr.features & IORING_FEAT_SINGLE_MMAP) {
+		if (q->cq_len > q->sq_len)
+			q->sq_len = q->cq_len;
+		q->cq_len = 0;
+	}
+	q->sqes_len = pr.sq_entries * sizeof(struct io_uring_sqe);
+	q->sq = mmap(NULL, q->sq_len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_POPULATE, q->fd, IORING_OFF_SQ_RING);
+	q->cq = q->cq_len == 0 ? q->sq : mmap(NULL, q->cq_len,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, q->fd,
+	    IORING_OFF_CQ_RING);
+	q->sqes = mmap(NULL, q->sqes_len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_POPULATE, q->fd, IORING_OFF_SQES);
+	if (q->sq == MAP_FAILED || q->cq == MAP_FAILED || q->sqes == MAP_FAILED) {
+		qring_close(q);
+		return NULL;
+	}
+	sq = q->sq;
+	cq = q->cq;
+	q->sq_tail = (unsigned *)(sq + pr.sq_off.tail);
+	q->sq_mask = (unsigned *)(sq + pr.sq_off.ring_mask);
+	q->sq_array = (unsigned *)(sq + pr.sq_off.array);
+	q->cq_head = (unsigned *)(cq + pr.cq_off.head);
+	q->cq_tail = (unsigned *)(cq + pr.cq_off.tail);
+	q->cq_mask = (unsigned *)(cq + pr.cq_off.ring_mask);
+	q->cqes = (struct io_uring_cqe *)(cq + pr.cq_off.cqes);
+	return q;
+}
+
+/* Closes the ring; NULL is a no-op. */
+void
+qring_close(struct qring *q)
+{
+	if (q == NULL)
+		return;
+	if (q->sqes != NULL && q->sqes != MAP_FAILED)
+		munmap(q->sqes, q->sqes_len);
+	if (q->cq != NULL && q->cq != MAP_FAILED && q->cq != q->sq)
+		munmap(q->cq, q->cq_len);
+	if (q->sq != NULL && q->sq != MAP_FAILED)
+		munmap(q->sq, q->sq_len);
+	close(q->fd);
+	free(q);
+}
+
+/* Puts one value read into s as queues_by_fd does (a negative one is no
+ * value). */
+static void
+queue_set(struct tcp_snap *s, int out, int n)
+{
+	if (n < 0)
+		return;
+	if (out) {
+		s->wqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_WQUEUE;
+	} else {
+		s->rqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_RQUEUE;
+	}
+}
+
+/* Reads the 2n queue lengths through the ring into res[] (-errno for a
+ * command that failed); 0, or -1 when the ring could not be used. */
+static int
+qring_read(struct qring *q, const int *fds, size_t n, int *res)
+{
+	unsigned tail = *q->sq_tail, head, idx;
+	size_t i, got = 0;
+	struct io_uring_cqe *c;
+	struct io_uring_sqe *e;
+	int rc;
+
+	for (i = 0; i < 2 * n; i++) {
+		idx = (tail + (unsigned)i) & *q->sq_mask;
+		e = &q->sqes[idx];
+		memset(e, 0, sizeof(*e));
+		e->opcode = IORING_OP_URING_CMD;
+		e->fd = fds[i / 2];
+		e->cmd_op = i % 2 ? URING_SIOCOUTQ : URING_SIOCINQ;
+		e->user_data = i;
+		q->sq_array[idx] = idx;
+		res[i] = -ECANCELED;
+	}
+	__atomic_store_n(q->sq_tail, tail + (unsigned)(2 * n), __ATOMIC_RELEASE);
+	do
+		rc = (int)syscall(__NR_io_uring_enter, q->fd, (unsigned)(2 * n),
+		    (unsigned)(2 * n), IORING_ENTER_GETEVENTS, NULL, 0);
+	while (rc == -1 && errno == EINTR);
+	if (rc != (int)(2 * n))
+		return -1;			/* not all taken: a broken ring */
+	head = *q->cq_head;
+	while (got < 2 * n) {
+		if (head == __atomic_load_n(q->cq_tail, __ATOMIC_ACQUIRE)) {
+			/* Every command completes inline; should one not,
+			 * wait for it. */
+			if (syscall(__NR_io_uring_enter, q->fd, 0, 1,
+			    IORING_ENTER_GETEVENTS, NULL, 0) == -1 &&
+			    errno != EINTR)
+				return -1;
+			continue;
+		}
+		c = &q->cqes[head & *q->cq_mask];
+		if (c->user_data < 2 * n)
+			res[c->user_data] = c->res;
+		head++;
+		got++;
+	}
+	__atomic_store_n(q->cq_head, head, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Reads the queues of n (at most PROBE_QUEUES_MAX) open, non-listening
+ * sockets into s[]; see probe.h. */
+void
+probe_queues(struct qring *q, const int *fds, struct tcp_snap *const *s,
+    size_t n)
+{
+	int res[2 * PROBE_QUEUES_MAX], v;
+	size_t i;
+
+	if (q != NULL && !q->off && n > 0 && n <= PROBE_QUEUES_MAX &&
+	    qring_read(q, fds, n, res) == 0) {
+		for (i = 0; i < 2 * n; i++)
+			if (res[i] == -EOPNOTSUPP || res[i] == -EINVAL ||
+			    res[i] == -ECANCELED)
+				q->off = 1;	/* no socket commands here */
+		if (!q->off) {
+			for (i = 0; i < 2 * n; i++)
+				queue_set(s[i / 2], (int)(i % 2), res[i]);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (ioctl(fds[i], SIOCINQ, &v) == 0)
+			queue_set(s[i], 0, v);
+		if (ioctl(fds[i], SIOCOUTQ, &v) == 0)
+			queue_set(s[i], 1, v);
+	}
 }
 
 /* Binds a socket of family on its loopback address, port 0; the fd, or -1

@@ -31,7 +31,25 @@ void probe_close(struct probe *p);
  * does not; both count an unacknowledged FIN of this end's own. 0 on success, -1 on a netlink error (errno set;
  * *o then says STATE_UNKNOWN/OBS_NONE). */
 int probe_end(struct probe *p, int fd, const struct sockaddr *local,
-    const struct sockaddr *peer, struct end_obs *o);
+    const struct sockaddr *peer, struct end_obs *o, int *due);
+
+/* With due non-NULL, probe_end leaves the queue lengths of an open fd
+ * that is not a listener to probe_queues (*due 1), so that those of both
+ * ends of a step are read together. */
+#define PROBE_QUEUES_MAX	4
+struct qring;				/* an io_uring for the queue lengths */
+
+/* Opens one, NULL when io_uring is not there (probe_queues then uses
+ * ioctls); closes one (NULL is a no-op). */
+struct qring *qring_open(void);
+void qring_close(struct qring *q);
+
+/* SIOCINQ and SIOCOUTQ of the n (at most PROBE_QUEUES_MAX) open fds into
+ * their s[i]->rqueue, wqueue, as probe_end would have read them: through
+ * q's io_uring socket commands in one system call where the kernel has
+ * them (Linux 6.7 and later), else (q NULL, or refused once) by ioctl. */
+void probe_queues(struct qring *q, const int *fds, struct tcp_snap *const *s,
+    size_t n);
 
 /* Checks that sock_diag finds a connection in the calling thread's
  * network namespace: connects a TCP pair on family's loopback address

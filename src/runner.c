@@ -481,6 +481,7 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 	rn->ev_kick = event_new(base, -1, 0, runner_on_kick, rn);
 	rn->env.workers = workers_new(base, rn->plan.concurrency < WORKERS_MAX ?
 	    rn->plan.concurrency : WORKERS_MAX);
+	rn->env.qring = qring_open();		/* NULL: ioctls */
 	if ((rn->env.probe = probe_open()) == NULL || rn->running == NULL ||
 	    rn->ev_kick == NULL || rn->env.workers == NULL) {
 		runner_free(rn);
@@ -531,6 +532,7 @@ runner_free(struct runner *rn)
 	trans_close(rn->env.trans);
 	if (rn->env.probe != NULL)
 		probe_close(rn->env.probe);
+	qring_close(rn->env.qring);
 	free(rn->running);
 	free(rn->pending);
 	free(rn);

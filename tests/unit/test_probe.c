@@ -164,7 +164,7 @@ static void
 probe_client(struct probe *p, struct pair *pr, int fd, struct end_obs *o)
 {
 	assert_int_equal(probe_end(p, fd, (struct sockaddr *)&pr->caddr,
-	    (struct sockaddr *)&pr->saddr, o), 0);
+	    (struct sockaddr *)&pr->saddr, o, NULL), 0);
 }
 
 /* Probes the server end (fd may be -1); asserts the probe worked. */
@@ -172,7 +172,7 @@ static void
 probe_server(struct probe *p, struct pair *pr, int fd, struct end_obs *o)
 {
 	assert_int_equal(probe_end(p, fd, (struct sockaddr *)&pr->saddr,
-	    (struct sockaddr *)&pr->caddr, o), 0);
+	    (struct sockaddr *)&pr->caddr, o, NULL), 0);
 }
 
 /* Probes one end of the pair: the client if client, else the server. */
@@ -516,7 +516,7 @@ unknown_tuple_reports_closed(void **state)
 		set_port(&l, 1);		/* tcpmux and compressnet: */
 		set_port(&r, 2);		/* nothing uses them here */
 		assert_int_equal(probe_end(p, -1, (struct sockaddr *)&l,
-		    (struct sockaddr *)&r, &o), 0);
+		    (struct sockaddr *)&r, &o, NULL), 0);
 		assert_int_equal(o.state, STATE_CLOSED);
 		assert_int_equal(o.source, OBS_GONE);
 		assert_int_equal(o.has_info, 0);
@@ -578,13 +578,13 @@ mismatched_address_families_are_refused(void **state)
 	tu_loopback(AF_INET6, &r);
 	errno = 0;
 	assert_int_equal(probe_end(p, -1, (struct sockaddr *)&l,
-	    (struct sockaddr *)&r, &o), -1);
+	    (struct sockaddr *)&r, &o, NULL), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
 	assert_int_equal(o.state, STATE_UNKNOWN);
 	assert_int_equal(o.source, OBS_NONE);
 	l.ss_family = r.ss_family = AF_UNIX;
 	assert_int_equal(probe_end(p, -1, (struct sockaddr *)&l,
-	    (struct sockaddr *)&r, &o), -1);
+	    (struct sockaddr *)&r, &o, NULL), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
 }
 
@@ -597,12 +597,12 @@ end_without_addresses_is_close_or_unknown(void **state)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
-	assert_int_equal(probe_end(p, fd, NULL, NULL, &o), 0);
+	assert_int_equal(probe_end(p, fd, NULL, NULL, &o, NULL), 0);
 	assert_int_equal(o.state, STATE_CLOSE);
 	assert_int_equal(o.source, OBS_INFO);
 	assert_int_equal(o.has_info, 1);
 	close(fd);
-	assert_int_equal(probe_end(p, -1, NULL, NULL, &o), 0);
+	assert_int_equal(probe_end(p, -1, NULL, NULL, &o, NULL), 0);
 	assert_int_equal(o.state, STATE_UNKNOWN);
 	assert_int_equal(o.source, OBS_NONE);
 }
@@ -681,6 +681,57 @@ queues_count_unread_and_unacknowledged_bytes(void **state)
 	}
 }
 
+/* probe_queues reads both ends' queues together, through io_uring socket
+ * commands where the kernel has them, else ioctls: the same numbers as
+ * probe_end reads itself, and none for an end whose queues were not
+ * left to it. */
+static void
+queues_read_together_are_those_read_one_by_one(void **state)
+{
+	struct probe *p = *state;
+	static struct pair pr;		/* static: test_teardown may see it */
+	struct qring *q = qring_open();
+	struct end_obs one[2], both[2];
+	struct tcp_snap *snap[2];
+	int fds[2], due[2], k, round;
+	size_t f;
+
+	for (f = 0; f < NFAMILIES; f++) {
+		pair_open(&pr, families[f], 0);
+		send_bytes(pr.cfd, 100);
+		assert_true(readable(pr.sfd, WAIT_MS));
+		assert_int_equal(fault_apply(pr.sfd, FILTER_DROP_ALL), 0);
+		send_bytes(pr.cfd, 50);		/* unacknowledged: client wqueue */
+		fds[0] = pr.cfd;
+		fds[1] = pr.sfd;
+		for (round = 0; round < 2; round++) {	/* the ring, then ioctls */
+			for (k = 0; k < 2; k++) {
+				assert_int_equal(probe_end(p, fds[k], NULL, NULL,
+				    &one[k], NULL), 0);
+				assert_int_equal(probe_end(p, fds[k], NULL, NULL,
+				    &both[k], &due[k]), 0);
+				assert_int_equal(due[k], 1);
+				assert_false(both[k].info.has & (1u << SNAP_RQUEUE |
+				    1u << SNAP_WQUEUE));
+				snap[k] = &both[k].info;
+			}
+			probe_queues(round == 0 ? q : NULL, fds, snap, 2);
+			for (k = 0; k < 2; k++) {
+				assert_int_equal(info_value(&both[k], INFO_RQUEUE),
+				    info_value(&one[k], INFO_RQUEUE));
+				assert_int_equal(info_value(&both[k], INFO_WQUEUE),
+				    info_value(&one[k], INFO_WQUEUE));
+			}
+			assert_int_equal(info_value(&both[0], INFO_WQUEUE), 50);
+			assert_int_equal(info_value(&both[1], INFO_RQUEUE), 100);
+		}
+		pair_close(&pr);
+	}
+	if (q == NULL)
+		print_message("# no io_uring here: both rounds read by ioctl\n");
+	qring_close(q);
+}
+
 /* A listener's rqueue is its accept queue and its wqueue its backlog, as
  * sock_diag reports a listener's (SIOCINQ is EINVAL there). */
 static void
@@ -694,7 +745,7 @@ a_listener_reports_its_accept_queue_and_backlog(void **state)
 
 	for (f = 0; f < NFAMILIES; f++) {
 		pair_open(&pr, families[f], 1);
-		assert_int_equal(probe_end(p, pr.lfd, NULL, NULL, &o), 0);
+		assert_int_equal(probe_end(p, pr.lfd, NULL, NULL, &o, NULL), 0);
 		assert_int_equal(o.state, STATE_LISTEN);
 		assert_int_equal(info_value(&o, INFO_RQUEUE), 0);
 		assert_int_equal(info_value(&o, INFO_WQUEUE), 4);
@@ -707,7 +758,7 @@ a_listener_reports_its_accept_queue_and_backlog(void **state)
 		    families[f] == AF_INET ? sizeof(struct sockaddr_in) :
 		    sizeof(struct sockaddr_in6)), 0);
 		for (t0 = now_ms(); now_ms() - t0 < WAIT_MS; nap(STEP_MS)) {
-			assert_int_equal(probe_end(p, pr.lfd, NULL, NULL, &o), 0);
+			assert_int_equal(probe_end(p, pr.lfd, NULL, NULL, &o, NULL), 0);
 			if (o.info.rqueue == 1)
 				break;
 		}
@@ -1095,6 +1146,7 @@ main(void)
 		T(end_without_addresses_is_close_or_unknown),
 		T(a_short_tcp_info_marks_only_the_fields_it_covers),
 		T(queues_count_unread_and_unacknowledged_bytes),
+		T(queues_read_together_are_those_read_one_by_one),
 		T(a_listener_reports_its_accept_queue_and_backlog),
 		T(selftest_finds_a_connected_pair_by_its_tuple),
 		T(selftest_without_a_diag_handler_fails_saying_so),
