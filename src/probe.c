@@ -619,9 +619,10 @@ probe_queues(struct qring *q, const int *fds, struct tcp_snap *const *s,
 	int res[2 * PROBE_QUEUES_MAX], v;
 	size_t i;
 
-	if (q != NULL && !q->off && n > 0 && n <= PROBE_QUEUES_MAX &&
-	    qring_read(q, fds, n, res) == 0) {
-		for (i = 0; i < 2 * n; i++)
+	if (q != NULL && !q->off && n > 0 && n <= PROBE_QUEUES_MAX) {
+		if (qring_read(q, fds, n, res) == -1)
+			q->off = 1;	/* entries may be left in it: never again */
+		for (i = 0; i < 2 * n && !q->off; i++)
 			if (res[i] == -EOPNOTSUPP || res[i] == -EINVAL ||
 			    res[i] == -ECANCELED)
 				q->off = 1;	/* no socket commands here */
