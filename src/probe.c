@@ -443,6 +443,8 @@ probe_end(struct probe *p, int fd, const struct sockaddr *local,
 		memset(o, 0, sizeof(*o));
 		o->state = STATE_UNKNOWN;
 		o->source = OBS_NONE;
+		if (due != NULL)
+			*due = 0;		/* nothing observed: no queues */
 		return -1;
 	}
 	if (rc == 1) {
@@ -528,6 +530,13 @@ qring_open(void)
 	return q;
 }
 
+/* Whether the ring reads the queues (not refused, not broken). */
+int
+qring_on(const struct qring *q)
+{
+	return q != NULL && !q->off;
+}
+
 /* Closes the ring; NULL is a no-op. */
 void
 qring_close(struct qring *q)
@@ -593,7 +602,8 @@ qring_read(struct qring *q, const int *fds, size_t n, int *res)
 	while (got < 2 * n) {
 		if (head == __atomic_load_n(q->cq_tail, __ATOMIC_ACQUIRE)) {
 			/* Every command completes inline; should one not,
-			 * wait for it. */
+			 * wait for it, the ones read given back first. */
+			__atomic_store_n(q->cq_head, head, __ATOMIC_RELEASE);
 			if (syscall(__NR_io_uring_enter, q->fd, 0, 1,
 			    IORING_ENTER_GETEVENTS, NULL, 0) == -1 &&
 			    errno != EINTR)
@@ -627,8 +637,14 @@ probe_queues(struct qring *q, const int *fds, struct tcp_snap *const *s,
 			    res[i] == -ECANCELED)
 				q->off = 1;	/* no socket commands here */
 		if (!q->off) {
+			/* A command refused for this socket alone (a security
+			 * module may judge it apart from the ioctl): the ioctl. */
 			for (i = 0; i < 2 * n; i++)
-				queue_set(s[i / 2], (int)(i % 2), res[i]);
+				if (res[i] >= 0)
+					queue_set(s[i / 2], (int)(i % 2), res[i]);
+				else if (ioctl(fds[i / 2], i % 2 ? SIOCOUTQ :
+				    SIOCINQ, &v) == 0)
+					queue_set(s[i / 2], (int)(i % 2), v);
 			return;
 		}
 	}

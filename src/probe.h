@@ -43,6 +43,8 @@ struct qring;				/* an io_uring for the queue lengths */
  * ioctls); closes one (NULL is a no-op). */
 struct qring *qring_open(void);
 void qring_close(struct qring *q);
+/* Whether q reads through io_uring (until a kernel refuses it). */
+int qring_on(const struct qring *q);
 
 /* SIOCINQ and SIOCOUTQ of the n (at most PROBE_QUEUES_MAX) open fds into
  * their s[i]->rqueue, wqueue, as probe_end would have read them: through

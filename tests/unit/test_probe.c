@@ -271,16 +271,23 @@ send_bytes(int fd, size_t n)
 	assert_int_equal(send(fd, buf, n, MSG_NOSIGNAL), (ssize_t)n);
 }
 
-/* Does the running kernel return tcpi_rcv_wnd (Linux 6.2 and later)? */
+/* Is the running kernel Linux maj.min or later? */
 static int
-kernel_has_rcv_wnd(void)
+kernel_at_least(int maj, int min)
 {
 	struct utsname u;
 	int major = 0, minor = 0;
 
 	if (uname(&u) == -1 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
 		return 0;
-	return major > 6 || (major == 6 && minor >= 2);
+	return major > maj || (major == maj && minor >= min);
+}
+
+/* Does the running kernel return tcpi_rcv_wnd (Linux 6.2 and later)? */
+static int
+kernel_has_rcv_wnd(void)
+{
+	return kernel_at_least(6, 2);
 }
 
 /* Opens the probe shared by every test. */
@@ -716,6 +723,8 @@ queues_read_together_are_those_read_one_by_one(void **state)
 				snap[k] = &both[k].info;
 			}
 			probe_queues(round == 0 ? q : NULL, fds, snap, 2);
+			if (round == 0 && q != NULL && kernel_at_least(6, 7))
+				assert_true(qring_on(q));	/* it was used */
 			for (k = 0; k < 2; k++) {
 				assert_int_equal(info_value(&both[k], INFO_RQUEUE),
 				    info_value(&one[k], INFO_RQUEUE));
