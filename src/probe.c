@@ -124,6 +124,33 @@ probe_snap_info(struct tcp_snap *s, const void *src, size_t len)
 	}
 }
 
+/* Puts one queue length into s (out: wqueue, else rqueue); a negative
+ * one is no value. */
+static void
+queue_set(struct tcp_snap *s, int out, int n)
+{
+	if (n < 0)
+		return;
+	if (out) {
+		s->wqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_WQUEUE;
+	} else {
+		s->rqueue = (uint32_t)n;
+		s->has |= 1u << SNAP_RQUEUE;
+	}
+}
+
+/* One queue length of fd by ioctl (out: SIOCOUTQ, else SIOCINQ) into s;
+ * none when the call fails. */
+static void
+queue_by_ioctl(int fd, int out, struct tcp_snap *s)
+{
+	int n;
+
+	if (ioctl(fd, out ? SIOCOUTQ : SIOCINQ, &n) == 0)
+		queue_set(s, out, n);
+}
+
 /* The queue lengths of an open fd whose tcp_info (b, len) says state:
  * SIOCINQ and SIOCOUTQ; for a listener, where SIOCINQ is EINVAL, its
  * accept queue and backlog, which tcp_info gives as tcpi_unacked and
@@ -132,8 +159,6 @@ static void
 queues_by_fd(int fd, int state, const union tcpi_buf *b, socklen_t len,
     struct tcp_snap *s)
 {
-	int n;
-
 	if (state == STATE_LISTEN) {
 		if (!TI_HAS(len, tcpi_sacked))
 			return;
@@ -142,14 +167,8 @@ queues_by_fd(int fd, int state, const union tcpi_buf *b, socklen_t len,
 		s->has |= 1u << SNAP_RQUEUE | 1u << SNAP_WQUEUE;
 		return;
 	}
-	if (ioctl(fd, SIOCINQ, &n) == 0 && n >= 0) {
-		s->rqueue = (uint32_t)n;
-		s->has |= 1u << SNAP_RQUEUE;
-	}
-	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n >= 0) {
-		s->wqueue = (uint32_t)n;
-		s->has |= 1u << SNAP_WQUEUE;
-	}
+	queue_by_ioctl(fd, 0, s);
+	queue_by_ioctl(fd, 1, s);
 }
 
 /* TCP_INFO and the queues on fd into *s and *state; -1 if the fd gives
@@ -553,22 +572,6 @@ qring_close(struct qring *q)
 	free(q);
 }
 
-/* Puts one value read into s as queues_by_fd does (a negative one is no
- * value). */
-static void
-queue_set(struct tcp_snap *s, int out, int n)
-{
-	if (n < 0)
-		return;
-	if (out) {
-		s->wqueue = (uint32_t)n;
-		s->has |= 1u << SNAP_WQUEUE;
-	} else {
-		s->rqueue = (uint32_t)n;
-		s->has |= 1u << SNAP_RQUEUE;
-	}
-}
-
 /* Reads the 2n queue lengths through the ring into res[] (-errno for a
  * command that failed); 0, or -1 when the ring could not be used. */
 static int
@@ -620,40 +623,39 @@ qring_read(struct qring *q, const int *fds, size_t n, int *res)
 	return 0;
 }
 
-/* Reads the queues of n (at most PROBE_QUEUES_MAX) open, non-listening
- * sockets into s[]; see probe.h. */
+/* Reads the queues of n open, non-listening sockets into s[]; see
+ * probe.h. */
 void
 probe_queues(struct qring *q, const int *fds, struct tcp_snap *const *s,
     size_t n)
 {
-	int res[2 * PROBE_QUEUES_MAX], v;
+	int res[2 * PROBE_QUEUES_MAX];
 	size_t i;
 
-	if (q != NULL && !q->off && n > 0 && n <= PROBE_QUEUES_MAX) {
+	for (; n > PROBE_QUEUES_MAX; n -= PROBE_QUEUES_MAX) {
+		probe_queues(q, fds, s, PROBE_QUEUES_MAX);
+		fds += PROBE_QUEUES_MAX;
+		s += PROBE_QUEUES_MAX;
+	}
+	for (i = 0; i < 2 * n; i++)
+		res[i] = -ENOSYS;		/* not read: by ioctl */
+	if (q != NULL && !q->off && n > 0) {
 		if (qring_read(q, fds, n, res) == -1)
 			q->off = 1;	/* entries may be left in it: never again */
 		for (i = 0; i < 2 * n && !q->off; i++)
 			if (res[i] == -EOPNOTSUPP || res[i] == -EINVAL ||
 			    res[i] == -ECANCELED)
 				q->off = 1;	/* no socket commands here */
-		if (!q->off) {
-			/* A command refused for this socket alone (a security
-			 * module may judge it apart from the ioctl): the ioctl. */
-			for (i = 0; i < 2 * n; i++)
-				if (res[i] >= 0)
-					queue_set(s[i / 2], (int)(i % 2), res[i]);
-				else if (ioctl(fds[i / 2], i % 2 ? SIOCOUTQ :
-				    SIOCINQ, &v) == 0)
-					queue_set(s[i / 2], (int)(i % 2), v);
-			return;
-		}
+		for (i = 0; q->off && i < 2 * n; i++)
+			res[i] = -ENOSYS;	/* all again, by ioctl */
 	}
-	for (i = 0; i < n; i++) {
-		if (ioctl(fds[i], SIOCINQ, &v) == 0)
-			queue_set(s[i], 0, v);
-		if (ioctl(fds[i], SIOCOUTQ, &v) == 0)
-			queue_set(s[i], 1, v);
-	}
+	/* A command refused for this socket alone (a security module may
+	 * judge it apart from the ioctl) is read by the ioctl too. */
+	for (i = 0; i < 2 * n; i++)
+		if (res[i] >= 0)
+			queue_set(s[i / 2], (int)(i % 2), res[i]);
+		else
+			queue_by_ioctl(fds[i / 2], (int)(i % 2), s[i / 2]);
 }
 
 /* Binds a socket of family on its loopback address, port 0; the fd, or -1

@@ -46,7 +46,7 @@ void qring_close(struct qring *q);
 /* Whether q reads through io_uring (until a kernel refuses it). */
 int qring_on(const struct qring *q);
 
-/* SIOCINQ and SIOCOUTQ of the n (at most PROBE_QUEUES_MAX) open fds into
+/* SIOCINQ and SIOCOUTQ of the n open fds (PROBE_QUEUES_MAX at a time) into
  * their s[i]->rqueue, wqueue, as probe_end would have read them: through
  * q's io_uring socket commands in one system call where the kernel has
  * them (Linux 6.7 and later), else (q NULL, or refused once) by ioctl. */

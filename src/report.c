@@ -311,15 +311,21 @@ column_numeric(const struct report *r, int c)
 	return any;
 }
 
-/* Widths and alignments of r's columns, headers included. */
-static void
+/* Widths and alignments of r's columns, headers included; right[c] is
+ * -1 for a column people do not see. The last column they see, or -1. */
+static int
 table_layout(const struct report *r, size_t *width, int *right)
 {
 	char head[64], buf[64];
 	size_t i, w;
-	int c;
+	int c, last = -1;
 
 	for (c = 0; c < r->ncols; c++) {
+		if (column_hidden(r, c)) {
+			right[c] = -1;
+			continue;
+		}
+		last = c;
 		header_text(r->names[c], head, sizeof(head));
 		width[c] = text_width(head);
 		right[c] = column_numeric(r, c);
@@ -330,17 +336,7 @@ table_layout(const struct report *r, size_t *width, int *right)
 				width[c] = w;
 		}
 	}
-}
-
-/* The last column people see, or -1. */
-static int
-last_shown(const struct report *r)
-{
-	int c = r->ncols - 1;
-
-	while (c >= 0 && column_hidden(r, c))
-		c--;
-	return c;
+	return last;
 }
 
 /* Prints the rows as an aligned table under a header line. */
@@ -348,16 +344,16 @@ void
 report_table(const struct report *r, FILE *fp)
 {
 	size_t *width, i;
-	int *right, c, last, end = last_shown(r);
+	int *right, c, last, end;
 	char head[64], buf[64];
 
 	width = calloc(r->ncols > 0 ? r->ncols : 1, sizeof(*width));
 	right = calloc(r->ncols > 0 ? r->ncols : 1, sizeof(*right));
 	if (width == NULL || right == NULL)
 		goto done;
-	table_layout(r, width, right);
+	end = table_layout(r, width, right);
 	for (c = 0; c <= end; c++) {
-		if (column_hidden(r, c))
+		if (right[c] < 0)
 			continue;
 		last = c == end;
 		header_text(r->names[c], head, sizeof(head));
@@ -366,7 +362,7 @@ report_table(const struct report *r, FILE *fp)
 	}
 	for (i = 0; i < r->nrows; i++)
 		for (c = 0; c <= end; c++) {
-			if (column_hidden(r, c))
+			if (right[c] < 0)
 				continue;
 			last = c == end;
 			put_padded(fp, cell_text(r, c, cell_at(r, i, c), buf,
