@@ -130,7 +130,11 @@ int BPF_PROG(on_set_state, const struct sock *sk, const int oldstate,
 	e->oldstate = (__u8)oldstate;
 	e->newstate = (__u8)newstate;
 	fill_tuple(e, sk);
-	bpf_ringbuf_submit(e, 0);
+	/* No wakeup per record: the loop reads the ring when a case needs
+	 * it (trans_sync). A wakeup costs an IPI; one is sent only when the
+	 * ring is a quarter full, so that a burst cannot fill it. */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+	    TRANS_RING_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
