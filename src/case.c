@@ -188,11 +188,44 @@ step_end(struct tcase *tc, const struct step *st)
 	return &tc->end[end_index(st->side, st->pair)];
 }
 
+static int64_t step_span(const struct step *st);
+
 /* The sockets a case of sc holds at most at once. */
 int
 case_fds(const struct scenario *sc)
 {
 	return 2 * sc->npairs + 1;
+}
+
+/* How long a case of sc may spend waiting, at most; see case.h. */
+int64_t
+case_wait_bound(const struct scenario *sc)
+{
+	const struct step *st;
+	int64_t us = 0;
+	size_t i;
+
+	for (i = 0; i < sc->nsteps; i++) {
+		st = &sc->steps[i];
+		switch (st->verb) {
+		case VERB_SLEEP:
+			us += st->a.sleep.us;
+			break;
+		case VERB_DELAY:
+			us += st->a.relay.delay_us;
+			break;
+		case VERB_WAIT_STATE:
+		case VERB_WAIT_INFO:
+		case VERB_WAIT_READABLE:
+		case VERB_WAIT_WRITABLE:
+		case VERB_WAIT_HUP:
+			us += step_span(st);
+			break;
+		default:
+			break;
+		}
+	}
+	return us;
 }
 
 /* Whether the case runs on the relay link. */

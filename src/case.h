@@ -71,5 +71,8 @@ struct case_result *case_detach(struct tcase *tc);
 void case_result_free(struct case_result *cr);
 /* The sockets a case of sc holds at most at once. */
 int case_fds(const struct scenario *sc);
+/* How long a case of sc may spend waiting, at most: its sleeps, its relay
+ * delays and the bounds of its waits, in microseconds. */
+int64_t case_wait_bound(const struct scenario *sc);
 
 #endif

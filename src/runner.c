@@ -30,6 +30,7 @@
 #include "sysctl.h"
 
 #define BATCH		8		/* finished cases handed out together */
+#define FILL_CHUNK	32		/* cases started in one turn of the loop */
 #define FD_RESERVE	64		/* open files kept for all but sockets */
 #define DEFAULT_CONC	256		/* cases at once when not asked */
 #define WORKERS_MAX	4096		/* threads for blocking calls, at most: one a
@@ -42,6 +43,8 @@ struct runner {
 	size_t next;				/* next plan index to start */
 	size_t total;				/* plan size */
 	int abandoned;				/* no more starts */
+	size_t *order;				/* [nsc]: scenarios by wait bound,
+						 * when all cases run at once */
 	struct tcase **running;			/* [concurrency]: in flight */
 	int inflight;
 	struct tcase **pending;			/* finished, not yet handed out */
@@ -244,24 +247,82 @@ plan_entry(const struct runner *rn, size_t i, enum family *fam, int *rep)
 	enum family fams[FAM__COUNT];
 	size_t nfam = (size_t)plan_families(&rn->plan, fams);
 	size_t per_rep = rn->plan.nsc * nfam, k = i % per_rep;
+	size_t per_sc = rn->total / rn->plan.nsc;
 
+	if (rn->order != NULL) {		/* scenario by scenario */
+		k = i % per_sc;
+		*rep = (int)(k / nfam);
+		*fam = fams[k % nfam];
+		return rn->plan.sc[rn->order[i / per_sc]];
+	}
 	*rep = (int)(i / per_rep);
 	*fam = fams[k % nfam];
 	return rn->plan.sc[k / nfam];
 }
 
+struct bound {
+	int64_t us;
+	size_t i;
+};
+
+/* Longest bound first, then plan order. */
+static int
+bound_cmp(const void *a, const void *b)
+{
+	const struct bound *x = a, *y = b;
+
+	if (x->us != y->us)
+		return x->us > y->us ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* When every case runs at once, the order they start in decides when the
+ * run ends: those that may wait longest start first (the last would end
+ * the run as late as the ramp of starting all the others). Otherwise the
+ * plan's order, repetition by repetition. 0, or -1 out of memory. */
+static int
+runner_order(struct runner *rn)
+{
+	struct bound *b;
+	size_t i;
+
+	if (rn->total > (size_t)rn->plan.concurrency || rn->plan.nsc < 2)
+		return 0;
+	if ((b = calloc(rn->plan.nsc, sizeof(*b))) == NULL ||
+	    (rn->order = calloc(rn->plan.nsc, sizeof(*rn->order))) == NULL) {
+		free(b);
+		return -1;
+	}
+	for (i = 0; i < rn->plan.nsc; i++) {
+		b[i].us = case_wait_bound(rn->plan.sc[i]);
+		b[i].i = i;
+	}
+	qsort(b, rn->plan.nsc, sizeof(*b), bound_cmp);
+	for (i = 0; i < rn->plan.nsc; i++)
+		rn->order[i] = b[i].i;
+	free(b);
+	return 0;
+}
+
 /* Starts cases until the concurrency or the socket budget is reached, or
- * the plan is done. */
+ * the plan is done; FILL_CHUNK at a time, the loop's events (the relay's
+ * packets, the cases already started) running between two chunks. */
 static void
 runner_fill(struct runner *rn)
 {
+	static const struct timeval now = { 0, 0 };
 	const struct scenario *sc;
 	struct tcase *tc;
 	enum family fam;
-	int rep;
+	int rep, started = 0;
 
 	while (!rn->abandoned && rn->next < rn->total &&
 	    rn->inflight < rn->plan.concurrency) {
+		if (started++ == FILL_CHUNK) {
+			/* A timer, not event_active: it runs after the poll. */
+			event_add(rn->ev_kick, &now);
+			return;
+		}
 		sc = plan_entry(rn, rn->next, &fam, &rep);
 		if (rn->inflight > 0 && rn->env.fds + case_fds(sc) > rn->fd_budget)
 			return;			/* a finished case makes room */
@@ -483,7 +544,8 @@ runner_start(struct event_base *base, const struct runner_plan *plan,
 	    rn->plan.concurrency : WORKERS_MAX);
 	rn->env.qring = qring_open();		/* NULL: ioctls */
 	if ((rn->env.probe = probe_open()) == NULL || rn->running == NULL ||
-	    rn->ev_kick == NULL || rn->env.workers == NULL) {
+	    rn->ev_kick == NULL || rn->env.workers == NULL ||
+	    runner_order(rn) == -1) {
 		runner_free(rn);
 		return NULL;
 	}
@@ -521,6 +583,7 @@ runner_free(struct runner *rn)
 	for (i = 0; i < rn->npending; i++)
 		case_free(rn->pending[i]);
 	workers_free(rn->env.workers);		/* before env goes: jobs use it */
+	free(rn->order);
 	if (rn->ev_kick != NULL)
 		event_free(rn->ev_kick);
 	capture_close(rn->env.cap);
