@@ -9,7 +9,9 @@
 # (d) SIGTERM early in a run of the whole catalogue: the cases in flight
 #     are abandoned, none is a failure;
 # (e) concurrency is what was asked for, as far as the open-file limit
-#     goes, and the start-up line says what is used.
+#     goes, and the start-up line says what is used;
+# (f) when every case fits at once, the scenario that may wait longest
+#     starts first; otherwise the plan's order, repetition by repetition.
 . "$(dirname "$0")/lib.inc"
 DB="$T/t.db"
 cat > "$T/engine.ini" << 'EOS'
@@ -163,5 +165,26 @@ check "(e) above the open-file limit ($hard): one warning names the number used 
     [ -n "$fit" ] && [ "$fit" -lt "$hard" ] && [ "$(grep -c 'allows' "$T/cerr")" -eq 1 ]
 check "(e) ... and the run uses it (600 cases fit: 600 at once), all pass (exit $rc)" \
     grep -q "1 scenarios, 600 cases at once" "$T/cerr"
+
+# (f) The order cases start in.
+cat > "$T/order.ini" << 'EOS'
+[quick]
+summary = Waits for nothing
+steps   = client sleep 1ms
+
+[slow]
+summary = Sleeps, then may wait for a state
+steps   = client sleep 20ms
+          client wait state ESTABLISHED within 1s
+EOS
+"$TD" --once --db "$T/o.db" --scenarios "$T/order.ini" --only quick,slow --repeat 3 > /dev/null 2>&1
+eq "(f) 12 cases, all at once: the 6 of 'slow' (bound 1.02 s) start before 'quick' (1 ms)" \
+    "$T/o.db" "select count(*), (select max(started_us) from cases where scenario = 'slow')
+     <= (select min(started_us) from cases where scenario = 'quick') from cases" "12|1"
+"$TD" --once --db "$T/o2.db" --scenarios "$T/order.ini" --only quick,slow --repeat 3 --concurrency 4 \
+    > /dev/null 2>&1
+eq "(f) 4 at once: the catalogue's order, 'quick' then 'slow', repetition by repetition" \
+    "$T/o2.db" "select group_concat(scenario || rep, ' ') from (select scenario, rep
+     from cases order by started_us, id limit 4)" "quick0 quick0 slow0 slow0"
 [ "$nfail" -eq 0 ] || { cat "$T/err"; sed 's/^/# /' "$T/cerr"; }
 finish

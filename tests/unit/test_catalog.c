@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "case.h"
 #include "catalog.h"
 #include "parse.h"
 
@@ -870,6 +871,34 @@ many_scenarios_are_found_by_name_and_duplicates_caught(void **state)
 	free(text);
 }
 
+/* The runner starts the cases that may wait longest first: a case's
+ * bound is its sleeps, its relay delays and its waits' bounds, and no
+ * other step's. */
+static void
+the_wait_bound_adds_sleeps_delays_and_waits(void **state)
+{
+	struct catalog c = { 0 };
+	char *errs = NULL;
+
+	(void)state;
+	assert_int_equal(parse_text(&c,
+	    "[w]\nsummary = x\nlink = relay\n"
+	    "steps = relay delay C>S F. 30ms\n"
+	    "        client send 100\n"
+	    "        server recv 100 within 5s\n"
+	    "        client sleep 250ms\n"
+	    "        client wait state FIN_WAIT2 within 2s\n"
+	    "        server wait readable within 500ms\n"
+	    "        client wait info rqueue >= 1 within 1s\n"
+	    "        client close\n"
+	    "[none]\nsummary = y\nsteps = client close\n", &errs), 0);
+	free(errs);
+	assert_int_equal(case_wait_bound(catalog_find(&c, "w")),
+	    30000 + 250000 + 2000000 + 500000 + 1000000);
+	assert_int_equal(case_wait_bound(catalog_find(&c, "none")), 0);
+	catalog_free(&c);
+}
+
 int
 main(void)
 {
@@ -888,6 +917,7 @@ main(void)
 		cmocka_unit_test(the_embedded_catalogue_loads_cleanly),
 		cmocka_unit_test(a_directory_loads_in_name_order),
 		cmocka_unit_test(a_missing_path_is_one_error),
+		cmocka_unit_test(the_wait_bound_adds_sleeps_delays_and_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
