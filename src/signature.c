@@ -24,15 +24,69 @@ struct interned {
 static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct interned *intern_tab[INTERN_BUCKETS];
 
-/* Writes s with any tab or newline as a space, so fields stay fields. */
-static void
-put_clean(FILE *fp, const char *s, size_t max)
-{
-	size_t i;
+/* The text being built: appends never fail, a failed growth is kept. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int bad;				/* out of memory: the text is lost */
+};
 
-	for (i = 0; i < max && s[i] != '\0'; i++)
-		fputc(s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ? ' ' : s[i],
-		    fp);
+/* Appends n bytes of s. */
+static void
+sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	char *grown;
+	size_t cap;
+
+	if (b->bad)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		for (cap = b->cap ? b->cap : 1024; cap < b->len + n + 1; cap *= 2)
+			;
+		if ((grown = realloc(b->p, cap)) == NULL) {
+			b->bad = 1;
+			return;
+		}
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+/* Appends v in decimal. */
+static void
+sb_long(struct sbuf *b, long v)
+{
+	char d[24];
+	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+	size_t n = sizeof(d);
+
+	do
+		d[--n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--n] = '-';
+	sb_put(b, d + n, sizeof(d) - n);
+}
+
+/* Appends s with any tab or newline as a space, so fields stay fields. */
+static void
+put_clean(struct sbuf *b, const char *s, size_t max)
+{
+	size_t i, n = strnlen(s, max);
+
+	sb_put(b, s, n);
+	for (i = b->bad ? n : 0; i < n; i++)
+		if (strchr("\t\n\r", b->p[b->len - n + i]) != NULL)
+			b->p[b->len - n + i] = ' ';
 }
 
 /* The state of an end as the signature writes it: "-" if not observed. */
@@ -44,47 +98,58 @@ end_word(const struct end_obs *o)
 
 /* A step's RESULT field: status, then what an action returned. */
 static void
-put_result(FILE *fp, const struct step *sp, const struct step_result *r)
+put_result(struct sbuf *b, const struct step *sp, const struct step_result *r)
 {
 	char ev[64];
 
-	fputs(status_name(r->status), fp);
+	sb_puts(b, status_name(r->status));
 	if (verb_is_expect(sp->verb))
 		return;
+	sb_put(b, " ", 1);
 	if (r->err == 0 && verb_reports_events(sp->verb)) {
 		events_format(r->rc < 0 ? 0 : (int)r->rc, ev, sizeof(ev));
-		fprintf(fp, " %s", ev);
+		sb_puts(b, ev);
 	} else
-		fprintf(fp, " %ld", (long)r->rc);
-	if (r->err != 0)
-		fprintf(fp, " %s", errno_name(r->err));
+		sb_long(b, (long)r->rc);
+	if (r->err != 0) {
+		sb_put(b, " ", 1);
+		sb_puts(b, errno_name(r->err));
+	}
 	if (r->eof)
-		fputs(" eof", fp);
+		sb_puts(b, " eof");
 }
 
 /* One step's line; r is NULL when the case has no step results. */
 static void
-put_step(FILE *fp, size_t idx, const struct step *sp,
+put_step(struct sbuf *b, size_t idx, const struct step *sp,
     const struct step_result *r)
 {
-	fprintf(fp, "%zu\t%s\t%s", idx, side_name(sp->side), verb_name(sp->verb));
+	sb_long(b, (long)idx);
+	sb_put(b, "\t", 1);
+	sb_puts(b, side_name(sp->side));
+	sb_put(b, "\t", 1);
+	sb_puts(b, verb_name(sp->verb));
 	if (sp->args[0] != '\0') {
-		fputc(' ', fp);
-		put_clean(fp, sp->args, sizeof(sp->args));
+		sb_put(b, " ", 1);
+		put_clean(b, sp->args, sizeof(sp->args));
 	}
+	sb_put(b, "\t", 1);
 	if (r == NULL || r->status == STEP_NOT_RUN) {
-		fprintf(fp, "\t%s\t-\t-\n", status_name(STEP_NOT_RUN));
+		sb_puts(b, status_name(STEP_NOT_RUN));
+		sb_puts(b, "\t-\t-\n");
 		return;
 	}
-	fputc('\t', fp);
-	put_result(fp, sp, r);
-	fprintf(fp, "\t%s\t%s\n", end_word(step_obs(r, SIDE_CLIENT)),
-	    end_word(step_obs(r, SIDE_SERVER)));
+	put_result(b, sp, r);
+	sb_put(b, "\t", 1);
+	sb_puts(b, end_word(step_obs(r, SIDE_CLIENT)));
+	sb_put(b, "\t", 1);
+	sb_puts(b, end_word(step_obs(r, SIDE_SERVER)));
+	sb_put(b, "\n", 1);
 }
 
 /* The wire line: the segments from the first FIN or RST on, as tokens. */
 static void
-put_wire(FILE *fp, const struct case_result *cr)
+put_wire(struct sbuf *b, const struct case_result *cr)
 {
 	char flags[TCP_FLAGS_LEN];
 	size_t k, first;
@@ -92,15 +157,17 @@ put_wire(FILE *fp, const struct case_result *cr)
 	for (first = 0; first < cr->nseg; first++)
 		if (cr->seg[first].flags & (TCPF_FIN | TCPF_RST))
 			break;
-	fputs("wire\t", fp);
+	sb_puts(b, "wire\t");
 	if (first == cr->nseg)
-		fputs("none", fp);
+		sb_puts(b, "none");
 	for (k = first; k < cr->nseg; k++) {
 		tcp_flags_format(cr->seg[k].flags, flags, sizeof(flags));
-		fprintf(fp, "%s%s %s", k > first ? " ; " : "",
-		    cr->seg[k].from == SIDE_CLIENT ? "C>S" : "S>C", flags);
+		if (k > first)
+			sb_puts(b, " ; ");
+		sb_puts(b, cr->seg[k].from == SIDE_CLIENT ? "C>S " : "S>C ");
+		sb_puts(b, flags);
 	}
-	fputc('\n', fp);
+	sb_put(b, "\n", 1);
 }
 
 /* The signature of cr, malloc'd; NULL when memory ran out. */
@@ -108,28 +175,22 @@ char *
 signature_text(const struct case_result *cr)
 {
 	const struct scenario *sc = cr->sc;
-	char *text = NULL;
-	size_t len = 0, i;
-	FILE *fp;
+	struct sbuf b = { 0 };
+	size_t i;
 
-	if ((fp = open_memstream(&text, &len)) == NULL)
-		return NULL;
-	fprintf(fp, "verdict\t%s\n", verdict_name(cr->verdict));
+	sb_puts(&b, "verdict\t");
+	sb_puts(&b, verdict_name(cr->verdict));
+	sb_put(&b, "\n", 1);
 	for (i = 0; sc != NULL && i < sc->nsteps; i++)
-		put_step(fp, i, &sc->steps[i], cr->res != NULL ? &cr->res[i] :
+		put_step(&b, i, &sc->steps[i], cr->res != NULL ? &cr->res[i] :
 		    NULL);
 	if (cr->wire == WIRE_OBSERVED && (cr->seg != NULL || cr->nseg == 0))
-		put_wire(fp, cr);
-	if (ferror(fp)) {
-		fclose(fp);
-		free(text);
+		put_wire(&b, cr);
+	if (b.bad) {
+		free(b.p);
 		return NULL;
 	}
-	if (fclose(fp) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return b.p;
 }
 
 /* FNV-1a 64 of the first n bytes of text. */
