@@ -337,14 +337,14 @@ verb_reports_events(enum verb v)
 	return (verb_flags(v) & VF_EVENTS) != 0;
 }
 
-/* The name of an end: the side's name, with the pair's number past 1. */
+/* The name of an end: the side's name, with the pair's number past 1
+ * (then written in buf). */
 const char *
 end_name(enum side s, int pair, char buf[END_NAME_LEN])
 {
 	if (s == SIDE_LISTENER || pair <= 1)
-		snprintf(buf, END_NAME_LEN, "%s", side_name(s));
-	else
-		snprintf(buf, END_NAME_LEN, "%s%d", side_name(s), pair);
+		return side_name(s);
+	snprintf(buf, END_NAME_LEN, "%s%d", side_name(s), pair);
 	return buf;
 }
 

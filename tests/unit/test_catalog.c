@@ -899,6 +899,21 @@ the_wait_bound_adds_sleeps_delays_and_waits(void **state)
 	catalog_free(&c);
 }
 
+/* Poll events print by name, without RDNORM/WRNORM, "0" for none. */
+static void
+events_print_by_name(void **state)
+{
+	char b[64];
+
+	(void)state;
+	events_format(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLRDHUP, b,
+	    sizeof(b));
+	assert_string_equal(b, "IN|OUT|RDHUP");
+	events_format(0, b, sizeof(b));
+	assert_string_equal(b, "0");
+	assert_int_equal(events_parse("IN|OUT|RDHUP"), POLLIN | POLLOUT | POLLRDHUP);
+}
+
 int
 main(void)
 {
@@ -918,6 +933,7 @@ main(void)
 		cmocka_unit_test(a_directory_loads_in_name_order),
 		cmocka_unit_test(a_missing_path_is_one_error),
 		cmocka_unit_test(the_wait_bound_adds_sleeps_delays_and_waits),
+		cmocka_unit_test(events_print_by_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
