@@ -73,6 +73,8 @@ struct daemon {
 	int64_t last_start_us;			/* the schedule's origin; 0: run at once */
 	int64_t next_us;			/* when the next run is due, wall clock */
 	uint64_t skipped;			/* runs skipped since start-up */
+	struct metrics_set prom;		/* the textfile: each
+						 * environment's last run */
 	int stopping;				/* SIGTERM or SIGINT arrived */
 	int store_lost;				/* the stopping run could not be ended */
 	struct event *ev_sched;			/* the next run */
@@ -240,6 +242,8 @@ run_log(const struct run *r)
 	}
 }
 
+static void prom_prune(struct daemon *d);
+
 /* Keeps a complete run's counts for STATUS= and writes the textfile. */
 static void
 run_record(struct daemon *d)
@@ -263,9 +267,14 @@ run_record(struct daemon *d)
 		return;
 	ok = metrics_signals_load(d->run_db->st, r->id, &ms) == 0;
 	/* A database error is no "no baseline": those series are left out. */
-	if (metrics_write(prom, r, d->skipped, ok ? &ms : NULL) == 0)
+	d->prom.skipped = d->skipped;
+	if (metrics_set_put(&d->prom, r, ok ? &ms : NULL) == -1) {
+		log_warnx("%s: out of memory: not written", prom);
+		return;
+	}
+	prom_prune(d);		/* a run of a plan reloaded since */
+	if (metrics_write(prom, &d->prom) == 0)
 		log_debug("%s written", prom);
-	metrics_signals_free(&ms);
 }
 
 static int env_start(struct daemon *d);
@@ -403,6 +412,28 @@ on_stop(struct daemon *d, int sig)
 		event_base_loopexit(d->base, NULL);
 }
 
+/* Forgets the textfile's environments the plan in force no longer has:
+ * their last runs are no longer news. */
+static void
+prom_prune(struct daemon *d)
+{
+	const struct plan *p = &d->cur->plan;
+	const struct metrics_env *e;
+	size_t i = 0, k;
+
+	while (i < d->prom.n) {
+		e = &d->prom.e[i];
+		for (k = 0; k < p->nenv; k++)
+			if (strcmp(plan_profile(d->cur, k)->name, e->ri.profile) == 0 &&
+			    strcmp(link_name(p->env[k].link), e->ri.link) == 0)
+				break;
+		if (k < p->nenv)
+			i++;
+		else
+			metrics_set_drop(&d->prom, i);
+	}
+}
+
 /* Logs every line a failed reload wrote to its error stream. */
 static void
 log_lines(char *text)
@@ -474,6 +505,7 @@ reload(struct daemon *d)
 		    "a private network namespace" : "the host's namespace");
 	setup_unref(d->cur);
 	d->cur = ns;
+	prom_prune(d);
 	log_info("configuration reloaded: %zu scenarios", ns->nsc);
 }
 
@@ -583,6 +615,7 @@ daemon_free(struct daemon *d)
 
 	if (d->running)
 		run_free(&d->run);
+	metrics_set_free(&d->prom);
 	setup_unref(d->run_setup);
 	db_unref(d->run_db);
 	for (i = 0; i < NSIGNALS; i++)

@@ -37,77 +37,110 @@ label_value(FILE *f, const char *v)
 	}
 }
 
-/* Writes the start of a per-scenario sample: name{scenario="",family="". */
+/* Writes name{profile="",link="" of environment e: every sample's start. */
 static void
-scenario_labels(FILE *f, const char *name, const struct run_summary *s)
+env_labels(FILE *f, const char *name, const struct metrics_env *e)
 {
-	fprintf(f, "%s{scenario=\"", name);
-	label_value(f, s->sc->name);
-	fprintf(f, "\",family=\"%s\"", family_name(s->family));
+	fprintf(f, "%s{profile=\"", name);
+	label_value(f, e->ri.profile);
+	fputs("\",link=\"", f);
+	label_value(f, e->ri.link);
+	fputc('"', f);
 }
 
-/* Writes microseconds since the epoch as seconds. */
+/* Writes the start of a per-scenario sample: env_labels, scenario, family. */
 static void
-seconds(FILE *f, const char *name, int64_t us)
+scenario_labels(FILE *f, const char *name, const struct metrics_env *e,
+    const char *scenario, const char *family)
 {
-	fprintf(f, "%s %" PRId64 ".%06" PRId64 "\n", name, us / 1000000,
-	    us % 1000000);
+	env_labels(f, name, e);
+	fputs(",scenario=\"", f);
+	label_value(f, scenario);
+	fprintf(f, "\",family=\"%s\"", family);
 }
 
-/* The run's own metrics: times, duration, counts. */
+/* Writes microseconds since the epoch as seconds, ending a sample. */
 static void
-format_run(FILE *f, const struct run *r, uint64_t skipped)
+seconds(FILE *f, int64_t us)
 {
-	int v;
-
-	metric_head(f, "teardownd_run_start_time_seconds", "gauge",
-	    "When the last complete run started, in seconds since the epoch.");
-	seconds(f, "teardownd_run_start_time_seconds", r->ri.start_us);
-	metric_head(f, "teardownd_run_end_time_seconds", "gauge",
-	    "When the last complete run ended, in seconds since the epoch.");
-	seconds(f, "teardownd_run_end_time_seconds", r->end_us);
-	metric_head(f, "teardownd_run_duration_seconds", "gauge",
-	    "How long the last complete run took.");
-	seconds(f, "teardownd_run_duration_seconds", r->end_us - r->ri.start_us);
-	metric_head(f, "teardownd_run_cases", "gauge",
-	    "Cases of the last complete run, by verdict.");
-	for (v = 0; v < VERDICT__COUNT; v++)
-		fprintf(f, "teardownd_run_cases{verdict=\"%s\"} %d\n",
-		    verdict_name(v), r->counts.n[v]);
-	metric_head(f, "teardownd_skipped_runs_total", "counter",
-	    "Scheduled runs skipped since teardownd started, because the "
-	    "run before was still going.");
-	fprintf(f, "teardownd_skipped_runs_total %" PRIu64 "\n", skipped);
+	fprintf(f, "} %" PRId64 ".%06" PRId64 "\n", us / 1000000, us % 1000000);
 }
 
-/* Per scenario and family: its verdict counts, and whether it passed. */
+/* The runs' own metrics: times, duration, counts. */
 static void
-format_scenarios(FILE *f, const struct run *r)
+format_runs(FILE *f, const struct metrics_set *set)
 {
+	const struct metrics_env *e;
 	size_t i;
 	int v;
 
-	metric_head(f, "teardownd_scenario_cases", "gauge",
-	    "Cases of each scenario and family in the last complete run, by "
-	    "verdict.");
-	for (i = 0; i < r->nsum; i++)
+	metric_head(f, "teardownd_run_start_time_seconds", "gauge",
+	    "When the last complete run of the environment started, in seconds "
+	    "since the epoch.");
+	for (i = 0, e = set->e; i < set->n; i++, e++) {
+		env_labels(f, "teardownd_run_start_time_seconds", e);
+		seconds(f, e->ri.start_us);
+	}
+	metric_head(f, "teardownd_run_end_time_seconds", "gauge",
+	    "When the last complete run of the environment ended, in seconds "
+	    "since the epoch.");
+	for (i = 0, e = set->e; i < set->n; i++, e++) {
+		env_labels(f, "teardownd_run_end_time_seconds", e);
+		seconds(f, e->end_us);
+	}
+	metric_head(f, "teardownd_run_duration_seconds", "gauge",
+	    "How long the last complete run of the environment took.");
+	for (i = 0, e = set->e; i < set->n; i++, e++) {
+		env_labels(f, "teardownd_run_duration_seconds", e);
+		seconds(f, e->end_us - e->ri.start_us);
+	}
+	metric_head(f, "teardownd_run_cases", "gauge",
+	    "Cases of the last complete run of the environment, by verdict.");
+	for (i = 0, e = set->e; i < set->n; i++, e++)
 		for (v = 0; v < VERDICT__COUNT; v++) {
-			scenario_labels(f, "teardownd_scenario_cases", &r->sum[i]);
+			env_labels(f, "teardownd_run_cases", e);
 			fprintf(f, ",verdict=\"%s\"} %d\n", verdict_name(v),
-			    r->sum[i].n[v]);
+			    e->counts.n[v]);
 		}
+	metric_head(f, "teardownd_skipped_runs_total", "counter",
+	    "Scheduled runs skipped since teardownd started, because the "
+	    "run before was still going.");
+	fprintf(f, "teardownd_skipped_runs_total %" PRIu64 "\n", set->skipped);
+}
+
+/* Per environment, scenario and family: its verdict counts, and whether
+ * it passed. */
+static void
+format_scenarios(FILE *f, const struct metrics_set *set)
+{
+	const struct metrics_env *e;
+	const struct run_summary *s;
+	size_t i, k;
+	int v, total;
+
+	metric_head(f, "teardownd_scenario_cases", "gauge",
+	    "Cases of each scenario and family in the last complete run of "
+	    "the environment, by verdict.");
+	for (i = 0, e = set->e; i < set->n; i++, e++)
+		for (k = 0, s = e->sum; k < e->nsum; k++, s++)
+			for (v = 0; v < VERDICT__COUNT; v++) {
+				scenario_labels(f, "teardownd_scenario_cases", e,
+				    s->sc->name, family_name(s->family));
+				fprintf(f, ",verdict=\"%s\"} %d\n",
+				    verdict_name(v), s->n[v]);
+			}
 	metric_head(f, "teardownd_scenario_pass", "gauge",
 	    "1 when every case of the scenario and family passed in the last "
-	    "complete run, else 0.");
-	for (i = 0; i < r->nsum; i++) {
-		const struct run_summary *s = &r->sum[i];
-		int total = 0;
-
-		for (v = 0; v < VERDICT__COUNT; v++)
-			total += s->n[v];
-		scenario_labels(f, "teardownd_scenario_pass", s);
-		fprintf(f, "} %d\n", total > 0 && s->n[VERDICT_PASS] == total);
-	}
+	    "complete run of the environment, else 0.");
+	for (i = 0, e = set->e; i < set->n; i++, e++)
+		for (k = 0, s = e->sum; k < e->nsum; k++, s++) {
+			for (v = 0, total = 0; v < VERDICT__COUNT; v++)
+				total += s->n[v];
+			scenario_labels(f, "teardownd_scenario_pass", e,
+			    s->sc->name, family_name(s->family));
+			fprintf(f, "} %d\n", total > 0 &&
+			    s->n[VERDICT_PASS] == total);
+		}
 }
 
 /* A store_row_fn adding (scenario, family, flag) rows to ms: flag is
@@ -205,68 +238,169 @@ metrics_signals_free(struct metrics_signals *ms)
 	memset(ms, 0, sizeof(*ms));
 }
 
-/* A 0/1 series per scenario and family of ms (the flaky or the
- * regressed flag), then the count of 1s as a metric of its own. */
+/* Per environment with its signals read: a 0/1 series per scenario and
+ * family (the flaky or the regressed flag; regressed only where there is
+ * a baseline), then the count of 1s as a metric of its own. */
 static void
-signal_series(FILE *f, const struct metrics_signals *ms, int regressed,
+signal_series(FILE *f, const struct metrics_set *set, int regressed,
     const char *name, const char *help, const char *count,
     const char *count_help)
 {
-	size_t i;
-	int v, n = 0;
+	const struct metrics_env *e;
+	size_t i, k;
+	int v;
 
 	metric_head(f, name, "gauge", help);
-	for (i = 0; i < ms->n; i++) {
-		v = regressed ? ms->e[i].regressed : ms->e[i].flaky;
-		fprintf(f, "%s{scenario=\"", name);
-		label_value(f, ms->e[i].scenario);
-		fprintf(f, "\",family=\"%s\"} %d\n", ms->e[i].family, v);
-		n += v;
-	}
+	for (i = 0, e = set->e; i < set->n; i++, e++)
+		for (k = 0; e->have_signals && (!regressed ||
+		    e->ms.have_baseline) && k < e->ms.n; k++) {
+			v = regressed ? e->ms.e[k].regressed : e->ms.e[k].flaky;
+			scenario_labels(f, name, e, e->ms.e[k].scenario,
+			    e->ms.e[k].family);
+			fprintf(f, "} %d\n", v);
+		}
 	metric_head(f, count, "gauge", count_help);
-	fprintf(f, "%s %d\n", count, n);
+	for (i = 0, e = set->e; i < set->n; i++, e++) {
+		if (!e->have_signals || (regressed && !e->ms.have_baseline))
+			continue;
+		for (k = 0, v = 0; k < e->ms.n; k++)
+			v += regressed ? e->ms.e[k].regressed : e->ms.e[k].flaky;
+		env_labels(f, count, e);
+		fprintf(f, "} %d\n", v);
+	}
 }
 
-/* teardownd_build_info, and the flaky and regression series. */
+/* teardownd_build_info (once per version and kernel release), and the
+ * flaky and regression series. */
 static void
-format_signals(FILE *f, const struct run *r, const struct metrics_signals *ms)
+format_signals(FILE *f, const struct metrics_set *set)
 {
+	const struct metrics_env *e;
+	size_t i, k;
+	int any = 0, base = 0;
+
 	metric_head(f, "teardownd_build_info", "gauge",
 	    "Always 1: teardownd's version and the kernel release of the last "
-	    "complete run.");
-	fputs("teardownd_build_info{version=\"", f);
-	label_value(f, r->ri.version);
-	fputs("\",kernel_release=\"", f);
-	label_value(f, r->ri.kernel_release);
-	fputs("\"} 1\n", f);
-	if (ms == NULL)
+	    "complete runs.");
+	for (i = 0, e = set->e; i < set->n; i++, e++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(set->e[k].ri.version, e->ri.version) == 0 &&
+			    strcmp(set->e[k].ri.kernel_release,
+			    e->ri.kernel_release) == 0)
+				break;
+		if (k < i)
+			continue;
+		fputs("teardownd_build_info{version=\"", f);
+		label_value(f, e->ri.version);
+		fputs("\",kernel_release=\"", f);
+		label_value(f, e->ri.kernel_release);
+		fputs("\"} 1\n", f);
+	}
+	for (i = 0, e = set->e; i < set->n; i++, e++) {
+		any |= e->have_signals;
+		base |= e->have_signals && e->ms.have_baseline;
+	}
+	if (!any)
 		return;
-	signal_series(f, ms, 0, "teardownd_scenario_flaky",
+	signal_series(f, set, 0, "teardownd_scenario_flaky",
 	    "1 when the repetitions of the scenario and family gave several "
-	    "signatures in the last complete run, else 0.",
+	    "signatures in the last complete run of the environment, else 0.",
 	    "teardownd_flaky_scenarios",
-	    "Scenario+family flaky in the last complete run.");
+	    "Scenario+family flaky in the last complete run of the environment.");
 	metric_head(f, "teardownd_baseline_present", "gauge",
-	    "1 when the last complete run had a baseline to be compared with "
-	    "(teardownctl baseline set), else 0.");
-	fprintf(f, "teardownd_baseline_present %d\n", ms->have_baseline);
-	if (ms->have_baseline)
-		signal_series(f, ms, 1, "teardownd_scenario_regressed",
+	    "1 when the last complete run of the environment had a baseline to "
+	    "be compared with (teardownctl baseline set), else 0.");
+	for (i = 0, e = set->e; i < set->n; i++, e++)
+		if (e->have_signals) {
+			env_labels(f, "teardownd_baseline_present", e);
+			fprintf(f, "} %d\n", e->ms.have_baseline);
+		}
+	if (base)
+		signal_series(f, set, 1, "teardownd_scenario_regressed",
 		    "1 when the majority signature of the scenario and family in "
-		    "the last complete run differs from its baseline's, else 0.",
+		    "the last complete run of the environment differs from its "
+		    "baseline's, else 0.",
 		    "teardownd_regressions",
-		    "Scenario+family of the last complete run changed against "
-		    "the baseline.");
+		    "Scenario+family of the last complete run of the environment "
+		    "changed against the baseline.");
 }
 
-/* Writes the text exposition of run r to f. */
-void
-metrics_format(FILE *f, const struct run *r, uint64_t skipped,
-    const struct metrics_signals *ms)
+/* Frees what e holds. */
+static void
+env_free(struct metrics_env *e)
 {
-	format_run(f, r, skipped);
-	format_scenarios(f, r);
-	format_signals(f, r, ms);
+	free(e->sum);
+	metrics_signals_free(&e->ms);
+}
+
+int
+metrics_set_put(struct metrics_set *set, const struct run *r,
+    struct metrics_signals *ms)
+{
+	struct metrics_env n, *grown;
+	size_t i;
+
+	memset(&n, 0, sizeof(n));
+	if (r->nsum > 0 && (n.sum = calloc(r->nsum, sizeof(*n.sum))) == NULL) {
+		if (ms != NULL)
+			metrics_signals_free(ms);
+		return -1;
+	}
+	n.ri = r->ri;
+	n.end_us = r->end_us;
+	n.counts = r->counts;
+	if (r->nsum > 0)
+		memcpy(n.sum, r->sum, r->nsum * sizeof(*n.sum));
+	n.nsum = r->nsum;
+	if (ms != NULL) {
+		n.have_signals = 1;
+		n.ms = *ms;
+		memset(ms, 0, sizeof(*ms));
+	}
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->e[i].ri.profile, n.ri.profile) == 0 &&
+		    strcmp(set->e[i].ri.link, n.ri.link) == 0) {
+			env_free(&set->e[i]);
+			set->e[i] = n;
+			return 0;
+		}
+	if ((grown = reallocarray(set->e, set->n + 1, sizeof(*grown))) == NULL) {
+		env_free(&n);
+		return -1;
+	}
+	set->e = grown;
+	set->e[set->n++] = n;
+	return 0;
+}
+
+void
+metrics_set_drop(struct metrics_set *set, size_t i)
+{
+	if (i >= set->n)
+		return;
+	env_free(&set->e[i]);
+	memmove(&set->e[i], &set->e[i + 1], (set->n - i - 1) * sizeof(*set->e));
+	set->n--;
+}
+
+void
+metrics_set_free(struct metrics_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		env_free(&set->e[i]);
+	free(set->e);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Writes the text exposition of set to f. */
+void
+metrics_format(FILE *f, const struct metrics_set *set)
+{
+	format_runs(f, set);
+	format_scenarios(f, set);
+	format_signals(f, set);
 }
 
 /* Fsyncs the directory of path, so the rename survives a crash. */
@@ -291,8 +425,7 @@ sync_dir(const char *path)
 
 /* Writes path atomically through a temporary file beside it. */
 int
-metrics_write(const char *path, const struct run *r, uint64_t skipped,
-    const struct metrics_signals *ms)
+metrics_write(const char *path, const struct metrics_set *set)
 {
 	const char *slash = strrchr(path, '/');
 	char tmp[4200];
@@ -313,7 +446,7 @@ metrics_write(const char *path, const struct run *r, uint64_t skipped,
 	}
 	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL)
 		goto fail;
-	metrics_format(f, r, skipped, ms);
+	metrics_format(f, set);
 	if (fflush(f) == EOF || ferror(f) || fsync(fd) == -1)
 		goto fail;
 	n = fclose(f);

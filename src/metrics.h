@@ -1,16 +1,19 @@
 /* metrics.h: the Prometheus textfile (node_exporter's textfile collector)
- * written after each complete run: per scenario and family its verdict
- * counts, whether it passed, whether it was flaky and whether it changed
- * against the baseline; the run's times, duration and counts; teardownd's
- * version and the kernel release. Labels are bounded: scenario, family,
- * verdict, version, kernel_release; never a run id. */
+ * written after each complete run. It describes the last complete run of
+ * each environment (sysctl profile and link) of the plan: per scenario and
+ * family its verdict counts, whether it passed, whether it was flaky and
+ * whether it changed against the baseline; the run's times, duration and
+ * counts; teardownd's version and the kernel release. Labels are bounded:
+ * profile, link, scenario, family, verdict, version, kernel_release; never
+ * a run id. */
 #ifndef TEARDOWND_METRICS_H
 #define TEARDOWND_METRICS_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-struct run;
+#include "run.h"
+
 struct store;
 
 /* What the store says of a run beyond its counts: per scenario and family
@@ -35,15 +38,39 @@ int metrics_signals_load(struct store *st, int64_t run_id,
     struct metrics_signals *ms);
 void metrics_signals_free(struct metrics_signals *ms);
 
-/* Writes the text exposition of run r to f; skipped is the number of
- * scheduled runs skipped so far (teardownd_skipped_runs_total); ms may
- * be NULL (no flaky or regression series). */
-void metrics_format(FILE *f, const struct run *r, uint64_t skipped,
-    const struct metrics_signals *ms);
+/* What the textfile keeps of one environment's last complete run. */
+struct metrics_env {
+	struct run_info ri;			/* its profile and link name it */
+	int64_t end_us;
+	struct run_counts counts;
+	struct run_summary *sum;		/* a copy, malloc'd */
+	size_t nsum;
+	int have_signals;			/* ms was read */
+	struct metrics_signals ms;
+};
+
+/* The environments the textfile describes, in the order first seen. */
+struct metrics_set {
+	struct metrics_env *e;
+	size_t n;
+	uint64_t skipped;			/* teardownd_skipped_runs_total */
+};
+
+/* Keeps complete run r as the last of its environment, replacing the one
+ * before; takes ms over when not NULL (else no flaky or regression
+ * series for it). 0, or -1 when memory ran out (the set is unchanged,
+ * ms freed). */
+int metrics_set_put(struct metrics_set *set, const struct run *r,
+    struct metrics_signals *ms);
+/* Forgets environment i of set (one the plan no longer has). */
+void metrics_set_drop(struct metrics_set *set, size_t i);
+void metrics_set_free(struct metrics_set *set);
+
+/* Writes the text exposition of set to f. */
+void metrics_format(FILE *f, const struct metrics_set *set);
 /* Writes it to path atomically: a temporary file in the same directory,
  * fsync, mode 0644, rename over path, fsync of the directory. A reader
  * sees the old file or the new one, never a part. 0, or -1 (logged). */
-int metrics_write(const char *path, const struct run *r, uint64_t skipped,
-    const struct metrics_signals *ms);
+int metrics_write(const char *path, const struct metrics_set *set);
 
 #endif

@@ -561,9 +561,11 @@ once_progress(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Runs environment env of the plan once: its run stored, its summary
- * printed; returns the exit code as run_once does. */
+ * printed, and once complete, kept in prom for the textfile, which is
+ * then written; returns the exit code as run_once does. */
 static int
-run_env(const struct setup *s, size_t env, struct store *st, const char *where)
+run_env(const struct setup *s, size_t env, struct store *st, const char *where,
+    struct metrics_set *prom)
 {
 	const struct config *cf = &s->cf;
 	struct runner_plan plan;
@@ -608,9 +610,11 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where)
 			int ok = metrics_signals_load(st, on.run.id, &ms) == 0;
 
 			/* A database error is no "no baseline": none said. */
-			metrics_write(cf->prometheus_textfile, &on.run, 0,
-			    ok ? &ms : NULL);
-			metrics_signals_free(&ms);
+			if (metrics_set_put(prom, &on.run, ok ? &ms : NULL) == -1)
+				log_warnx("%s: out of memory: not written",
+				    cf->prometheus_textfile);
+			else
+				metrics_write(cf->prometheus_textfile, prom);
 		}
 		if (on.run.store_failed || on.run.end_failed)
 			rc = STORE_EXIT_OPEN;
@@ -716,6 +720,7 @@ run_once(const struct setup *s, const struct opts *o)
 {
 	const struct config *cf = &s->cf;
 	struct store *st;
+	struct metrics_set prom = { 0 };
 	struct run_info ri;
 	char where[16];
 	size_t e;
@@ -751,7 +756,7 @@ run_once(const struct setup *s, const struct opts *o)
 	/* Read again where each lives, now that the cases' namespace is. */
 	sysctl_settle(strcmp(where, "netns") == 0);
 	for (e = 0; e < s->plan.nenv; e++) {
-		r = run_env(s, e, st, where);
+		r = run_env(s, e, st, where, &prom);
 		/* An interrupted run counts as a failed one (1), and ends
 		 * the plan. */
 		rc = rc_worse(rc, r == EXIT_INTERRUPTED ? EXIT_FAILED : r);
@@ -759,6 +764,7 @@ run_once(const struct setup *s, const struct opts *o)
 		    r != EXIT_REGRESSED))
 			break;
 	}
+	metrics_set_free(&prom);
 	store_close(st);
 	run_link_close();
 	return rc;

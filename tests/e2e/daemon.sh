@@ -4,7 +4,7 @@
 # MONOTONIC_USEC= then READY=1 on SIGHUP (a broken configuration is logged
 # FILE:LINE and the old one kept; a good one applies), STOPPING=1 last on
 # SIGTERM, exit 0; runs follow the interval; the Prometheus textfile is
-# written after each run.
+# written after each run, with the last complete run of each environment.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/daemon.inc"
 DB="$T/d.db"
@@ -36,15 +36,15 @@ check "WATCHDOG=1 every 0.2 s (WATCHDOG_USEC=400000)" [ $? -eq 0 ]
 check "every message comes from the daemon's pid (NotifyAccess=main)" \
     sh -c '! grep -v "^#" "$1" | grep -qv "^$2	"' sh "$T/notify" "$td_pid"
 check "the textfile is written after a run" \
-    grep -qx 'teardownd_scenario_pass{scenario="three-way-close",family="ipv4"} 1' "$T/td.prom"
-check "... with the run's counts" grep -qx 'teardownd_run_cases{verdict="pass"} 1' "$T/td.prom"
+    grep -qx 'teardownd_scenario_pass{profile="default",link="lo",scenario="three-way-close",family="ipv4"} 1' "$T/td.prom"
+check "... with the run's counts" grep -qx 'teardownd_run_cases{profile="default",link="lo",verdict="pass"} 1' "$T/td.prom"
 check "... and no temporary file is left beside it" \
     sh -c '[ "$(ls -A "$1" | grep -c prom)" -eq 1 ]' sh "$T"
 check "... teardownd's version and kernel (teardownd_build_info)" \
     grep -q "^teardownd_build_info{version=\"[^\"]*\",kernel_release=\"$(uname -r)\"} 1$" "$T/td.prom"
 check "... each scenario's flakiness, and whether a baseline was there" \
-    sh -c 'grep -qx "teardownd_scenario_flaky{scenario=\"three-way-close\",family=\"ipv4\"} 0" "$1" &&
-    grep -qx "teardownd_baseline_present 0" "$1"' sh "$T/td.prom"
+    sh -c 'grep -qx "teardownd_scenario_flaky{profile=\"default\",link=\"lo\",scenario=\"three-way-close\",family=\"ipv4\"} 0" "$1" &&
+    grep -qx "teardownd_baseline_present{profile=\"default\",link=\"lo\"} 0" "$1"' sh "$T/td.prom"
 check "promtool check metrics accepts it (Debian's prometheus, make check's set-up)" \
     sh -c 'promtool check metrics < "$1"' sh "$T/td.prom"
 
@@ -85,6 +85,20 @@ check "no run is left running" sql_is "$DB" "select count(*) from runs where sta
 check "nothing on stderr is a warning but the refused reload" \
     sh -c '! grep -v "^teardownd: \(run \|no complete\|next run\|teardownd [0-9]\|SIGHUP\|configuration reloaded\|SIGTERM\|stopped\|reload refused\)" "$1" | grep -v "td.ini:3:"' sh "$T/err"
 stop TERM "$sink_pid"
+
+# Several environments (two profiles): the textfile keeps the last complete
+# run of each, side by side.
+printf '[teardownd]\nprometheus_textfile = m.prom\n' > "$T/m.ini"
+"$TD" -c "$T/m.ini" --once --db "$T/m.db" --only three-way-close --family ipv4 \
+    --profile default,rfc1337 > /dev/null 2>&1
+for p in default rfc1337; do
+	check "two profiles: the textfile has the run under $p" grep -qx \
+	    "teardownd_scenario_pass{profile=\"$p\",link=\"lo\",scenario=\"three-way-close\",family=\"ipv4\"} 1" \
+	    "$T/m.prom"
+done
+check "... one HELP per metric, and promtool check metrics accepts it" \
+    sh -c '[ "$(grep -c "^# HELP teardownd_run_cases " "$1")" -eq 1 ] &&
+    promtool check metrics < "$1"' sh "$T/m.prom"
 
 # Logging: "<N>" priorities when stderr is the journal's stream; -v debug.
 : > "$T/jerr"

@@ -2,7 +2,8 @@
  * read by a strict parser (HELP and TYPE once per metric and before its
  * samples, samples of a metric together, names and label names well
  * formed, label values escaped, values numbers, no series twice), carries
- * only bounded labels, says what the run did, and is replaced atomically. */
+ * only bounded labels, says what the last run of each environment did,
+ * and is replaced atomically. */
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -44,8 +45,8 @@ read_name(const char **p, char *out, size_t len, int label)
 	out[n] = '\0';
 }
 
-/* Reads {name="value",...} at *p into out (as written); only scenario,
- * family and verdict are allowed. */
+/* Reads {name="value",...} at *p into out (as written); only the bounded
+ * labels are allowed. */
 static void
 read_labels(const char **p, char *out, size_t len)
 {
@@ -55,7 +56,8 @@ read_labels(const char **p, char *out, size_t len)
 	assert_int_equal(*(*p)++, '{');
 	while (**p != '}') {
 		read_name(p, name, sizeof(name), 1);
-		assert_true(strcmp(name, "scenario") == 0 ||
+		assert_true(strcmp(name, "profile") == 0 ||
+		    strcmp(name, "link") == 0 || strcmp(name, "scenario") == 0 ||
 		    strcmp(name, "family") == 0 || strcmp(name, "verdict") == 0 ||
 		    strcmp(name, "version") == 0 ||
 		    strcmp(name, "kernel_release") == 0);	/* build_info */
@@ -189,21 +191,39 @@ fake_run(struct run *r, struct run_summary *sum)
 	r->id = 42;
 	r->ri.start_us = 1700000000250000;
 	r->end_us = 1700000003750000;
+	snprintf(r->ri.profile, sizeof(r->ri.profile), "default");
+	snprintf(r->ri.link, sizeof(r->ri.link), "lo");
 }
 
-/* Formats a run into a malloc'd string. */
+/* Formats a set into a malloc'd string. */
 static char *
-format(const struct run *r, uint64_t skipped)
+format_set(const struct metrics_set *set)
 {
 	char *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
-	metrics_format(f, r, skipped, NULL);
+	metrics_format(f, set);
 	fclose(f);
 	return text;
 }
+
+/* Formats a run, alone in its set, into a malloc'd string. */
+static char *
+format(const struct run *r, uint64_t skipped)
+{
+	struct metrics_set set = { .skipped = skipped };
+	char *text;
+
+	assert_int_equal(metrics_set_put(&set, r, NULL), 0);
+	text = format_set(&set);
+	metrics_set_free(&set);
+	return text;
+}
+
+#define ENV "profile=\"default\",link=\"lo\""
+#define ENV2 "profile=\"slow\",link=\"relay\""
 
 /* The exposition parses strictly and says what the run did. */
 static void
@@ -217,23 +237,23 @@ the_textfile_is_strict_exposition_format(void **state)
 	fake_run(&r, sum);
 	text = format(&r, 7);
 	parse(text, &ps);
-	assert_true(value_of(&ps, "teardownd_run_start_time_seconds") == 1700000000.25);
-	assert_true(value_of(&ps, "teardownd_run_end_time_seconds") == 1700000003.75);
-	assert_true(value_of(&ps, "teardownd_run_duration_seconds") == 3.5);
-	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"pass\"}") == 5);
-	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"timeout\"}") == 3);
-	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"error\"}") == 0);
+	assert_true(value_of(&ps, "teardownd_run_start_time_seconds{" ENV "}") == 1700000000.25);
+	assert_true(value_of(&ps, "teardownd_run_end_time_seconds{" ENV "}") == 1700000003.75);
+	assert_true(value_of(&ps, "teardownd_run_duration_seconds{" ENV "}") == 3.5);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"pass\"}") == 5);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"timeout\"}") == 3);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"error\"}") == 0);
 	assert_true(value_of(&ps, "teardownd_skipped_runs_total") == 7);
-	assert_true(value_of(&ps, "teardownd_scenario_pass{scenario=\"abort-linger0\","
+	assert_true(value_of(&ps, "teardownd_scenario_pass{" ENV ",scenario=\"abort-linger0\","
 	    "family=\"ipv4\"}") == 1);
-	assert_true(value_of(&ps, "teardownd_scenario_pass{scenario=\"abort-linger0\","
+	assert_true(value_of(&ps, "teardownd_scenario_pass{" ENV ",scenario=\"abort-linger0\","
 	    "family=\"ipv6\"}") == 0);
-	assert_true(value_of(&ps, "teardownd_scenario_cases{scenario=\"abort-linger0\","
+	assert_true(value_of(&ps, "teardownd_scenario_cases{" ENV ",scenario=\"abort-linger0\","
 	    "family=\"ipv6\",verdict=\"fail\"}") == 1);
-	assert_true(value_of(&ps, "teardownd_scenario_pass{scenario=\"odd\\\"name\\\\x\","
+	assert_true(value_of(&ps, "teardownd_scenario_pass{" ENV ",scenario=\"odd\\\"name\\\\x\","
 	    "family=\"ipv4\"}") == 0);
-	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"skipped\"}") == 0);
-	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"abandoned\"}") == 0);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"skipped\"}") == 0);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"abandoned\"}") == 0);
 	assert_int_equal(ps.n, 3 + VERDICT__COUNT + 1 + 3 * VERDICT__COUNT + 3 + 1);
 	assert_null(strstr(text, "42"));	/* never the run id */
 	free(text);
@@ -246,41 +266,91 @@ flaky_and_regressed_scenarios_are_series(void **state)
 	struct metrics_signal e[2] = {
 		{ "abort-linger0", "ipv4", 1, 0 }, { "odd\"name", "ipv6", 0, 1 },
 	};
-	struct metrics_signals ms = { 1, 2, e };
+	struct metrics_signals ms = { 1, 2, NULL };
+	struct metrics_set set = { 0 };
 	struct run_summary sum[3];
 	struct parsed ps;
 	struct run r;
-	char *text = NULL;
-	size_t len;
-	FILE *f;
+	char *text;
 
 	fake_run(&r, sum);
 	snprintf(r.ri.version, sizeof(r.ri.version), "0.1.0");
 	snprintf(r.ri.kernel_release, sizeof(r.ri.kernel_release), "6.1.0-18");
-	assert_non_null(f = open_memstream(&text, &len));
-	metrics_format(f, &r, 0, &ms);
-	fclose(f);
+	assert_non_null(ms.e = malloc(sizeof(e)));
+	memcpy(ms.e, e, sizeof(e));
+	assert_int_equal(metrics_set_put(&set, &r, &ms), 0);
+	assert_null(ms.e);			/* taken over */
+	text = format_set(&set);
 	parse(text, &ps);
 	assert_true(value_of(&ps, "teardownd_build_info{version=\"0.1.0\","
 	    "kernel_release=\"6.1.0-18\"}") == 1);
-	assert_true(value_of(&ps, "teardownd_scenario_flaky{scenario=\"abort-"
+	assert_true(value_of(&ps, "teardownd_scenario_flaky{" ENV ",scenario=\"abort-"
 	    "linger0\",family=\"ipv4\"}") == 1);
-	assert_true(value_of(&ps, "teardownd_scenario_regressed{scenario="
+	assert_true(value_of(&ps, "teardownd_scenario_regressed{" ENV ",scenario="
 	    "\"odd\\\"name\",family=\"ipv6\"}") == 1);
-	assert_true(value_of(&ps, "teardownd_flaky_scenarios") == 1);
-	assert_true(value_of(&ps, "teardownd_regressions") == 1);
-	assert_true(value_of(&ps, "teardownd_baseline_present") == 1);
+	assert_true(value_of(&ps, "teardownd_flaky_scenarios{" ENV "}") == 1);
+	assert_true(value_of(&ps, "teardownd_regressions{" ENV "}") == 1);
+	assert_true(value_of(&ps, "teardownd_baseline_present{" ENV "}") == 1);
 	free(text);
 	/* Without a baseline: no regression series at all. */
-	ms.have_baseline = 0;
-	text = NULL;
-	assert_non_null(f = open_memstream(&text, &len));
-	metrics_format(f, &r, 0, &ms);
-	fclose(f);
+	set.e[0].ms.have_baseline = 0;
+	text = format_set(&set);
 	parse(text, &ps);
 	assert_null(strstr(text, "teardownd_scenario_regressed"));
-	assert_true(value_of(&ps, "teardownd_baseline_present") == 0);
+	assert_true(value_of(&ps, "teardownd_baseline_present{" ENV "}") == 0);
 	free(text);
+	metrics_set_free(&set);
+}
+
+/* Each environment's last complete run, side by side: one HELP and TYPE
+ * per metric, every series labelled with its profile and link; a later
+ * run of an environment replaces its earlier one; dropped, it is gone. */
+static void
+each_environment_keeps_its_last_run(void **state)
+{
+	struct metrics_set set = { .skipped = 2 };
+	struct run_summary sum[3], sum2[3];
+	struct parsed ps;
+	struct run r, r2;
+	char *text;
+
+	fake_run(&r, sum);
+	fake_run(&r2, sum2);
+	snprintf(r2.ri.profile, sizeof(r2.ri.profile), "slow");
+	snprintf(r2.ri.link, sizeof(r2.ri.link), "relay");
+	r2.counts.n[VERDICT_PASS] = 9;
+	sum2[2].n[VERDICT_TIMEOUT] = 0;
+	sum2[2].n[VERDICT_PASS] = 3;
+	assert_int_equal(metrics_set_put(&set, &r, NULL), 0);
+	assert_int_equal(metrics_set_put(&set, &r2, NULL), 0);
+	text = format_set(&set);
+	parse(text, &ps);			/* HELP, TYPE once: strict */
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"pass\"}") == 5);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV2 ",verdict=\"pass\"}") == 9);
+	assert_true(value_of(&ps, "teardownd_scenario_pass{" ENV ",scenario="
+	    "\"odd\\\"name\\\\x\",family=\"ipv4\"}") == 0);
+	assert_true(value_of(&ps, "teardownd_scenario_pass{" ENV2 ",scenario="
+	    "\"odd\\\"name\\\\x\",family=\"ipv4\"}") == 1);
+	assert_true(value_of(&ps, "teardownd_skipped_runs_total") == 2);
+	assert_int_equal(ps.n, 2 * (3 + VERDICT__COUNT + 3 * VERDICT__COUNT + 3) +
+	    1 + 1);
+	free(text);
+	/* A later run of the first environment replaces it, in place. */
+	r.counts.n[VERDICT_PASS] = 6;
+	assert_int_equal(metrics_set_put(&set, &r, NULL), 0);
+	assert_int_equal(set.n, 2);
+	text = format_set(&set);
+	parse(text, &ps);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"pass\"}") == 6);
+	assert_true(strstr(text, "profile=\"default\"") < strstr(text,
+	    "profile=\"slow\""));
+	free(text);
+	metrics_set_drop(&set, 0);
+	text = format_set(&set);
+	assert_null(strstr(text, "profile=\"default\""));
+	assert_non_null(strstr(text, ENV2));
+	free(text);
+	metrics_set_free(&set);
 }
 
 /* A run with no cases still gives a valid file. */
@@ -292,9 +362,11 @@ an_empty_run_is_still_valid(void **state)
 	char *text;
 
 	memset(&r, 0, sizeof(r));
+	snprintf(r.ri.profile, sizeof(r.ri.profile), "default");
+	snprintf(r.ri.link, sizeof(r.ri.link), "lo");
 	text = format(&r, 0);
 	parse(text, &ps);
-	assert_true(value_of(&ps, "teardownd_run_cases{verdict=\"pass\"}") == 0);
+	assert_true(value_of(&ps, "teardownd_run_cases{" ENV ",verdict=\"pass\"}") == 0);
 	free(text);
 }
 
@@ -317,6 +389,7 @@ entries(const char *dir)
 static void
 the_file_is_replaced_atomically(void **state)
 {
+	struct metrics_set set = { 0 };
 	struct run_summary sum[3];
 	char path[256], *want, got[8192];
 	struct stat st;
@@ -327,7 +400,8 @@ the_file_is_replaced_atomically(void **state)
 	fake_run(&r, sum);
 	snprintf(path, sizeof(path), "%s/teardownd.prom", tu_dir);
 	tu_write_file(path, "old\n");
-	assert_int_equal(metrics_write(path, &r, 0, NULL), 0);
+	assert_int_equal(metrics_set_put(&set, &r, NULL), 0);
+	assert_int_equal(metrics_write(path, &set), 0);
 	want = format(&r, 0);
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -340,7 +414,8 @@ the_file_is_replaced_atomically(void **state)
 	assert_int_equal(entries(tu_dir), 1);
 	free(want);
 	snprintf(path, sizeof(path), "%s/missing/teardownd.prom", tu_dir);
-	assert_int_equal(metrics_write(path, &r, 0, NULL), -1);
+	assert_int_equal(metrics_write(path, &set), -1);
+	metrics_set_free(&set);
 }
 
 int
@@ -351,6 +426,7 @@ main(void)
 		cmocka_unit_test(an_empty_run_is_still_valid),
 		cmocka_unit_test(flaky_and_regressed_scenarios_are_series),
 		cmocka_unit_test(the_file_is_replaced_atomically),
+		cmocka_unit_test(each_environment_keeps_its_last_run),
 	};
 
 	return cmocka_run_group_tests(tests, tu_scratch_setup,
