@@ -67,8 +67,10 @@ APT_PKGS := $(BUILD_PKGS) $(TEST_PKGS)
 all: build-deps $(B)/teardownd $(B)/teardownctl
 
 # Says what the build lacks, and how to get it (no install): a C compiler,
-# clang for the BPF program, the libraries pkg-config knows.
-build-deps:
+# clang for the BPF program, the libraries pkg-config knows. After deps
+# when a goal installs them, so that make -j does not build before.
+DEPS_FIRST := $(if $(filter run check check-vm bench soak unit,$(MAKECMDGOALS)),deps)
+build-deps: | $(DEPS_FIRST)
 	@command -v $(CC) > /dev/null || { echo "make: no C compiler '$(CC)' (Debian: make deps as root, or apt-get install gcc)" >&2; exit 1; }; \
 	command -v $(BPF_CC) > /dev/null || { echo "make: no '$(BPF_CC)' for the BPF program (Debian: make deps as root, or apt-get install clang)" >&2; exit 1; }; \
 	command -v pkg-config > /dev/null && pkg-config --exists $(PKGS) || { \
