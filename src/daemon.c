@@ -475,7 +475,7 @@ reload(struct daemon *d)
 {
 	struct setup *ns = calloc(1, sizeof(*ns));
 	char *errs = NULL;
-	size_t len = 0;
+	size_t len = 0, n;
 	FILE *f;
 	int rc = -1;
 
@@ -505,7 +505,11 @@ reload(struct daemon *d)
 		    "a private network namespace" : "the host's namespace");
 	setup_unref(d->cur);
 	d->cur = ns;
+	n = d->prom.n;
 	prom_prune(d);
+	if (d->prom.n < n && d->prom.n > 0 &&
+	    ns->cf.prometheus_textfile[0] != '\0')
+		metrics_write(ns->cf.prometheus_textfile, &d->prom);
 	log_info("configuration reloaded: %zu scenarios", ns->nsc);
 }
 

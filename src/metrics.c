@@ -114,7 +114,7 @@ static void
 format_scenarios(FILE *f, const struct metrics_set *set)
 {
 	const struct metrics_env *e;
-	const struct run_summary *s;
+	const struct metrics_row *s;
 	size_t i, k;
 	int v, total;
 
@@ -125,7 +125,7 @@ format_scenarios(FILE *f, const struct metrics_set *set)
 		for (k = 0, s = e->sum; k < e->nsum; k++, s++)
 			for (v = 0; v < VERDICT__COUNT; v++) {
 				scenario_labels(f, "teardownd_scenario_cases", e,
-				    s->sc->name, family_name(s->family));
+				    s->scenario, family_name(s->family));
 				fprintf(f, ",verdict=\"%s\"} %d\n",
 				    verdict_name(v), s->n[v]);
 			}
@@ -137,7 +137,7 @@ format_scenarios(FILE *f, const struct metrics_set *set)
 			for (v = 0, total = 0; v < VERDICT__COUNT; v++)
 				total += s->n[v];
 			scenario_labels(f, "teardownd_scenario_pass", e,
-			    s->sc->name, family_name(s->family));
+			    s->scenario, family_name(s->family));
 			fprintf(f, "} %d\n", total > 0 &&
 			    s->n[VERDICT_PASS] == total);
 		}
@@ -349,8 +349,12 @@ metrics_set_put(struct metrics_set *set, const struct run *r,
 	n.ri = r->ri;
 	n.end_us = r->end_us;
 	n.counts = r->counts;
-	if (r->nsum > 0)
-		memcpy(n.sum, r->sum, r->nsum * sizeof(*n.sum));
+	for (i = 0; i < r->nsum; i++) {
+		snprintf(n.sum[i].scenario, sizeof(n.sum[i].scenario), "%s",
+		    r->sum[i].sc->name);
+		n.sum[i].family = r->sum[i].family;
+		memcpy(n.sum[i].n, r->sum[i].n, sizeof(n.sum[i].n));
+	}
 	n.nsum = r->nsum;
 	if (ms != NULL) {
 		n.have_signals = 1;

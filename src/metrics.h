@@ -38,12 +38,20 @@ int metrics_signals_load(struct store *st, int64_t run_id,
     struct metrics_signals *ms);
 void metrics_signals_free(struct metrics_signals *ms);
 
+/* A scenario and family's counts, kept with their own name: the set
+ * outlives the catalogue the run had (a reload frees it). */
+struct metrics_row {
+	char scenario[64];
+	enum family family;
+	int n[VERDICT__COUNT];
+};
+
 /* What the textfile keeps of one environment's last complete run. */
 struct metrics_env {
 	struct run_info ri;			/* its profile and link name it */
 	int64_t end_us;
 	struct run_counts counts;
-	struct run_summary *sum;		/* a copy, malloc'd */
+	struct metrics_row *sum;		/* malloc'd */
 	size_t nsum;
 	int have_signals;			/* ms was read */
 	struct metrics_signals ms;

@@ -353,6 +353,31 @@ each_environment_keeps_its_last_run(void **state)
 	metrics_set_free(&set);
 }
 
+/* The set keeps its own scenario names: a reload frees the catalogue
+ * the run had, and the daemon's set outlives it (under ASan a read of
+ * the freed scenario fails this test). */
+static void
+the_set_outlives_the_catalogue(void **state)
+{
+	struct metrics_set set = { 0 };
+	struct run_summary sum[3];
+	struct scenario *sc;
+	struct run r;
+	char *text;
+
+	fake_run(&r, sum);
+	assert_non_null(sc = calloc(1, sizeof(*sc)));
+	snprintf(sc->name, sizeof(sc->name), "freed-later");
+	sum[0].sc = sc;
+	assert_int_equal(metrics_set_put(&set, &r, NULL), 0);
+	memset(sc, 'x', sizeof(*sc));
+	free(sc);
+	text = format_set(&set);
+	assert_non_null(strstr(text, "scenario=\"freed-later\",family=\"ipv4\"} 1"));
+	free(text);
+	metrics_set_free(&set);
+}
+
 /* A run with no cases still gives a valid file. */
 static void
 an_empty_run_is_still_valid(void **state)
@@ -427,6 +452,7 @@ main(void)
 		cmocka_unit_test(flaky_and_regressed_scenarios_are_series),
 		cmocka_unit_test(the_file_is_replaced_atomically),
 		cmocka_unit_test(each_environment_keeps_its_last_run),
+		cmocka_unit_test(the_set_outlives_the_catalogue),
 	};
 
 	return cmocka_run_group_tests(tests, tu_scratch_setup,
