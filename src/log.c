@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 static const char *log_prog = "teardownd";	/* prefix when not under journald */
 static int log_verbose;				/* print debug lines */
 static int log_journal;				/* prefix "<N>" priorities */
+static size_t log_progress_len;			/* a progress line this long is shown */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;	/* the writer
+						 * thread logs too: whole lines */
 
 /* Whether stderr is the stream $JOURNAL_STREAM ("DEV:INODE") names, as
  * systemd documents: a child whose stderr went elsewhere inherits the
@@ -43,13 +47,49 @@ log_init(const char *progname, int verbose)
 	log_journal = stderr_is_journal();
 }
 
-/* Writes one line at priority pri, with strerror(err) appended if err. */
+/* Shows text as the progress line, over the one before. */
+void
+log_progress(const char *text)
+{
+	size_t n = strlen(text);
+
+	pthread_mutex_lock(&log_mu);
+	fprintf(stderr, "\r%s", text);
+	if (n < log_progress_len)	/* blank the rest of a longer one */
+		fprintf(stderr, "%*s\r%s", (int)(log_progress_len - n), "", text);
+	log_progress_len = n;
+	pthread_mutex_unlock(&log_mu);
+}
+
+/* progress_clear with log_mu held. */
+static void
+progress_clear_locked(void)
+{
+	if (log_progress_len == 0)
+		return;
+	fprintf(stderr, "\r%*s\r", (int)log_progress_len, "");
+	log_progress_len = 0;
+}
+
+/* Blanks the progress line, if one is shown, and goes back to its start. */
+void
+log_progress_clear(void)
+{
+	pthread_mutex_lock(&log_mu);
+	progress_clear_locked();
+	pthread_mutex_unlock(&log_mu);
+}
+
+/* Writes one line at priority pri, with strerror(err) appended if err;
+ * a progress line goes first (the next one shows it again). */
 static void
 log_vline(int pri, int err, const char *fmt, va_list ap)
 {
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	pthread_mutex_lock(&log_mu);
+	progress_clear_locked();
 	if (log_journal)
 		fprintf(stderr, "<%d>", pri);
 	else
@@ -58,6 +98,7 @@ log_vline(int pri, int err, const char *fmt, va_list ap)
 		fprintf(stderr, "%s: %s\n", buf, strerror(err));
 	else
 		fprintf(stderr, "%s\n", buf);
+	pthread_mutex_unlock(&log_mu);
 }
 
 /* A warning with strerror(errno). */

@@ -68,7 +68,6 @@ struct once {
 	struct event_base *base;
 	struct run run;
 	int64_t start_us;			/* monotonic */
-	int shown;				/* a progress line is on the terminal */
 };
 
 #define PROGRESS_AFTER_US	3000000	/* runs shorter than this show none */
@@ -548,16 +547,17 @@ once_progress(evutil_socket_t fd, short what, void *arg)
 	size_t done = on->run.rn != NULL ? (size_t)runner_ended(on->run.rn) : 0;
 	size_t total = on->run.rn != NULL ? runner_total(on->run.rn) : 0;
 	double rate;
+	char line[128];
 
 	if (el < PROGRESS_AFTER_US || total == 0)
 		return;
 	rate = (double)done * 1e6 / (double)el;
 	if (rate > 0)
-		fprintf(stderr, "\r%zu/%zu cases, %.0f/s, about %.0f s left   ",
+		snprintf(line, sizeof(line), "%zu/%zu cases, %.0f/s, about %.0f s left",
 		    done, total, rate, (double)(total - done) / rate);
 	else
-		fprintf(stderr, "\r%zu/%zu cases   ", done, total);
-	on->shown = 1;
+		snprintf(line, sizeof(line), "%zu/%zu cases", done, total);
+	log_progress(line);
 }
 
 /* Runs environment env of the plan once: its run stored, its summary
@@ -598,8 +598,7 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where,
 		    " " : "", name, plan.nsc, runner_concurrency(on.run.rn),
 		    strcmp(where, "netns") == 0 ? "a private" : "the host's");
 		event_base_dispatch(on.base);
-		if (on.shown)			/* the line goes before the summary */
-			fprintf(stderr, "\r%*s\r", 60, "");
+		log_progress_clear();		/* before the summary */
 		run_finish(&on.run);
 		if (name[0] != '\0')
 			printf("%s== profile %s, link %s ==\n", env > 0 ? "\n" : "",
