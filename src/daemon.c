@@ -250,8 +250,7 @@ run_record(struct daemon *d)
 {
 	const struct run *r = &d->run;
 	const char *prom = d->cur->cf.prometheus_textfile;
-	struct metrics_signals ms;
-	int v, ok;
+	int v;
 
 	if (strcmp(run_status(r), "complete") != 0)
 		return;
@@ -265,13 +264,9 @@ run_record(struct daemon *d)
 		d->last.n[v] = r->counts.n[v];
 	if (prom[0] == '\0')
 		return;
-	ok = metrics_signals_load(d->run_db->st, r->id, &ms) == 0;
-	/* A database error is no "no baseline": those series are left out. */
 	d->prom.skipped = d->skipped;
-	if (metrics_set_put(&d->prom, r, ok ? &ms : NULL) == -1) {
-		log_warnx("%s: out of memory: not written", prom);
+	if (metrics_set_record(&d->prom, d->run_db->st, r, prom) == -1)
 		return;
-	}
 	prom_prune(d);		/* a run of a plan reloaded since */
 	if (metrics_write(prom, &d->prom) == 0)
 		log_debug("%s written", prom);

@@ -61,7 +61,7 @@ log_progress(const char *text)
 	pthread_mutex_unlock(&log_mu);
 }
 
-/* progress_clear with log_mu held. */
+/* log_progress_clear, with log_mu held. */
 static void
 progress_clear_locked(void)
 {

@@ -238,9 +238,17 @@ metrics_signals_free(struct metrics_signals *ms)
 	memset(ms, 0, sizeof(*ms));
 }
 
-/* Per environment with its signals read: a 0/1 series per scenario and
- * family (the flaky or the regressed flag; regressed only where there is
- * a baseline), then the count of 1s as a metric of its own. */
+/* Whether e has the flaky series (regressed 0), or the regressed ones
+ * (1: its signals were read and it has a baseline). */
+static int
+env_signals(const struct metrics_env *e, int regressed)
+{
+	return e->have_signals && (!regressed || e->ms.have_baseline);
+}
+
+/* Per environment with those series: a 0/1 series per scenario and family
+ * (the flaky or the regressed flag), then the count of 1s as a metric of
+ * its own. */
 static void
 signal_series(FILE *f, const struct metrics_set *set, int regressed,
     const char *name, const char *help, const char *count,
@@ -252,8 +260,7 @@ signal_series(FILE *f, const struct metrics_set *set, int regressed,
 
 	metric_head(f, name, "gauge", help);
 	for (i = 0, e = set->e; i < set->n; i++, e++)
-		for (k = 0; e->have_signals && (!regressed ||
-		    e->ms.have_baseline) && k < e->ms.n; k++) {
+		for (k = 0; env_signals(e, regressed) && k < e->ms.n; k++) {
 			v = regressed ? e->ms.e[k].regressed : e->ms.e[k].flaky;
 			scenario_labels(f, name, e, e->ms.e[k].scenario,
 			    e->ms.e[k].family);
@@ -261,7 +268,7 @@ signal_series(FILE *f, const struct metrics_set *set, int regressed,
 		}
 	metric_head(f, count, "gauge", count_help);
 	for (i = 0, e = set->e; i < set->n; i++, e++) {
-		if (!e->have_signals || (regressed && !e->ms.have_baseline))
+		if (!env_signals(e, regressed))
 			continue;
 		for (k = 0, v = 0; k < e->ms.n; k++)
 			v += regressed ? e->ms.e[k].regressed : e->ms.e[k].flaky;
@@ -297,8 +304,8 @@ format_signals(FILE *f, const struct metrics_set *set)
 		fputs("\"} 1\n", f);
 	}
 	for (i = 0, e = set->e; i < set->n; i++, e++) {
-		any |= e->have_signals;
-		base |= e->have_signals && e->ms.have_baseline;
+		any |= env_signals(e, 0);
+		base |= env_signals(e, 1);
 	}
 	if (!any)
 		return;
@@ -311,7 +318,7 @@ format_signals(FILE *f, const struct metrics_set *set)
 	    "1 when the last complete run of the environment had a baseline to "
 	    "be compared with (teardownctl baseline set), else 0.");
 	for (i = 0, e = set->e; i < set->n; i++, e++)
-		if (e->have_signals) {
+		if (env_signals(e, 0)) {
 			env_labels(f, "teardownd_baseline_present", e);
 			fprintf(f, "} %d\n", e->ms.have_baseline);
 		}
@@ -375,6 +382,20 @@ metrics_set_put(struct metrics_set *set, const struct run *r,
 	set->e = grown;
 	set->e[set->n++] = n;
 	return 0;
+}
+
+int
+metrics_set_record(struct metrics_set *set, struct store *st,
+    const struct run *r, const char *path)
+{
+	struct metrics_signals ms;
+	int ok = metrics_signals_load(st, r->id, &ms) == 0;
+
+	/* A database error is no "no baseline": those series are left out. */
+	if (metrics_set_put(set, r, ok ? &ms : NULL) == 0)
+		return 0;
+	log_warnx("%s: out of memory: not written", path);
+	return -1;
 }
 
 void

@@ -70,6 +70,11 @@ struct metrics_set {
  * ms freed). */
 int metrics_set_put(struct metrics_set *set, const struct run *r,
     struct metrics_signals *ms);
+/* metrics_set_put of complete run r, its flaky and regressed scenarios
+ * read from st (none when that fails: logged). 0, or -1 when memory ran
+ * out (logged: path is not written). */
+int metrics_set_record(struct metrics_set *set, struct store *st,
+    const struct run *r, const char *path);
 /* Forgets environment i of set (one the plan no longer has). */
 void metrics_set_drop(struct metrics_set *set, size_t i);
 void metrics_set_free(struct metrics_set *set);

@@ -572,7 +572,6 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where,
 	struct once on = { 0 };
 	struct run_info ri;
 	struct event *sigs[2], *tick = NULL;
-	struct metrics_signals ms;
 	char name[64];
 	int i, rc;
 
@@ -605,16 +604,10 @@ run_env(const struct setup *s, size_t env, struct store *st, const char *where,
 			    ri.profile, ri.link);
 		summary_print(&on.run);
 		if (cf->prometheus_textfile[0] != '\0' &&
-		    strcmp(run_status(&on.run), "complete") == 0) {
-			int ok = metrics_signals_load(st, on.run.id, &ms) == 0;
-
-			/* A database error is no "no baseline": none said. */
-			if (metrics_set_put(prom, &on.run, ok ? &ms : NULL) == -1)
-				log_warnx("%s: out of memory: not written",
-				    cf->prometheus_textfile);
-			else
-				metrics_write(cf->prometheus_textfile, prom);
-		}
+		    strcmp(run_status(&on.run), "complete") == 0 &&
+		    metrics_set_record(prom, st, &on.run,
+		    cf->prometheus_textfile) == 0)
+			metrics_write(cf->prometheus_textfile, prom);
 		if (on.run.store_failed || on.run.end_failed)
 			rc = STORE_EXIT_OPEN;
 		else if (once_regressed(st, &on.run))
