@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "signature.h"
 
 #define FNV64_OFFSET	0xcbf29ce484222325ULL
@@ -24,66 +25,13 @@ struct interned {
 static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct interned *intern_tab[INTERN_BUCKETS];
 
-/* The text being built: appends never fail, a failed growth is kept. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int bad;				/* out of memory: the text is lost */
-};
-
-/* Appends n bytes of s. */
-static void
-sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	char *grown;
-	size_t cap;
-
-	if (b->bad)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 1024; cap < b->len + n + 1; cap *= 2)
-			;
-		if ((grown = realloc(b->p, cap)) == NULL) {
-			b->bad = 1;
-			return;
-		}
-		b->p = grown;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-/* Appends v in decimal. */
-static void
-sb_long(struct sbuf *b, long v)
-{
-	char d[24];
-	unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
-	size_t n = sizeof(d);
-
-	do
-		d[--n] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		d[--n] = '-';
-	sb_put(b, d + n, sizeof(d) - n);
-}
-
 /* Appends s with any tab or newline as a space, so fields stay fields. */
 static void
-put_clean(struct sbuf *b, const char *s, size_t max)
+put_clean(struct buf *b, const char *s, size_t max)
 {
 	size_t i, n = strnlen(s, max);
 
-	sb_put(b, s, n);
+	buf_put(b, s, n);
 	for (i = b->bad ? n : 0; i < n; i++)
 		if (strchr("\t\n\r", b->p[b->len - n + i]) != NULL)
 			b->p[b->len - n + i] = ' ';
@@ -98,58 +46,58 @@ end_word(const struct end_obs *o)
 
 /* A step's RESULT field: status, then what an action returned. */
 static void
-put_result(struct sbuf *b, const struct step *sp, const struct step_result *r)
+put_result(struct buf *b, const struct step *sp, const struct step_result *r)
 {
 	char ev[64];
 
-	sb_puts(b, status_name(r->status));
+	buf_puts(b, status_name(r->status));
 	if (verb_is_expect(sp->verb))
 		return;
-	sb_put(b, " ", 1);
+	buf_put(b, " ", 1);
 	if (r->err == 0 && verb_reports_events(sp->verb)) {
 		events_format(r->rc < 0 ? 0 : (int)r->rc, ev, sizeof(ev));
-		sb_puts(b, ev);
+		buf_puts(b, ev);
 	} else
-		sb_long(b, (long)r->rc);
+		buf_int(b, r->rc);
 	if (r->err != 0) {
-		sb_put(b, " ", 1);
-		sb_puts(b, errno_name(r->err));
+		buf_put(b, " ", 1);
+		buf_puts(b, errno_name(r->err));
 	}
 	if (r->eof)
-		sb_puts(b, " eof");
+		buf_puts(b, " eof");
 }
 
 /* One step's line; r is NULL when the case has no step results. */
 static void
-put_step(struct sbuf *b, size_t idx, const struct step *sp,
+put_step(struct buf *b, size_t idx, const struct step *sp,
     const struct step_result *r)
 {
-	sb_long(b, (long)idx);
-	sb_put(b, "\t", 1);
-	sb_puts(b, side_name(sp->side));
-	sb_put(b, "\t", 1);
-	sb_puts(b, verb_name(sp->verb));
+	buf_int(b, idx);
+	buf_put(b, "\t", 1);
+	buf_puts(b, side_name(sp->side));
+	buf_put(b, "\t", 1);
+	buf_puts(b, verb_name(sp->verb));
 	if (sp->args[0] != '\0') {
-		sb_put(b, " ", 1);
+		buf_put(b, " ", 1);
 		put_clean(b, sp->args, sizeof(sp->args));
 	}
-	sb_put(b, "\t", 1);
+	buf_put(b, "\t", 1);
 	if (r == NULL || r->status == STEP_NOT_RUN) {
-		sb_puts(b, status_name(STEP_NOT_RUN));
-		sb_puts(b, "\t-\t-\n");
+		buf_puts(b, status_name(STEP_NOT_RUN));
+		buf_puts(b, "\t-\t-\n");
 		return;
 	}
 	put_result(b, sp, r);
-	sb_put(b, "\t", 1);
-	sb_puts(b, end_word(step_obs(r, SIDE_CLIENT)));
-	sb_put(b, "\t", 1);
-	sb_puts(b, end_word(step_obs(r, SIDE_SERVER)));
-	sb_put(b, "\n", 1);
+	buf_put(b, "\t", 1);
+	buf_puts(b, end_word(step_obs(r, SIDE_CLIENT)));
+	buf_put(b, "\t", 1);
+	buf_puts(b, end_word(step_obs(r, SIDE_SERVER)));
+	buf_put(b, "\n", 1);
 }
 
 /* The wire line: the segments from the first FIN or RST on, as tokens. */
 static void
-put_wire(struct sbuf *b, const struct case_result *cr)
+put_wire(struct buf *b, const struct case_result *cr)
 {
 	char flags[TCP_FLAGS_LEN];
 	size_t k, first;
@@ -157,17 +105,17 @@ put_wire(struct sbuf *b, const struct case_result *cr)
 	for (first = 0; first < cr->nseg; first++)
 		if (cr->seg[first].flags & (TCPF_FIN | TCPF_RST))
 			break;
-	sb_puts(b, "wire\t");
+	buf_puts(b, "wire\t");
 	if (first == cr->nseg)
-		sb_puts(b, "none");
+		buf_puts(b, "none");
 	for (k = first; k < cr->nseg; k++) {
 		tcp_flags_format(cr->seg[k].flags, flags, sizeof(flags));
 		if (k > first)
-			sb_puts(b, " ; ");
-		sb_puts(b, cr->seg[k].from == SIDE_CLIENT ? "C>S " : "S>C ");
-		sb_puts(b, flags);
+			buf_puts(b, " ; ");
+		buf_puts(b, cr->seg[k].from == SIDE_CLIENT ? "C>S " : "S>C ");
+		buf_puts(b, flags);
 	}
-	sb_put(b, "\n", 1);
+	buf_put(b, "\n", 1);
 }
 
 /* The signature of cr, malloc'd; NULL when memory ran out. */
@@ -175,22 +123,18 @@ char *
 signature_text(const struct case_result *cr)
 {
 	const struct scenario *sc = cr->sc;
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	size_t i;
 
-	sb_puts(&b, "verdict\t");
-	sb_puts(&b, verdict_name(cr->verdict));
-	sb_put(&b, "\n", 1);
+	buf_puts(&b, "verdict\t");
+	buf_puts(&b, verdict_name(cr->verdict));
+	buf_put(&b, "\n", 1);
 	for (i = 0; sc != NULL && i < sc->nsteps; i++)
 		put_step(&b, i, &sc->steps[i], cr->res != NULL ? &cr->res[i] :
 		    NULL);
 	if (cr->wire == WIRE_OBSERVED && (cr->seg != NULL || cr->nseg == 0))
 		put_wire(&b, cr);
-	if (b.bad) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return buf_finish(&b);
 }
 
 /* FNV-1a 64 of the first n bytes of text. */

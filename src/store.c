@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "scenario.h"
+#include "buf.h"
 #include "store_int.h"
 
 /* The tcp_snap fields kept for each end, as X(prefix, field, SNAP_ bit). */
@@ -581,7 +582,7 @@ store_close(struct store *st)
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(st->w[i].s);
 	sqlite3_close(st->db);
-	free(st->js.p);
+	free(st->js.b.p);
 	if (st->lock_fd != -1)
 		close(st->lock_fd);		/* after the database: drops the lock */
 	free(st);
@@ -812,34 +813,13 @@ fail:
 /* A case's steps as case_records stores them (schema.sql, migration 13):
  * a JSON array built in st->js, reused from case to case. */
 
-/* Makes room for n more bytes in js; -1 if memory ran out. */
-static int
-js_room(struct jsbuf *js, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (js->len + n <= js->cap)
-		return 0;
-	cap = js->cap ? js->cap : 4096;
-	while (cap < js->len + n)
-		cap *= 2;
-	if ((p = realloc(js->p, cap)) == NULL) {
-		js->bad = 1;
-		return -1;
-	}
-	js->p = p;
-	js->cap = cap;
-	return 0;
-}
-
 /* Starts an element of the array opened at js->open: a comma unless it
  * is the first. */
 static void
 js_sep(struct jsbuf *js)
 {
-	if (js_room(js, 1) == 0 && js->len > js->open)
-		js->p[js->len++] = ',';
+	if (buf_room(&js->b, 1) == 0 && js->b.len > js->open)
+		js->b.p[js->b.len++] = ',';
 }
 
 /* Appends null: trailing ones are cut when the array closes. */
@@ -847,31 +827,16 @@ static void
 js_null(struct jsbuf *js)
 {
 	js_sep(js);
-	if (js_room(js, 4) == 0) {
-		memcpy(js->p + js->len, "null", 4);
-		js->len += 4;
-	}
+	buf_put(&js->b, "null", 4);
 }
 
 /* Appends an integer. */
 static void
 js_int(struct jsbuf *js, int64_t v)
 {
-	char d[24];
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	int n = 0;
-
 	js_sep(js);
-	do
-		d[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		d[n++] = '-';
-	if (js_room(js, (size_t)n) == -1)
-		return;
-	while (n > 0)
-		js->p[js->len++] = d[--n];
-	js->keep = js->len;
+	buf_int(&js->b, v);
+	js->keep = js->b.len;
 }
 
 /* Appends at most max bytes of v as a JSON string. */
@@ -882,25 +847,25 @@ js_str(struct jsbuf *js, const char *v, size_t max)
 	size_t i, n = strnlen(v, max);
 
 	js_sep(js);
-	if (js_room(js, n * 6 + 2) == -1)
+	if (buf_room(&js->b, n * 6 + 2) == -1)
 		return;
-	js->p[js->len++] = '"';
+	js->b.p[js->b.len++] = '"';
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 
 		if (c == '"' || c == '\\') {
-			js->p[js->len++] = '\\';
-			js->p[js->len++] = (char)c;
+			js->b.p[js->b.len++] = '\\';
+			js->b.p[js->b.len++] = (char)c;
 		} else if (c < 0x20) {
-			memcpy(js->p + js->len, "\\u00", 4);
-			js->p[js->len + 4] = hex[c >> 4];
-			js->p[js->len + 5] = hex[c & 15];
-			js->len += 6;
+			memcpy(js->b.p + js->b.len, "\\u00", 4);
+			js->b.p[js->b.len + 4] = hex[c >> 4];
+			js->b.p[js->b.len + 5] = hex[c & 15];
+			js->b.len += 6;
 		} else
-			js->p[js->len++] = (char)c;
+			js->b.p[js->b.len++] = (char)c;
 	}
-	js->p[js->len++] = '"';
-	js->keep = js->len;
+	js->b.p[js->b.len++] = '"';
+	js->keep = js->b.len;
 }
 
 /* Opens an array as an element of the enclosing one; returns what
@@ -911,10 +876,10 @@ js_open(struct jsbuf *js)
 	size_t outer = js->open;
 
 	js_sep(js);
-	if (js_room(js, 1) == 0)
-		js->p[js->len++] = '[';
-	js->open = js->len;
-	js->keep = js->len;
+	if (buf_room(&js->b, 1) == 0)
+		js->b.p[js->b.len++] = '[';
+	js->open = js->b.len;
+	js->keep = js->b.len;
 	return outer;
 }
 
@@ -922,11 +887,11 @@ js_open(struct jsbuf *js)
 static void
 js_close(struct jsbuf *js, size_t outer)
 {
-	js->len = js->keep;
-	if (js_room(js, 1) == 0)
-		js->p[js->len++] = ']';
+	js->b.len = js->keep;
+	if (buf_room(&js->b, 1) == 0)
+		js->b.p[js->b.len++] = ']';
 	js->open = outer;
-	js->keep = js->len;
+	js->keep = js->b.len;
 }
 
 /* One end after a step: null if not observed, else its array; what the
@@ -1062,20 +1027,20 @@ js_transition(struct jsbuf *js, const struct transition *t)
 static size_t
 js_list(struct jsbuf *js)
 {
-	size_t at = js->len;
+	size_t at = js->b.len;
 
-	if (js_room(js, 1) == 0)
-		js->p[js->len++] = '[';
-	js->open = js->keep = js->len;
+	if (buf_room(&js->b, 1) == 0)
+		js->b.p[js->b.len++] = '[';
+	js->open = js->keep = js->b.len;
 	return at;
 }
 
-/* Binds text [at, js->len) of js to parameter p of w. */
+/* Binds text [at, js->b.len) of js to parameter p of w. */
 static int
 js_bind(struct wstmt *w, enum param p, const struct jsbuf *js, size_t at,
     size_t end)
 {
-	return w->ix[p] > 0 && sqlite3_bind_text(w->s, w->ix[p], js->p + at,
+	return w->ix[p] > 0 && sqlite3_bind_text(w->s, w->ix[p], js->b.p + at,
 	    (int)(end - at), SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
 }
 
@@ -1092,25 +1057,25 @@ insert_records(struct store *st, int64_t case_id, const struct case_result *cr)
 	size_t i, at[3], end[3];
 	int bad = 0;
 
-	js->len = 0;
-	js->bad = 0;
+	js->b.len = 0;
+	js->b.bad = 0;
 	at[0] = js_list(js);
 	for (i = 0; i < sc->nsteps; i++)
 		js_step(js, &sc->steps[i], cr->res != NULL ? &cr->res[i] : NULL,
 		    step_note_text(cr, i));
 	js_close(js, 0);
-	end[0] = js->len;
+	end[0] = js->b.len;
 	at[1] = js_list(js);
 	for (i = 0; cr->wire == WIRE_OBSERVED && i < cr->nseg; i++)
 		js_segment(js, &cr->seg[i], cr->hdr);
 	js_close(js, 0);
-	end[1] = js->len;
+	end[1] = js->b.len;
 	at[2] = js_list(js);
 	for (i = 0; cr->trans == TRANS_OBSERVED && i < cr->ntrans; i++)
 		js_transition(js, &cr->tr[i]);
 	js_close(js, 0);
-	end[2] = js->len;
-	if (js->bad)
+	end[2] = js->b.len;
+	if (js->b.bad)
 		return store_fail(st, "insert records: out of memory");
 	bad |= wbind_int(w, P_case_id, case_id);
 	bad |= js_bind(w, P_steps, js, at[0], end[0]);

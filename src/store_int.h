@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
+
 #include "store.h"
 
 #define STORE_BUSY_MS		5000		/* wait this long for a lock */
@@ -60,10 +62,8 @@ enum param { PARAMS(P_ENUM) P__COUNT };
  * start of the innermost open array's elements, and the length without
  * its trailing nulls. bad: memory ran out on the way. */
 struct jsbuf {
-	char *p;
-	size_t len, cap;
+	struct buf b;
 	size_t open, keep;
-	int bad;
 };
 
 /* A write statement and its parameters' indexes (0: not in it). */
